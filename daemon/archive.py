@@ -1,0 +1,79 @@
+"""The archive on disk: raw messages (content-addressed) and every document, written atomically.
+
+Files are written to a temporary name in the same folder, fsynced, then renamed, so a crash never
+leaves a half-written file under a real name. Names come from Pantau, never from a sender.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from pathlib import Path
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def write_atomic(path: str | Path, data: bytes) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o750)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    dfd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dfd)
+    finally:
+        os.close(dfd)
+    return path
+
+
+def safe_name(name: str, default: str = "berkas") -> str:
+    """A file name safe to put inside the archive: no folders, no control characters."""
+    name = name.replace("\\", "/").split("/")[-1]
+    name = re.sub(r"[\x00-\x1f\x7f]", "", name).strip().lstrip(".")
+    name = re.sub(r"[^\w.\- ()]+", "_", name)
+    return (name or default)[:120]
+
+
+class Archive:
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True, mode=0o750)
+
+    def store_raw(self, data: bytes) -> tuple[str, Path]:
+        """Store a raw message under its sha256; idempotent."""
+        digest = sha256_bytes(data)
+        path = self.root / "mail" / digest[:2] / f"{digest}.eml"
+        if not path.exists():
+            write_atomic(path, data)
+        return digest, path
+
+    def cycle_dir(self, cycle: str) -> Path:
+        return self.root / safe_name(cycle)
+
+    def store_received(self, cycle: str, data: bytes, filename: str) -> tuple[str, Path]:
+        """An attachment someone sent: kept under its hash, with the sender's name as a hint only."""
+        digest = sha256_bytes(data)
+        path = self.cycle_dir(cycle) / "diterima" / f"{digest[:12]}-{safe_name(filename)}"
+        if not path.exists():
+            write_atomic(path, data)
+        return digest, path

@@ -1,0 +1,515 @@
+"""The office's configuration (SPEC §5): one TOML file, validated at start.
+
+Every problem names the key, the value found and what is expected, in Indonesian, so an operator
+can fix the file without reading code. Secrets are never in the file: it names environment
+variables (`*_env`). Relative paths are relative to the office directory, the parent of the folder
+that holds the file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .model import Office, Official, Unit
+
+DEFAULT_CONFIG = Path("config/pantau.toml")
+EMAIL_RE = re.compile(
+    r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$|^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+$"
+)
+ROLES = ("camat", "sekretaris", "kasubag_perencanaan")
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used. `problems` lists every problem found, in Indonesian."""
+
+    def __init__(self, problems: list[str], path: Path | None = None):
+        self.problems = problems
+        self.path = path
+        where = f" ({path})" if path else ""
+        super().__init__(
+            f"konfigurasi tidak valid{where}:\n" + "\n".join(f"- {p}" for p in problems)
+        )
+
+
+@dataclass
+class ImapConfig:
+    host: str = "127.0.0.1"
+    port: int = 993
+    keamanan: str = "ssl"
+    username: str = ""
+    password_env: str = "PANTAU_IMAP_PASSWORD"
+    oauth2_token_command: str = ""
+    oauth2_token_file: str = ""
+    folder_terkirim: str = ""
+    timeout: float = 60.0
+
+
+@dataclass
+class SmtpConfig:
+    host: str = "127.0.0.1"
+    port: int = 465
+    keamanan: str = "ssl"
+    username: str = ""
+    password_env: str = "PANTAU_SMTP_PASSWORD"
+    timeout: float = 30.0
+
+
+@dataclass
+class EwsConfig:
+    server: str = ""
+    username: str = ""
+    password_env: str = "PANTAU_EWS_PASSWORD"
+    auth: str = "ntlm"
+
+
+@dataclass
+class Limits:
+    """Inbound limits (SPEC §3.4)."""
+
+    ukuran_pesan_mb: float = 30.0
+    jumlah_lampiran: int = 50
+    ukuran_lampiran_mb: float = 25.0
+    ukuran_dokumen_mb: float = 20.0  # decompressed DOCX/XLSX
+    rasio_kompresi: float = 100.0
+
+
+@dataclass
+class MailConfig:
+    transport: str = "maildir"
+    alamat: str = ""
+    nama: str = "Pantau Kinerja"
+    plus_addressing: bool = False
+    folder_masuk: str = "INBOX"
+    folder_diproses: str = "Pantau/Diproses"
+    folder_gagal: str = "Pantau/Gagal"
+    folder_diabaikan: str = "Pantau/Diabaikan"
+    imap: ImapConfig = field(default_factory=ImapConfig)
+    smtp: SmtpConfig = field(default_factory=SmtpConfig)
+    ews: EwsConfig = field(default_factory=EwsConfig)
+    maildir_path: Path = Path("var/maildir")
+    batas: Limits = field(default_factory=Limits)
+
+
+@dataclass
+class Config:
+    path: Path
+    office_dir: Path
+    kantor: Office
+    jam_kerja: dict[int, tuple[time, time]]
+    libur_tambahan: Path | None
+    pejabat: dict[str, Official]
+    units: list[Unit]
+    undangan_peserta: list[str]
+    undangan_tempat: str
+    undangan_jam: time
+    undangan_durasi_jam: float
+    mail: MailConfig
+    jadwal_periode: str
+    jadwal_cron: str
+    perintah_otomatis: bool
+    sop_file: Path
+    tenggang_kumpul: str
+    tinjau_format: bool
+    form_format: str
+    indikator_file: Path
+    db_path: Path
+    arsip_dir: Path
+    secret_env: str
+    secret_file: Path
+    authserv_id: str
+    nomor_format: str
+    nomor_kode: dict[str, str]
+    kategori: dict[str, float]
+    laporan_tembusan: list[str]
+    templates_dir: Path
+    log_file: Path | None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def camat(self) -> Official:
+        return self.pejabat["camat"]
+
+    @property
+    def sekretaris(self) -> Official:
+        return self.pejabat["sekretaris"]
+
+    @property
+    def kasubag(self) -> Official:
+        return self.pejabat["kasubag_perencanaan"]
+
+    def unit(self, kode: str) -> Unit:
+        for u in self.units:
+            if u.kode == kode:
+                return u
+        raise KeyError(kode)
+
+    def secret(self) -> bytes:
+        """The office secret for task tokens: from the environment variable named in the config,
+        else from `secret_file` (created with mode 0600 on first use), so a fresh office works
+        without setting anything and never keeps the secret in the TOML."""
+        value = os.environ.get(self.secret_env, "")
+        if value:
+            return value.encode()
+        if self.secret_file.exists():
+            return self.secret_file.read_bytes().strip()
+        self.secret_file.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.secret_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(os.urandom(32).hex().encode())
+        return self.secret_file.read_bytes().strip()
+
+
+class _Reader:
+    """Reads typed values from the TOML tree, collecting problems instead of stopping at the first."""
+
+    def __init__(self, data: dict[str, Any]):
+        self.data = data
+        self.problems: list[str] = []
+
+    def get(self, key: str, kind: type | tuple, default: Any = ..., expect: str = "") -> Any:
+        node: Any = self.data
+        for part in key.split("."):
+            if not isinstance(node, dict) or part not in node:
+                if default is ...:
+                    self.problems.append(
+                        f"{key}: belum diisi; diharapkan {expect or _kind_name(kind)}"
+                    )
+                    return None
+                return default
+            node = node[part]
+        if kind is float and isinstance(node, int) and not isinstance(node, bool):
+            node = float(node)
+        if not isinstance(node, kind) or (kind is int and isinstance(node, bool)):
+            self.problems.append(
+                f"{key}: nilai {node!r} tidak sesuai; diharapkan {expect or _kind_name(kind)}"
+            )
+            return None if default is ... else default
+        return node
+
+    def choice(self, key: str, options: tuple[str, ...], default: Any = ...) -> Any:
+        value = self.get(key, str, default, "salah satu dari " + ", ".join(options))
+        if value is not None and value not in options:
+            self.problems.append(
+                f"{key}: nilai {value!r} tidak dikenal; diharapkan salah satu dari {', '.join(options)}"
+            )
+            return options[0]
+        return value
+
+    def email(self, key: str, value: Any) -> str:
+        if not isinstance(value, str) or not EMAIL_RE.match(value.strip()):
+            self.problems.append(
+                f"{key}: {value!r} bukan alamat e-mail yang sah (contoh: nama@kecamatan.go.id)"
+            )
+            return ""
+        return value.strip().lower()
+
+    def clock(self, key: str, default: str) -> time:
+        text = self.get(key, str, default, 'jam seperti "09:00"')
+        try:
+            return _parse_time(text or default)
+        except ValueError:
+            self.problems.append(
+                f'{key}: nilai {text!r} bukan jam; diharapkan seperti "09:00" atau "09.00"'
+            )
+            return _parse_time(default)
+
+
+def _kind_name(kind: type | tuple) -> str:
+    names = {
+        str: "teks",
+        int: "bilangan bulat",
+        float: "angka",
+        bool: "true atau false",
+        list: "daftar [...]",
+        dict: "tabel",
+    }
+    if isinstance(kind, tuple):
+        return " atau ".join(names.get(k, k.__name__) for k in kind)
+    return names.get(kind, kind.__name__)
+
+
+def _parse_time(text: str) -> time:
+    m = re.fullmatch(r"\s*(\d{1,2})[.:](\d{2})\s*", text or "")
+    if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
+        raise ValueError(text)
+    return time(int(m.group(1)), int(m.group(2)))
+
+
+def _parse_hours(r: _Reader, key: str, default: str) -> tuple[time, time]:
+    text = r.get(key, str, default, 'rentang jam seperti "07:30-16:00"')
+    try:
+        a, b = (text or default).split("-")
+        start, end = _parse_time(a), _parse_time(b)
+        if end <= start:
+            raise ValueError
+        return start, end
+    except ValueError:
+        r.problems.append(
+            f'{key}: nilai {text!r} bukan rentang jam; diharapkan seperti "07:30-16:00"'
+        )
+        a, b = default.split("-")
+        return _parse_time(a), _parse_time(b)
+
+
+def resolve_path(office_dir: Path, value: str | Path) -> Path:
+    p = Path(value).expanduser()
+    return p if p.is_absolute() else (office_dir / p)
+
+
+def config_path(cli_value: str | None = None) -> Path:
+    """Which config file to use: --config, then PANTAU_CONFIG, then config/pantau.toml."""
+    return Path(cli_value or os.environ.get("PANTAU_CONFIG") or DEFAULT_CONFIG).resolve()
+
+
+def load_config(path: str | Path) -> Config:
+    path = Path(path).resolve()
+    if not path.exists():
+        raise ConfigError(
+            [f"berkas konfigurasi {path} tidak ditemukan (buat dengan `pantau init DIR`)"], path
+        )
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise ConfigError([f"berkas bukan TOML yang sah: {e}"], path) from None
+    office_dir = path.parent.parent
+    r = _Reader(data)
+
+    tz = r.get("kantor.zona_waktu", str, "Asia/Jakarta")
+    try:
+        ZoneInfo(tz or "Asia/Jakarta")
+    except (ZoneInfoNotFoundError, ValueError):
+        r.problems.append(
+            f'kantor.zona_waktu: {tz!r} bukan zona waktu yang dikenal; diharapkan misalnya "Asia/Jakarta"'
+        )
+        tz = "Asia/Jakarta"
+    logo = r.get("kantor.logo", str, "")
+    logo_path = resolve_path(office_dir, logo) if logo else None
+    if logo_path and not logo_path.exists():
+        r.problems.append(f"kantor.logo: berkas {logo!r} tidak ditemukan")
+        logo_path = None
+    kantor = Office(
+        nama=r.get("kantor.nama", str) or "",
+        kabupaten=r.get("kantor.kabupaten", str) or "",
+        alamat=r.get("kantor.alamat", str, ""),
+        kota=r.get("kantor.kota", str) or "",
+        kode_unit=r.get("kantor.kode_unit", str) or "",
+        zona_waktu=tz,
+        domain=r.get("kantor.domain", str) or "localhost",
+        logo=str(logo_path) if logo_path else None,
+        telepon=r.get("kantor.telepon", str, ""),
+        email=r.get("kantor.email", str, ""),
+        laman=r.get("kantor.laman", str, ""),
+    )
+    weekday = _parse_hours(r, "kantor.jam_kerja", "07:30-16:00")
+    friday = _parse_hours(r, "kantor.jam_kerja_jumat", "07:30-16:30")
+    jam_kerja = {0: weekday, 1: weekday, 2: weekday, 3: weekday, 4: friday}
+    libur = r.get("kantor.libur_tambahan", str, "")
+
+    pejabat: dict[str, Official] = {}
+    for role in ROLES:
+        key = f"pejabat.{role}"
+        if r.get(key, dict, None) is None:
+            r.problems.append(
+                f"{key}: bagian [{key}] belum ada; diharapkan nama, nip, jabatan, email"
+            )
+            continue
+        wakil = r.get(f"{key}.wakil", list, [])
+        pejabat[role] = Official(
+            nama=r.get(f"{key}.nama", str) or "",
+            jabatan=r.get(f"{key}.jabatan", str) or "",
+            nip=r.get(f"{key}.nip", str, ""),
+            pangkat=r.get(f"{key}.pangkat", str, ""),
+            email=r.email(f"{key}.email", r.get(f"{key}.email", str)),
+            wakil=tuple(r.email(f"{key}.wakil", w) for w in (wakil or [])),
+        )
+
+    units: list[Unit] = []
+    raw_units = data.get("unit", [])
+    if not isinstance(raw_units, list) or not raw_units:
+        r.problems.append(
+            "unit: belum ada [[unit]]; diharapkan setidaknya satu unit (kode, nama, email, kepala)"
+        )
+        raw_units = []
+    seen: set[str] = set()
+    for i, u in enumerate(raw_units, 1):
+        key = f"unit[{i}]"
+        if not isinstance(u, dict):
+            r.problems.append(f"{key}: diharapkan tabel [[unit]]")
+            continue
+        kode = u.get("kode")
+        if not isinstance(kode, str) or not re.fullmatch(r"[A-Za-z0-9_-]{1,20}", kode):
+            r.problems.append(
+                f'{key}.kode: nilai {kode!r} tidak sah; diharapkan huruf/angka tanpa spasi, misalnya "PEM"'
+            )
+            continue
+        if kode in seen:
+            r.problems.append(f"{key}.kode: kode unit {kode!r} dipakai lebih dari sekali")
+        seen.add(kode)
+        kepala = u.get("kepala") if isinstance(u.get("kepala"), dict) else {}
+        if not isinstance(u.get("nama"), str):
+            r.problems.append(f"{key}.nama: belum diisi; diharapkan nama unit")
+        units.append(
+            Unit(
+                kode=kode,
+                nama=str(u.get("nama", kode)),
+                email=r.email(f"{key}.email", u.get("email")),
+                kepala=Official(
+                    nama=str(kepala.get("nama", "")),
+                    jabatan=str(kepala.get("jabatan", f"Kepala {u.get('nama', kode)}")),
+                    nip=str(kepala.get("nip", "")),
+                    pangkat=str(kepala.get("pangkat", "")),
+                    email=(u.get("email") or "").lower(),
+                    wakil=tuple(r.email(f"{key}.wakil", w) for w in (u.get("wakil") or [])),
+                ),
+            )
+        )
+
+    peserta = [r.email("undangan.peserta", p) for p in (r.get("undangan.peserta", list, []) or [])]
+
+    transport = r.choice("mail.transport", ("imap", "ews", "maildir"), "maildir")
+    limits_raw = r.get("mail.batas", dict, {}) or {}
+    limits = Limits(**{k: v for k, v in limits_raw.items() if k in Limits.__dataclass_fields__})
+    mail = MailConfig(
+        transport=transport,
+        alamat=r.email("mail.alamat", r.get("mail.alamat", str)),
+        nama=r.get("mail.nama", str, "Pantau Kinerja"),
+        plus_addressing=r.get("mail.plus_addressing", bool, False),
+        folder_masuk=r.get("mail.folder_masuk", str, "INBOX"),
+        folder_diproses=r.get("mail.folder_diproses", str, "Pantau/Diproses"),
+        folder_gagal=r.get("mail.folder_gagal", str, "Pantau/Gagal"),
+        folder_diabaikan=r.get("mail.folder_diabaikan", str, "Pantau/Diabaikan"),
+        imap=ImapConfig(
+            host=r.get("mail.imap.host", str, "127.0.0.1"),
+            port=r.get("mail.imap.port", int, 993),
+            keamanan=r.choice("mail.imap.keamanan", ("ssl", "starttls", "none"), "ssl"),
+            username=r.get("mail.imap.username", str, ""),
+            password_env=r.get("mail.imap.password_env", str, "PANTAU_IMAP_PASSWORD"),
+            oauth2_token_command=r.get("mail.imap.oauth2.token_command", str, ""),
+            oauth2_token_file=r.get("mail.imap.oauth2.token_file", str, ""),
+            folder_terkirim=r.get("mail.imap.folder_terkirim", str, ""),
+            timeout=r.get("mail.imap.timeout", float, 60.0),
+        ),
+        smtp=SmtpConfig(
+            host=r.get("mail.smtp.host", str, "127.0.0.1"),
+            port=r.get("mail.smtp.port", int, 465),
+            keamanan=r.choice("mail.smtp.keamanan", ("ssl", "starttls", "none"), "ssl"),
+            username=r.get("mail.smtp.username", str, ""),
+            password_env=r.get("mail.smtp.password_env", str, "PANTAU_SMTP_PASSWORD"),
+            timeout=r.get("mail.smtp.timeout", float, 30.0),
+        ),
+        ews=EwsConfig(
+            server=r.get("mail.ews.server", str, ""),
+            username=r.get("mail.ews.username", str, ""),
+            password_env=r.get("mail.ews.password_env", str, "PANTAU_EWS_PASSWORD"),
+            auth=r.choice("mail.ews.auth", ("ntlm", "oauth2", "basic"), "ntlm"),
+        ),
+        maildir_path=resolve_path(office_dir, r.get("mail.maildir.path", str, "var/maildir")),
+        batas=limits,
+    )
+    if transport == "imap" and not mail.imap.username and not mail.imap.oauth2_token_command:
+        r.problems.append(
+            'mail.imap.username: belum diisi; transport "imap" memerlukan nama pengguna IMAP'
+        )
+    if transport == "ews" and not mail.ews.server:
+        r.problems.append(
+            'mail.ews.server: belum diisi; transport "ews" memerlukan alamat server Exchange'
+        )
+
+    periode = r.choice("jadwal.periode", ("triwulan", "semester", "tahunan"), "triwulan")
+    cron = r.get("jadwal.cron", str, "0 8 5 1,4,7,10 *")
+    try:
+        from apscheduler.triggers.cron import CronTrigger
+
+        CronTrigger.from_crontab(cron or "", timezone=ZoneInfo(tz))
+    except (ValueError, TypeError) as e:
+        r.problems.append(
+            f'jadwal.cron: {cron!r} bukan jadwal cron yang sah ({e}); diharapkan lima bagian, misalnya "0 8 5 1,4,7,10 *"'
+        )
+
+    nomor_kode_default = {
+        "permintaan_data": "000.8.6.3",
+        "nota_dinas": "000.8.6.3",
+        "undangan": "000.1.5",
+        "laporan": "000.8.6.3",
+        "pengantar": "000.8.6.3",
+    }
+    nomor_kode = dict(nomor_kode_default)
+    for k, v in (r.get("penomoran.kode", dict, {}) or {}).items():
+        if not isinstance(v, str):
+            r.problems.append(
+                f'penomoran.kode.{k}: nilai {v!r} tidak sesuai; diharapkan teks seperti "000.8.6.3"'
+            )
+        else:
+            nomor_kode[k] = v
+    nomor_format = r.get("penomoran.format", str, "{kode}/{urut}/{unit}/{tahun}")
+    if nomor_format and "{urut}" not in nomor_format:
+        r.problems.append(
+            f"penomoran.format: {nomor_format!r} tidak memuat {{urut}}; nomor register harus tampak di nomor surat"
+        )
+    else:
+        try:
+            nomor_format.format(kode="x", urut=1, unit="x", tahun=2025, bulan="I")
+        except (KeyError, IndexError, ValueError) as e:
+            r.problems.append(
+                f"penomoran.format: {nomor_format!r} memuat kunci tidak dikenal {e}; yang tersedia: kode, urut, unit, tahun, bulan"
+            )
+
+    kategori = r.get("kategori", dict, {}) or {}
+    for k, v in kategori.items():
+        if not isinstance(v, (int, float)):
+            r.problems.append(
+                f"kategori.{k}: nilai {v!r} tidak sesuai; diharapkan batas bawah dalam persen, misalnya 91"
+            )
+
+    tmpl = r.get("templates.dir", str, "templates")
+    cfg = Config(
+        path=path,
+        office_dir=office_dir,
+        kantor=kantor,
+        jam_kerja=jam_kerja,
+        libur_tambahan=resolve_path(office_dir, libur) if libur else None,
+        pejabat=pejabat,
+        units=units,
+        undangan_peserta=[p for p in peserta if p],
+        undangan_tempat=r.get("undangan.tempat", str, "Aula Kantor Camat"),
+        undangan_jam=r.clock("undangan.jam", "09:00"),
+        undangan_durasi_jam=r.get("undangan.durasi_jam", float, 6.0),
+        mail=mail,
+        jadwal_periode=periode,
+        jadwal_cron=cron or "0 8 5 1,4,7,10 *",
+        perintah_otomatis=r.get("jadwal.perintah_otomatis", bool, False),
+        sop_file=resolve_path(office_dir, r.get("sop.file", str, "config/sop.toml")),
+        tenggang_kumpul=r.get("sop.tenggang_kumpul", str, "1 hari"),
+        tinjau_format=r.get("sop.tinjau_format", bool, False),
+        form_format=r.choice("sop.format", ("docx", "xlsx", "both"), "docx"),
+        indikator_file=resolve_path(
+            office_dir, r.get("indikator.file", str, "config/indikator.csv")
+        ),
+        db_path=resolve_path(office_dir, r.get("arsip.db", str, "var/pantau.db")),
+        arsip_dir=resolve_path(office_dir, r.get("arsip.dir", str, "var/arsip")),
+        secret_env=r.get("keamanan.secret_env", str, "PANTAU_SECRET"),
+        secret_file=resolve_path(office_dir, r.get("keamanan.secret_file", str, "var/secret")),
+        authserv_id=r.get("keamanan.authserv_id", str, ""),
+        nomor_format=nomor_format or "{kode}/{urut}/{unit}/{tahun}",
+        nomor_kode=nomor_kode,
+        kategori={k: float(v) for k, v in kategori.items() if isinstance(v, (int, float))},
+        laporan_tembusan=[str(x) for x in (r.get("laporan.tembusan", list, []) or [])],
+        templates_dir=resolve_path(office_dir, tmpl),
+        log_file=(resolve_path(office_dir, lf) if (lf := r.get("log.file", str, "")) else None),
+        raw=data,
+    )
+    for label, p in (("sop.file", cfg.sop_file), ("indikator.file", cfg.indikator_file)):
+        if not p.exists():
+            r.problems.append(f"{label}: berkas {p} tidak ditemukan")
+    if not cfg.templates_dir.is_dir():
+        r.problems.append(f"templates.dir: folder templat {cfg.templates_dir} tidak ditemukan")
+    if r.problems:
+        raise ConfigError(r.problems, path)
+    return cfg

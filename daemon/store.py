@@ -1,0 +1,608 @@
+"""The office database: one SQLite file, reached only through this module.
+
+Tables: cycles (engine state as JSON), tasks and their tokens, the cycle log, inbound messages
+(recorded before any parsing), the outbox (Message-ID fixed per letter), the two registers,
+documents with sha256, submissions and the data base kinerja, timers, and a notice ledger (one
+notice per address per error per day). Schema changes are named migrations (sqlite-utils).
+
+Writes happen inside `transaction()` (BEGIN IMMEDIATE): one event, one transaction, and SQLite's
+write lock serialises writers, which is what keeps register numbers gapless.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+from sqlite_utils import Migrations
+
+from .engine import CycleState, from_json, to_json
+
+migrations = Migrations("pantau")
+
+
+@migrations()
+def m001_core(db: sqlite_utils.Database) -> None:
+    db["meta"].create({"key": str, "value": str}, pk="key")
+    db["cycles"].create(
+        {
+            "code": str,
+            "period": str,
+            "year": int,
+            "status": str,
+            "current": str,
+            "started": str,
+            "closed": str,
+            "next_timer": str,
+            "state": str,
+        },
+        pk="code",
+    )
+    db["tasks"].create(
+        {
+            "key": str,
+            "token": str,
+            "cycle": str,
+            "step": str,
+            "role": str,
+            "recipient": str,
+            "unit": str,
+            "purpose": str,
+            "doc_kind": str,
+            "doc_version": int,
+            "status": str,
+            "opened": str,
+            "closed": str,
+        },
+        pk="key",
+    )
+    db["tasks"].create_index(["token"], unique=True)
+    db["tasks"].create_index(["cycle", "status"])
+    db["log"].create(
+        {"id": int, "cycle": str, "at": str, "step": str, "event": str, "who": str, "detail": str},
+        pk="id",
+    )
+    db["log"].create_index(["cycle", "id"])
+    db["inbound"].create(
+        {
+            "id": int,
+            "sha256": str,
+            "message_id": str,
+            "received": str,
+            "ref": str,
+            "path": str,
+            "size": int,
+            "status": str,
+            "kind": str,
+            "reason": str,
+            "sender": str,
+            "subject": str,
+            "cycle": str,
+            "task": str,
+            "attempts": int,
+            "processed": str,
+        },
+        pk="id",
+    )
+    db["inbound"].create_index(["sha256"], unique=True)
+    db["inbound"].create_index(["message_id"])
+    db["inbound"].create_index(["status"])
+    db["outbox"].create(
+        {
+            "id": int,
+            "message_id": str,
+            "cycle": str,
+            "step": str,
+            "kind": str,
+            "task": str,
+            "recipients": str,
+            "subject": str,
+            "path": str,
+            "status": str,
+            "attempts": int,
+            "next_attempt": str,
+            "queued": str,
+            "sent": str,
+            "error": str,
+            "refused": str,
+        },
+        pk="id",
+    )
+    db["outbox"].create_index(["message_id"], unique=True)
+    db["outbox"].create_index(["status", "next_attempt"])
+    db["register_keluar"].create(
+        {
+            "id": int,
+            "tahun": int,
+            "no": int,
+            "nomor_surat": str,
+            "tanggal_surat": str,
+            "tanggal_kirim": str,
+            "tujuan": str,
+            "perihal": str,
+            "lampiran": str,
+            "kode_klasifikasi": str,
+            "siklus": str,
+            "langkah": str,
+            "message_id": str,
+            "berkas": str,
+            "keterangan": str,
+        },
+        pk="id",
+    )
+    db["register_keluar"].create_index(["tahun", "no"], unique=True)
+    db["register_masuk"].create(
+        {
+            "id": int,
+            "tahun": int,
+            "no": int,
+            "tanggal_terima": str,
+            "nomor_surat": str,
+            "tanggal_surat": str,
+            "pengirim": str,
+            "perihal": str,
+            "lampiran": str,
+            "siklus": str,
+            "langkah": str,
+            "message_id": str,
+            "berkas": str,
+            "disposisi": str,
+            "keterangan": str,
+        },
+        pk="id",
+    )
+    db["register_masuk"].create_index(["tahun", "no"], unique=True)
+    db["documents"].create(
+        {
+            "id": int,
+            "cycle": str,
+            "kind": str,
+            "version": int,
+            "unit": str,
+            "path": str,
+            "sha256": str,
+            "source": str,
+            "message_id": str,
+            "created": str,
+        },
+        pk="id",
+    )
+    db["documents"].create_index(["cycle", "kind", "version", "unit"])
+    db["submissions"].create(
+        {
+            "id": int,
+            "cycle": str,
+            "unit": str,
+            "received": str,
+            "message_id": str,
+            "sender": str,
+            "filename": str,
+            "sha256": str,
+            "path": str,
+            "ok": int,
+            "errors": str,
+            "warnings": str,
+            "rows": str,
+        },
+        pk="id",
+    )
+    db["submissions"].create_index(["cycle", "unit"])
+    db["kinerja"].create(
+        {
+            "id": int,
+            "cycle": str,
+            "period": str,
+            "tahun": int,
+            "unit": str,
+            "no": str,
+            "program": str,
+            "kegiatan": str,
+            "sub_kegiatan": str,
+            "indikator": str,
+            "satuan": str,
+            "polaritas": str,
+            "target": float,
+            "realisasi": float,
+            "capaian": float,
+            "pagu": float,
+            "realisasi_anggaran": float,
+            "faktor_pendorong": str,
+            "faktor_penghambat": str,
+            "tindak_lanjut": str,
+        },
+        pk="id",
+    )
+    db["kinerja"].create_index(["tahun", "unit", "no"])
+    db["timers"].create({"id": int, "cycle": str, "step": str, "kind": str, "at": str}, pk="id")
+    db["timers"].create_index(["at"])
+    db["notices"].create({"address": str, "kind": str, "day": str}, pk=("address", "kind", "day"))
+
+
+def _iso(dt: datetime | None) -> str | None:
+    return dt.isoformat() if dt else None
+
+
+class Store:
+    """All SQL lives here. One Store per process; the daemon is the only regular writer."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fresh = not self.path.exists()
+        conn = sqlite3.connect(
+            str(self.path), isolation_level=None, check_same_thread=False, timeout=30
+        )
+        if fresh:
+            self.path.chmod(0o600)
+        conn.execute("PRAGMA journal_mode=WAL")
+        # FULL: a committed event survives power loss (WAL + synchronous=NORMAL would not).
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA busy_timeout=30000")
+        conn.row_factory = sqlite3.Row
+        self.db = sqlite_utils.Database(conn)
+        self._lock = threading.RLock()
+        self._depth = 0
+        migrations.apply(self.db)
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    # ------------------------------------------------------------------ transactions
+
+    @contextmanager
+    def transaction(self) -> Iterator[Store]:
+        """BEGIN IMMEDIATE ... COMMIT; nested calls join the outer transaction."""
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield self
+                finally:
+                    self._depth -= 1
+                return
+            self.db.conn.execute("BEGIN IMMEDIATE")
+            self._depth = 1
+            try:
+                yield self
+            except BaseException:
+                self.db.conn.execute("ROLLBACK")
+                raise
+            else:
+                self.db.conn.execute("COMMIT")
+            finally:
+                self._depth = 0
+
+    def q(self, sql: str, params: Any = ()) -> list[dict]:
+        return [dict(r) for r in self.db.conn.execute(sql, params).fetchall()]
+
+    def q1(self, sql: str, params: Any = ()) -> dict | None:
+        row = self.db.conn.execute(sql, params).fetchone()
+        return dict(row) if row else None
+
+    def x(self, sql: str, params: Any = ()) -> sqlite3.Cursor:
+        return self.db.conn.execute(sql, params)
+
+    # ------------------------------------------------------------------ meta
+
+    def meta(self, key: str, default: str | None = None) -> str | None:
+        row = self.q1("SELECT value FROM meta WHERE key=?", (key,))
+        return row["value"] if row else default
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.x(
+            "INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+            (key, value),
+        )
+
+    def meta_once(self, key: str, value: str) -> str:
+        """Store `value` under `key` unless a value is already there; return the stored one."""
+        self.x("INSERT OR IGNORE INTO meta(key, value) VALUES(?, ?)", (key, value))
+        return self.meta(key) or value
+
+    # ------------------------------------------------------------------ cycles
+
+    def load_cycle(self, code: str) -> CycleState | None:
+        row = self.q1("SELECT state FROM cycles WHERE code=?", (code,))
+        return from_json(json.loads(row["state"])) if row else None
+
+    def save_cycle(self, st: CycleState, token_for) -> None:
+        from .engine import next_timer
+
+        year = int(st.period[:4])
+        self.x(
+            "INSERT INTO cycles(code, period, year, status, current, started, closed, next_timer, state)"
+            " VALUES(?,?,?,?,?,?,?,?,?) ON CONFLICT(code) DO UPDATE SET status=excluded.status,"
+            " current=excluded.current, closed=excluded.closed, next_timer=excluded.next_timer,"
+            " state=excluded.state",
+            (
+                st.code,
+                st.period,
+                year,
+                st.status,
+                st.current,
+                _iso(st.started),
+                _iso(st.closed),
+                _iso(next_timer(st)),
+                json.dumps(to_json(st), ensure_ascii=False),
+            ),
+        )
+        for t in st.tasks:
+            self.x(
+                "INSERT INTO tasks(key, token, cycle, step, role, recipient, unit, purpose, doc_kind,"
+                " doc_version, status, opened, closed) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)"
+                " ON CONFLICT(key) DO UPDATE SET status=excluded.status, closed=excluded.closed",
+                (
+                    t.key,
+                    token_for(t.key),
+                    st.code,
+                    t.step,
+                    t.role,
+                    t.recipient,
+                    t.unit,
+                    t.purpose,
+                    t.doc_kind,
+                    t.doc_version,
+                    t.status,
+                    _iso(t.opened),
+                    _iso(t.closed),
+                ),
+            )
+        self.x("DELETE FROM timers WHERE cycle=?", (st.code,))
+        for tm in st.timers:
+            self.x(
+                "INSERT INTO timers(cycle, step, kind, at) VALUES(?,?,?,?)",
+                (st.code, tm.step, tm.kind, tm.at.isoformat()),
+            )
+
+    def cycles(self, status: str | None = None) -> list[dict]:
+        if status:
+            return self.q(
+                "SELECT code, period, status, current, started, closed, next_timer FROM cycles"
+                " WHERE status=? ORDER BY started",
+                (status,),
+            )
+        return self.q(
+            "SELECT code, period, status, current, started, closed, next_timer FROM cycles ORDER BY started"
+        )
+
+    def cycles_due(self, now: datetime) -> list[str]:
+        """Running cycles with a timer at or before `now`. Timers are compared as instants."""
+        rows = self.q("SELECT DISTINCT cycle, at FROM timers")
+        return sorted({r["cycle"] for r in rows if datetime.fromisoformat(r["at"]) <= now})
+
+    def next_timer(self) -> datetime | None:
+        rows = self.q("SELECT at FROM timers")
+        return min((datetime.fromisoformat(r["at"]) for r in rows), default=None)
+
+    # ------------------------------------------------------------------ tasks
+
+    def task_by_token(self, token: str) -> dict | None:
+        return self.q1("SELECT * FROM tasks WHERE token=?", (token,))
+
+    def task(self, key: str) -> dict | None:
+        return self.q1("SELECT * FROM tasks WHERE key=?", (key,))
+
+    def task_by_message_ids(self, ids: list[str]) -> dict | None:
+        """The task whose request e-mail has one of these Message-IDs (newest reference first)."""
+        for mid in reversed(ids):
+            row = self.q1("SELECT task FROM outbox WHERE message_id=? AND task IS NOT NULL", (mid,))
+            if row:
+                return self.task(row["task"])
+        return None
+
+    def open_tasks(self, cycle: str | None = None) -> list[dict]:
+        if cycle:
+            return self.q(
+                "SELECT * FROM tasks WHERE status='open' AND cycle=? ORDER BY opened", (cycle,)
+            )
+        return self.q("SELECT * FROM tasks WHERE status='open' ORDER BY opened")
+
+    # ------------------------------------------------------------------ log
+
+    def add_log(
+        self, cycle: str, at: datetime, step: str, event: str, who: str = "", detail: str = ""
+    ) -> None:
+        self.x(
+            "INSERT INTO log(cycle, at, step, event, who, detail) VALUES(?,?,?,?,?,?)",
+            (cycle, at.isoformat(), step, event, who, detail),
+        )
+
+    def cycle_log(self, cycle: str) -> list[dict]:
+        return self.q(
+            "SELECT at, step, event, who, detail FROM log WHERE cycle=? ORDER BY id", (cycle,)
+        )
+
+    # ------------------------------------------------------------------ inbound
+
+    def record_inbound(
+        self, sha256: str, path: str, size: int, ref: str, received: datetime
+    ) -> tuple[int, bool]:
+        """Record a raw message (already written to the archive). Returns (id, new?)."""
+        row = self.q1("SELECT id FROM inbound WHERE sha256=?", (sha256,))
+        if row:
+            return row["id"], False
+        cur = self.x(
+            "INSERT INTO inbound(sha256, received, ref, path, size, status, attempts)"
+            " VALUES(?,?,?,?,?, 'baru', 0)",
+            (sha256, received.isoformat(), ref, path, size),
+        )
+        return int(cur.lastrowid), True
+
+    def update_inbound(self, id: int, **fields: Any) -> None:
+        if fields:
+            cols = ", ".join(f"{k}=?" for k in fields)
+            self.x(f"UPDATE inbound SET {cols} WHERE id=?", (*fields.values(), id))
+
+    def inbound(self, id: int) -> dict | None:
+        return self.q1("SELECT * FROM inbound WHERE id=?", (id,))
+
+    def seen_message_id(self, message_id: str, not_id: int) -> bool:
+        return bool(
+            self.q1(
+                "SELECT 1 FROM inbound WHERE message_id=? AND id<>? AND status NOT IN ('baru','gagal')",
+                (message_id, not_id),
+            )
+        )
+
+    def held(self) -> list[dict]:
+        return self.q(
+            "SELECT id, received, sender, subject, reason, status FROM inbound"
+            " WHERE status IN ('ditahan','gagal') ORDER BY id"
+        )
+
+    def pending_inbound(self) -> list[dict]:
+        return self.q("SELECT * FROM inbound WHERE status='baru' ORDER BY id")
+
+    # ------------------------------------------------------------------ outbox
+
+    def enqueue(
+        self,
+        *,
+        message_id: str,
+        cycle: str,
+        step: str,
+        kind: str,
+        task: str | None,
+        recipients: list[str],
+        subject: str,
+        path: str,
+        now: datetime,
+    ) -> None:
+        self.x(
+            "INSERT INTO outbox(message_id, cycle, step, kind, task, recipients, subject, path,"
+            " status, attempts, next_attempt, queued) VALUES(?,?,?,?,?,?,?,?, 'antri', 0, ?, ?)",
+            (
+                message_id,
+                cycle,
+                step,
+                kind,
+                task,
+                json.dumps(recipients),
+                subject,
+                path,
+                now.isoformat(),
+                now.isoformat(),
+            ),
+        )
+
+    def outbox_due(self, now: datetime) -> list[dict]:
+        rows = self.q("SELECT * FROM outbox WHERE status IN ('antri','mengirim') ORDER BY id")
+        return [r for r in rows if datetime.fromisoformat(r["next_attempt"]) <= now]
+
+    def outbox(self, status: str | None = None) -> list[dict]:
+        if status:
+            return self.q("SELECT * FROM outbox WHERE status=? ORDER BY id", (status,))
+        return self.q("SELECT * FROM outbox ORDER BY id")
+
+    def update_outbox(self, id: int, **fields: Any) -> None:
+        cols = ", ".join(f"{k}=?" for k in fields)
+        self.x(f"UPDATE outbox SET {cols} WHERE id=?", (*fields.values(), id))
+
+    # ------------------------------------------------------------------ registers
+
+    def next_register_no(self, table: str, year: int) -> int:
+        assert table in ("register_keluar", "register_masuk")
+        row = self.q1(f"SELECT COALESCE(MAX(no), 0) + 1 AS n FROM {table} WHERE tahun=?", (year,))
+        return int(row["n"]) if row else 1
+
+    def add_register(self, table: str, year: int, row: dict) -> int:
+        """Insert with the next number of `year`. Must run inside transaction(): the write lock
+        taken by BEGIN IMMEDIATE makes MAX()+1 safe against concurrent writers."""
+        assert self._depth, "register entries are written inside a transaction"
+        no = self.next_register_no(table, year)
+        row = {**row, "tahun": year, "no": no}
+        if "nomor_surat" in row and callable(row["nomor_surat"]):
+            row["nomor_surat"] = row["nomor_surat"](no)
+        self.db[table].insert(row)
+        return no
+
+    def register(self, table: str, year: int | None = None) -> list[dict]:
+        if year:
+            return self.q(f"SELECT * FROM {table} WHERE tahun=? ORDER BY tahun, no", (year,))
+        return self.q(f"SELECT * FROM {table} ORDER BY tahun, no")
+
+    def set_sent_date(self, message_id: str, when: datetime) -> None:
+        self.x(
+            "UPDATE register_keluar SET tanggal_kirim=? WHERE message_id=? AND (tanggal_kirim IS NULL OR tanggal_kirim='')",
+            (when.isoformat(timespec="seconds"), message_id),
+        )
+
+    # ------------------------------------------------------------------ documents
+
+    def add_document(
+        self,
+        *,
+        cycle: str,
+        kind: str,
+        version: int,
+        unit: str | None,
+        path: str,
+        sha256: str,
+        source: str,
+        message_id: str = "",
+        now: datetime,
+    ) -> None:
+        self.x(
+            "INSERT INTO documents(cycle, kind, version, unit, path, sha256, source, message_id, created)"
+            " VALUES(?,?,?,?,?,?,?,?,?)",
+            (cycle, kind, version, unit, path, sha256, source, message_id, now.isoformat()),
+        )
+
+    def document(
+        self, cycle: str, kind: str, version: int | None = None, unit: str | None = None
+    ) -> dict | None:
+        sql = "SELECT * FROM documents WHERE cycle=? AND kind=?"
+        params: list[Any] = [cycle, kind]
+        if version is not None:
+            sql += " AND version=?"
+            params.append(version)
+        if unit is not None:
+            sql += " AND unit=?"
+            params.append(unit)
+        return self.q1(sql + " ORDER BY id DESC LIMIT 1", params)
+
+    def documents(self, cycle: str) -> list[dict]:
+        return self.q(
+            "SELECT kind, version, unit, path, sha256, source, created FROM documents"
+            " WHERE cycle=? ORDER BY id",
+            (cycle,),
+        )
+
+    # ------------------------------------------------------------------ submissions, kinerja
+
+    def add_submission(self, **row: Any) -> int:
+        for k in ("errors", "warnings", "rows"):
+            row[k] = json.dumps(row.get(k) or [], ensure_ascii=False)
+        return int(self.db["submissions"].insert(row).last_pk)
+
+    def latest_valid_submissions(self, cycle: str) -> dict[str, dict]:
+        rows = self.q("SELECT * FROM submissions WHERE cycle=? AND ok=1 ORDER BY id", (cycle,))
+        out: dict[str, dict] = {}
+        for r in rows:
+            r["rows"] = json.loads(r["rows"])
+            out[r["unit"]] = r  # the newest valid form counts
+        return out
+
+    def replace_kinerja(self, cycle: str, rows: list[dict]) -> None:
+        self.x("DELETE FROM kinerja WHERE cycle=?", (cycle,))
+        if rows:
+            self.db["kinerja"].insert_all(rows)
+
+    def kinerja_year(self, year: int) -> list[dict]:
+        return self.q("SELECT * FROM kinerja WHERE tahun=? ORDER BY unit, no, period", (year,))
+
+    # ------------------------------------------------------------------ notices (loop brake)
+
+    def notice_allowed(self, address: str, kind: str, day: str) -> bool:
+        """True the first time (address, kind, day) is seen: one notice per address per error per day."""
+        cur = self.x(
+            "INSERT OR IGNORE INTO notices(address, kind, day) VALUES(?,?,?)", (address, kind, day)
+        )
+        return cur.rowcount == 1

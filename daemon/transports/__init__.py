@@ -1,0 +1,1 @@
+"""Mail transports: the embedded Maildir directory, IMAP+SMTP, and Exchange (EWS)."""

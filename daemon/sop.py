@@ -135,7 +135,12 @@ def parse_sop(data: dict) -> Sop:
                 problems.append(
                     f"{where}.{a}: {raw[a]!r} tidak dikenal; diharapkan salah satu dari {', '.join(ACTIONS)}"
                 )
+        for required in ("kunci", "uraian"):
+            if not raw.get(required):
+                problems.append(f"{where}.{required}: belum diisi")
         kwargs = {k: v for k, v in raw.items() if k in fields and k not in ("id", "standar")}
+        kwargs.setdefault("uraian", "")
+        kwargs.setdefault("keluaran", "")
         kwargs["rute"] = tuple(raw.get("rute", ()))
         steps.append(
             StepDef(

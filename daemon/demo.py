@@ -1,0 +1,344 @@
+"""`pantau demo`: one whole cycle S1-S13 on the embedded Maildir transport, with simulated staff
+and officials, on an accelerated clock.
+
+The clock jumps from one moment to the next thing that happens (a timer, or a person answering),
+so three working days of data collection take seconds. The simulated people read their own
+Maildirs and answer the way people do: replies quoting the original, Indonesian Gmail style, forms
+filled in with python-docx. The script includes an invalid form that is corrected, a late unit
+that is reminded, an out-of-office auto-reply, a late form that makes the draft recompile, a
+REVISI loop at S6 and another after the meeting (S8 -> S9).
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import sys
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from .clock import ManualClock
+from .config import load_config
+from .model import Period
+from .office import OfficeApp
+from .shipped import shipped_dir
+from .transports.maildir import deliver
+
+DEMO_START = datetime(2025, 10, 6, 8, 0, tzinfo=ZoneInfo("Asia/Jakarta"))  # Senin, 6 Oktober 2025
+DEMO_PERIOD = "2025-TW3"
+
+
+def init_office(target: Path, force: bool = False) -> Path:
+    """Copy the shipped config/ and templates/ into a new office directory."""
+    target = Path(target)
+    cfg_dir = target / "config"
+    if cfg_dir.exists() and any(cfg_dir.iterdir()) and not force:
+        raise FileExistsError(f"{cfg_dir} sudah ada; gunakan folder lain")
+    for name in ("config", "templates"):
+        src = shipped_dir(name)
+        shutil.copytree(src, target / name, dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    (target / "var").mkdir(parents=True, exist_ok=True, mode=0o750)
+    return cfg_dir / "pantau.toml"
+
+
+# ============================================================================ simulated people
+
+
+@dataclass
+class Incoming:
+    msg: EmailMessage
+    subject: str
+    raw: bytes
+
+
+@dataclass
+class Person:
+    """Someone with a Maildir who answers Pantau's mail according to a small script."""
+
+    email: str
+    name: str
+    sim: Simulation = field(repr=False)
+    seen: int = 0
+
+    def inbox(self) -> list[Incoming]:
+        box = self.sim.maildir / self.email / "new"
+        out = []
+        if not box.exists():
+            return out
+        for p in sorted(box.iterdir()):
+            raw = p.read_bytes()
+            cur = p.parent.parent / "cur"
+            cur.mkdir(exist_ok=True)
+            p.rename(cur / (p.name + ":2,S"))
+            msg = message_from_bytes(raw, policy=policy.default)
+            out.append(Incoming(msg, str(msg["Subject"] or ""), raw))
+        return out
+
+    def on_mail(self, m: Incoming) -> None:
+        """Override: decide how to answer."""
+
+    def reply(self, m: Incoming, text: str, after_minutes: float = 5, attachments=(), auto=False) -> None:
+        orig = m.msg
+        r = EmailMessage()
+        r["From"] = f"{self.name} <{self.email}>"
+        r["To"] = str(orig["Reply-To"] or orig["From"])
+        r["Subject"] = ("Otomatis: " if auto else "Re: ") + str(orig["Subject"] or "")
+        r["Message-ID"] = make_msgid(domain=self.email.split("@")[1])
+        r["In-Reply-To"] = str(orig["Message-ID"])
+        r["References"] = str(orig["Message-ID"])
+        if auto:
+            r["Auto-Submitted"] = "auto-replied"
+        when = self.sim.clock.now() + timedelta(minutes=after_minutes)
+        r["Date"] = format_datetime(when)
+        body_orig = orig.get_body(("plain",))
+        quoted = "\n".join("> " + line for line in (body_orig.get_content() if body_orig else "").splitlines()[:8])
+        stamp = orig["Date"].datetime if orig["Date"] else when
+        header = (f"Pada {stamp.strftime('%d/%m/%Y')} pukul {stamp.strftime('%H.%M')} {orig['From']}\nmenulis:")
+        r.set_content(f"{text}\n\n{header}\n{quoted}\n")
+        for name, data in attachments:
+            r.add_attachment(data, maintype="application",
+                             subtype="vnd.openxmlformats-officedocument.wordprocessingml.document", filename=name)
+        self.sim.later(when, self.sim.app.cfg.mail.alamat, bytes(r), f"{self.email}: {text.splitlines()[0][:60]}")
+
+
+class Camat(Person):
+    def on_mail(self, m: Incoming) -> None:
+        s = m.subject
+        if "Permohonan Perintah" in s:
+            self.reply(m, "SETUJU, segera laksanakan.", 12)
+        elif "Penyampaian Konsep" in s:
+            day = self.sim.clock.now() + timedelta(days=1)
+            while day.weekday() >= 5:
+                day += timedelta(days=1)
+            self.reply(m, f"JADWAL {day.strftime('%d-%m-%Y')} 09.00 di Aula Kantor Camat", 40)
+        elif "Penandatanganan" in s:
+            self.reply(m, "Setuju.", 90)
+
+
+class Sekretaris(Person):
+    def on_mail(self, m: Incoming) -> None:
+        s = m.subject
+        if "Penyampaian Konsep" in s:
+            if not self.sim.flags.get("sekretaris_revisi"):
+                self.sim.flags["sekretaris_revisi"] = True
+                self.reply(m, "REVISI\nMohon ditambahkan analisis faktor penghambat Seksi Pemerintahan\n"
+                              "dan penjelasan unit yang terlambat menyampaikan data.", 50)
+            else:
+                self.reply(m, "OK, lanjutkan ke Pak Camat.", 30)
+        elif "Permohonan Koreksi" in s:
+            self.reply(m, "Setuju", 25)
+
+
+class Kasubag(Person):
+    def on_mail(self, m: Incoming) -> None:
+        s = m.subject
+        if "Konsep Laporan Pemantauan" in s and "Penyampaian" not in s:
+            # The first draft waits for the late unit; a recompiled draft is approved.
+            version = self.sim.app.store.load_cycle(self.sim.code).draft_version
+            if version >= 2:
+                self.reply(m, "SETUJU", 60)
+        elif "Permintaan revisi" in s:
+            self.reply(m, "Terlampir laporan yang sudah diperbaiki.", 90,
+                       attachments=[("Laporan-perbaikan.docx", self.edited(m))])
+        elif "Hasil rapat" in s:
+            self.reply(m, "REVISI\nHasil rapat: target Seksi Trantib disesuaikan dan rekomendasi tindak lanjut\n"
+                          "ditambahkan sesuai arahan Camat.", 30)
+        elif "Entri e-Monev" in s:
+            self.reply(m, "SELESAI. Data sudah dientri di e-Monev dan e-Project.", 15)
+
+    def edited(self, m: Incoming) -> bytes:
+        """Open the attached report in python-docx, add the requested changes, save."""
+        from docx import Document
+
+        for part in m.msg.iter_attachments():
+            if (part.get_filename() or "").endswith(".docx"):
+                doc = Document(io.BytesIO(part.get_content()))
+                doc.add_paragraph("Tambahan atas permintaan revisi: analisis faktor penghambat telah "
+                                  "dilengkapi dan rekomendasi tindak lanjut disesuaikan.")
+                out = io.BytesIO()
+                doc.save(out)
+                return out.getvalue()
+        raise RuntimeError("tidak ada laporan terlampir")
+
+
+class Unit(Person):
+    """A section. `plan`: 'ok', 'salah_dulu' (a word where a number belongs, then corrected),
+    'setelah_pengingat' (answers after the reminder), 'terlambat' (after the deadline, with an
+    out-of-office reply first)."""
+
+    plan: str = "ok"
+    factor: float = 0.9
+
+    def on_mail(self, m: Incoming) -> None:
+        s = m.subject
+        if "Permintaan Data" in s:
+            self.sim.forms[self.email] = m
+            if self.plan == "ok":
+                self.reply(m, "Terlampir data kinerja kami.", 240 + 60 * len(self.sim.forms),
+                           attachments=[self.filled(m)])
+            elif self.plan == "salah_dulu":
+                self.reply(m, "Terlampir formulir.", 300, attachments=[self.filled(m, broken=True)])
+            elif self.plan == "terlambat":
+                self.reply(m, "Saya sedang cuti sampai 10 Oktober 2025. Pesan akan dibalas setelah saya kembali.",
+                           1, auto=True)
+        elif "perlu diperbaiki" in s:
+            self.reply(m, "Mohon maaf, berikut formulir yang sudah diperbaiki.", 120,
+                       attachments=[self.filled(self.sim.forms[self.email])])
+        elif "Pengingat" in s and self.plan == "setelah_pengingat" and not self.sim.flags.get(self.email):
+            self.sim.flags[self.email] = True
+            self.reply(m, "Maaf terlambat, terlampir data kami.", 180,
+                       attachments=[self.filled(self.sim.forms[self.email])])
+        elif "tidak menyampaikan data" in s.lower() or ("Pengingat" in s and self.plan == "terlambat"):
+            pass
+
+    def filled(self, m: Incoming, broken: bool = False) -> tuple[str, bytes]:
+        from docx import Document
+
+        for part in m.msg.iter_attachments():
+            name = part.get_filename() or ""
+            if not name.endswith(".docx"):
+                continue
+            doc = Document(io.BytesIO(part.get_content()))
+            table = next(t for t in doc.tables if "Realisasi" in " ".join(c.text for c in t.rows[0].cells))
+            head = [c.text.strip() for c in table.rows[0].cells]
+            col = {h: i for i, h in enumerate(head)}
+            for i, row in enumerate(table.rows[1:]):
+                cells = row.cells
+                target_text = cells[col["Target"]].text.strip().replace(".", "").replace(",", ".")
+                try:
+                    target = float(target_text)
+                except ValueError:
+                    continue
+                real = round(target * (self.factor + 0.03 * (i % 3)), 1)
+                value = f"{real:.1f}".replace(".", ",")
+                if broken and i == 1:
+                    value = "delapan puluh"
+                cells[col["Realisasi"]].text = value
+                cells[col["Realisasi Anggaran (Rp)"]].text = f"Rp {int(12_500_000 * (i + 1) * self.factor):,}".replace(",", ".")
+                cells[col["Faktor Pendorong"]].text = "Dukungan aparatur nagari dan koordinasi yang baik"
+                cells[col["Faktor Penghambat"]].text = "Keterbatasan anggaran operasional" if i % 2 else "-"
+                cells[col["Tindak Lanjut"]].text = "Meningkatkan koordinasi lintas sektor"
+            out = io.BytesIO()
+            doc.save(out)
+            return name, out.getvalue()
+        raise RuntimeError("formulir tidak ditemukan")
+
+
+# ============================================================================ the simulation
+
+
+class Simulation:
+    def __init__(self, app: OfficeApp, clock: ManualClock, out=sys.stdout):
+        self.app, self.clock, self.out = app, clock, out
+        self.maildir = app.cfg.mail.maildir_path
+        self.pending: list[tuple[datetime, str, bytes, str]] = []
+        self.flags: dict[str, bool] = {}
+        self.forms: dict[str, Incoming] = {}
+        self.code = ""
+        cfg = app.cfg
+        self.people: list[Person] = [
+            Camat(cfg.camat.email, cfg.camat.nama, self),
+            Sekretaris(cfg.sekretaris.email, cfg.sekretaris.nama, self),
+            Kasubag(cfg.kasubag.email, cfg.kasubag.nama, self),
+        ]
+        plans = ["ok", "ok", "salah_dulu", "setelah_pengingat", "terlambat"]
+        for u, plan in zip(cfg.units, plans + ["ok"] * len(cfg.units)):
+            unit = Unit(u.email, u.kepala.nama or u.nama, self)
+            unit.plan = plan
+            self.people.append(unit)
+        # The late unit's real answer comes after the deadline and its grace day.
+        self.late_unit = next((p for p in self.people if isinstance(p, Unit) and p.plan == "terlambat"), None)
+
+    def later(self, when: datetime, to: str, raw: bytes, what: str) -> None:
+        self.pending.append((when, to, raw, what))
+        self.pending.sort(key=lambda x: x[0])
+
+    def deliver_due(self) -> int:
+        now = self.clock.now()
+        due = [p for p in self.pending if p[0] <= now]
+        self.pending = [p for p in self.pending if p[0] > now]
+        for _, to, raw, _what in due:
+            deliver(self.maildir, to, raw)
+        return len(due)
+
+    def read_mail(self) -> int:
+        n = 0
+        for person in self.people:
+            for m in person.inbox():
+                person.on_mail(m)
+                n += 1
+        return n
+
+    def late_form(self) -> None:
+        """The late unit answers once its cycle has reached the draft (S5)."""
+        u = self.late_unit
+        if not u or self.flags.get("late_sent") or u.email not in self.forms:
+            return
+        st = self.app.store.load_cycle(self.code)
+        if st and st.current == "S5":
+            self.flags["late_sent"] = True
+            u.reply(self.forms[u.email], "Mohon maaf sangat terlambat karena cuti. Terlampir data kami.", 30,
+                    attachments=[u.filled(self.forms[u.email])])
+
+    def run(self, period: str, max_rounds: int = 2000) -> str:
+        self.code = self.app.start_cycle(period)
+        for _ in range(max_rounds):
+            busy = self.app.run_once()
+            busy_n = sum(busy.values()) + self.read_mail() + self.deliver_due()
+            self.late_form()
+            st = self.app.store.load_cycle(self.code)
+            if st.status == "closed" and not self.app.store.outbox_due(self.clock.now()) and not self.pending:
+                self.read_mail()
+                break
+            if busy_n:
+                continue
+            # Nothing happened: jump to the next moment something will.
+            moments = [p[0] for p in self.pending]
+            nt = self.app.store.next_timer()
+            if nt:
+                moments.append(nt)
+            if not moments:
+                raise RuntimeError("demo macet: tidak ada yang ditunggu")
+            self.clock.set(min(moments))
+        return self.code
+
+
+# ============================================================================ the command
+
+
+def run_demo(target: Path, out=sys.stdout) -> int:
+    target = Path(target).resolve()
+    cfg_path = target / "config" / "pantau.toml"
+    if (target / "var" / "pantau.db").exists():
+        print(f"Folder {target} sudah berisi kantor yang pernah dijalankan; gunakan folder lain.", file=out)
+        return 1
+    if not cfg_path.exists():
+        init_office(target)
+    cfg = load_config(cfg_path)
+    clock = ManualClock(DEMO_START)
+    app = OfficeApp(cfg, clock=clock)
+    print(f"Demo Pantau: satu siklus pemantauan kinerja {Period.parse(DEMO_PERIOD).label} "
+          f"di {cfg.kantor.nama}\nFolder kantor: {target}\n", file=out)
+    sim = Simulation(app, clock, out)
+    code = sim.run(DEMO_PERIOD)
+    from .report_text import print_registers, print_timeline
+
+    print_timeline(app, code, out)
+    print_registers(app, out)
+    docs = app.store.documents(code)
+    print(f"\nDokumen ({len(docs)} berkas) di {cfg.arsip_dir / code}:", file=out)
+    for d in docs:
+        print(f"  {d['kind']:<20} v{d['version']:<2} {Path(d['path']).relative_to(target)}  sha256 {d['sha256'][:16]}…",
+              file=out)
+    st = app.store.load_cycle(code)
+    print(f"\nSiklus {code}: {st.status}. Lihat rinciannya dengan:\n"
+          f"  pantau --config {cfg_path} cycle show {code}\n"
+          f"  pantau --config {cfg_path} register keluar", file=out)
+    app.close()
+    return 0 if st.status == "closed" else 1

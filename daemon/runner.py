@@ -1,0 +1,152 @@
+"""`pantau run`: the daemon loop.
+
+One thread does all the work (one writer): read the inbox, fire due timers, send the outbox, start a
+cycle when `[jadwal] cron` says so. APScheduler is only a metronome: its jobs wake the loop (stable
+job ids, replace_existing, an explicit ZoneInfo, a generous misfire grace, one worker, no pickled
+jobs in a job store). What is due is decided on the office clock (PANTAU_NOW / PANTAU_TIME_SCALE),
+so an accelerated test run and production behave alike. Between rounds the loop waits on the
+transport (IMAP IDLE), never busy-polling.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+import time
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from .model import Period
+from .office import CycleExists, OfficeApp
+
+log = logging.getLogger("pantau")
+MAX_WAIT_S = 60.0  # real seconds between rounds when nothing is due
+
+
+class Daemon:
+    def __init__(self, app: OfficeApp):
+        self.app = app
+        self.stop = threading.Event()
+        self.wake = threading.Event()
+        tz = ZoneInfo(app.cfg.kantor.zona_waktu)
+        self.cron = CronTrigger.from_crontab(app.cfg.jadwal_cron, timezone=tz)
+        self.scheduler = BackgroundScheduler(
+            timezone=tz, executors={"default": ThreadPoolExecutor(1)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600})
+
+    # ------------------------------------------------------------------ scheduling
+
+    def _metronome(self) -> None:
+        self.wake.set()
+
+    def start_due_cycle(self, now: datetime) -> None:
+        """Start the period's cycle when the cron time has passed on the office clock; a start that
+        falls on a day off moves to the next working day."""
+        store = self.app.store
+        last_text = store.meta("cron_last")
+        last = datetime.fromisoformat(last_text) if last_text else None
+        if last is None:
+            with store.transaction():
+                store.set_meta("cron_last", now.isoformat())
+            return
+        fire = self.cron.get_next_fire_time(None, last + timedelta(seconds=1))
+        if fire is None or fire > now:
+            return
+        if not self.app.cal.is_working_day(now.date()):
+            return  # try again on the next round; the working day will come
+        period = Period.containing(self.app.cfg.jadwal_periode, now.date())
+        try:
+            code = self.app.start_cycle(period.code)
+            log.info("siklus %s dimulai sesuai jadwal", code, extra={"cycle": code, "event": "siklus_dimulai"})
+        except CycleExists:
+            log.info("siklus %s sudah ada; jadwal dilewati", period.cycle_code)
+        with store.transaction():
+            store.set_meta("cron_last", now.isoformat())
+
+    def next_wait(self, now: datetime) -> float:
+        """Real seconds until something is due (a timer, the cron), capped."""
+        candidates = [MAX_WAIT_S]
+        nt = self.app.store.next_timer()
+        if nt:
+            candidates.append(self.app.clock.real_seconds((nt - now).total_seconds()))
+        fire = self.cron.get_next_fire_time(None, now)
+        if fire:
+            candidates.append(self.app.clock.real_seconds((fire - now).total_seconds()))
+        if self.app.store.outbox_due(now + timedelta(days=3650)):
+            row = self.app.store.q1("SELECT MIN(next_attempt) AS t FROM outbox WHERE status IN ('antri','mengirim')")
+            if row and row["t"]:
+                candidates.append(self.app.clock.real_seconds((datetime.fromisoformat(row["t"]) - now).total_seconds()))
+        return max(0.05, min(candidates))
+
+    def heartbeat(self, now: datetime, connected: bool) -> None:
+        store = self.app.store
+        with store.transaction():
+            store.set_meta("heartbeat", now.isoformat(timespec="seconds"))
+            store.set_meta("heartbeat_real", datetime.now().astimezone().isoformat(timespec="seconds"))
+            store.set_meta("pid", str(os.getpid()))
+            store.set_meta("mail_last_check", now.isoformat(timespec="seconds"))
+            was = store.meta("mail_connected") == "1"
+            store.set_meta("mail_connected", "1" if connected else "0")
+            if connected and not was:
+                store.set_meta("mail_connected_since", now.isoformat(timespec="seconds"))
+
+    # ------------------------------------------------------------------ the loop
+
+    def round(self) -> None:
+        now = self.app.clock.now()
+        connected = True
+        try:
+            self.app.poll()
+        except Exception as e:  # the mail server may be away: keep timers and the outbox going
+            connected = False
+            log.warning("kotak masuk tidak dapat dibaca: %s", e)
+        self.app.sweep()
+        self.start_due_cycle(self.app.clock.now())
+        try:
+            self.app.dispatch()
+        except Exception as e:
+            log.warning("kotak keluar tidak dapat dikirim: %s", e)
+        self.heartbeat(now, connected)
+
+    def run(self) -> int:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: (self.stop.set(), self.wake.set()))
+        self.scheduler.add_job(self._metronome, IntervalTrigger(seconds=30), id="metronom",
+                               replace_existing=True)
+        self.scheduler.add_job(self._metronome, self.cron, id="jadwal_siklus", replace_existing=True)
+        self.scheduler.start()
+        log.info("Pantau berjalan (transport %s, pid %s)", self.app.cfg.mail.transport, os.getpid())
+        try:
+            while not self.stop.is_set():
+                try:
+                    self.round()
+                except Exception:  # never die on one bad round; the log says why
+                    log.exception("putaran gagal; dicoba lagi")
+                    self.stop.wait(5)
+                wait = self.next_wait(self.app.clock.now())
+                deadline = time.monotonic() + wait
+                self.wake.clear()
+                while not self.stop.is_set() and not self.wake.is_set():
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        break
+                    try:
+                        if self.app.transport.wait(min(left, 5.0)):
+                            break
+                    except Exception as e:
+                        log.warning("menunggu surel gagal: %s", e)
+                        self.stop.wait(min(left, 5.0))
+        finally:
+            self.scheduler.shutdown(wait=False)
+            with self.app.store.transaction():
+                self.app.store.set_meta("heartbeat_real", "")
+            self.app.close()
+            log.info("Pantau berhenti dengan rapi")
+        return 0

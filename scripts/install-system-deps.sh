@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the tests use, only when missing: Postfix + Dovecot (a real mail
+# system on loopback), LibreOffice Writer (DOCX -> PDF, and forms re-saved as another suite would)
+# and poppler (pdftotext). Needs root; otherwise it says what to install and carries on.
+set -euo pipefail
+need=()
+command -v postfix >/dev/null 2>&1 || [ -x /usr/sbin/postfix ] || need+=(postfix)
+[ -x /usr/sbin/dovecot ] || need+=(dovecot-imapd dovecot-lmtpd)
+[ -x /usr/lib/dovecot/lmtp ] || need+=(dovecot-lmtpd)
+command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui)
+command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
+if [ ${#need[@]} -eq 0 ]; then
+  exit 0
+fi
+mapfile -t need < <(printf '%s\n' "${need[@]}" | sort -u)
+if [ "$(id -u)" -ne 0 ]; then
+  echo "Paket sistem belum terpasang: ${need[*]}" >&2
+  echo "Pasang sebagai root: apt-get install ${need[*]}  (uji surel/dokumen nyata akan dilewati)" >&2
+  exit 0
+fi
+export DEBIAN_FRONTEND=noninteractive
+echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+echo "Memasang: ${need[*]}"
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

@@ -1,0 +1,103 @@
+"""Register numbering (SPEC §4): gapless per year under concurrent writers and after a crash."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import signal
+
+import pytest
+
+from daemon.store import Store
+
+
+def _writer(path: str, n: int, year: int) -> None:
+    s = Store(path)
+    for i in range(n):
+        with s.transaction():
+            s.add_register(
+                "register_keluar",
+                year,
+                {
+                    "nomor_surat": lambda no: f"000.8.6.3/{no}/Kec-LSB/{year}",
+                    "perihal": f"pid {os.getpid()} #{i}",
+                },
+            )
+    s.close()
+
+
+def test_concurrent_writers_never_skip_or_repeat_a_number(tmp_path):
+    db = str(tmp_path / "p.db")
+    Store(db).close()
+    procs = [mp.Process(target=_writer, args=(db, 40, 2025)) for _ in range(4)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+        assert p.exitcode == 0
+    rows = Store(db).register("register_keluar", 2025)
+    assert [r["no"] for r in rows] == list(range(1, 161))
+    assert all(r["nomor_surat"] == f"000.8.6.3/{r['no']}/Kec-LSB/2025" for r in rows)
+
+
+def test_numbers_restart_each_year(tmp_path):
+    s = Store(tmp_path / "p.db")
+    with s.transaction():
+        s.add_register("register_masuk", 2025, {"perihal": "a"})
+        s.add_register("register_masuk", 2025, {"perihal": "b"})
+        s.add_register("register_masuk", 2026, {"perihal": "c"})
+    assert [(r["tahun"], r["no"]) for r in s.register("register_masuk")] == [
+        (2025, 1),
+        (2025, 2),
+        (2026, 1),
+    ]
+
+
+def test_a_failed_event_leaves_no_gap(tmp_path):
+    s = Store(tmp_path / "p.db")
+    with s.transaction():
+        s.add_register("register_keluar", 2025, {"perihal": "satu"})
+    with pytest.raises(RuntimeError), s.transaction():
+        s.add_register("register_keluar", 2025, {"perihal": "dua (gagal)"})
+        raise RuntimeError("renderer crashed after the number was taken")
+    with s.transaction():
+        s.add_register("register_keluar", 2025, {"perihal": "dua"})
+    assert [(r["no"], r["perihal"]) for r in s.register("register_keluar")] == [
+        (1, "satu"),
+        (2, "dua"),
+    ]
+
+
+def _killed_writer(path: str) -> None:
+    s = Store(path)
+    s.db.conn.execute("BEGIN IMMEDIATE")
+    s._depth = 1
+    s.add_register("register_keluar", 2025, {"perihal": "tidak pernah selesai"})
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_a_killed_writer_leaves_no_gap(tmp_path):
+    db = str(tmp_path / "p.db")
+    s = Store(db)
+    with s.transaction():
+        s.add_register("register_keluar", 2025, {"perihal": "satu"})
+    p = mp.Process(target=_killed_writer, args=(db,))
+    p.start()
+    p.join(30)
+    assert p.exitcode == -signal.SIGKILL
+    with s.transaction():
+        s.add_register("register_keluar", 2025, {"perihal": "dua"})
+    assert [r["no"] for r in s.register("register_keluar")] == [1, 2]
+
+
+def test_register_outside_a_transaction_is_refused(tmp_path):
+    s = Store(tmp_path / "p.db")
+    with pytest.raises(AssertionError):
+        s.add_register("register_keluar", 2025, {"perihal": "x"})
+
+
+def test_database_is_private_and_in_wal_mode(tmp_path):
+    s = Store(tmp_path / "p.db")
+    assert (tmp_path / "p.db").stat().st_mode & 0o077 == 0
+    assert s.q1("PRAGMA journal_mode")["journal_mode"] == "wal"
+    assert s.q1("PRAGMA synchronous")["synchronous"] == 2  # FULL

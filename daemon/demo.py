@@ -205,7 +205,9 @@ class Unit(Person):
             if not name.endswith(".docx"):
                 continue
             doc = Document(io.BytesIO(part.get_content()))
-            table = next(t for t in doc.tables if "Realisasi" in " ".join(c.text for c in t.rows[0].cells))
+            table = next((t for t in doc.tables if "Realisasi" in " ".join(c.text for c in t.rows[0].cells)), None)
+            if table is None:  # the request letter travels with the form
+                continue
             head = [c.text.strip() for c in table.rows[0].cells]
             col = {h: i for i, h in enumerate(head)}
             for i, row in enumerate(table.rows[1:]):
@@ -248,7 +250,7 @@ class Simulation:
             Kasubag(cfg.kasubag.email, cfg.kasubag.nama, self),
         ]
         plans = ["ok", "ok", "salah_dulu", "setelah_pengingat", "terlambat"]
-        for u, plan in zip(cfg.units, plans + ["ok"] * len(cfg.units)):
+        for u, plan in zip(cfg.units, plans + ["ok"] * len(cfg.units), strict=False):
             unit = Unit(u.email, u.kepala.nama or u.nama, self)
             unit.plan = plan
             self.people.append(unit)

@@ -554,7 +554,7 @@ class _Run:
             self.fx.append(
                 SendLetter(
                     d.id,
-                    d.surat,
+                    "" if d.surat == "surel" else d.surat,  # surel: by e-mail only, still registered
                     d.tujuan_surat,
                     self.letter_subject(d, version),
                     ROLE_NAMES[role],
@@ -664,7 +664,8 @@ class _Run:
         self.fx.append(
             MakeDoc(
                 DocRef("final_report", 1),
-                {"source_version": self.st.draft_version, "approvals": list(self.st.approvals)},
+                {"source_version": self.st.draft_version, "approvals": list(self.st.approvals),
+                 "step": d.id},
             )
         )
         self.log(
@@ -789,7 +790,9 @@ class _Run:
                     d.id, "hasil_rapat", [t.recipient], task=t.key, data={"rapat": self.st.meeting}
                 )
             )
-            self.set_timer(s.due if s.due and s.due > self.now else self.now, "ingat", d.id)
+            # The meeting's standard is the meeting itself; give the outcome half of it again.
+            remind = s.due if s.due and s.due > self.now else self.ctx.cal.add(self.now, self.ctx.cal.scale(d.standar, 0.5))
+            self.set_timer(remind, "ingat", d.id)
             self.log(d.id, "menanyakan_hasil_rapat", t.recipient, "")
 
     # ------------------------------------------------------------------ answers

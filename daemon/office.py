@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from .indicators import indicators_for, load_indicators
 from .inbound import Analysis, Reader
 from .mime import Limits as MimeLimits
 from .model import FormCode, Period
+from .replies import subject_clean
 from .produce import Producer, file_name
 from .sop import load_sop
 from .store import Store
@@ -167,7 +169,7 @@ class OfficeApp:
         elif isinstance(fx, E.MakeDoc):
             nomor = ""
             if fx.ref.kind == "final_report":
-                nomor = self.register_out(st, now, step=st.current or "S11", kode_key="laporan",
+                nomor = self.register_out(st, now, step=fx.data.get("step", "S11"), kode_key="laporan",
                                           tujuan="Arsip / Kasubag Perencanaan",
                                           perihal=f"Laporan Pemantauan Kinerja {Period.parse(st.period).label}",
                                           lampiran="-", message_id="", berkas=[],
@@ -521,7 +523,7 @@ class OfficeApp:
             return self._hold(id, a, "tugas tidak ditemukan pada siklus")
         if et.status != "open" or st.status != "running":
             self._advance(st, E.Reply(task=et.key, sender=p.from_addr, decision=a.decision.decision,
-                                      subject=p.subject, message_id=p.message_id or ""))
+                                      subject=_subject(p.subject), message_id=p.message_id or ""))
             self.store.update_inbound(id, status="diproses", reason="tugas sudah ditutup: dijawab sudah diproses")
             return DIPROSES
         if et.purpose == "form":
@@ -549,7 +551,7 @@ class OfficeApp:
                 reasons += [str(e) for e in a.form.errors]
             if not a.roles:
                 return E.Reply(task=et.key, sender=p.from_addr, decision=a.decision.decision,
-                               note=a.decision.note, subject=p.subject, message_id=p.message_id or "")
+                               note=a.decision.note, subject=_subject(p.subject), message_id=p.message_id or "")
             self.send_notice(st, E.SendNotice(et.step, "berkas_salah", [p.from_addr], task=et.key, data={
                 "errors": reasons or ["lampiran tidak dikenali"],
                 "saran": "Mohon balas e-mail ini dengan melampirkan formulir pemantauan (DOCX) yang dikirim Pantau, "
@@ -588,7 +590,7 @@ class OfficeApp:
                 others.append(self._store_attachment(st.code, att))
         d = a.decision
         return E.Reply(task=et.key, sender=p.from_addr, decision=d.decision, note=d.note,
-                       message_id=p.message_id or "", subject=p.subject, meeting_date=d.meeting_date,
+                       message_id=p.message_id or "", subject=_subject(p.subject), meeting_date=d.meeting_date,
                        meeting_time=d.meeting_time, meeting_place=d.meeting_place, docx=docx, pdf=pdf,
                        other_files=others)
 
@@ -617,6 +619,12 @@ class OfficeApp:
         ticked = self.sweep()
         sent = self.dispatch()
         return {"received": got, "ticked": ticked, "sent": sent}
+
+
+def _subject(subject: str) -> str:
+    """A reply's subject as a register shows it: no Re:/BLS: prefixes, no cycle tag, no token."""
+    s = re.sub(r"\[\s*#?[0-9A-Za-z]{4}-[0-9A-Za-z]{4}\s*\]|\[PK-[^\]]*\]", " ", subject_clean(subject))
+    return subject_clean(re.sub(r"\s+", " ", s).strip())
 
 
 def _berkas(doc: dict | None) -> dict:

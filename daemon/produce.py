@@ -440,7 +440,7 @@ class Producer:
         doc_kind = LETTER_DOC_KIND[kind]
         path = self.out_path(st.code, file_name(doc_kind, st.code, step=step, no=no))
         sha = render_letter(letter, self.tpl, path)
-        self.record(st, doc_kind, no, None, path, sha, now)
+        self.record(st, doc_kind, self.store.count_documents(st.code, doc_kind) + 1, None, path, sha, now)
         files.insert(0, (path.name, path))
         return files
 

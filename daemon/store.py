@@ -529,10 +529,17 @@ class Store:
         return self.q(f"SELECT * FROM {table} ORDER BY tahun, no")
 
     def set_sent_date(self, message_id: str, when: datetime) -> None:
+        """Stamp tanggal_kirim on the register entry of the letter this e-mail belongs to (a letter
+        to several recipients lists all its e-mails' Message-IDs)."""
         self.x(
-            "UPDATE register_keluar SET tanggal_kirim=? WHERE message_id=? AND (tanggal_kirim IS NULL OR tanggal_kirim='')",
-            (when.isoformat(timespec="seconds"), message_id),
+            "UPDATE register_keluar SET tanggal_kirim=? WHERE instr(' ' || message_id || ' ', ?) > 0"
+            " AND (tanggal_kirim IS NULL OR tanggal_kirim='')",
+            (when.isoformat(timespec="seconds"), f" {message_id} "),
         )
+
+    def count_documents(self, cycle: str, kind: str) -> int:
+        row = self.q1("SELECT COUNT(*) AS n FROM documents WHERE cycle=? AND kind=?", (cycle, kind))
+        return int(row["n"]) if row else 0
 
     # ------------------------------------------------------------------ documents
 

@@ -561,7 +561,8 @@ class OfficeApp:
         from .documents import check_form
 
         expected = FormCode(st.code, et.unit or "", et.doc_version or 1)
-        result = check_form(a.form, expected, self.indicators_for(et.unit or ""))
+        result = check_form(a.form, expected, self.indicators_for(et.unit or ""),
+                            unit_names={u.kode: u.nama for u in self.cfg.units})
         att = a.form_attachment
         stored = self._store_attachment(st.code, att)
         rows = [r.__dict__ for r in result.rows]

@@ -1,0 +1,107 @@
+"""DOCX -> PDF with LibreOffice, when it is installed.
+
+`to_pdf` runs `soffice --headless --convert-to pdf` with a private, throw-away user profile
+(`-env:UserInstallation=file:///tmp/...`), so it neither collides with a desktop LibreOffice nor
+with another conversion running at the same time, and with a timeout after which the whole
+process group is killed. It returns None when LibreOffice is not installed, or (logged as a
+warning) when the conversion fails: a PDF is a convenience copy, never a reason to stop a cycle.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+CANDIDATES = ("soffice", "libreoffice")
+
+
+def soffice_path() -> str | None:
+    for name in CANDIDATES:
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def convert(
+    src: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    target: str,
+    timeout: float = 120.0,
+) -> Path | None:
+    """Convert `src` with LibreOffice to `target` ("pdf", "docx", ...) into `out_dir`.
+
+    The result is written beside a temporary name and moved into place, so `out_dir` never holds
+    a half-written file. Returns its path, or None (see the module docstring)."""
+    exe = soffice_path()
+    if exe is None:
+        return None
+    src = Path(src).resolve()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    ext = target.split(":", 1)[0]
+    with tempfile.TemporaryDirectory(prefix="pantau-lo-") as tmp:
+        profile = Path(tmp) / "profile"
+        work = Path(tmp) / "out"
+        work.mkdir()
+        cmd = [
+            exe,
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--invisible",
+            "--nologo",
+            "--norestore",
+            "--nodefault",
+            "--nolockcheck",
+            "--convert-to",
+            target,
+            "--outdir",
+            str(work),
+            str(src),
+        ]
+        env = dict(os.environ, HOME=tmp, SAL_USE_VCLPLUGIN="svp")
+        try:
+            proc = subprocess.Popen(
+                cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, start_new_session=True
+            )
+        except OSError as exc:
+            log.warning("LibreOffice tidak dapat dijalankan: %s", exc)
+            return None
+        try:
+            _, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+            log.warning("konversi %s ke %s melewati batas waktu %s detik", src.name, ext, timeout)
+            return None
+        produced = work / f"{src.stem}.{ext}"
+        if proc.returncode != 0 or not produced.is_file():
+            log.warning(
+                "konversi %s ke %s gagal (kode %s): %s",
+                src.name,
+                ext,
+                proc.returncode,
+                err.decode("utf-8", "replace").strip()[:500],
+            )
+            return None
+        final = out / produced.name
+        staging = out / f".{produced.name}.tmp"
+        shutil.copyfile(produced, staging)
+        with open(staging, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(staging, final)
+        return final
+
+
+def to_pdf(
+    docx_path: str | os.PathLike[str], out_dir: str | os.PathLike[str], timeout: float = 120.0
+) -> Path | None:
+    """Convert a DOCX to PDF in `out_dir` (same stem); None when soffice is absent or fails."""
+    return convert(docx_path, out_dir, "pdf", timeout)

@@ -28,6 +28,7 @@ from .office import CycleExists, OfficeApp
 
 log = logging.getLogger("pantau")
 MAX_WAIT_S = 60.0  # real seconds between rounds when nothing is due
+WAIT_CHUNK_S = 1.0  # how long one transport wait may block: bounds the reaction to SIGTERM
 
 
 class Daemon:
@@ -138,7 +139,7 @@ class Daemon:
                     if left <= 0:
                         break
                     try:
-                        if self.app.transport.wait(min(left, 5.0)):
+                        if self.app.transport.wait(min(left, WAIT_CHUNK_S)):
                             break
                     except Exception as e:
                         log.warning("menunggu surel gagal: %s", e)

@@ -664,7 +664,7 @@ class _Run:
         self.fx.append(
             MakeDoc(
                 DocRef("final_report", 1),
-                {"source_version": self.st.draft_version, "approvals": list(self.st.approvals),
+                {"source_version": self.st.draft_version, "approvals": [a for a in self.st.approvals if a["version"] >= 1],  # of the report, not the order
                  "step": d.id},
             )
         )

@@ -21,12 +21,13 @@ from .archive import Archive, sha256_file, write_atomic
 from .clock import Clock
 from .compose import EmailTexts, build_message, new_message_id
 from .config import Config
-from .indicators import indicators_for, load_indicators
+from .formatting import banyaknya
 from .inbound import Analysis, Reader
+from .indicators import indicators_for, load_indicators
 from .mime import Limits as MimeLimits
 from .model import FormCode, Period
-from .replies import subject_clean
 from .produce import Producer, file_name
+from .replies import subject_clean
 from .sop import load_sop
 from .store import Store
 from .tokens import make_token
@@ -327,6 +328,8 @@ class OfficeApp:
         if fx.kind == "pengantar":
             kepada = [self.cfg.kasubag.jabatan]
         cover: list[tuple[str, Path]] = []
+        n_docs = len(fx.docs) + (1 if any(e.docs for e in fx.envelopes) else 0)
+        data["lampiran"] = banyaknya(n_docs) if n_docs else "-"
         if fx.kind:  # "" = a letter by e-mail only (S5), registered all the same
             cover = self.producer.render_cover(st, fx.kind, fx.purpose, fx.hal, nomor, no, fx.step, data,
                                                kepada, now)

@@ -407,7 +407,7 @@ class Producer:
             version=data.get("versi"),
             batas_waktu=data.get("batas_waktu"),
             balas_ke=cfg.mail.alamat,
-            lampiran="1 (satu) berkas" if kind != "undangan" else "-",
+            lampiran=data.get("lampiran", "-"),
             tembusan=list(cfg.laporan_tembusan) if kind == "pengantar" else [],
             catatan=list(data.get("catatan", [])),
         )

@@ -28,7 +28,12 @@ from .office import CycleExists, OfficeApp
 
 log = logging.getLogger("pantau")
 MAX_WAIT_S = 60.0  # real seconds between rounds when nothing is due
-WAIT_CHUNK_S = 1.0  # how long one transport wait may block: bounds the reaction to SIGTERM
+
+
+class StopRequested(BaseException):
+    """Raised by the signal handler while the loop is blocked in a transport wait (IMAP IDLE),
+    so SIGTERM stops the daemon at once instead of after the wait. A BaseException, so the
+    transports' `except Exception` recovery code lets it through."""
 
 
 class Daemon:
@@ -116,10 +121,37 @@ class Daemon:
             log.warning("kotak keluar tidak dapat dikirim: %s", e)
         self.heartbeat(now, connected)
 
+    def _on_signal(self, *_: object) -> None:
+        self.stop.set()
+        self.wake.set()
+        if self._in_wait:
+            raise StopRequested()
+
+    def _wait(self, seconds: float) -> None:
+        """Block until mail may have come, a timer may be due, or a stop was asked for."""
+        deadline = time.monotonic() + seconds
+        self.wake.clear()
+        while not self.stop.is_set() and not self.wake.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            self._in_wait = True
+            try:
+                if self.app.transport.wait(left):
+                    return
+            except StopRequested:
+                return
+            except Exception as e:  # the transport promises not to raise; be safe anyway
+                log.warning("menunggu surel gagal: %s", e)
+                self.stop.wait(min(left, 5.0))
+            finally:
+                self._in_wait = False
+
     def run(self) -> int:
+        self._in_wait = False
         for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: (self.stop.set(), self.wake.set()))
-        self.scheduler.add_job(self._metronome, IntervalTrigger(seconds=30), id="metronom",
+            signal.signal(sig, self._on_signal)
+        self.scheduler.add_job(self._metronome, IntervalTrigger(seconds=MAX_WAIT_S), id="metronom",
                                replace_existing=True)
         self.scheduler.add_job(self._metronome, self.cron, id="jadwal_siklus", replace_existing=True)
         self.scheduler.start()
@@ -128,22 +160,15 @@ class Daemon:
             while not self.stop.is_set():
                 try:
                     self.round()
+                except StopRequested:
+                    break
                 except Exception:  # never die on one bad round; the log says why
                     log.exception("putaran gagal; dicoba lagi")
                     self.stop.wait(5)
-                wait = self.next_wait(self.app.clock.now())
-                deadline = time.monotonic() + wait
-                self.wake.clear()
-                while not self.stop.is_set() and not self.wake.is_set():
-                    left = deadline - time.monotonic()
-                    if left <= 0:
-                        break
-                    try:
-                        if self.app.transport.wait(min(left, WAIT_CHUNK_S)):
-                            break
-                    except Exception as e:
-                        log.warning("menunggu surel gagal: %s", e)
-                        self.stop.wait(min(left, 5.0))
+                try:
+                    self._wait(self.next_wait(self.app.clock.now()))
+                except StopRequested:  # arrived just as the wait returned
+                    break
         finally:
             self.scheduler.shutdown(wait=False)
             with self.app.store.transaction():

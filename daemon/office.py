@@ -324,7 +324,7 @@ class OfficeApp:
         if fx.kind == "permintaan_data":
             kepada = [f"Kepala {u.nama}" if u.kode != "SEK" else "Sekretaris Camat" for u in self.cfg.units]
         if fx.kind == "undangan":
-            kepada = ["Bapak/Ibu Pejabat Eselon III dan IV", self.cfg.kantor.nama]
+            kepada = [f"Bapak/Ibu Pejabat Eselon III dan IV di Lingkungan {self.cfg.kantor.nama}"]
         if fx.kind == "pengantar":
             kepada = [self.cfg.kasubag.jabatan]
         cover: list[tuple[str, Path]] = []

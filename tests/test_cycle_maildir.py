@@ -15,19 +15,12 @@ from pathlib import Path
 import pytest
 from docx import Document
 
-from daemon.demo import run_demo
-
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def office(tmp_path_factory):
-    target = tmp_path_factory.mktemp("demo")
-    out = target / "demo.log"
-    with out.open("w") as f:
-        rc = run_demo(target, out=f)
-    assert rc == 0, out.read_text()
-    return target
+def office(demo_office):
+    return demo_office
 
 
 def pantau(office: Path, *args: str) -> subprocess.CompletedProcess:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -67,15 +67,8 @@ class Person:
     seen: int = 0
 
     def inbox(self) -> list[Incoming]:
-        box = self.sim.maildir / self.email / "new"
         out = []
-        if not box.exists():
-            return out
-        for p in sorted(box.iterdir()):
-            raw = p.read_bytes()
-            cur = p.parent.parent / "cur"
-            cur.mkdir(exist_ok=True)
-            p.rename(cur / (p.name + ":2,S"))
+        for raw in self.sim.mailer.fetch(self.email):
             msg = message_from_bytes(raw, policy=policy.default)
             out.append(Incoming(msg, str(msg["Subject"] or ""), raw))
         return out
@@ -86,7 +79,7 @@ class Person:
     def reply(self, m: Incoming, text: str, after_minutes: float = 5, attachments=(), auto=False) -> None:
         orig = m.msg
         r = EmailMessage()
-        r["From"] = f"{self.name} <{self.email}>"
+        r["From"] = formataddr((self.name, self.email))
         r["To"] = str(orig["Reply-To"] or orig["From"])
         r["Subject"] = ("Otomatis: " if auto else "Re: ") + str(orig["Subject"] or "")
         r["Message-ID"] = make_msgid(domain=self.email.split("@")[1])
@@ -96,15 +89,41 @@ class Person:
             r["Auto-Submitted"] = "auto-replied"
         when = self.sim.clock.now() + timedelta(minutes=after_minutes)
         r["Date"] = format_datetime(when)
-        body_orig = orig.get_body(("plain",))
-        quoted = "\n".join("> " + line for line in (body_orig.get_content() if body_orig else "").splitlines()[:8])
-        stamp = orig["Date"].datetime if orig["Date"] else when
-        header = (f"Pada {stamp.strftime('%d/%m/%Y')} pukul {stamp.strftime('%H.%M')} {orig['From']}\nmenulis:")
-        r.set_content(f"{text}\n\n{header}\n{quoted}\n")
+        if auto:
+            r.set_content(text + "\n")
+        else:
+            self.write_body(r, orig, text, when)
         for name, data in attachments:
             r.add_attachment(data, maintype="application",
                              subtype="vnd.openxmlformats-officedocument.wordprocessingml.document", filename=name)
         self.sim.later(when, self.sim.app.cfg.mail.alamat, bytes(r), f"{self.email}: {text.splitlines()[0][:60]}")
+
+
+    style: str = "gmail"
+
+    def write_body(self, r: EmailMessage, orig, text: str, when: datetime) -> None:
+        """The reply as this person's mail client writes it: new text, then the quoted original."""
+        body = orig.get_body(("plain",))
+        lines = (body.get_content() if body else "").splitlines()[:8]
+        stamp = orig["Date"].datetime if orig["Date"] else when
+        sender = str(orig["From"])
+        if self.style == "gmail":  # Gmail in Indonesian, the header wrapped before "menulis:"
+            head = f"Pada {stamp.strftime('%d/%m/%Y')} pukul {stamp.strftime('%H.%M')} {sender}\nmenulis:"
+            r.set_content(f"{text}\n\n{head}\n" + "\n".join("> " + x for x in lines) + "\n")
+        elif self.style == "iphone":  # iOS Mail: signature line, then the quote
+            head = f"Pada {stamp.strftime('%d %b %Y')}, pukul {stamp.strftime('%H.%M')}, {sender} menulis:"
+            r.set_content(f"{text}\n\nDikirim dari iPhone saya\n\n{head}\n\n" + "\n".join("> " + x for x in lines) + "\n")
+        elif self.style == "outlook":  # Outlook in Indonesian: HTML and text, a header block, no ">"
+            block = (f"Dari: {sender}\nDikirim: {stamp.strftime('%A, %d %B %Y %H.%M')}\n"
+                     f"Kepada: {self.email}\nSubjek: {orig['Subject']}")
+            r.set_content(f"{text}\n\n________________________________\n{block}\n\n" + "\n".join(lines) + "\n")
+            html_text = "<br>".join(text.splitlines())
+            r.add_alternative(
+                f"<html><body><div>{html_text}</div><div id=\"divRplyFwdMsg\"><hr><b>Dari:</b> {sender}<br>"
+                f"<b>Subjek:</b> {orig['Subject']}</div><div>{'<br>'.join(lines)}</div></body></html>", subtype="html")
+        else:  # Thunderbird: "Pada <date>, <sender> menulis:" and ">" quoting
+            head = f"Pada {stamp.strftime('%d/%m/%y %H.%M')}, {sender} menulis:"
+            r.set_content(f"{text}\n\n{head}\n" + "\n".join("> " + x for x in lines) + "\n")
 
 
 class Camat(Person):
@@ -235,24 +254,52 @@ class Unit(Person):
 # ============================================================================ the simulation
 
 
+class MaildirMailer:
+    """How the simulated people reach their mail on the embedded transport."""
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    def fetch(self, address: str) -> list[bytes]:
+        box = self.root / address / "new"
+        out = []
+        if box.exists():
+            for p in sorted(box.iterdir()):
+                out.append(p.read_bytes())
+                cur = p.parent.parent / "cur"
+                cur.mkdir(exist_ok=True)
+                p.rename(cur / (p.name + ":2,S"))
+        return out
+
+    def send(self, to: str, raw: bytes) -> None:
+        deliver(self.root, to, raw)
+
+    def settle(self, sim: Simulation) -> None:
+        """Maildir delivery is synchronous: nothing is in flight."""
+
+
 class Simulation:
-    def __init__(self, app: OfficeApp, clock: ManualClock, out=sys.stdout):
+    def __init__(self, app: OfficeApp, clock: ManualClock, out=sys.stdout, mailer=None):
         self.app, self.clock, self.out = app, clock, out
         self.maildir = app.cfg.mail.maildir_path
+        self.mailer = mailer or MaildirMailer(self.maildir)
         self.pending: list[tuple[datetime, str, bytes, str]] = []
         self.flags: dict[str, bool] = {}
         self.forms: dict[str, Incoming] = {}
         self.code = ""
+        self.replies_sent = 0
         cfg = app.cfg
         self.people: list[Person] = [
             Camat(cfg.camat.email, cfg.camat.nama, self),
             Sekretaris(cfg.sekretaris.email, cfg.sekretaris.nama, self),
             Kasubag(cfg.kasubag.email, cfg.kasubag.nama, self),
         ]
+        self.people[0].style, self.people[1].style, self.people[2].style = "iphone", "outlook", "gmail"
         plans = ["ok", "ok", "salah_dulu", "setelah_pengingat", "terlambat"]
         for u, plan in zip(cfg.units, plans + ["ok"] * len(cfg.units), strict=False):
             unit = Unit(u.email, u.kepala.nama or u.nama, self)
             unit.plan = plan
+            unit.style = "thunderbird" if len(self.people) % 2 else "gmail"
             self.people.append(unit)
         # The late unit's real answer comes after the deadline and its grace day.
         self.late_unit = next((p for p in self.people if isinstance(p, Unit) and p.plan == "terlambat"), None)
@@ -266,7 +313,8 @@ class Simulation:
         due = [p for p in self.pending if p[0] <= now]
         self.pending = [p for p in self.pending if p[0] > now]
         for _, to, raw, _what in due:
-            deliver(self.maildir, to, raw)
+            self.mailer.send(to, raw)
+        self.replies_sent += len(due)
         return len(due)
 
     def read_mail(self) -> int:
@@ -300,13 +348,20 @@ class Simulation:
                 break
             if busy_n:
                 continue
+            # Mail still in flight (a real mail system) arrives before the clock moves on.
+            self.mailer.settle(self)
+            if sum(self.app.run_once().values()) + self.read_mail():
+                continue
+            if self.app.store.load_cycle(self.code).status == "closed":
+                continue  # the loop's head sees it and stops
             # Nothing happened: jump to the next moment something will.
             moments = [p[0] for p in self.pending]
             nt = self.app.store.next_timer()
             if nt:
                 moments.append(nt)
             if not moments:
-                raise RuntimeError("demo macet: tidak ada yang ditunggu")
+                tail = "; ".join(f"{r['step']} {r['event']} {r['who']}" for r in self.app.store.cycle_log(self.code)[-6:])
+                raise RuntimeError(f"demo macet: tidak ada yang ditunggu (langkah {st.current}; {tail})")
             self.clock.set(min(moments))
         return self.code
 

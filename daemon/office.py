@@ -21,6 +21,7 @@ from .archive import Archive, sha256_file, write_atomic
 from .clock import Clock
 from .compose import EmailTexts, build_message, new_message_id
 from .config import Config
+from .faults import crash_point
 from .formatting import banyaknya
 from .inbound import Analysis, Reader
 from .indicators import indicators_for, load_indicators
@@ -142,7 +143,9 @@ class OfficeApp:
             st = self.store.load_cycle(code)
             if st is None:
                 raise KeyError(code)
-            return self._advance(st, event)
+            new = self._advance(st, event)
+        crash_point("committed")
+        return new
 
     def _advance(self, st: E.CycleState, event: Any) -> E.CycleState:
         now = self.clock.now()
@@ -424,6 +427,7 @@ class OfficeApp:
         try:
             raw = Path(row["path"]).read_bytes()
             result = self.transport.send(raw, self.cfg.mail.alamat, recipients)
+            crash_point("sent_unmarked")
         except TransportError as e:
             delay = RETRY_MINUTES[min(row["attempts"], len(RETRY_MINUTES) - 1)]
             status = "antri" if e.temporary else "gagal"
@@ -463,6 +467,7 @@ class OfficeApp:
         now = self.clock.now()
         with self.store.transaction():
             mid, new = self.store.record_inbound(sha, str(path), len(raw), ref, now)
+        crash_point("stored")
         if not new:
             row = self.store.inbound(mid)
             if row and row["status"] != "baru":
@@ -473,7 +478,9 @@ class OfficeApp:
     def process(self, inbound_id: int) -> str:
         try:
             with self.store.transaction():
-                return self._process(inbound_id)
+                outcome = self._process(inbound_id)
+            crash_point("committed")
+            return outcome
         except Exception as e:  # a parser or renderer crash: hold this message, go on with others
             log.exception("pesan %s gagal diproses", inbound_id)
             with self.store.transaction():

@@ -12,6 +12,7 @@ from typing import Any
 
 from . import achievement
 from .archive import Archive
+from .faults import crash_point
 from .documents import contexts as C
 from .engine import CycleState, DocRef
 from .model import Indicator, Official, Period, Unit
@@ -97,6 +98,7 @@ class Producer:
     # ------------------------------------------------------------------ documents by kind
 
     def make(self, st: CycleState, ref: DocRef, data: dict, now: datetime, nomor: str = "") -> None:
+        crash_point("rendering")
         getattr(self, f"make_{ref.kind}")(st, ref, data, now, nomor)
 
     def make_form(self, st: CycleState, ref: DocRef, data: dict, now: datetime, nomor: str) -> None:

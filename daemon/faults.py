@@ -1,0 +1,28 @@
+"""Crash points for the reliability harness: `PANTAU_CRASH_AT=point:n` makes the process kill
+itself with SIGKILL the n-th time it reaches `point` (n defaults to 1). Unset in production, where
+`crash_point()` is one dictionary lookup.
+
+Points: `stored` (a raw message archived and recorded, not yet processed), `committed` (an event's
+transaction committed, nothing sent yet), `sent_unmarked` (the server accepted a letter, the
+outbox row is not yet marked sent), `rendering` (in the middle of rendering a document, inside the
+event's transaction).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+
+_counts: dict[str, int] = {}
+
+
+def crash_point(name: str) -> None:
+    spec = os.environ.get("PANTAU_CRASH_AT")
+    if not spec:
+        return
+    point, _, nth = spec.partition(":")
+    if point != name:
+        return
+    _counts[name] = _counts.get(name, 0) + 1
+    if _counts[name] >= int(nth or 1):
+        os.kill(os.getpid(), signal.SIGKILL)

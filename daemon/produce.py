@@ -12,9 +12,9 @@ from typing import Any
 
 from . import achievement
 from .archive import Archive
-from .faults import crash_point
 from .documents import contexts as C
 from .engine import CycleState, DocRef
+from .faults import crash_point
 from .model import Indicator, Official, Period, Unit
 from .store import Store
 

@@ -1,0 +1,54 @@
+"""`pantau check` (online) logs in to the real IMAP and SMTP servers and says plainly what failed."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from mailstack import mailstack_fixture  # noqa: F401  (registers the fixture)
+from test_cycle_imap import set_in_section
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def office_for(tmp_path: Path, stack, user: str, smtp_port: int | None = None) -> Path:
+    import shutil
+
+    shutil.copytree(ROOT / "config", tmp_path / "config")
+    shutil.copytree(ROOT / "templates", tmp_path / "templates")
+    cfg = tmp_path / "config" / "pantau.toml"
+    text = cfg.read_text().replace('transport = "maildir"', 'transport = "imap"')
+    text = set_in_section(text, "mail.imap", port=str(stack.imap_port), keamanan='"none"', username=f'"{user}"')
+    text = set_in_section(text, "mail.smtp", port=str(smtp_port or stack.smtp_port), keamanan='"none"', username='""')
+    cfg.write_text(text)
+    return cfg
+
+
+def check(cfg: Path, password: str) -> subprocess.CompletedProcess:
+    env = {"PATH": "/usr/bin:/bin", "PANTAU_IMAP_PASSWORD": password, "PANTAU_SECRET": "x"}
+    return subprocess.run([sys.executable, "-m", "daemon.cli", "--config", str(cfg), "check"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_check_logs_in_to_the_real_servers(tmp_path, mailstack):
+    user = mailstack.new_user("cek")
+    r = check(office_for(tmp_path, mailstack, user.name), mailstack.password)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_check_names_a_wrong_password(tmp_path, mailstack):
+    user = mailstack.new_user("cek")
+    r = check(office_for(tmp_path, mailstack, user.name), "salah")
+    assert r.returncode == 2
+    out = (r.stdout + r.stderr).lower()
+    assert "imap" in out and ("login" in out or "autentikasi" in out or "kata sandi" in out), out
+
+
+def test_check_names_an_smtp_server_that_does_not_answer(tmp_path, mailstack):
+    from mailstack import free_port
+
+    user = mailstack.new_user("cek")
+    r = check(office_for(tmp_path, mailstack, user.name, smtp_port=free_port()), mailstack.password)
+    assert r.returncode == 2
+    assert "smtp" in (r.stdout + r.stderr).lower()

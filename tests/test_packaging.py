@@ -1,0 +1,27 @@
+"""`pip install .` (not editable) must give a working `pantau init` and `pantau demo`: the shipped
+config/ and templates/ travel inside the wheel. (`make check-install` does the whole install and
+runs the demo from it.)"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_wheel_carries_the_shipped_office(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q",
+                        "-w", str(tmp_path), str(ROOT)], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    (wheel,) = tmp_path.glob("pantau-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for f in ("daemon/shipped/config/pantau.toml", "daemon/shipped/config/sop.toml",
+              "daemon/shipped/config/indikator.csv", "daemon/shipped/templates/laporan.docx",
+              "daemon/shipped/templates/formulir.docx", "daemon/shipped/templates/email/permintaan_data.txt",
+              "daemon/cli.py", "daemon/documents/formread.py", "daemon/transports/imap.py"):
+        assert f in names, f
+    entry = next(n for n in names if n.endswith("entry_points.txt"))
+    assert "pantau = daemon.cli:main" in zipfile.ZipFile(wheel).read(entry).decode()

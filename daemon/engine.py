@@ -506,10 +506,14 @@ class _Run:
             self.fire(Timer(end, "rapat_selesai", d.id))
 
     def enter_unggah(self, d: StepDef) -> None:
+        self.ask_revision(d, d.pelaksana, list(self.st.notes))
+
+    def ask_revision(self, d: StepDef, role: str, notes: list[str]) -> None:
+        """Open an upload task and send the current version with the notes to revise it by."""
         t = self.open_task(
             d.id,
-            d.pelaksana,
-            self.person(d.pelaksana),
+            role,
+            self.person(role),
             purpose="upload",
             doc_kind="draft_report",
             doc_version=self.st.draft_version,
@@ -521,7 +525,7 @@ class _Run:
                 [t.recipient],
                 task=t.key,
                 docs=[DocRef("draft_report", self.st.draft_version)],
-                data={"catatan": list(self.st.notes)},
+                data={"catatan": notes},
             )
         )
 
@@ -855,24 +859,7 @@ class _Run:
             self.close_task(t)
             if d.jenis == "rute":
                 self.record_other_files(ev, "lampiran_revisi")
-                k = self.open_task(
-                    d.id,
-                    "kasubag_perencanaan",
-                    self.person("kasubag_perencanaan"),
-                    purpose="upload",
-                    doc_kind="draft_report",
-                    doc_version=self.st.draft_version,
-                )
-                self.fx.append(
-                    SendNotice(
-                        d.id,
-                        "minta_revisi",
-                        [k.recipient],
-                        task=k.key,
-                        docs=[DocRef("draft_report", self.st.draft_version)],
-                        data={"catatan": [self.st.notes[-1]]},
-                    )
-                )
+                self.ask_revision(d, "kasubag_perencanaan", [self.st.notes[-1]])
             else:
                 self.record_other_files(ev, "notulen" if d.jenis == "rapat" else "lampiran_revisi")
                 self.finish(d.id, d.revisi)

@@ -11,19 +11,17 @@ archive records.
 from __future__ import annotations
 
 import gc
-import hashlib
 import io
 import os
 import re
-import tempfile
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 import jinja2
 
 from .. import formatting as fmt
+from ..archive import sha256_bytes, sha256_file, write_atomic  # noqa: F401  (re-exported)
 
 DASH = "-"
 
@@ -98,47 +96,10 @@ def jinja_env() -> jinja2.Environment:
     return env
 
 
-def sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def sha256_file(path: str | os.PathLike[str]) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def atomic_write(out_path: str | os.PathLike[str], data: bytes) -> str:
-    """Write `data` to `out_path` atomically (temp file in the same dir, fsync, os.replace).
-
-    Returns the sha256 hex of `data`. A reader never sees a half-written file, and a crash leaves
-    either the old file or the new one.
-    """
-    out = Path(out_path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, out)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    try:  # make the rename itself durable
-        dfd = os.open(out.parent, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
-    except OSError:
-        pass
+    """Write `data` to `out_path` atomically (daemon.archive.write_atomic: temp file in the same
+    folder, fsync, rename, fsync of the folder). Returns the sha256 hex of `data`."""
+    write_atomic(out_path, data)
     return sha256_bytes(data)
 
 

@@ -63,10 +63,12 @@ class SmtpConfig:
 
 @dataclass
 class EwsConfig:
-    server: str = ""
+    server: str = ""  # host name (https://<host>/EWS/Exchange.asmx) or the full EWS URL
     username: str = ""
     password_env: str = "PANTAU_EWS_PASSWORD"
     auth: str = "ntlm"
+    oauth2_token_command: str = ""  # auth = "oauth2": [mail.ews.oauth2] token_command or token_file
+    oauth2_token_file: str = ""
 
 
 @dataclass
@@ -409,6 +411,8 @@ def load_config(path: str | Path) -> Config:
             username=r.get("mail.ews.username", str, ""),
             password_env=r.get("mail.ews.password_env", str, "PANTAU_EWS_PASSWORD"),
             auth=r.choice("mail.ews.auth", ("ntlm", "oauth2", "basic"), "ntlm"),
+            oauth2_token_command=r.get("mail.ews.oauth2.token_command", str, ""),
+            oauth2_token_file=r.get("mail.ews.oauth2.token_file", str, ""),
         ),
         maildir_path=resolve_path(office_dir, r.get("mail.maildir.path", str, "var/maildir")),
         batas=limits,
@@ -420,6 +424,16 @@ def load_config(path: str | Path) -> Config:
     if transport == "ews" and not mail.ews.server:
         r.problems.append(
             'mail.ews.server: belum diisi; transport "ews" memerlukan alamat server Exchange'
+        )
+    if transport == "ews" and mail.ews.auth == "oauth2":
+        if not (mail.ews.oauth2_token_command or mail.ews.oauth2_token_file):
+            r.problems.append(
+                'mail.ews.oauth2: belum diisi; auth "oauth2" memerlukan token_command atau token_file'
+            )
+    elif transport == "ews" and not mail.ews.username:
+        r.problems.append(
+            f'mail.ews.username: belum diisi; auth "{mail.ews.auth}" memerlukan nama pengguna '
+            '(mis. "DOMAIN\\\\pantau" atau "pantau@kecamatan.go.id")'
         )
 
     periode = r.choice("jadwal.periode", ("triwulan", "semester", "tahunan"), "triwulan")

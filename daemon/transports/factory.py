@@ -57,5 +57,30 @@ def imap_transport(cfg: Config):
 
 
 def ews_transport(cfg: Config):
-    raise TransportError("transport \"ews\" (Exchange) belum tersedia pada versi ini; gunakan "
-                         "transport \"imap\" (Exchange on-premises juga melayani IMAP/SMTP)", temporary=False)
+    """Exchange on-premises over EWS (`[mail.ews]`). Microsoft 365 mailboxes use "imap" with OAuth2:
+    Exchange Online blocks EWS from October 2026."""
+    from dataclasses import replace
+
+    from .ews import EwsSettings, EwsTransport
+
+    m = cfg.mail
+    ews = m.ews
+    token = None
+    if ews.auth == "oauth2":
+        # The same token command/file reader as IMAP's, given the [mail.ews.oauth2] values.
+        token = _token_source(replace(cfg, mail=replace(m, imap=replace(
+            m.imap, oauth2_token_command=ews.oauth2_token_command,
+            oauth2_token_file=ews.oauth2_token_file))))
+        if token is None:
+            raise TransportError('mail.ews.oauth2: auth "oauth2" memerlukan token_command atau token_file',
+                                 temporary=False)
+    try:
+        settings = EwsSettings(
+            server=ews.server, address=m.alamat, username=ews.username,
+            password=os.environ.get(ews.password_env, "") if ews.auth != "oauth2" else "",
+            auth=ews.auth, oauth2_token=token, folder_masuk=m.folder_masuk,
+            folder_diproses=m.folder_diproses, folder_gagal=m.folder_gagal,
+            folder_diabaikan=m.folder_diabaikan)
+    except ValueError as e:
+        raise TransportError(f"mail.ews: {e}", temporary=False) from None
+    return EwsTransport(settings)

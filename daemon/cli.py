@@ -1,6 +1,9 @@
 """The `pantau` command (SPEC §7.1). Exit codes: 0 ok, 1 failure, 2 bad usage or configuration.
 
 Messages for the operator are in Indonesian; `--json` output keeps the English keys of SPEC §7.3.
+Readable views (status, cycle show, triage, inspect) use rich tables when stdout is a terminal and
+plain aligned text otherwise. `cli_reference()` renders every command's `--help` as Markdown for
+docs/cli.md (regenerate with `python docs/make_cli_md.py`; tests/test_docs.py keeps it in step).
 """
 
 from __future__ import annotations
@@ -8,7 +11,9 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
+import textwrap
 from pathlib import Path
 
 from . import __version__
@@ -20,54 +25,191 @@ class Usage(Exception):
     pass
 
 
+# ============================================================================ the parser
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):
+        return super().add_usage(usage, actions, groups, prefix if prefix is not None else "penggunaan: ")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with Indonesian headings; usage errors exit 2."""
+
+    def __init__(self, *args, **kw):
+        kw.setdefault("formatter_class", _Formatter)
+        kw.setdefault("add_help", False)
+        super().__init__(*args, **kw)
+        self._positionals.title = "argumen"
+        self._optionals.title = "opsi"
+        self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS,
+                          help="tampilkan bantuan ini lalu keluar")
+
+    def error(self, message):
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: penggunaan salah: {message}\n")
+
+
+DESCRIPTION = """\
+Pantau menjalankan SOP Pemantauan Kinerja kecamatan melalui e-mail: mengirim formulir ke unit,
+membaca balasan, menyusun konsep laporan, meminta persetujuan Sekretaris dan Camat, mengundang
+rapat, dan mencatat register surat.
+
+Berkas konfigurasi: --config, atau $PANTAU_CONFIG, atau config/pantau.toml di folder kerja.
+Kode keluar: 0 berhasil, 1 gagal, 2 penggunaan atau konfigurasi salah."""
+
+EPILOG = """\
+contoh:
+  pantau init /var/lib/pantau           folder kantor baru dari contoh bawaan
+  pantau check --offline                periksa konfigurasi tanpa masuk ke server surel
+  pantau status                         apa yang sedang dikerjakan daemon
+  pantau inspect pesan.eml              bagaimana Pantau membaca sebuah e-mail
+  pantau triage                         pesan yang ditahan, dan alasannya"""
+
+
+def _wrap(*paragraphs: str) -> str:
+    """Descriptions are wrapped here (raw formatter), at a width that reads well in docs/cli.md."""
+    return "\n".join(textwrap.fill(p, 96) for p in paragraphs)
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="pantau", description="Pantau: pemantauan kinerja kecamatan melalui e-mail.")
-    p.add_argument("--config", help="berkas konfigurasi (bawaan: $PANTAU_CONFIG atau config/pantau.toml)")
-    p.add_argument("--log-format", choices=("text", "json"), default="text", help="format log di stderr")
-    p.add_argument("--version", action="version", version=f"pantau {__version__}")
-    sub = p.add_subparsers(dest="cmd", metavar="PERINTAH")
+    p = _Parser(prog="pantau", description=DESCRIPTION, epilog=EPILOG)
+    p.add_argument("--config", metavar="BERKAS",
+                   help="berkas konfigurasi (bawaan: $PANTAU_CONFIG, atau config/pantau.toml)")
+    p.add_argument("--log-format", choices=("text", "json"), default="text",
+                   help="bentuk log di stderr: text (dibaca orang) atau json (satu objek JSON per baris)")
+    p.add_argument("--log-level", choices=("debug", "info", "warning", "error"), default=None,
+                   help="tingkat log (bawaan: info untuk `run`, warning untuk perintah lain)")
+    p.add_argument("--version", action="version", version=f"pantau {__version__}", help="tampilkan versi")
+    sub = p.add_subparsers(dest="cmd", metavar="PERINTAH", title="perintah")
 
-    s = sub.add_parser("init", help="membuat folder kantor baru (config/ dan templates/) dari contoh bawaan")
-    s.add_argument("dir")
-    s = sub.add_parser("check", help="memeriksa konfigurasi, SOP, indikator, templat, dan (tanpa --offline) server surel")
+    s = sub.add_parser("init", help="membuat folder kantor baru dari contoh bawaan",
+                       description=_wrap(
+                           "Membuat folder kantor baru: config/ (pantau.toml, sop.toml, indikator.csv, libur.txt), "
+                           "templates/ (surat, laporan, formulir, teks e-mail) dan var/.",
+                           "Setelah itu sunting config/pantau.toml lalu jalankan `pantau check --offline`."))
+    s.add_argument("dir", metavar="FOLDER", help="folder kantor (dibuat bila belum ada; config/ harus belum ada)")
+
+    s = sub.add_parser("check", help="memeriksa konfigurasi, SOP, indikator, templat, dan server surel",
+                       description=_wrap(
+                           "Memeriksa semua yang bisa salah sebelum daemon berjalan. Setiap kesalahan menyebut "
+                           "kunci, nilai, dan yang diharapkan.",
+                           "Kode keluar 2 bila ada SALAH; PERINGATAN tidak menggagalkan."))
     s.add_argument("--offline", action="store_true", help="jangan masuk ke server surel")
-    sub.add_parser("run", help="menjalankan daemon di latar depan (berhenti dengan SIGTERM/Ctrl-C)")
-    s = sub.add_parser("demo", help="menjalankan satu siklus lengkap S1-S13 dengan pegawai tiruan")
-    s.add_argument("--dir", help="folder kantor demo (bawaan: folder sementara baru)")
+    s.add_argument("--json", action="store_true", help="hasil sebagai JSON {problems, warnings, notes}")
 
-    cyc = sub.add_parser("cycle", help="siklus pemantauan")
-    csub = cyc.add_subparsers(dest="cycle_cmd", metavar="AKSI")
-    s = csub.add_parser("start", help="memulai siklus sekarang, mis. 2025-TW3, 2025-S1, 2025")
-    s.add_argument("period")
-    s = csub.add_parser("list", help="daftar siklus")
-    s.add_argument("--json", action="store_true")
-    s = csub.add_parser("show", help="rincian satu siklus")
-    s.add_argument("code")
-    s.add_argument("--json", action="store_true")
+    sub.add_parser("run", help="menjalankan daemon di latar depan (berhenti dengan SIGTERM/Ctrl-C)",
+                   description=_wrap(
+                       "Menjalankan daemon: membaca kotak masuk, menjalankan pengingat dan batas waktu, mengirim "
+                       "surat, memulai siklus sesuai [jadwal]. Log ke stderr (journald); SIGTERM atau Ctrl-C "
+                       "menghentikannya dengan rapi."))
+    s = sub.add_parser("demo", help="menjalankan satu siklus lengkap S1-S13 dengan pegawai tiruan",
+                       description=_wrap(
+                           "Satu siklus lengkap S1-S13 di transport Maildir dengan pegawai tiruan dan jam dipercepat.",
+                           "Folder yang dipakai tetap menjadi kantor yang dapat diperiksa dengan perintah lain."))
+    s.add_argument("--dir", metavar="FOLDER", help="folder kantor demo (bawaan: folder sementara baru)")
 
-    s = sub.add_parser("status", help="keadaan daemon, surel, siklus berjalan, keterlambatan, pesan ditahan")
-    s.add_argument("--json", action="store_true")
-    s = sub.add_parser("register", help="register surat keluar atau masuk")
-    s.add_argument("which", choices=("keluar", "masuk"))
-    s.add_argument("--tahun", type=int)
+    cyc = sub.add_parser("cycle", help="siklus pemantauan: start, list, show",
+                         description=_wrap("Siklus pemantauan (satu periode: PK-2025-TW3, PK-2025-S1, PK-2025)."))
+    csub = cyc.add_subparsers(dest="cycle_cmd", metavar="AKSI", title="aksi")
+    s = csub.add_parser("start", help="memulai siklus sekarang",
+                        description=_wrap(
+                            "Memulai siklus sekarang. Surat-suratnya dikirim oleh daemon (`pantau run`)."))
+    s.add_argument("period", metavar="PERIODE", help="2025-TW3 (triwulan), 2025-S1 (semester) atau 2025 (tahun)")
+    s = csub.add_parser("list", help="daftar siklus", description=_wrap("Daftar siklus dengan status dan langkahnya."))
+    s.add_argument("--json", action="store_true", help="keluaran JSON (SPEC §7.3)")
+    s = csub.add_parser("show", help="rincian satu siklus: langkah, unit, dokumen, catatan kejadian",
+                        description=_wrap(
+                        "Rincian satu siklus: setiap langkah (mulai, batas, selesai, aktual terhadap standar), "
+                        "status setiap unit, dokumen (berkas, sha256, versi) dan catatan kejadian."))
+    s.add_argument("code", metavar="KODE", help="kode siklus, mis. PK-2025-TW3")
+    s.add_argument("--json", action="store_true", help="keluaran JSON (SPEC §7.3)")
+
+    s = sub.add_parser("status", help="keadaan daemon, surel, siklus berjalan, keterlambatan, pesan ditahan",
+                       description=_wrap(
+                       "Apakah daemon hidup (detak), apakah surel tersambung, langkah setiap siklus yang "
+                       "berjalan, siapa yang ditunggu sejak kapan, apa yang terlambat dari standar SOP, dan pesan "
+                       "yang ditahan."))
+    s.add_argument("--json", action="store_true", help="keluaran JSON (SPEC §7.3)")
+
+    s = sub.add_parser("register", help="register surat keluar atau masuk",
+                       description=_wrap("Register surat keluar atau masuk (SPEC §4)."))
+    s.add_argument("which", choices=("keluar", "masuk"), metavar="keluar|masuk", help="register yang ditampilkan")
+    s.add_argument("--tahun", type=int, metavar="TAHUN", help="hanya tahun ini")
     g = s.add_mutually_exclusive_group()
-    g.add_argument("--json", action="store_true")
-    g.add_argument("--csv", action="store_true")
-    g.add_argument("--xlsx", metavar="FILE")
-    s = sub.add_parser("inspect", help="menunjukkan cara Pantau membaca berkas .eml (tanpa mengubah apa pun)")
-    s.add_argument("files", nargs="+")
-    s.add_argument("--json", action="store_true")
-    s = sub.add_parser("triage", help="pesan yang ditahan atau gagal diproses")
-    s.add_argument("--json", action="store_true")
-    s = sub.add_parser("replay", help="memproses ulang satu pesan (nomor dari `pantau triage`)")
-    s.add_argument("id", type=int)
-    exp = sub.add_parser("export", help="ekspor data")
-    esub = exp.add_subparsers(dest="export_cmd", metavar="JENIS")
-    s = esub.add_parser("emonev", help="data e-Monev satu siklus (XLSX, dan CSV di sebelahnya)")
-    s.add_argument("code")
-    s.add_argument("--out", help="berkas XLSX tujuan")
+    g.add_argument("--json", action="store_true", help="keluaran JSON")
+    g.add_argument("--csv", action="store_true", help="keluaran CSV")
+    g.add_argument("--xlsx", metavar="BERKAS", help="tulis ke berkas XLSX")
+
+    s = sub.add_parser("inspect", help="bagaimana Pantau membaca berkas .eml (tanpa mengubah apa pun)",
+                       description=_wrap(
+                       "Menunjukkan bagaimana Pantau membaca pesan: jenis, token, tugas yang cocok, pemeriksaan "
+                       "pengirim, keputusan, lampiran, formulir, dan tindakan yang akan diambil daemon. Tidak "
+                       "mengubah apa pun.",
+                       "Tanpa konfigurasi atau basis data, pesan dibaca apa adanya; dengan basis data kantor, "
+                       "tugas yang dijawabnya dicari dan pengirimnya diperiksa."))
+    s.add_argument("files", nargs="+", metavar="BERKAS", help="berkas .eml, atau folder (mis. Maildir new/)")
+    s.add_argument("--json", action="store_true", help="satu objek JSON per baris (SPEC §7.3)")
+
+    s = sub.add_parser("triage", help="pesan yang ditahan atau gagal diproses, dengan alasan dan saran",
+                       description=_wrap(
+                       "Pesan yang ditahan (pengirim tidak sah, tidak cocok dengan tugas, DMARC gagal) atau gagal "
+                       "diproses, dengan alasan dan saran. Setelah penyebabnya diperbaiki: `pantau replay ID`."))
+    s.add_argument("--json", action="store_true", help="keluaran JSON (SPEC §7.3)")
+    s.add_argument("--semua", action="store_true",
+                   help="sertakan pesan yang diabaikan (balasan otomatis, laporan gagal kirim, surat lain, duplikat)")
+
+    s = sub.add_parser("replay", help="memproses ulang pesan (nomor dari `pantau triage`)",
+                       description=_wrap(
+                           "Memproses ulang pesan yang tersimpan, mis. setelah menambah `wakil` atau membetulkan "
+                           "alamat di konfigurasi.",
+                           "Kode keluar 0 bila semua pesan kini diproses atau diabaikan, 1 bila masih ditahan "
+                           "atau gagal."))
+    s.add_argument("ids", nargs="+", type=int, metavar="ID", help="nomor pesan")
+
+    exp = sub.add_parser("export", help="ekspor data", description=_wrap("Ekspor data."))
+    esub = exp.add_subparsers(dest="export_cmd", metavar="JENIS", title="jenis")
+    s = esub.add_parser("emonev", help="data e-Monev satu siklus (XLSX, dan CSV di sebelahnya)",
+                        description=_wrap("Data e-Monev satu siklus (XLSX, dan CSV di sebelahnya)."))
+    s.add_argument("code", metavar="KODE", help="kode siklus, mis. PK-2025-TW3")
+    s.add_argument("--out", metavar="BERKAS", help="berkas XLSX tujuan (bawaan: Data-eMonev-KODE.xlsx)")
     return p
+
+
+def _subparsers(p: argparse.ArgumentParser):
+    for a in p._actions:
+        if isinstance(a, argparse._SubParsersAction):
+            yield from a.choices.items()
+
+
+def cli_reference() -> str:
+    """docs/cli.md: every command's --help, rendered at a fixed width so the file is stable."""
+    old = os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = "100"
+    try:
+        root = _parser()
+        parts = ["# Rujukan perintah `pantau`", "",
+                 "<!-- Dibuat otomatis dari `pantau --help`; jangan disunting tangan. Perbarui dengan:",
+                 "     .venv/bin/python docs/make_cli_md.py -->", "",
+                 "Panduan langkah demi langkah ada di [panduan-operator.md](panduan-operator.md).", "",
+                 "## pantau", "", "```text", root.format_help().rstrip(), "```", ""]
+
+        def walk(parser, prefix):
+            for name, sp in _subparsers(parser):
+                full = f"{prefix} {name}"
+                parts.extend([f"## {full}", "", "```text", sp.format_help().rstrip(), "```", ""])
+                walk(sp, full)
+
+        walk(root, "pantau")
+        return "\n".join(parts)
+    finally:
+        if old is None:
+            os.environ.pop("COLUMNS", None)
+        else:
+            os.environ["COLUMNS"] = old
+
+
+# ============================================================================ helpers
 
 
 def _cfg(args):
@@ -86,6 +228,10 @@ def _dump(obj) -> None:
     print(json.dumps(obj, ensure_ascii=False, indent=2, default=str))
 
 
+def _rich() -> bool:
+    return sys.stdout.isatty() and os.environ.get("TERM") != "dumb"
+
+
 # ============================================================================ commands
 
 
@@ -93,35 +239,65 @@ def cmd_init(args) -> int:
     from .demo import init_office
 
     path = init_office(Path(args.dir))
-    print(f"Kantor baru dibuat: {path}\nLangkah berikutnya: sunting {path} dan config/indikator.csv, "
-          f"lalu jalankan `pantau --config {path} check`.")
+    office = path.parent.parent
+    made = [(path, "konfigurasi: kantor, pejabat, unit, surel, jadwal"),
+            (office / "config" / "indikator.csv", "daftar indikator kinerja (contoh: ganti dengan milik kantor)"),
+            (office / "config" / "sop.toml", "langkah SOP dan standar waktunya"),
+            (office / "config" / "libur.txt", "hari libur dan cuti bersama tambahan"),
+            (office / "templates", "templat surat, laporan, formulir, teks e-mail"),
+            (office / "var", "basis data, arsip, rahasia token (cadangkan!)")]
+    width = max(len(str(p)) for p, _ in made)
+    print(f"Kantor baru dibuat di {office}:")
+    for p, what in made:
+        print(f"  {str(p):{width}}  {what}")
+    print(f"\nLangkah berikutnya:\n"
+          f"  1. sunting {path} (nama kantor, pejabat, unit, alamat surel)\n"
+          f"  2. ganti {office / 'config' / 'indikator.csv'} dengan indikator kantor Anda\n"
+          f"  3. pantau --config {path} check --offline\n"
+          f"  4. isi kata sandi surel, lalu: pantau --config {path} check\n"
+          f"Panduan lengkap: docs/panduan-operator.md")
     return 0
 
 
 def cmd_check(args) -> int:
-    from .checks import run_checks
+    from .checks import Report, run_checks
+    from .config import ConfigError, config_path
 
-    problems, notes = run_checks(_cfg(args), offline=args.offline)
-    for n in notes:
-        print(f"  ok  {n}")
-    for pr in problems:
-        print(f"  SALAH  {pr}")
-    if problems:
-        print(f"\n{len(problems)} masalah ditemukan.")
+    try:
+        cfg = _cfg(args)
+    except ConfigError as e:
+        rep = Report(problems=list(e.problems))
+        path = config_path(args.config)
+    else:
+        rep = run_checks(cfg, offline=args.offline)
+        path = cfg.path
+    if args.json:
+        _dump({"config": str(path), "problems": rep.problems, "warnings": rep.warnings, "notes": rep.notes})
+        return 2 if rep.problems else 0
+    print(f"Memeriksa {path}" + (" (tanpa server surel)" if args.offline else ""))
+    for n in rep.notes:
+        print(f"  ok          {n}")
+    for w in rep.warnings:
+        print(f"  PERINGATAN  {w}")
+    for pr in rep.problems:
+        print(f"  SALAH       {pr}")
+    if rep.problems:
+        print(f"\n{len(rep.problems)} kesalahan ditemukan; perbaiki lalu jalankan `pantau check` lagi.")
         return 2
-    print("\nSemua pemeriksaan lulus.")
+    print("\nSemua pemeriksaan lulus" + (f" ({len(rep.warnings)} peringatan)." if rep.warnings else "."))
     return 0
 
 
 def cmd_run(args) -> int:
+    from . import logsetup
+    from .office import OfficeApp
     from .runner import Daemon
 
     cfg = _cfg(args)
-    from . import logsetup
-
-    logsetup.setup(args.log_format, file=cfg.log_file)
-    from .office import OfficeApp
-
+    logsetup.register_secrets(logsetup.secrets_from_config(cfg))
+    logsetup.setup(args.log_format, level=_level(args, logging.INFO), file=cfg.log_file)
+    log.info("konfigurasi %s (kantor %s), transport %s, alamat %s", cfg.path, cfg.kantor.nama,
+             cfg.mail.transport, cfg.mail.alamat, extra={"event": "mulai"})
     return Daemon(OfficeApp(cfg)).run()
 
 
@@ -138,7 +314,7 @@ def cmd_cycle(args) -> int:
     from . import report_text, views
 
     if not args.cycle_cmd:
-        raise Usage("pantau cycle start|list|show")
+        raise Usage("pantau cycle start|list|show (lihat `pantau cycle --help`)")
     app = _app(args)
     try:
         if args.cycle_cmd == "start":
@@ -150,28 +326,31 @@ def cmd_cycle(args) -> int:
                 print(f"Gagal: {e}", file=sys.stderr)
                 return 1
             except ValueError as e:
-                raise Usage(str(e)) from None
-            print(f"Siklus {code} dimulai. Surat-suratnya dikirim oleh daemon (`pantau run`).")
+                raise Usage(f"periode {args.period!r} tidak dikenal ({e}); contoh: 2025-TW3, 2025-S1, 2025") from None
+            print(f"Siklus {code} dimulai. Surat-suratnya dikirim oleh daemon (`pantau run`); "
+                  f"ikuti dengan `pantau status`.")
             return 0
         if args.cycle_cmd == "list":
             rows = views.cycle_list(app.store)
             if args.json:
                 _dump(rows)
             else:
-                for r in rows:
-                    print(f"{r['code']:16} {report_text.STATUS_ID.get(r['status'], r['status']):10} {r['current_step'] or '-'}")
-                if not rows:
-                    print("Belum ada siklus.")
+                report_text.cycles_doc(rows).write(sys.stdout, _rich())
             return 0
         st = app.store.load_cycle(args.code)
         if st is None:
-            print(f"Siklus {args.code} tidak ditemukan.", file=sys.stderr)
+            known = ", ".join(r["code"] for r in app.store.cycles()) or "belum ada"
+            print(f"Siklus {args.code} tidak ditemukan (yang ada: {known}).", file=sys.stderr)
             return 1
-        data = views.cycle_show(app.store, st, app.sop, app.cal)
+        data = views.cycle_show(app.store, st, app.sop, app.cal, now=app.clock.now(),
+                                unit_names={u.kode: u.nama for u in app.cfg.units})
         if args.json:
             _dump(data)
         else:
-            report_text.print_cycle(data, sys.stdout)
+            from .model import Period
+
+            report_text.print_cycle(data, sys.stdout, _rich(), office_dir=app.cfg.office_dir,
+                                    label=Period.parse(st.period).label)
         return 0
     finally:
         app.close()
@@ -182,8 +361,11 @@ def cmd_status(args) -> int:
 
     app = _app(args)
     try:
-        data = views.status(app.store, app.sop, app.clock.now(), app.cfg.mail.transport)
-        _dump(data) if args.json else report_text.print_status(data, sys.stdout)
+        data = views.status(app.store, app.sop, app.cal, app.clock.now(), app.cfg)
+        if args.json:
+            _dump(data)
+        else:
+            report_text.print_status(data, sys.stdout, _rich())
         return 0
     finally:
         app.close()
@@ -212,59 +394,82 @@ def cmd_register(args) -> int:
 def cmd_inspect(args) -> int:
     from .inspect import inspect_files
 
+    args.rich = _rich() and not args.json
     return inspect_files(args, _cfg_or_none(args))
 
 
 def _cfg_or_none(args):
+    """The office config if there is one that loads; inspect works without (and says so)."""
     from .config import ConfigError, config_path
 
     path = config_path(args.config)
     if not path.exists():
+        if args.config:
+            print(f"Peringatan: {path} tidak ada; pesan dibaca tanpa konfigurasi kantor.", file=sys.stderr)
         return None
     try:
         return _cfg(args)
-    except ConfigError:
+    except ConfigError as e:
+        print(f"Peringatan: {e}\nPesan dibaca tanpa konfigurasi kantor.", file=sys.stderr)
         return None
 
 
 def cmd_triage(args) -> int:
-    from . import views
+    from . import report_text, views
 
     app = _app(args)
     try:
-        rows = views.triage(app.store)
+        rows = views.triage(app.store, app.cfg, include_ignored=args.semua)
         if args.json:
-            _dump([{k: r[k] for k in ("id", "received", "from", "subject", "reason")} for r in rows])
-        elif not rows:
-            print("Tidak ada pesan yang ditahan.")
+            _dump(rows)
         else:
-            for r in rows:
-                print(f"#{r['id']:<5} {r['status']:8} {r['received'][:16]}  {r['from'] or '-'}\n"
-                      f"       {r['subject'] or '(tanpa subjek)'}\n       alasan: {r['reason']}")
-            print("\nSetelah memperbaiki penyebabnya (mis. menambah `wakil`), proses ulang dengan `pantau replay ID`.")
+            report_text.triage_doc(rows, args.semua).write(sys.stdout, _rich())
         return 0
     finally:
         app.close()
 
 
+OUTCOME_ID = {"diproses": "diproses", "diabaikan": "diabaikan", "gagal": "gagal", "ditahan": "masih ditahan",
+              "duplikat": "duplikat (sudah pernah diproses)"}
+
+
 def cmd_replay(args) -> int:
+    from . import views
+
     app = _app(args)
+    worst = 0
     try:
-        if app.store.inbound(args.id) is None:
-            print(f"Pesan #{args.id} tidak ditemukan.", file=sys.stderr)
-            return 1
-        outcome = app.replay(args.id)
-        row = app.store.inbound(args.id)
-        app.dispatch()
-        print(f"Pesan #{args.id}: {row['status']}" + (f" ({row['reason']})" if row["reason"] else "") + f" -> {outcome}")
-        return 0 if row["status"] in ("diproses", "diabaikan", "duplikat") else 1
+        daemon_alive = views.daemon_state(app.store)["alive"]
+        for mid in args.ids:
+            if app.store.inbound(mid) is None:
+                print(f"Pesan #{mid} tidak ditemukan (lihat `pantau triage`).", file=sys.stderr)
+                worst = 1
+                continue
+            app.replay(mid)
+            row = app.store.inbound(mid)
+            text = OUTCOME_ID.get(row["status"], row["status"])
+            print(f"Pesan #{mid}: {text}" + (f" — {row['reason']}" if row["reason"] else ""))
+            if row["status"] not in ("diproses", "diabaikan", "duplikat"):
+                worst = 1
+        if daemon_alive:
+            print("Surat yang timbul (bila ada) dikirim oleh daemon yang sedang berjalan, paling lambat dalam "
+                  "satu menit.")
+        else:
+            try:
+                sent = app.dispatch()
+            except Exception as e:  # the mail server may be away; the daemon sends later
+                print(f"Surat balasan belum terkirim ({e}); daemon akan mengirimnya saat berjalan.", file=sys.stderr)
+            else:
+                if sent:
+                    print(f"{sent} surat terkirim.")
+        return worst
     finally:
         app.close()
 
 
 def cmd_export(args) -> int:
     if args.export_cmd != "emonev":
-        raise Usage("pantau export emonev CODE [--out FILE]")
+        raise Usage("pantau export emonev KODE [--out BERKAS]")
     from .documents import write_emonev
     from .model import Period
 
@@ -288,6 +493,10 @@ COMMANDS = {"init": cmd_init, "check": cmd_check, "run": cmd_run, "demo": cmd_de
             "replay": cmd_replay, "export": cmd_export}
 
 
+def _level(args, default: int) -> int:
+    return getattr(logging, args.log_level.upper()) if args.log_level else default
+
+
 def main(argv: list[str] | None = None) -> int:
     from .config import ConfigError
     from .indicators import IndicatorError
@@ -301,18 +510,26 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd != "run":
         from . import logsetup
 
-        logsetup.setup(args.log_format, level=logging.WARNING)
+        # replay shows what the message caused (the same lines the daemon would log).
+        logsetup.setup(args.log_format, level=_level(args, logging.INFO if args.cmd == "replay" else logging.WARNING))
     try:
         return COMMANDS[args.cmd](args)
     except Usage as e:
         print(f"Penggunaan salah: {e}", file=sys.stderr)
         return 2
     except (ConfigError, SopError, IndicatorError) as e:
-        print(str(e), file=sys.stderr)
+        print(f"{e}\n(Periksa semuanya dengan `pantau check --offline`.)", file=sys.stderr)
         return 2
     except FileExistsError as e:
         print(f"Gagal: {e}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # The reader went away (`pantau cycle show ... | head`): not an error worth a traceback.
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # silence the flush at exit
+        except (OSError, ValueError):
+            pass
+        return 0
     except KeyboardInterrupt:
         return 1
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from datetime import datetime
 from typing import Any
 
@@ -31,7 +32,11 @@ def cycle_list(store: Store) -> list[dict]:
              "current_step": r["current"] or None} for r in store.cycles()]
 
 
-def cycle_show(store: Store, st: CycleState, sop: Sop, cal: WorkCalendar) -> dict[str, Any]:
+def cycle_show(store: Store, st: CycleState, sop: Sop, cal: WorkCalendar, now: datetime | None = None,
+               unit_names: dict[str, str] | None = None) -> dict[str, Any]:
+    """SPEC §7.3 `cycle show --json`, plus: each step's name, actor, standard as text, whether it
+    went over its standard, how many runs (REVISI loops); the units' names and rejected forms; the
+    meeting. `now` is the office clock (an active step's actual time runs up to it)."""
     steps = []
     for d in sop.steps:
         s = st.steps[d.id]
@@ -39,19 +44,26 @@ def cycle_show(store: Store, st: CycleState, sop: Sop, cal: WorkCalendar) -> dic
         if s.status == "done":
             actual = s.active_minutes
         elif s.status == "active" and s.started:
-            actual = s.active_minutes + cal.working_minutes(s.started, datetime.now(s.started.tzinfo))
+            end = now or datetime.now(s.started.tzinfo)
+            actual = s.active_minutes + cal.working_minutes(s.started, end)
+        standard = cal.standard_minutes(d.standar)
         steps.append({"id": d.id, "key": d.key, "name": d.uraian, "actor": d.pelaksana, "status": s.status,
                       "started": _iso(s.started), "due": _iso(s.due), "finished": _iso(s.finished),
-                      "standard": d.standar_text, "standard_minutes": cal.standard_minutes(d.standar),
-                      "actual_minutes": actual, "runs": s.runs})
-    units = [{"code": u.code, "status": u.status, "version": u.version or None, "received": _iso(u.received),
-              "rejected": u.rejected} for u in st.units.values()]
+                      "standard": d.standar_text, "standard_minutes": standard,
+                      "actual_minutes": actual, "over_standard": actual is not None and actual > standard,
+                      "runs": s.runs, "reminded": s.reminded, "escalated": s.escalated})
+    names = unit_names or {}
+    units = [{"code": u.code, "name": names.get(u.code, u.code), "email": u.email, "status": u.status,
+              "version": u.version or None, "received": _iso(u.received), "rejected": u.rejected}
+             for u in st.units.values()]
     docs = [{"kind": d["kind"], "version": d["version"], "unit": d["unit"], "path": d["path"],
-             "sha256": d["sha256"], "source": d["source"]} for d in store.documents(st.code)]
+             "sha256": d["sha256"], "source": d["source"], "created": d.get("created")}
+            for d in store.documents(st.code)]
     log = [{"at": r["at"], "step": r["step"] or None, "event": r["event"], "who": r["who"], "detail": r["detail"]}
            for r in store.cycle_log(st.code)]
     return {"code": st.code, "period": st.period, "status": st.status, "current_step": st.current or None,
-            "started": _iso(st.started), "closed": _iso(st.closed), "draft_version": st.draft_version,
+            "started": _iso(st.started), "closed": _iso(st.closed), "deadline": _iso(st.deadline),
+            "draft_version": st.draft_version,
             "meeting": ({"start": _iso(st.meeting["start"]), "end": _iso(st.meeting["end"]),
                          "place": st.meeting.get("place")} if st.meeting else None),
             "steps": steps, "units": units, "documents": docs, "log": log}
@@ -104,14 +116,83 @@ def register_xlsx(rows: list[dict], which: str, path: str) -> None:
     wb.save(path)
 
 
-def status(store: Store, sop: Sop, now: datetime, transport_name: str) -> dict[str, Any]:
+# ============================================================================ status
+
+STALE_SECONDS = 180  # the daemon beats at least every minute (runner.MAX_WAIT_S) plus a round
+
+
+def _pid_running(pid_text: str | None) -> bool | None:
+    """Whether the process exists on this machine (None: cannot tell)."""
+    try:
+        pid = int(pid_text or "")
+    except ValueError:
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, under another user (the service user)
+        return True
+    except OSError:
+        return None
+    return True
+
+
+def daemon_state(store: Store, real_now: datetime | None = None) -> dict[str, Any]:
+    """Alive only if the heartbeat (real time) is fresh and its process still exists.
+
+    state: `berjalan` (alive), `macet` (the process exists but has not beaten for a while),
+    `mati` (a heartbeat was left but the process is gone: killed or crashed), `berhenti` (it
+    stopped cleanly: the runner clears heartbeat_real on the way out), `belum` (never ran)."""
     hb = store.meta("heartbeat")
-    alive = False
-    if hb:
+    hb_real = store.meta("heartbeat_real")
+    pid = store.meta("pid")
+    real_now = real_now or datetime.now().astimezone()
+    age = None
+    if hb_real:
         try:
-            alive = (datetime.now().astimezone() - datetime.fromisoformat(store.meta("heartbeat_real") or hb)).total_seconds() < 180
+            age = int((real_now - datetime.fromisoformat(hb_real)).total_seconds())
         except ValueError:
-            alive = False
+            age = None
+    running = _pid_running(pid) if pid else None
+    if not hb:
+        state = "belum"
+    elif not hb_real:
+        state = "berhenti"
+    elif running is False:
+        state = "mati"
+    elif age is not None and age <= STALE_SECONDS:
+        state = "berjalan"
+    else:
+        state = "macet" if running else "mati"
+    return {"alive": state == "berjalan", "heartbeat": hb, "heartbeat_real": hb_real or None,
+            "age_seconds": age, "pid": int(pid) if pid and pid.isdigit() else None, "state": state}
+
+
+def people_names(cfg) -> dict[str, str]:
+    """E-mail address -> how the operator knows the person ("Camat (RIKA MARTA, S.E)")."""
+    if cfg is None:
+        return {}
+    out: dict[str, str] = {}
+    labels = {"camat": "Camat", "sekretaris": "Sekretaris", "kasubag_perencanaan": "Kasubag Perencanaan"}
+    for role, o in cfg.pejabat.items():
+        out[o.email] = f"{labels.get(role, role)} ({o.nama})" if o.nama else labels.get(role, role)
+        for w in o.wakil:
+            out.setdefault(w, f"wakil {labels.get(role, role)}")
+    for u in cfg.units:
+        out.setdefault(u.email, u.nama)
+    return out
+
+
+def status(store: Store, sop: Sop, cal: WorkCalendar, now: datetime, cfg=None,
+           real_now: datetime | None = None) -> dict[str, Any]:
+    """SPEC §7.3 `status --json`, plus: the daemon's state and pid, the mail connection's start,
+    each cycle's step name, due time and who is awaited with their names, how late each overdue
+    step is (working minutes past its standard), whether it was reminded or escalated, the held
+    messages by status and the outbox."""
+    d = daemon_state(store, real_now)
+    recorded = store.meta("mail_connected") == "1"
+    names = people_names(cfg)
     cycles = []
     for r in store.cycles("running"):
         st = store.load_cycle(r["code"])
@@ -119,26 +200,117 @@ def status(store: Store, sop: Sop, now: datetime, transport_name: str) -> dict[s
             continue
         awaiting, overdue = [], []
         for t in st.open_tasks():
-            if t.purpose == "form" and st.units.get(t.unit or "") and st.units[t.unit].status == "received":
+            unit = st.units.get(t.unit or "") if t.unit else None
+            if t.purpose == "form" and unit and unit.status != "pending":
+                continue  # the unit has sent valid data (its task stays open for corrections)
+            s = st.steps.get(t.step)
+            late = bool(s and s.due and s.due < now and s.status == "active")
+            awaiting.append({"who": t.recipient, "name": names.get(t.recipient, t.unit or t.role),
+                             "role": t.role, "step": t.step, "purpose": t.purpose, "unit": t.unit,
+                             "since": _iso(t.opened), "overdue": late})
+        for dstep in sop.steps:
+            s = st.steps[dstep.id]
+            if s.status != "active" or not s.due or s.due >= now:
                 continue
-            awaiting.append({"who": t.recipient, "step": t.step, "since": _iso(t.opened), "unit": t.unit})
-        for d in sop.steps:
-            s = st.steps[d.id]
-            if s.status == "active" and s.due and s.due < now:
-                overdue.append({"step": d.id, "due": _iso(s.due), "standard": d.standar_text})
-        cycles.append({"code": st.code, "current_step": st.current or None, "awaiting": awaiting, "overdue": overdue})
-    held = store.q1("SELECT COUNT(*) AS n FROM inbound WHERE status IN ('ditahan','gagal')")["n"]
+            late_min = cal.working_minutes(s.due, now)
+            who = [a["who"] for a in awaiting if a["step"] == dstep.id]
+            overdue.append({"step": dstep.id, "name": dstep.uraian, "due": _iso(s.due), "standard": dstep.standar_text,
+                            "late_minutes": late_min, "reminded": s.reminded, "escalated": s.escalated,
+                            "who": who})
+        cur = st.steps.get(st.current) if st.current else None
+        cur_def = sop.step(st.current) if st.current in {x.id for x in sop.steps} else None
+        cycles.append({"code": st.code, "period": st.period, "current_step": st.current or None,
+                       "step_name": cur_def.uraian if cur_def else None,
+                       "step_started": _iso(cur.started) if cur else None,
+                       "step_due": _iso(cur.due) if cur else None,
+                       "deadline": _iso(st.deadline),
+                       "units": {u.code: u.status for u in st.units.values()},
+                       "awaiting": awaiting, "overdue": overdue})
+    by_status = {row["status"]: row["n"] for row in store.q(
+        "SELECT status, COUNT(*) AS n FROM inbound WHERE status IN ('ditahan','gagal') GROUP BY status")}
     return {
-        "daemon": {"alive": alive, "heartbeat": hb, "pid": store.meta("pid")},
-        "mail": {"transport": transport_name, "connected": store.meta("mail_connected") == "1",
-                 "last_check": store.meta("mail_last_check"), "since": store.meta("mail_connected_since")},
+        "now": _iso(now),
+        "daemon": d,
+        "mail": {"transport": cfg.mail.transport if cfg else None, "address": cfg.mail.alamat if cfg else None,
+                 # Only a running daemon holds a connection; a stopped one's last record is history.
+                 "connected": bool(d["alive"] and recorded), "last_check": store.meta("mail_last_check"),
+                 "since": store.meta("mail_connected_since") if d["alive"] and recorded else None,
+                 "last_recorded_connected": recorded},
         "cycles": cycles,
-        "held": held,
+        "held": sum(by_status.values()),
+        "held_by_status": {"ditahan": by_status.get("ditahan", 0), "gagal": by_status.get("gagal", 0)},
         "outbox": {"queued": store.q1("SELECT COUNT(*) AS n FROM outbox WHERE status IN ('antri','mengirim')")["n"],
                    "failed": store.q1("SELECT COUNT(*) AS n FROM outbox WHERE status='gagal'")["n"]},
     }
 
 
-def triage(store: Store) -> list[dict]:
-    return [{"id": r["id"], "received": r["received"], "from": r["sender"], "subject": r["subject"],
-             "reason": r["reason"], "status": r["status"]} for r in store.held()]
+# ============================================================================ triage
+
+IGNORED = ("diabaikan", "duplikat")
+
+
+def triage(store: Store, cfg=None, include_ignored: bool = False) -> list[dict]:
+    """SPEC §7.3 `triage --json` (held and failed messages), plus the status, the cycle and step
+    the message was matched to, the archived raw file, and a hint saying what the operator can do.
+    `include_ignored` adds the messages Pantau filed without acting (auto-replies, unrelated mail,
+    bounces, duplicates), so an operator can see why a message was not taken."""
+    statuses = ("ditahan", "gagal") + (IGNORED if include_ignored else ())
+    marks = ",".join("?" * len(statuses))
+    rows = store.q(f"SELECT id, received, sender, subject, reason, status, kind, cycle, task, path FROM inbound"
+                   f" WHERE status IN ({marks}) ORDER BY id", statuses)
+    out = []
+    for r in rows:
+        step = None
+        if r["task"]:
+            t = store.task(r["task"])
+            step = t["step"] if t else None
+        out.append({"id": r["id"], "received": r["received"], "from": r["sender"], "subject": r["subject"],
+                    "reason": r["reason"], "status": r["status"], "kind": r["kind"], "cycle": r["cycle"],
+                    "step": step, "path": r["path"], "hint": hint(r, store, cfg)})
+    return out
+
+
+def _where_wakil(cfg, recipient: str) -> str:
+    """The config key that lists the delegates of the person with this address."""
+    if cfg is None:
+        return "wakil"
+    for role, o in cfg.pejabat.items():
+        if o.email == recipient:
+            return f"pejabat.{role}.wakil"
+    for i, u in enumerate(cfg.units, 1):
+        if u.email == recipient:
+            return f"wakil pada [[unit]] ke-{i} (kode {u.kode})"
+    return "wakil"
+
+
+def hint(row: dict, store: Store, cfg=None) -> str:
+    """What the operator can do about one held, failed or ignored message (Indonesian)."""
+    reason = row.get("reason") or ""
+    status = row.get("status")
+    sender = row.get("sender") or "pengirim"
+    if status == "gagal":
+        return ("Pantau mengalami kesalahan saat memproses pesan ini (pesan tetap tersimpan). Periksa dengan "
+                f"`pantau inspect {row.get('path')}`; bila penyebabnya sudah diperbaiki, jalankan "
+                f"`pantau replay {row['id']}`.")
+    if "DMARC" in reason:
+        return ("Server surel menyatakan pesan ini tidak lolos DMARC: pesan ini mungkin palsu. Pastikan ke "
+                "pengirimnya lewat telepon; jangan diproses ulang kecuali yakin pesan ini asli.")
+    if "bukan penerima tugas" in reason:
+        recipient = ""
+        if row.get("task"):
+            t = store.task(row["task"])
+            recipient = t["recipient"] if t else ""
+        key = _where_wakil(cfg, recipient)
+        return (f"Jika {sender} memang boleh menjawab atas nama {recipient or 'penerima tugas'}, tambahkan "
+                f"\"{sender}\" ke {key} di berkas konfigurasi, jalankan `pantau check --offline`, lalu "
+                f"`pantau replay {row['id']}`. Jika tidak, biarkan: pesan ini tidak mengubah apa pun.")
+    if "tidak cocok" in reason:
+        return ("Pesan ini tidak membalas surat Pantau mana pun (tidak ada token, tag siklus, atau In-Reply-To "
+                "yang dikenal). Minta pengirim membalas (Reply) e-mail Pantau yang asli, jangan menulis e-mail baru.")
+    if reason.startswith("pesan rusak"):
+        return "Pesan tidak dapat dibaca sebagai e-mail yang utuh. Minta pengirim mengirim ulang."
+    if "tugas tidak ditemukan" in reason:
+        return "Tugas yang dibalas tidak ada lagi pada siklusnya. Periksa dengan `pantau cycle show`."
+    if status in IGNORED:
+        return "Diabaikan tanpa balasan (balasan otomatis, laporan gagal kirim, surat lain, atau duplikat)."
+    return f"Periksa dengan `pantau inspect {row.get('path')}`; setelah diperbaiki: `pantau replay {row['id']}`."

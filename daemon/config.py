@@ -49,6 +49,7 @@ class ImapConfig:
     oauth2_token_file: str = ""
     folder_terkirim: str = ""
     timeout: float = 60.0
+    ca_file: str = ""  # a private CA's certificate (e.g. a kabupaten's own Zimbra)
 
 
 @dataclass
@@ -59,6 +60,7 @@ class SmtpConfig:
     username: str = ""
     password_env: str = "PANTAU_SMTP_PASSWORD"
     timeout: float = 30.0
+    ca_file: str = ""
 
 
 @dataclass
@@ -397,6 +399,7 @@ def load_config(path: str | Path) -> Config:
             oauth2_token_file=r.get("mail.imap.oauth2.token_file", str, ""),
             folder_terkirim=r.get("mail.imap.folder_terkirim", str, ""),
             timeout=r.get("mail.imap.timeout", float, 60.0),
+            ca_file=r.get("mail.imap.ca_file", str, ""),
         ),
         smtp=SmtpConfig(
             host=r.get("mail.smtp.host", str, "127.0.0.1"),
@@ -405,6 +408,7 @@ def load_config(path: str | Path) -> Config:
             username=r.get("mail.smtp.username", str, ""),
             password_env=r.get("mail.smtp.password_env", str, "PANTAU_SMTP_PASSWORD"),
             timeout=r.get("mail.smtp.timeout", float, 30.0),
+            ca_file=r.get("mail.smtp.ca_file", str, ""),
         ),
         ews=EwsConfig(
             server=r.get("mail.ews.server", str, ""),

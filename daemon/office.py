@@ -436,7 +436,9 @@ class OfficeApp:
                                          next_attempt=(now + timedelta(minutes=delay)).isoformat())
                 self.store.add_log(row["cycle"], now, row["step"], "pengiriman_gagal", ", ".join(recipients),
                                    f"{e} ({'dicoba lagi' if e.temporary else 'tidak dicoba lagi'})")
-            log.warning("pengiriman %s gagal: %s", row["message_id"], e)
+            log.warning("pengiriman gagal kepada %s: %s", ", ".join(recipients), e,
+                        extra={"cycle": row["cycle"], "step": row["step"], "event": "pengiriman_gagal",
+                               "message_id": row["message_id"]})
             return 0
         with self.store.transaction():
             self.store.update_outbox(row["id"], status="terkirim", sent=now.isoformat(),
@@ -497,7 +499,9 @@ class OfficeApp:
         if a.task:
             self.store.add_log(a.task["cycle"], self.clock.now(), a.task["step"], "pesan_ditahan",
                                a.parsed.from_addr, reason)
-        log.warning("pesan %s ditahan: %s", id, reason)
+        log.warning("pesan #%s dari %s ditahan: %s", id, a.parsed.from_addr, reason,
+                    extra={"cycle": a.task["cycle"] if a.task else None, "step": a.task["step"] if a.task else None,
+                           "event": "pesan_ditahan", "who": a.parsed.from_addr, "message_id": a.parsed.message_id})
         return GAGAL
 
     def _process(self, id: int) -> str:
@@ -516,7 +520,8 @@ class OfficeApp:
             return self._bounce(id, a)
         if a.cls.kind in ("auto_reply", "unrelated"):
             self.store.update_inbound(id, status="diabaikan", reason=a.cls.reason)
-            log.info("pesan %s diabaikan (%s: %s)", id, a.cls.kind, a.cls.reason)
+            log.info("pesan #%s dari %s diabaikan (%s: %s)", id, p.from_addr, a.cls.kind, a.cls.reason,
+                     extra={"event": "pesan_diabaikan", "who": p.from_addr, "message_id": p.message_id})
             return DIABAIKAN
         if a.cls.kind == "malformed":
             return self._hold(id, a, f"pesan rusak: {a.cls.reason}")
@@ -545,6 +550,9 @@ class OfficeApp:
             event = self._reply_event(a, st, et)
         self._advance(st, event)
         self.store.update_inbound(id, status="diproses", reason="")
+        log.info("pesan #%s dari %s diproses (%s %s)", id, p.from_addr, task["cycle"], task["step"],
+                 extra={"cycle": task["cycle"], "step": task["step"], "event": "pesan_diproses",
+                        "who": p.from_addr, "message_id": p.message_id})
         return DIPROSES
 
     def _store_attachment(self, cycle: str, att) -> E.StoredFile:

@@ -41,6 +41,7 @@ class Daemon:
         self.app = app
         self.stop = threading.Event()
         self.wake = threading.Event()
+        self._was_connected = True
         tz = ZoneInfo(app.cfg.kantor.zona_waktu)
         self.cron = CronTrigger.from_crontab(app.cfg.jadwal_cron, timezone=tz)
         self.scheduler = BackgroundScheduler(
@@ -112,7 +113,11 @@ class Daemon:
             self.app.poll()
         except Exception as e:  # the mail server may be away: keep timers and the outbox going
             connected = False
-            log.warning("kotak masuk tidak dapat dibaca: %s", e)
+            if self._was_connected:  # say it once, not every round
+                log.warning("kotak masuk tidak dapat dibaca: %s", e)
+        if connected and not self._was_connected:
+            log.info("kotak masuk tersambung kembali")
+        self._was_connected = connected
         self.app.sweep()
         self.start_due_cycle(self.app.clock.now())
         try:
@@ -155,6 +160,8 @@ class Daemon:
                                replace_existing=True)
         self.scheduler.add_job(self._metronome, self.cron, id="jadwal_siklus", replace_existing=True)
         self.scheduler.start()
+        with self.app.store.transaction():  # a new process: its connection starts now, not a dead one's
+            self.app.store.set_meta("mail_connected", "0")
         log.info("Pantau berjalan (transport %s, pid %s)", self.app.cfg.mail.transport, os.getpid())
         try:
             while not self.stop.is_set():
@@ -173,6 +180,7 @@ class Daemon:
             self.scheduler.shutdown(wait=False)
             with self.app.store.transaction():
                 self.app.store.set_meta("heartbeat_real", "")
+                self.app.store.set_meta("mail_connected", "0")
             self.app.close()
             log.info("Pantau berhenti dengan rapi")
         return 0

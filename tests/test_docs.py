@@ -66,7 +66,7 @@ def test_guide_covers_what_an_office_needs():
                     "Apa yang diterima setiap orang dan cara menjawab", "journalctl", "Mencadangkan `var/`"):
         assert heading in text, heading
     for fact in ("imap.gmail.com", "smtp.gmail.com", "outlook.office365.com", "smtp.office365.com",
-                 "1 Oktober 2026", "belum tersedia pada versi Pantau ini", "token_command", "SETUJU", "REVISI",
+                 "1 Oktober 2026", "rekaman jawaban server EWS", "token_command", "SETUJU", "REVISI",
                  "JADWAL", "SELESAI", "folder_terkirim"):
         assert fact in text, fact
     # The TOML examples in the guide are valid TOML.

@@ -48,11 +48,13 @@ def imap_transport(cfg: Config):
         password=os.environ.get(m.imap.password_env, ""), oauth2_token=token,
         folder_masuk=m.folder_masuk, folder_diproses=m.folder_diproses, folder_gagal=m.folder_gagal,
         folder_diabaikan=m.folder_diabaikan, folder_terkirim=m.imap.folder_terkirim or None,
-        timeout=m.imap.timeout)
+        timeout=m.imap.timeout,
+        ca_file=str(resolve_path(cfg.office_dir, m.imap.ca_file)) if m.imap.ca_file else None)
     smtp = SmtpSettings(
         host=m.smtp.host, port=m.smtp.port, keamanan=m.smtp.keamanan, username=m.smtp.username,
         password=os.environ.get(m.smtp.password_env, ""), timeout=m.smtp.timeout,
-        oauth2_token=token if m.smtp.username and token else None)
+        oauth2_token=token if m.smtp.username and token else None,
+        ca_file=str(resolve_path(cfg.office_dir, m.smtp.ca_file)) if m.smtp.ca_file else None)
     return ImapSmtpTransport(imap, smtp)
 
 

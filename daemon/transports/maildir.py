@@ -29,7 +29,9 @@ def _unique() -> str:
 
 def deliver(root: Path, address: str, raw: bytes) -> Path:
     """Deliver one message into `<root>/<address>/new/`."""
-    box = root / address.lower()
+    local, _, domain = address.lower().partition("@")
+    # As an MTA with a recipient delimiter does: pantau+TOKEN@ lands in pantau@'s mailbox.
+    box = root / f"{local.split('+', 1)[0]}@{domain}"
     for sub in ("tmp", "new", "cur"):
         (box / sub).mkdir(parents=True, exist_ok=True)
     name = _unique()

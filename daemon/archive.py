@@ -25,9 +25,26 @@ def sha256_file(path: str | Path) -> str:
     return h.hexdigest()
 
 
+def make_dirs(path: str | Path, mode: int = 0o750) -> Path:
+    """mkdir -p where every folder created gets `mode` (Path.mkdir gives it to the last one only)."""
+    path = Path(path)
+    missing = []
+    p = path
+    while not p.exists():
+        missing.append(p)
+        p = p.parent
+    for d in reversed(missing):
+        try:
+            d.mkdir(mode=mode)
+        except FileExistsError:
+            pass
+        os.chmod(d, mode)  # mkdir's mode is filtered by the umask
+    return path
+
+
 def write_atomic(path: str | Path, data: bytes) -> Path:
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o750)
+    make_dirs(path.parent)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     tmp = Path(tmp_name)
     try:
@@ -58,7 +75,7 @@ def safe_name(name: str, default: str = "berkas") -> str:
 class Archive:
     def __init__(self, root: str | Path):
         self.root = Path(root)
-        self.root.mkdir(parents=True, exist_ok=True, mode=0o750)
+        make_dirs(self.root)
 
     def store_raw(self, data: bytes) -> tuple[str, Path]:
         """Store a raw message under its sha256; idempotent."""

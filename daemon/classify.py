@@ -430,6 +430,11 @@ def classify(
     if not msg.headers:
         return Classification("malformed", "pesan tidak dapat diurai: tidak ada kepala pesan")
 
+    # 0. Pantau's own letter coming back (From rewritten by a list or a forwarder): the loop
+    #    header Pantau writes on everything it sends says so.
+    if own & {v.strip().lower() for v in msg.headers.get("x-pantau-loop", [])}:
+        return Classification("auto_reply", "pesan Pantau sendiri kembali (X-Pantau-Loop)")
+
     # 1. Delivery reports. RFC 3464 first; read receipts and abuse reports are machines too.
     if _is_dsn(msg):
         return Classification("bounce", "laporan pengiriman (multipart/report)", bounce_info(msg))

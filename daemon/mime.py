@@ -12,7 +12,9 @@ display only and are never used as paths.
 
 from __future__ import annotations
 
+import binascii
 import email
+import email.feedparser
 import email.header
 import email.policy
 import email.utils
@@ -242,6 +244,7 @@ class _Collector:
         self.html_parts: list[str] = []
         self.attachments: list[Attachment] = []
         self.errors: list[str] = []
+        self.refused: list[str] = []  # limits gone over: the sender must be told
         self.full = False  # max_attachments reached: stop collecting
         self.alt_text = ""  # body found inside TNEF / .msg, used when nothing else is there
 
@@ -249,17 +252,22 @@ class _Collector:
         if text not in self.errors:
             self.errors.append(text)
 
+    def refuse(self, text: str) -> None:
+        self.error(text)
+        if text not in self.refused:
+            self.refused.append(text)
+
     def add(self, filename: str, content_type: str, data: bytes, source: str) -> bool:
         """Record an attachment; False when limits say stop or skip."""
         if self.full:
             return False
         if len(self.attachments) >= self.limits.max_attachments:
             self.full = True
-            self.error(f"lampiran terlalu banyak (lebih dari {self.limits.max_attachments})")
+            self.refuse(f"lampiran terlalu banyak (lebih dari {self.limits.max_attachments})")
             return False
         name = sanitize_filename(filename) or _default_name(content_type, len(self.attachments) + 1)
         if len(data) > self.limits.max_attachment_bytes:
-            self.error(
+            self.refuse(
                 f"lampiran \u201c{name}\u201d terlalu besar ({len(data) / MB:.1f} MB, batas "
                 f"{self.limits.max_attachment_bytes / MB:.0f} MB)"
             )
@@ -317,8 +325,23 @@ def _has_content_id(part: Message) -> bool:
         return "content-id" in (k.lower() for k in part.keys())
 
 
+def _raw_payload_len(part: Message) -> int:
+    try:
+        payload = part.get_payload()
+    except Exception:  # noqa: BLE001
+        return 0
+    return len(payload) if isinstance(payload, str) else 0
+
+
 def _leaf_bytes(part: Message, c: _Collector) -> bytes:
     try:
+        if str(part.get("Content-Transfer-Encoding", "")).strip().lower() == "base64":
+            payload = part.get_payload()
+            if isinstance(payload, str):
+                try:  # one pass, no intermediate copies (get_payload(decode=True) makes several)
+                    return binascii.a2b_base64(payload.encode("ascii", "surrogateescape"))
+                except (binascii.Error, ValueError):
+                    pass
         data = part.get_payload(decode=True)
     except Exception as e:  # noqa: BLE001
         c.error(f"isi bagian pesan tidak terbaca ({type(e).__name__})")
@@ -421,6 +444,12 @@ def _walk(part: Message, c: _Collector, depth: int, source: str, nesting: int = 
             (c.text_parts if ctype == "text/plain" else c.html_parts).append(_text_of(part, c))
         return
 
+    encoded = _raw_payload_len(part)
+    if encoded * 3 // 4 > c.limits.max_attachment_bytes * 1.05:  # refuse before decoding it
+        name = sanitize_filename(filename) or _default_name(ctype, len(c.attachments) + 1)
+        c.refuse(f"lampiran \u201c{name}\u201d terlalu besar (sekitar {encoded * 3 / 4 / MB:.1f} MB, "
+                 f"batas {c.limits.max_attachment_bytes / MB:.0f} MB)")
+        return
     data = _leaf_bytes(part, c)
     label = source
     if source == "mime" and (
@@ -686,9 +715,14 @@ def parse_message(raw: bytes, limits: Limits = Limits()) -> ParsedMessage:
         pm.errors.append(
             f"pesan terlalu besar ({len(raw) / MB:.1f} MB, batas {limits.max_message_bytes / MB:.0f} MB)"
         )
+        pm.refused.append(pm.errors[-1])
         raw = _head_only(raw)
     try:
-        msg = email.message_from_bytes(raw, policy=email.policy.default)
+        # Fed in slices: message_from_bytes decodes the whole message into one big string first.
+        parser = email.feedparser.BytesFeedParser(policy=email.policy.default)
+        for i in range(0, len(raw), 1 << 16):
+            parser.feed(raw[i : i + (1 << 16)])
+        msg = parser.close()
     except Exception as e:  # noqa: BLE001
         pm.errors.append(f"pesan tidak dapat diurai ({type(e).__name__})")
         return pm
@@ -763,6 +797,7 @@ def parse_message(raw: bytes, limits: Limits = Limits()) -> ParsedMessage:
     except Exception as e:  # noqa: BLE001
         c.error(f"isi pesan tidak terbaca ({type(e).__name__})")
     pm.attachments = c.attachments
+    pm.refused = c.refused
     pm.errors.extend(e for e in c.errors if e not in pm.errors)
     pm.html = "\n".join(c.html_parts) if c.html_parts else None
     text = "\n".join(t for t in c.text_parts if t.strip())

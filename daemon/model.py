@@ -288,6 +288,9 @@ class ParsedMessage:
     html: str | None = None
     attachments: list[Attachment] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    # Limits the message went over (size, attachment count or size), said in Indonesian: the
+    # sender is told, and the message is held rather than half-read.
+    refused: list[str] = field(default_factory=list)
 
     def header(self, name: str) -> str:
         values = self.headers.get(name.lower()) or [""]

@@ -40,6 +40,7 @@ log = logging.getLogger("pantau")
 # Notices that answer a person's message: at most one per address, kind and day (loop brake).
 BRAKED = {"mohon_jelas", "sudah_diproses", "lampirkan_formulir", "pengumpulan_ditutup",
           "formulir_salah", "berkas_salah"}
+BRAKE_IGNORES = {"baris"}  # the line the person wrote
 RETRY_MINUTES = (1, 2, 5, 10, 30, 60)
 ROLE_JABATAN = {"camat": "camat", "sekretaris": "sekretaris", "kasubag_perencanaan": "kasubag_perencanaan"}
 
@@ -367,8 +368,11 @@ class OfficeApp:
         if not to:
             return
         if fx.kind in BRAKED:
-            detail = hashlib.sha1(json.dumps(fx.data, sort_keys=True, default=str).encode()).hexdigest()[:8]
-            if not self.store.notice_allowed(to[0], f"{fx.kind}:{detail}", now.date().isoformat()):
+            # Keyed on what the notice says, not on the words it answers: an auto-responder that
+            # quotes the time would otherwise get a fresh answer every round trip.
+            said = {k: v for k, v in fx.data.items() if k not in BRAKE_IGNORES}
+            detail = hashlib.sha1(json.dumps(said, sort_keys=True, default=str).encode()).hexdigest()[:8]
+            if not self.store.notice_allowed(to[0], f"{fx.kind}:{fx.task or ''}:{detail}", now.date().isoformat()):
                 self.store.add_log(st.code, now, fx.step, "pemberitahuan_ditahan", to[0],
                                    f"{fx.kind}: sudah dikirim hari ini (rem putaran surel)")
                 return
@@ -541,6 +545,14 @@ class OfficeApp:
                                       subject=_subject(p.subject), message_id=p.message_id or ""))
             self.store.update_inbound(id, status="diproses", reason="tugas sudah ditutup: dijawab sudah diproses")
             return DIPROSES
+        if p.refused:
+            self.send_notice(st, E.SendNotice(et.step, "berkas_salah", [p.from_addr], task=et.key, data={
+                "errors": list(p.refused),
+                "saran": "Mohon kirim ulang dengan membalas e-mail ini dan melampirkan formulir/dokumen saja, "
+                         "tanpa berkas lain yang besar."}), now)
+            self.store.add_log(st.code, now, et.step, "pesan_melebihi_batas", p.from_addr, "; ".join(p.refused)[:300])
+            self.store.update_inbound(id, status="ditahan", reason="melebihi batas: " + "; ".join(p.refused)[:400])
+            return GAGAL
         if et.purpose == "form":
             event = self._form_event(id, a, st, et, now)
             if event is None:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from . import achievement
-from .archive import Archive
+from .archive import Archive, make_dirs
 from .documents import contexts as C
 from .engine import CycleState, DocRef
 from .faults import crash_point
@@ -121,7 +121,7 @@ class Producer:
         for f in fmts:
             kind = "form" if f == "docx" else "form_xlsx"
             path = self.out_path(st.code, "formulir/" + file_name(kind, st.code, unit=unit.kode))
-            path.parent.mkdir(parents=True, exist_ok=True)
+            make_dirs(path.parent)
             sha = build_form(spec, self.tpl, path, fmt=f)
             self.record(st, kind, ref.version or 1, unit.kode, path, sha, now)
 

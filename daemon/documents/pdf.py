@@ -17,6 +17,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from ..archive import make_dirs  # noqa: E402
+
 log = logging.getLogger(__name__)
 
 CANDIDATES = ("soffice", "libreoffice")
@@ -45,7 +47,7 @@ def convert(
         return None
     src = Path(src).resolve()
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    make_dirs(out)
     ext = target.split(":", 1)[0]
     with tempfile.TemporaryDirectory(prefix="pantau-lo-") as tmp:
         profile = Path(tmp) / "profile"

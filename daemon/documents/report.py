@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import formatting
+from ..archive import make_dirs  # noqa: E402
 from .contexts import Report
 from .final import render_final
 from .letters import logo_image
@@ -139,7 +140,7 @@ def render_report(
     also written to `workdir` (grafik-<cycle>-v<version>.png) for the archive."""
     chart = chart_png(report)
     work = Path(workdir)
-    work.mkdir(parents=True, exist_ok=True)
+    make_dirs(work)
     (work / f"grafik-{report.cycle_code}-v{report.version}.png").write_bytes(chart)
     props = {
         "title": f"Laporan Pemantauan Kinerja {report.period.label}",

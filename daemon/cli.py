@@ -173,6 +173,13 @@ def _parser() -> argparse.ArgumentParser:
                         description=_wrap("Data e-Monev satu siklus (XLSX, dan CSV di sebelahnya)."))
     s.add_argument("code", metavar="KODE", help="kode siklus, mis. PK-2025-TW3")
     s.add_argument("--out", metavar="BERKAS", help="berkas XLSX tujuan (bawaan: Data-eMonev-KODE.xlsx)")
+
+    s = sub.add_parser("backup", help="mencadangkan basis data, arsip, konfigurasi dan rahasia token (aman saat daemon berjalan)",
+                       description=_wrap("BERKAS.tar.gz (atau .tgz) menjadi satu berkas; nama lain menjadi folder baru. "
+                                         "Cadangan lama tidak pernah ditimpa. --periksa memeriksa cadangan terhadap MANIFEST.json."))
+    s.add_argument("file", metavar="BERKAS", help="tujuan cadangan, atau cadangan yang diperiksa")
+    s.add_argument("--periksa", action="store_true", help="periksa cadangan yang sudah ada (sha256 dan basis data)")
+    s.add_argument("--json", action="store_true", help="hasil sebagai JSON")
     return p
 
 
@@ -467,6 +474,13 @@ def cmd_replay(args) -> int:
         app.close()
 
 
+def cmd_backup(args) -> int:
+    from .backup import command
+
+    cfg = None if args.periksa else _cfg(args)
+    return command(cfg, Path(args.file), check=args.periksa, as_json=args.json)
+
+
 def cmd_export(args) -> int:
     if args.export_cmd != "emonev":
         raise Usage("pantau export emonev KODE [--out BERKAS]")
@@ -490,7 +504,7 @@ def cmd_export(args) -> int:
 
 COMMANDS = {"init": cmd_init, "check": cmd_check, "run": cmd_run, "demo": cmd_demo, "cycle": cmd_cycle,
             "status": cmd_status, "register": cmd_register, "inspect": cmd_inspect, "triage": cmd_triage,
-            "replay": cmd_replay, "export": cmd_export}
+            "replay": cmd_replay, "export": cmd_export, "backup": cmd_backup}
 
 
 def _level(args, default: int) -> int:

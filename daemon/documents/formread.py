@@ -107,12 +107,23 @@ _PREFIXES = (
 )
 
 
+# Normalising the first _HEAD_CHARS characters of a cell is enough to tell whether it can be a
+# header: normalisation works character by character, so it gives a prefix of the whole cell's
+# normalised text, and once that prefix is longer than every alias only the prefixes below can
+# match. Data rows are checked for repeated headers, and their long factor texts need not be
+# normalised whole.
+_LONGEST_ALIAS = max(len(a) for a in _ALIASES)
+_HEAD_CHARS = 64
+
+
 def _header_map(row: list[Cell]) -> dict[str, int]:
     found: dict[str, int] = {}
     for i, cell in enumerate(row):
         if not isinstance(cell, str):
             continue
-        n = _norm(cell)
+        n = _norm(cell[:_HEAD_CHARS])
+        if len(n) <= _LONGEST_ALIAS and len(cell) > _HEAD_CHARS:
+            n = _norm(cell)
         key = _ALIASES.get(n)
         if key is None:
             for prefix, k in _PREFIXES:

@@ -1,0 +1,509 @@
+"""`make bench`: Pantau's performance on a real mail system, printed as a table and written to
+var/bench/results.json.
+
+It starts its own Postfix + Dovecot (tests/mailstack.py), builds a kabupaten-sized office and
+measures:
+
+- ingest: 1,000 replies already in the IMAP inbox, each a real form submission with a ~60 KB
+  filled DOCX, handled by Pantau's inbound path (fetch, store, record, classify, correlate, read
+  the form, validate, register, queue the acknowledgement, file the message): `msgs_per_s`. The
+  same messages through the raw pipeline (imapclient FETCH in batches, `email` with
+  policy.default, python-docx reading every table cell): `raw_msgs_per_s`; `ratio`.
+- latency: replies sent by SMTP one at a time into a running `pantau run` (IMAP IDLE); from the
+  server's 250 for the message to the acknowledgement landing in the sender's Maildir.
+- compile: the draft report for 10, 100, 1,000 and 5,000 indicator rows, chart included.
+- memory: the peak RSS of the process handling the 1,000 messages; and what one message with a
+  25 MB attachment adds (with the default limits the message, ~34 MB in base64, is over
+  `mail.batas.ukuran_pesan_mb = 30` and is held after reading its head; with the limit raised to
+  40 MB it is read whole).
+- idle: the CPU the `pantau run` process uses over 60 s with nothing to do.
+
+The office: 200 units, each answering 5 times (its form, then 4 corrected versions, after each
+acknowledgement), plus one unit that never answers. Why: a kecamatan has 5-10 units, a
+kabupaten's planning office monitors ~50 OPD plus their UPT, so 200 is a large real office;
+corrections are what actually multiplies the mail (units fix a number and send again), and the
+per-message cost grows with the number of units (the cycle state is one JSON document holding
+every unit and task), so 200 units x 5 measures that honestly where 1,000 units x 1 would
+measure an office that does not exist. The silent unit keeps the collection step open, so every
+reply is a submission Pantau accepts (none would trigger a draft recompile mid-measurement).
+
+    python -m tests.bench [--smoke] [--out DIR] [--units N] [--versions N] [--latency N]
+                          [--idle S] [--rows 10,100,...] [--profile]
+
+`--smoke`: a small version of each measure (tests/test_bench_smoke.py). `--profile`: also run
+the ingest under py-spy (when installed) or cProfile, written next to results.json. Figures are
+printed, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import shutil
+import signal
+import smtplib
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+from tests import bench_office as B
+from tests.mailstack import HOST, MailStack
+
+ROOT = B.ROOT
+GOALS = {
+    "ratio": 1.0,
+    "p95_s": 1.5,
+    "seconds_5000": 5.0,
+    "peak_rss_mb": 150.0,
+    "cpu_percent": 0.5,
+}
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def machine() -> dict:
+    cpu = ""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    mem = 0
+    with contextlib.suppress(OSError, ValueError):
+        mem = int(Path("/proc/meminfo").read_text().split("MemTotal:")[1].split()[0]) // 1024
+    os_name = ""
+    with contextlib.suppress(OSError):
+        for line in Path("/etc/os-release").read_text().splitlines():
+            if line.startswith("PRETTY_NAME="):
+                os_name = line.split("=", 1)[1].strip('"')
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_mb": mem, "os": os_name,
+            "kernel": platform.release(), "python": platform.python_version(),
+            "load_at_start": [round(x, 2) for x in os.getloadavg()]}
+
+
+def pantau_cmd() -> list[str]:
+    exe = Path(sys.executable).parent / "pantau"
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "daemon.cli"]
+
+
+def child(args: list[str], env: dict, timeout: float = 900) -> dict:
+    """Run `python -m tests.bench_ingest ...` (or any module printing JSON last)."""
+    r = subprocess.run([sys.executable, "-m", *args], env=env, cwd=ROOT, capture_output=True,
+                       text=True, timeout=timeout)
+    if r.returncode != 0:
+        raise RuntimeError(f"{' '.join(args[:2])} failed ({r.returncode}):\n{r.stderr[-3000:]}")
+    lines = [x for x in r.stdout.splitlines() if x.startswith("{")]
+    return json.loads(lines[-1])
+
+
+def percentile(values: list[float], p: float) -> float:
+    """Nearest-rank percentile."""
+    s = sorted(values)
+    k = max(0, min(len(s) - 1, int(-(-p * len(s) // 100)) - 1))
+    return s[k]
+
+
+# --------------------------------------------------------------------------- phases
+
+
+def phase_compile(rows: list[int], logo: str, env: dict) -> dict:
+    log(f"compile: draft report for {', '.join(map(str, rows))} rows")
+    r = subprocess.run([sys.executable, "-m", "tests.bench_compile", f"--logo={logo}",
+                        *map(str, rows)], env=env, cwd=ROOT, capture_output=True, text=True,
+                       timeout=600)
+    if r.returncode != 0:
+        raise RuntimeError(f"bench_compile failed:\n{r.stderr[-3000:]}")
+    sizes = [json.loads(x) for x in r.stdout.splitlines() if x.startswith("{")]
+    out = {
+        "seconds": {str(s["rows"]): round(s["seconds"], 3) for s in sizes},
+        "chart_seconds": {str(s["rows"]): round(s["chart_seconds"], 3) for s in sizes},
+        "units": {str(s["rows"]): s["units"] for s in sizes},
+        "docx_kb": {str(s["rows"]): round(s["docx_kb"]) for s in sizes},
+        "ms_per_row": {str(s["rows"]): round(1000 * s["seconds"] / s["rows"], 2) for s in sizes},
+    }
+    largest = max(sizes, key=lambda s: s["rows"])
+    out[f"seconds_{largest['rows']}"] = round(largest["seconds"], 3)
+    if len(sizes) >= 2:
+        a, b = sorted(sizes, key=lambda s: s["rows"])[-2:]
+        out["growth"] = {"rows_x": b["rows"] / a["rows"], "time_x": round(b["seconds"] / a["seconds"], 2)}
+    return out
+
+
+def phase_ingest(stack, base, office, replies, env, out_dir: Path, profile: bool) -> dict:
+    n = len(replies)
+    log(f"ingest: putting {n} replies in the inbox (IMAP APPEND)")
+    t0 = time.perf_counter()
+    B.append_to_inbox(stack, "pantau", [raw for _, _, raw in replies])
+    append_s = time.perf_counter() - t0
+    log(f"ingest: raw pipeline (imapclient + email + python-docx) over the {n} messages")
+    raw = child(["tests.bench_ingest", "raw", HOST, str(stack.imap_port), "pantau", stack.password,
+                 "INBOX"], env)
+    log("ingest: Pantau (OfficeApp.poll) over the same messages")
+    pantau = child(["tests.bench_ingest", "pantau", str(office.cfg), str(n)], env)
+    ratio = pantau["msgs_per_s"] / raw["msgs_per_s"] if raw["msgs_per_s"] else 0.0
+    res = {
+        "messages": n,
+        "msgs_per_s": round(pantau["msgs_per_s"], 2),
+        "raw_msgs_per_s": round(raw["msgs_per_s"], 2),
+        "ratio": round(ratio, 3),
+        "seconds": round(pantau["seconds"], 2),
+        "raw_seconds": round(raw["seconds"], 2),
+        "ms_per_msg": round(pantau["ms_per_msg"], 2),
+        "raw_ms_per_msg": round(1000 * raw["seconds"] / max(raw["handled"], 1), 2),
+        "cpu_ms_per_msg": round(1000 * pantau["cpu_seconds"] / max(pantau["handled"], 1), 2),
+        "raw_cpu_ms_per_msg": round(1000 * raw["cpu_seconds"] / max(raw["handled"], 1), 2),
+        "raw_breakdown_ms": {"fetch": round(raw["ms_fetch"], 2), "email": round(raw["ms_parse"], 2),
+                             "python_docx": round(raw["ms_docx"], 2)},
+        "raw_docx_share": round(raw["docx_share"], 3),
+        "outcome": pantau["outcome"],
+        "append_seconds": round(append_s, 2),
+        "peak_rss_mb": round(pantau["peak_rss_mb"], 1),
+        "rss_before_mb": round(pantau["rss_before_mb"], 1),
+    }
+    if profile:
+        res["profile"] = run_profile(stack, base, replies, env, out_dir)
+    return res
+
+
+def run_profile(stack, base, replies, env, out_dir: Path) -> str:
+    """The ingest again, on a fresh copy, sampled by py-spy (or cProfile when py-spy is absent)."""
+    copy = B.copy_office(base, out_dir / "work" / "profil")
+    B.append_to_inbox(stack, "pantau", [raw for _, _, raw in replies])
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    args = [sys.executable, "-m", "tests.bench_ingest", "pantau", str(copy.cfg), str(len(replies))]
+    if Path(spy).exists():
+        target = out_dir / "ingest-profile.txt"
+        subprocess.run([spy, "record", "-r", "200", "--idle", "-f", "raw", "-o", str(target), "--",
+                        *args], env=env, cwd=ROOT, capture_output=True, timeout=900)
+    else:
+        target = out_dir / "ingest-profile.pstats"
+        subprocess.run([*args, "--profile", str(target)], env=env, cwd=ROOT, capture_output=True,
+                       timeout=900)
+    return str(target.relative_to(ROOT)) if target.is_relative_to(ROOT) else str(target)
+
+
+def phase_big(stack, office, replies, env, size: int) -> dict:
+    """What one message with a `size`-byte attachment (a scanned PDF next to the form, as people
+    send) adds to the peak RSS, in a fresh process after one ordinary message: with the default
+    limits (a 25 MB attachment makes a ~34 MB message, over `ukuran_pesan_mb = 30`: only its head
+    is read) and with the message limit raised so that it is read whole. `control`: the same
+    measure for an ordinary message (the noise floor)."""
+    import random
+
+    out: dict = {"attachment_bytes": size}
+    email0, _, raw0 = replies[0]
+    unit = next(u for u in office.units if u.email == email0)
+    reqs = B.requests(office)
+    form = B.fill_form(reqs[unit.kode].form, 9, 1)
+    pdf = b"%PDF-1.4\n" + random.Random(5).randbytes(size - 9)
+    big_raw = B.reply(unit, reqs[unit.kode], form, 9, 999, extra=[("Bukti-pindaian.pdf", pdf, "application/pdf")])
+    del pdf
+    raised = office.cfg.with_name("pantau-besar.toml")
+    raised.write_text(B._set_in_section(office.cfg.read_text(), "mail.batas", ukuran_pesan_mb="60"))
+    path = office.dir / "var" / "besar.eml"
+    for n, (label, cfg, raw) in enumerate((("control", office.cfg, raw0),
+                                           ("default_limits", office.cfg, big_raw),
+                                           ("raised_limit", raised, big_raw))):
+        tag = f"Message-ID: <m{n}.".encode()
+        B.append_to_inbox(stack, "pantau", [raw0.replace(b"Message-ID: <", tag + b"w.", 1)])
+        path.write_bytes(raw.replace(b"Message-ID: <", tag, 1))
+        r = child(["tests.bench_ingest", "big", str(cfg), "--append-from", str(path),
+                   "--imap-port", str(stack.imap_port), "--password", stack.password], env)
+        path.unlink()
+        if label != "control":
+            r["raise_x_attachment"] = round(r["raise_mb"] * 2**20 / size, 2)
+        out[label] = r
+    return out
+
+
+class Daemon:
+    """`pantau run` as a subprocess."""
+
+    def __init__(self, office, env, log_path: Path):
+        self.log_path = log_path
+        self.log_fh = log_path.open("w")
+        self.proc = subprocess.Popen([*pantau_cmd(), "--config", str(office.cfg), "run"], env=env,
+                                     cwd=office.dir, stdout=self.log_fh, stderr=subprocess.STDOUT,
+                                     start_new_session=True)
+        self.pid = self.proc.pid
+
+    def cpu_ticks(self) -> int:
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])  # utime + stime (fields 14, 15)
+
+    def status(self) -> dict:
+        out = {}
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmHWM", "Threads"):
+                out[key] = int(value.split()[0])
+        return out
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def stop(self) -> None:
+        if self.alive():
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self.log_fh.close()
+
+
+def outbox_pending(db: Path) -> int:
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
+    try:
+        return con.execute("SELECT COUNT(*) FROM outbox WHERE status IN ('antri','mengirim')").fetchone()[0]
+    finally:
+        con.close()
+
+
+def wait_outbox_empty(daemon: Daemon, db: Path, timeout: float) -> float:
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        if not daemon.alive():
+            raise RuntimeError(f"pantau run exited:\n{daemon.log_path.read_text()[-3000:]}")
+        if outbox_pending(db) == 0:
+            return time.monotonic() - t0
+        time.sleep(0.2)
+    raise RuntimeError(f"outbox not empty after {timeout}s:\n{daemon.log_path.read_text()[-3000:]}")
+
+
+def new_mail(maildir: Path, seen: set[str]) -> list[Path]:
+    out = []
+    for sub in ("new", "cur"):
+        with contextlib.suppress(FileNotFoundError):
+            for e in os.scandir(maildir / sub):
+                if e.name not in seen:
+                    seen.add(e.name)
+                    out.append(Path(e.path))
+    return out
+
+
+def phase_latency(stack, office, replies, env, out_dir: Path, samples: int, idle_s: float) -> tuple[dict, dict]:
+    copy = B.copy_office(office, out_dir / "work" / "latensi")
+    log("latency: starting `pantau run` (it first sends the units' request e-mails)")
+    daemon = Daemon(copy, env, out_dir / "pantau-run.log")
+    try:
+        sent_requests_s = wait_outbox_empty(daemon, copy.db, 300)
+        log(f"latency: requests sent in {sent_requests_s:.1f} s; {samples} replies, one at a time")
+        by_email = {}
+        for email, version, raw in replies:
+            if version == 1 and email not in by_email:
+                by_email[email] = raw
+        units = [u for u in office.units if u.email in by_email and not u.user.startswith("unit")]
+        lat, lost = [], 0
+        for i in range(samples):
+            u = units[i % len(units)]
+            raw = by_email[u.email]
+            if i >= len(units):  # more samples than units: a corrected form, new Message-ID
+                raw = raw.replace(b"Message-ID: <bench.", f"Message-ID: <lat{i}.".encode(), 1)
+            mid = raw.split(b"Message-ID: <", 1)[1].split(b">", 1)[0]
+            maildir = stack.maildir(u.user)
+            seen: set[str] = set()
+            new_mail(maildir, seen)
+            s = smtplib.SMTP(HOST, stack.smtp_port, timeout=10)
+            s.sendmail(u.email, ["pantau@kecamatan.test"], raw)
+            accepted = time.perf_counter()
+            s.quit()
+            got = None
+            while time.perf_counter() - accepted < 30:
+                for p in new_mail(maildir, seen):
+                    with contextlib.suppress(OSError):
+                        head = p.read_bytes()[:4096]
+                        if b"<" + mid + b">" in head:
+                            got = time.perf_counter()
+                if got:
+                    break
+                time.sleep(0.002)
+            if got is None:
+                lost += 1
+            else:
+                lat.append(got - accepted)
+            time.sleep(0.3)
+        latency = {
+            "samples": len(lat), "lost": lost,
+            "p50_s": round(statistics.median(lat), 3) if lat else None,
+            "p95_s": round(percentile(lat, 95), 3) if lat else None,
+            "min_s": round(min(lat), 3) if lat else None,
+            "max_s": round(max(lat), 3) if lat else None,
+            "requests_sent_first_s": round(sent_requests_s, 1),
+        }
+        wait_outbox_empty(daemon, copy.db, 60)
+        st = daemon.status()
+        latency["daemon_rss_mb"] = round(st["VmRSS"] / 1024, 1)
+        latency["daemon_peak_rss_mb"] = round(st["VmHWM"] / 1024, 1)
+        log(f"idle: the daemon's CPU over {idle_s:.0f} s with nothing to do")
+        time.sleep(2)
+        hz = os.sysconf("SC_CLK_TCK")
+        t0, c0 = time.monotonic(), daemon.cpu_ticks()
+        time.sleep(idle_s)
+        t1, c1 = time.monotonic(), daemon.cpu_ticks()
+        idle = {"seconds": round(t1 - t0, 1), "cpu_seconds": (c1 - c0) / hz,
+                "cpu_percent": round(100 * (c1 - c0) / hz / (t1 - t0), 3),
+                "threads": daemon.status().get("Threads")}
+    finally:
+        daemon.stop()
+    return latency, idle
+
+
+# --------------------------------------------------------------------------- the run
+
+
+def run(opts) -> dict:
+    out_dir = Path(opts.out).resolve()
+    work = out_dir / "work"
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    results: dict = {"when": datetime.now().astimezone().isoformat(timespec="seconds"),
+                     "machine": machine(), "smoke": opts.smoke}
+    started = time.monotonic()
+    log("starting a private Postfix + Dovecot")
+    stack = MailStack().start()
+    try:
+        epoch = time.time()
+        office_vars = B.office_env(stack, epoch)
+        os.environ.update(office_vars)
+        env = B.env_with(office_vars)
+        log(f"office: {opts.units} units x {opts.indicators} indicators (+1 that never answers)")
+        base = B.write_office(work / "dasar", stack, opts.units, opts.indicators)
+        t0 = time.perf_counter()
+        B.start_cycle(base)
+        start_s = time.perf_counter() - t0
+        reqs = B.requests(base)
+        log(f"office: cycle started in {start_s:.1f} s (forms rendered, requests queued); "
+            f"filling {opts.units * opts.versions} forms with python-docx")
+        t0 = time.perf_counter()
+        replies = B.build_replies(base, reqs, opts.versions)
+        fill_s = time.perf_counter() - t0
+        sizes = sorted(len(r) for _, _, r in replies)
+        form_sizes = sorted(len(B.fill_form(reqs[u.kode].form, 1, 0)) for u in base.units[:5])
+        results["workload"] = {
+            "units": opts.units, "silent_units": 1, "versions": opts.versions,
+            "indicators_per_unit": opts.indicators, "messages": len(replies),
+            "message_kb_median": round(sizes[len(sizes) // 2] / 1024, 1),
+            "form_kb_median": round(form_sizes[len(form_sizes) // 2] / 1024, 1),
+            "start_cycle_s": round(start_s, 1), "fill_forms_s": round(fill_s, 1),
+        }
+        results["compile"] = phase_compile(opts.rows, str(base.dir / "config" / "logo.png"), env)
+        ingest_office = B.copy_office(base, work / "masuk")
+        results["ingest"] = phase_ingest(stack, base, ingest_office, replies, env, out_dir, opts.profile)
+        results["memory"] = {"peak_rss_mb": results["ingest"]["peak_rss_mb"],
+                             "rss_before_mb": results["ingest"]["rss_before_mb"]}
+        log(f"memory: one message with a {opts.big_mb} MB attachment")
+        results["memory"]["big_attachment"] = phase_big(stack, ingest_office, replies, env,
+                                                        int(opts.big_mb * 10**6))
+        results["latency"], results["idle"] = phase_latency(stack, base, replies, env, out_dir,
+                                                            opts.latency, opts.idle)
+        results["memory"]["daemon_peak_rss_mb"] = results["latency"]["daemon_peak_rss_mb"]
+    finally:
+        stack.stop()
+    results["machine"]["load_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    results["wall_seconds"] = round(time.monotonic() - started, 1)
+    results["goals"] = goals(results)
+    if not opts.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    B.save_json(out_dir / "results.json", results)
+    return results
+
+
+def goals(r: dict) -> dict:
+    big = r["memory"]["big_attachment"]["raised_limit"]
+    return {
+        "ingest_ratio": {"value": r["ingest"]["ratio"], "goal": ">= 1.0",
+                         "met": r["ingest"]["ratio"] >= GOALS["ratio"]},
+        "latency_p95_s": {"value": r["latency"]["p95_s"], "goal": "<= 1.5",
+                          "met": r["latency"]["p95_s"] is not None and r["latency"]["p95_s"] <= GOALS["p95_s"]},
+        "compile_largest_s": {"value": max(r["compile"]["seconds"].values()), "goal": "5000 rows <= 5 s",
+                              "met": max(r["compile"]["seconds"].values()) <= GOALS["seconds_5000"]},
+        "peak_rss_mb": {"value": r["memory"]["peak_rss_mb"], "goal": "<= 150",
+                        "met": r["memory"]["peak_rss_mb"] <= GOALS["peak_rss_mb"]},
+        "big_attachment_raise": {"value": big["raise_x_attachment"], "goal": "<= 2x the attachment",
+                                 "met": big["raise_x_attachment"] <= 2.0},
+        "idle_cpu_percent": {"value": r["idle"]["cpu_percent"], "goal": "<= 0.5",
+                             "met": r["idle"]["cpu_percent"] <= GOALS["cpu_percent"]},
+    }
+
+
+def table(r: dict) -> str:
+    i, lat, c, m, idle, w = r["ingest"], r["latency"], r["compile"], r["memory"], r["idle"], r["workload"]
+    big = m["big_attachment"]
+    ok = {k: ("yes" if v["met"] else "NO") for k, v in r["goals"].items()}
+    mb = big["attachment_bytes"] / 10**6
+    largest = max(c["seconds"], key=int)
+    rows_ = [
+        ("ingest (Pantau)", f"{i['msgs_per_s']} msg/s ({i['ms_per_msg']} ms/msg, CPU {i['cpu_ms_per_msg']} ms)", "", ""),
+        ("ingest (raw pipeline)", f"{i['raw_msgs_per_s']} msg/s ({i['raw_ms_per_msg']} ms/msg); python-docx "
+         f"{100 * i['raw_docx_share']:.0f} %", "", ""),
+        ("ingest ratio", f"{i['ratio']}", ">= 1.0", ok["ingest_ratio"]),
+        ("latency p50 / p95", f"{lat['p50_s']} s / {lat['p95_s']} s ({lat['samples']} replies)", "p95 <= 1.5 s",
+         ok["latency_p95_s"]),
+        *[(f"compile {n} rows", f"{sec} s (chart {c['chart_seconds'][n]} s)",
+           "<= 5 s" if n == largest else "", ok["compile_largest_s"] if n == largest else "")
+          for n, sec in c["seconds"].items()],
+        ("peak RSS, ingest", f"{m['peak_rss_mb']} MB", "<= 150 MB", ok["peak_rss_mb"]),
+        (f"+{mb:g} MB attachment", f"+{big['raised_limit']['raise_mb']:.0f} MB = "
+         f"{big['raised_limit']['raise_x_attachment']}x (default limits, held: +{big['default_limits']['raise_mb']:.0f} MB)",
+         "<= 2x", ok["big_attachment_raise"]),
+        ("idle CPU", f"{idle['cpu_percent']} % over {idle['seconds']:.0f} s", "<= 0.5 %", ok["idle_cpu_percent"]),
+    ]
+    wa = max(len(a) for a, *_ in rows_)
+    wb = max(len(b) for _, b, *_ in rows_)
+    lines = [f"Workload: {w['units']} units x {w['versions']} versions = {w['messages']} replies "
+             f"(form {w['form_kb_median']} KB, message {w['message_kb_median']} KB)", ""]
+    lines.append(f"{'measure':<{wa}}  {'result':<{wb}}  {'goal':<13} met")
+    lines += [f"{a:<{wa}}  {b:<{wb}}  {g:<13} {o}" for a, b, g, o in rows_]
+    mc = r["machine"]
+    lines += ["", f"Machine: {mc['cpu']}, {mc['cores']} cores, {mc['memory_mb']} MB, {mc['os']}, kernel "
+              f"{mc['kernel']}, Python {mc['python']}; load average {mc['load_at_start']} -> {mc['load_at_end']}"]
+    return "\n".join(lines)
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m tests.bench", description=__doc__.split("\n\n")[0])
+    p.add_argument("--smoke", action="store_true", help="a small version of every measure")
+    p.add_argument("--out", default=str(ROOT / "var" / "bench"))
+    p.add_argument("--units", type=int)
+    p.add_argument("--versions", type=int)
+    p.add_argument("--indicators", type=int, default=6)
+    p.add_argument("--latency", type=int)
+    p.add_argument("--idle", type=float)
+    p.add_argument("--rows")
+    p.add_argument("--big-mb", type=float)
+    p.add_argument("--profile", action="store_true")
+    p.add_argument("--keep", action="store_true", help="keep the work folder (offices, logs)")
+    o = p.parse_args(argv)
+    small = o.smoke
+    o.units = o.units or (4 if small else 200)
+    o.versions = o.versions or 5
+    o.latency = o.latency or (2 if small else 50)
+    o.idle = o.idle if o.idle is not None else (5.0 if small else 60.0)
+    o.rows = [int(x) for x in (o.rows or ("10,100" if small else "10,100,1000,5000")).split(",")]
+    o.big_mb = o.big_mb or (1.0 if small else 25.0)
+    return o
+
+
+def main(argv: list[str] | None = None) -> int:
+    opts = parse(argv)
+    r = run(opts)
+    print()
+    print(table(r))
+    print(f"\n{Path(opts.out) / 'results.json'} ({r['wall_seconds']:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

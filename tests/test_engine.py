@@ -410,3 +410,22 @@ def test_sop_file_errors_name_the_step():
         )
     text = str(e.value)
     assert "langkah S1.jenis" in text and "langkah S1.standar" in text and "S9" in text
+
+
+def test_copy_state_shares_nothing_mutable():
+    r = Run()
+    meeting_done(r)
+    r.st.approvals.append({"step": "S6", "at": T0})
+    c = E.copy_state(r.st)
+    assert E.to_json(c) == E.to_json(r.st)
+
+    def containers(obj, seen):
+        if isinstance(obj, (list, dict)) or hasattr(obj, "__dataclass_fields__"):
+            seen.add(id(obj))
+            values = obj.values() if isinstance(obj, dict) else obj if isinstance(obj, list) else \
+                [getattr(obj, f) for f in obj.__dataclass_fields__]
+            for v in values:
+                containers(v, seen)
+        return seen
+
+    assert not containers(c, set()) & containers(r.st, set())

@@ -39,7 +39,7 @@ log = logging.getLogger("pantau")
 
 # Notices that answer a person's message: at most one per address, kind and day (loop brake).
 BRAKED = {"mohon_jelas", "sudah_diproses", "lampirkan_formulir", "pengumpulan_ditutup",
-          "formulir_salah", "berkas_salah"}
+          "formulir_salah", "berkas_salah", "gagal_kirim"}
 BRAKE_IGNORES = {"baris"}  # the line the person wrote
 RETRY_MINUTES = (1, 2, 5, 10, 30, 60)
 ROLE_JABATAN = {"camat": "camat", "sekretaris": "sekretaris", "kasubag_perencanaan": "kasubag_perencanaan"}
@@ -417,17 +417,22 @@ class OfficeApp:
     def _send_one(self, row: dict) -> int:
         now = self.clock.now()
         recipients = json.loads(row["recipients"])
+        unknown = row.get("unknown") or 0
         if row["status"] == "mengirim":
-            # The last attempt's outcome is unknown (a crash after the server took it?):
-            # look for it before sending again, and send again at most once, with the same ID.
+            # The last attempt's outcome is unknown (a crash after the server took it?): look for
+            # it before sending again; when nobody can tell, send again at most once, same ID.
             found = self.transport.find_sent(row["message_id"])
-            if found or row["attempts"] >= 2 and found is None:
+            if found or (found is None and unknown >= 1):
                 with self.store.transaction():
                     self.store.update_outbox(row["id"], status="terkirim", sent=now.isoformat())
                     self.store.set_sent_date(row["message_id"], now)
+                    self.store.add_log(row["cycle"], now, row["step"], "hasil_pengiriman_tidak_pasti",
+                                       ", ".join(recipients),
+                                       "ditemukan di folder Terkirim" if found else "sudah dikirim ulang sekali")
                 return 0
+            unknown += 1
         with self.store.transaction():
-            self.store.update_outbox(row["id"], status="mengirim", attempts=row["attempts"] + 1)
+            self.store.update_outbox(row["id"], status="mengirim", attempts=row["attempts"] + 1, unknown=unknown)
         try:
             raw = Path(row["path"]).read_bytes()
             result = self.transport.send(raw, self.cfg.mail.alamat, recipients)
@@ -440,6 +445,8 @@ class OfficeApp:
                                          next_attempt=(now + timedelta(minutes=delay)).isoformat())
                 self.store.add_log(row["cycle"], now, row["step"], "pengiriman_gagal", ", ".join(recipients),
                                    f"{e} ({'dicoba lagi' if e.temporary else 'tidak dicoba lagi'})")
+            if not e.temporary:  # refused for good: every recipient is "tidak terkirim"
+                self._undeliverable(row, {r: str(e) for r in recipients})
             log.warning("pengiriman gagal kepada %s: %s", ", ".join(recipients), e,
                         extra={"cycle": row["cycle"], "step": row["step"], "event": "pengiriman_gagal",
                                "message_id": row["message_id"]})
@@ -448,11 +455,20 @@ class OfficeApp:
             self.store.update_outbox(row["id"], status="terkirim", sent=now.isoformat(),
                                      refused=json.dumps(result.refused))
             self.store.set_sent_date(row["message_id"], now)
-        for addr, why in result.refused.items():
-            self.handle(row["cycle"], E.Bounce(addr, why, row["message_id"]))
+        self._undeliverable(row, result.refused)
         log.info("terkirim %s kepada %s", row["subject"], ", ".join(recipients),
                  extra={"cycle": row["cycle"], "step": row["step"], "event": "terkirim"})
         return 1
+
+    def _undeliverable(self, row: dict, refused: dict[str, str]) -> None:
+        """Recipients a letter will never reach. A notice about a failed notice is only logged:
+        otherwise a Kasubag whose own address fails would start a mail loop."""
+        for addr, why in refused.items():
+            if row["kind"] == "pemberitahuan:gagal_kirim":
+                with self.store.transaction():
+                    self.store.add_log(row["cycle"], self.clock.now(), row["step"], "tidak_terkirim", addr, why[:200])
+            else:
+                self.handle(row["cycle"], E.Bounce(addr, why, row["message_id"]))
 
     # ================================================================== inbound
 
@@ -632,8 +648,8 @@ class OfficeApp:
             row = self.store.q1("SELECT cycle FROM outbox WHERE message_id=?", (info.original_message_id,))
             cycle = row["cycle"] if row else None
         if cycle and info:
-            for addr, status in info.recipients:
-                self.handle(cycle, E.Bounce(addr, f"status {status}", a.parsed.message_id or ""))
+            row = self.store.q1("SELECT * FROM outbox WHERE message_id=?", (info.original_message_id,))
+            self._undeliverable(row, {addr: f"status {status}" for addr, status in info.recipients})
         self.store.update_inbound(id, status="diabaikan", reason=f"laporan gagal kirim ({a.cls.reason})", cycle=cycle)
         return DIABAIKAN
 

@@ -225,6 +225,12 @@ def m001_core(db: sqlite_utils.Database) -> None:
     db["notices"].create({"address": str, "kind": str, "day": str}, pk=("address", "kind", "day"))
 
 
+@migrations()
+def m002_outbox_unknown(db: sqlite_utils.Database) -> None:
+    """How many times a letter's send ended with an unknown outcome (a crash mid-send)."""
+    db["outbox"].add_column("unknown", int, not_null_default=0)
+
+
 def _iso(dt: datetime | None) -> str | None:
     return dt.isoformat() if dt else None
 

@@ -231,6 +231,9 @@ class SmtpSender:
                         raise _Reply(553, "server tidak mendukung SMTPUTF8", "alamat non-ASCII")
                     opts.append("SMTPUTF8")
             code, resp = conn.mail(sender, opts)
+            if code == 552 or (code == 554 and "5.3.4" in _text(resp)):
+                # The server will never take a letter this size (SIZE was declared): permanent.
+                raise _Reply(code, _text(resp), "surat terlalu besar untuk server penerima", False)
             if code != 250:
                 # The account may not send as this address (or must log in first): a matter of
                 # configuration, not of this letter; it waits until that is fixed.

@@ -451,11 +451,11 @@ class OfficeApp:
                         extra={"cycle": row["cycle"], "step": row["step"], "event": "pengiriman_gagal",
                                "message_id": row["message_id"]})
             return 0
-        with self.store.transaction():
+        with self.store.transaction():  # marked sent and its refusals recorded together
             self.store.update_outbox(row["id"], status="terkirim", sent=now.isoformat(),
                                      refused=json.dumps(result.refused))
             self.store.set_sent_date(row["message_id"], now)
-        self._undeliverable(row, result.refused)
+            self._undeliverable(row, result.refused)
         log.info("terkirim %s kepada %s", row["subject"], ", ".join(recipients),
                  extra={"cycle": row["cycle"], "step": row["step"], "event": "terkirim"})
         return 1

@@ -15,7 +15,7 @@ from .archive import Archive, make_dirs
 from .documents import contexts as C
 from .engine import CycleState, DocRef
 from .faults import crash_point
-from .model import Indicator, Official, Period, Unit
+from .model import Official, Period
 from .store import Store
 
 # Display names of archived documents (also the attachment names people see).
@@ -445,9 +445,3 @@ class Producer:
         self.record(st, doc_kind, self.store.count_documents(st.code, doc_kind) + 1, None, path, sha, now)
         files.insert(0, (path.name, path))
         return files
-
-    def indicators(self) -> list[Indicator]:
-        return self.o.indicators
-
-    def unit(self, code: str) -> Unit:
-        return self.cfg.unit(code)

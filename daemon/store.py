@@ -231,6 +231,27 @@ def m002_outbox_unknown(db: sqlite_utils.Database) -> None:
     db["outbox"].add_column("unknown", int, not_null_default=0)
 
 
+@migrations()
+def m003_verifikasi(db: sqlite_utils.Database) -> None:
+    """Final reports' verification codes (SPEC §6.5, §8): what `/verifikasi/<code>` shows."""
+    db["verifikasi"].create(
+        {
+            "kode": str,  # verification.verification_code(), XXXX-XXXX-XXXX
+            "cycle": str,
+            "nomor_surat": str,
+            "judul": str,
+            "periode": str,
+            "tanggal": str,  # ISO 8601 with offset: when the final report was issued
+            "sha256_docx": str,  # the archived final DOCX
+            "sha256_pdf": str,  # the archived final PDF, "" while it is missing
+            "sha256_sumber": str,  # the approved version's file the code is derived from
+            "persetujuan": str,  # JSON list of {"langkah","versi","nama","jabatan","waktu"}
+        },
+        pk="kode",
+    )
+    db["verifikasi"].create_index(["cycle"])
+
+
 def _iso(dt: datetime | None) -> str | None:
     return dt.isoformat() if dt else None
 
@@ -593,6 +614,26 @@ class Store:
             " WHERE cycle=? ORDER BY id",
             (cycle,),
         )
+
+    # ------------------------------------------------------------------ verification codes
+
+    def put_verification(self, **row: Any) -> None:
+        """Insert or replace one final report's verification row (see m003_verifikasi)."""
+        if not isinstance(row.get("persetujuan", ""), str):
+            row["persetujuan"] = json.dumps(row["persetujuan"], ensure_ascii=False)
+        cols = ", ".join(row)
+        marks = ", ".join("?" for _ in row)
+        self.x(f"INSERT OR REPLACE INTO verifikasi({cols}) VALUES({marks})", tuple(row.values()))
+
+    def verification(self, kode: str) -> dict | None:
+        """The row for a verification code (already normalised), with `persetujuan` decoded."""
+        row = self.q1("SELECT * FROM verifikasi WHERE kode=?", (kode,))
+        if row:
+            row["persetujuan"] = json.loads(row["persetujuan"] or "[]")
+        return row
+
+    def set_verification_pdf(self, cycle: str, sha256_pdf: str) -> None:
+        self.x("UPDATE verifikasi SET sha256_pdf=? WHERE cycle=?", (sha256_pdf, cycle))
 
     # ------------------------------------------------------------------ submissions, kinerja
 

@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests use, only when missing: Postfix + Dovecot (a real mail
 # system on loopback), LibreOffice Writer (DOCX -> PDF, and forms re-saved as another suite would)
-# and poppler (pdftotext). Needs root; otherwise it says what to install and carries on.
+# and poppler (pdftotext), LibreOffice Calc, Chromium + chromedriver, systemd (systemd-analyze). Needs root; otherwise it says what to install and carries on.
 set -euo pipefail
 need=()
 command -v postfix >/dev/null 2>&1 || [ -x /usr/sbin/postfix ] || need+=(postfix)
 [ -x /usr/sbin/dovecot ] || need+=(dovecot-imapd dovecot-lmtpd)
 [ -x /usr/lib/dovecot/lmtp ] || need+=(dovecot-lmtpd)
 command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui)
+# Calc: forms filled as XLSX and re-saved as Calc/Excel would (number formats, SPEC §6.2).
+[ -e /usr/lib/libreoffice/program/libsclo.so ] || need+=(libreoffice-calc-nogui)
+# A real browser for the web dashboard's tests (SPEC §8), and systemd-analyze for the units.
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
+command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 if [ ${#need[@]} -eq 0 ]; then

@@ -315,7 +315,7 @@ def _reading(value: float) -> str:
 _PLUSMINUS = re.compile(r"^(?:\u00b1|\+\s*/\s*-|\+\s*-)\s*")
 _PAREN = re.compile(r"^(.*?\d%?)\s*\(\s*([^()]*?)\s*\)$")
 _PERSEN = re.compile(r"^(.*?\d)\s*(?:persen|prosen)$", re.I)
-_SUFFIX = re.compile(r"^(.*?\d)\s+([^\d\s%].*)$")
+_SUFFIX = re.compile(r"^(.*?\d)\s+([^\W\d_].*)$")
 _NUMBER_WORDS = re.compile(
     r"\b(nol|satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|sepuluh|sebelas|seratus|seribu|"
     r"belas|puluh|ratus|ribu|juta|miliar|koma)\b"

@@ -246,6 +246,9 @@ def _in_placeholder(tc: etree._Element, stop: etree._Element, w: str) -> bool:
 
 def hidden_styles(pkg: Package) -> frozenset[str]:
     """Ids of paragraph and character styles that hide their text (w:vanish, through basedOn)."""
+    raw = pkg.read("word/styles.xml")
+    if raw is None or b"vanish" not in raw:  # the usual case: no style hides text
+        return frozenset()
     root = pkg.xml("word/styles.xml")
     if root is None:
         return frozenset()

@@ -592,10 +592,14 @@ class OfficeApp:
         if a.form is None or (not a.form.rows and not a.form.code):
             from .documents.wrongfile import describe
 
+            # each file named with what it is (SPEC §6.2); a picture inline in the text (a signature
+            # logo) is only named when nothing else was attached
+            attached = [(att, role) for att, role in a.roles if att.source != "inline"] or a.roles
             reasons = [describe(att.data, att.filename) or f"{att.filename}: bukan formulir DOCX/XLSX"
-                       for att, role in a.roles if role != "form"]
+                       for att, role in attached if role != "form"]
             if a.form is not None:
-                reasons += [str(e) for e in a.form.errors]
+                name = a.form_attachment.filename if a.form_attachment else ""
+                reasons += [f"{name}: {e}" if name else str(e) for e in a.form.errors]
             if not a.roles:
                 return E.Reply(task=et.key, sender=p.from_addr, decision=a.decision.decision,
                                note=a.decision.note, subject=_subject(p.subject), message_id=p.message_id or "")

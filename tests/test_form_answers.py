@@ -7,9 +7,8 @@ as the person would read it:
 - a form with realisasi anggaran above pagu is accepted; the acknowledgement lists the warning
   with the row, the column and the value; the submission keeps it and the draft report's context
   gets it under `peringatan`;
-- a `.doc` written by LibreOffice (a real Word 97 file) gets an answer naming it and saying how
-  to send a DOCX, and the unit stays pending;
-- a photo of the form gets the same kind of answer.
+- a `.doc` and an ODT written by LibreOffice (real files) and a photo each get an answer naming
+  what they are and saying how to send a DOCX, and the unit stays pending.
 """
 
 from __future__ import annotations
@@ -131,19 +130,19 @@ def test_budget_above_pagu_is_accepted_and_the_acknowledgement_lists_it(office):
     )
 
 
-def doc_file(docx: bytes) -> bytes:
-    """A real Word 97-2003 .doc: the unit's form saved by LibreOffice as .doc."""
+def converted(docx: bytes, target: str) -> bytes:
+    """The unit's form saved by LibreOffice as `target` (a real Word 97-2003 .doc, an ODT)."""
     soffice = soffice_or_fail()
     work = Path(tempfile.mkdtemp(prefix="pantau-doc-"))
     try:
         (work / "formulir.docx").write_bytes(docx)
         subprocess.run(
             [soffice, f"-env:UserInstallation=file://{work}/profile-{uuid.uuid4().hex}",
-             "--headless", "--convert-to", "doc", "--outdir", str(work / "out"),
+             "--headless", "--convert-to", target, "--outdir", str(work / "out"),
              str(work / "formulir.docx")],
             capture_output=True, timeout=300, check=True,
         )
-        return (work / "out" / "formulir.doc").read_bytes()
+        return (work / "out" / f"formulir.{target}").read_bytes()
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -152,6 +151,7 @@ def doc_file(docx: bytes) -> bytes:
     "name,make,what",
     [
         ("Formulir-TW3.doc", "doc", "berkas Word format lama (.doc)"),
+        ("Formulir-TW3.odt", "odt", "berkas OpenDocument Text (.odt, LibreOffice Writer)"),
         ("IMG_2041.HEIC", "heic", "foto HEIC (kamera iPhone)"),
     ],
 )
@@ -159,7 +159,7 @@ def test_wrong_file_gets_an_answer_naming_it_and_the_unit_stays_pending(office, 
     unit, _ = unit_with_pagu(office)
     address = next(u.email for u in office.app.cfg.units if u.kode == unit)
     form = Path(office.store.document(office.code, "form", unit=unit)["path"]).read_bytes()
-    data = doc_file(form) if make == "doc" else HEIC
+    data = HEIC if make == "heic" else converted(form, make)
     before = len(inbox(office, address))
     send(office, unit, name, data)
 
@@ -167,6 +167,6 @@ def test_wrong_file_gets_an_answer_naming_it_and_the_unit_stays_pending(office, 
     assert len(answers) == 1
     body = " ".join(text(answers[0]).split())
     assert f"{name}: {what} tidak dapat dibaca sebagai formulir" in body, body
-    assert "simpan sebagai \u201cWord Document (*.docx)\u201d" in body
+    assert "Word Document (*.docx)" in body or "Word 2007-365 (.docx)" in body
     assert unit_status(office, unit) == "pending"
     assert office.store.q("SELECT id FROM submissions WHERE unit=?", (unit,)) == []

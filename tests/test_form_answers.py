@@ -170,3 +170,27 @@ def test_wrong_file_gets_an_answer_naming_it_and_the_unit_stays_pending(office, 
     assert "Word Document (*.docx)" in body or "Word 2007-365 (.docx)" in body
     assert unit_status(office, unit) == "pending"
     assert office.store.q("SELECT id FROM submissions WHERE unit=?", (unit,)) == []
+
+
+def test_cumulative_figure_below_last_period_is_acknowledged_with_a_warning(office):
+    unit, inds = unit_with_pagu(office)
+    ind = inds[0]
+    address = next(u.email for u in office.app.cfg.units if u.kode == unit)
+    form = Document(office.store.document(office.code, "form", unit=unit)["path"])
+    printed = next(r.cells[3].text for r in form.tables[0].rows[1:] if r.cells[0].text == ind.no)
+    from daemon.formatting import angka, parse_number
+
+    now = parse_number(printed).value
+    office.store.replace_kinerja("PK-2025-TW2", [{
+        "cycle": "PK-2025-TW2", "period": "2025-TW2", "tahun": 2025, "unit": unit, "no": ind.no,
+        "indikator": ind.indikator, "satuan": ind.satuan, "realisasi": now * 2 + 1,
+    }])
+    send(office, unit, f"Formulir-{unit}.docx", filled(office, unit, {}))
+
+    body = " ".join(text(inbox(office, address)[-1]).split())
+    assert (
+        f"baris No. {ind.no}, indikator \u201c{ind.indikator}\u201d, kolom \u201cRealisasi\u201d, "
+        f"isian \u201c{angka(now)}\u201d: angka kumulatif ini lebih kecil daripada Triwulan II "
+        f"Tahun 2025 ({angka(now * 2 + 1)})"
+    ) in body, body
+    assert unit_status(office, unit) == "received"

@@ -380,6 +380,7 @@ JPEG = (
     b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
     b"\xff\xdb\x00C\x00" + bytes(range(64)) + b"\xff\xd9"
 )
+OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(56)
 HEIC = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + bytes(200)
 
 
@@ -603,6 +604,10 @@ CASES: list[Case] = [
     Case("xlsx-accounting", lambda: xlsx(set_cell(
         1, COL_RA, 1234500, '_("Rp"* #,##0_);_("Rp"* (#,##0);_("Rp"* "-"_);_(@_)')),
         anggaran={"1": 1_234_500.0}, kind="xlsx"),
+    Case("xlsx-shown-rounded", lambda: xlsx(set_cell(1, COL_REAL, 85.6, "0")),
+         real={"1": 85.6}, warn=("1",), kind="xlsx", lo=True),
+    Case("xlsx-percent-shown-rounded", lambda: xlsx(set_cell(1, COL_REAL, 0.856, "0%")),
+         real={"1": 85.6}, warn=("1",), kind="xlsx", lo=True),
     Case("xlsx-date-instead-of-number", lambda: xlsx(set_cell(1, COL_REAL, 45942, "dd/mm/yyyy")),
          error="tanggal", error_row="1", kind="xlsx", lo=True),
     Case("xlsx-text-decimal-comma", lambda: xlsx(set_cell(1, COL_REAL, "85,5")),
@@ -623,6 +628,8 @@ CASES: list[Case] = [
     Case("file-photo-jpeg", lambda: JPEG, error="JPEG", kind="wrong"),
     Case("file-photo-png", png_bytes, error="PNG", kind="wrong"),
     Case("file-photo-heic", lambda: HEIC, error="HEIC", kind="wrong"),
+    Case("file-password-protected", lambda: OLE + "EncryptedPackage".encode("utf-16-le")
+         + bytes(600), error="dikunci kata sandi", kind="wrong"),
 ]
 BY_NAME = {c.name: c for c in CASES}
 assert len(BY_NAME) == len(CASES)
@@ -751,9 +758,9 @@ def libreoffice(tmp_path_factory) -> dict[str, bytes]:
         _LO["file-doc"] = convert(form, "doc", tmp)["formulir.docx"]
         _LO["file-odt"] = convert(form, "odt", tmp)["formulir.docx"]
         _LO["file-pdf"] = convert(form, "pdf", tmp)["formulir.docx"]
-        _LO["file-ods"] = convert({"formulir.xlsx": real_form("xlsx")}, "ods", tmp)[
-            "formulir.xlsx"
-        ]
+        sheet = {"formulir.xlsx": real_form("xlsx")}
+        _LO["file-ods"] = convert(sheet, "ods", tmp)["formulir.xlsx"]
+        _LO["file-xls"] = convert(sheet, "xls", tmp)["formulir.xlsx"]
     return _LO
 
 
@@ -768,6 +775,7 @@ LO_WRONG = [
     ("file-doc", "Word format lama (.doc)"),
     ("file-odt", "OpenDocument Text (.odt"),
     ("file-ods", "OpenDocument Spreadsheet (.ods"),
+    ("file-xls", "Excel format lama (.xls)"),
     ("file-pdf", "PDF"),
 ]
 

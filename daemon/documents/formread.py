@@ -30,7 +30,7 @@ from .. import formatting
 from ..model import FormCode, FormProblem, FormResult, FormRow, Indicator, Period
 from .safezip import NOT_A_FORM, Package, ReadLimits, UnsafeFile, sniff
 from .wrongfile import describe
-from .xmlgrid import Grid, SeenDate, docx_tables, docx_texts, xlsx_sheets, xlsx_texts
+from .xmlgrid import Grid, SeenDate, ShownAs, docx_tables, docx_texts, xlsx_sheets, xlsx_texts
 
 __all__ = ["FORM_HEADERS", "ReadLimits", "check_form", "read_form"]
 
@@ -440,6 +440,13 @@ def _row(
             ))
             continue
         notes: list[str] = []
+        if isinstance(raw, ShownAs) and strict:
+            result.warnings.append(problem(
+                f"{lead}sel ini menampilkan {formatting.angka(raw.shown)} tetapi berisi "
+                f"{formatting.angka(raw)}; Pantau memakai {formatting.angka(raw)}. Bila yang "
+                f"dimaksud {formatting.angka(raw.shown)}, ubah isi selnya dan kirim ulang.",
+                value=formatting.angka(raw.shown),
+            ))
         value: Cell = raw.strip() if isinstance(raw, str) else raw
         if isinstance(value, str):
             value, notes, bad = _lenient(value, texts["satuan"], key)

@@ -26,6 +26,7 @@ then the document properties.
 
 from __future__ import annotations
 
+import math
 import posixpath
 import re
 from collections.abc import Iterator
@@ -450,6 +451,13 @@ class SeenDate(str):
     """A numeric XLSX cell shown as a date (the str is the date as the person sees it)."""
 
 
+class ShownAs(float):
+    """A numeric XLSX cell whose number format shows fewer decimals than it holds: the float is
+    what it holds, `shown` what the person sees (85.6 in a "0" cell shows 86)."""
+
+    shown: float
+
+
 # built-in number formats (ECMA-376 18.8.30): 9, 10 percent; 14-22, 45-47 (and the East Asian
 # 27-36, 50-58) dates and times
 _BUILTIN_PCT = {9, 10}
@@ -467,8 +475,24 @@ def format_kind(code: str) -> str:
     return ""
 
 
-def _styles(pkg: Package) -> list[str]:
-    """Per cell style index (the c element's s), the kind of its number format."""
+_BUILTIN_DECIMALS = {1: 0, 2: 2, 3: 0, 4: 2, 9: 0, 10: 2, 37: 0, 38: 0, 39: 2, 40: 2}
+
+
+def format_decimals(code: str) -> int | None:
+    """How many decimals a number format shows ('#,##0.00' 2, '0%' 0); None when it does not fix
+    them (General, text, scientific, scaled by thousands)."""
+    bare = _FMT_NOISE.sub("", code.split(";")[0])
+    if "general" in bare.lower() or "@" in bare or "e" in bare.lower() or not re.search(r"[0#?]", bare):
+        return None
+    if re.search(r"[0#?],+(?![0#?])", bare):  # "#,##0," shows thousands
+        return None
+    m = re.search(r"\.([0#?]+)", bare)
+    return len(m.group(1)) if m else 0
+
+
+def _styles(pkg: Package) -> list[tuple[str, int | None]]:
+    """Per cell style index (the c element's s), the kind of its number format and the decimals
+    it shows."""
     root = pkg.xml("xl/styles.xml")
     if root is None:
         return []
@@ -483,13 +507,31 @@ def _styles(pkg: Package) -> list[str]:
             continue
         fid = _int_attr(xf.get("numFmtId"), 0)
         if fid in custom:
-            out.append(format_kind(custom[fid]))
+            out.append((format_kind(custom[fid]), format_decimals(custom[fid])))
         elif fid in _BUILTIN_PCT:
-            out.append("pct")
+            out.append(("pct", _BUILTIN_DECIMALS.get(fid)))
         elif fid in _BUILTIN_DATE:
-            out.append("date")
+            out.append(("date", None))
         else:
-            out.append("")
+            out.append(("", _BUILTIN_DECIMALS.get(fid)))
+    return out
+
+
+def _shown(value: float, decimals: int | None) -> float:
+    """The value as a format with `decimals` shows it (half away from zero, as Excel rounds);
+    a ShownAs when that differs from the value."""
+    from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+    if decimals is None or not math.isfinite(value):
+        return value
+    try:
+        shown = float(Decimal(repr(value)).quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP))
+    except (InvalidOperation, ValueError):
+        return value
+    if abs(shown - value) <= 1e-9 * max(1.0, abs(value)):
+        return value
+    out = ShownAs(value)
+    out.shown = shown
     return out
 
 
@@ -527,7 +569,10 @@ def _workbook(pkg: Package) -> tuple[list[str], list[str]]:
 
 
 def _sheet_grid(
-    root: etree._Element, shared: list[str], kinds: list[str] | None = None, date1904: bool = False
+    root: etree._Element,
+    shared: list[str],
+    kinds: list[tuple[str, int | None]] | None = None,
+    date1904: bool = False,
 ) -> list[list[str | float | None]]:
     s = _ns(root)
     kinds = kinds or []
@@ -551,11 +596,13 @@ def _sheet_grid(
             value = _cell_value(c, s, shared)
             style = _int_attr(c.get("s"), 0)
             if isinstance(value, float) and 0 <= style < len(kinds):
-                kind = kinds[style]
+                kind, decimals = kinds[style]
                 if kind == "pct":  # "90%" is stored 0.9: the person sees 90
-                    value = _percent(c.find(s + "v").text or "", value)
+                    value = _shown(_percent(c.find(s + "v").text or "", value), decimals)
                 elif kind == "date":
                     value = _seen_date(value, date1904)
+                else:
+                    value = _shown(value, decimals)
             if value is not None:
                 cells[(r, col)] = value
                 n_rows, n_cols = max(n_rows, r + 1), max(n_cols, col + 1)

@@ -53,7 +53,7 @@ class Warning:
 
 def _countable(satuan: str) -> bool:
     words = re.findall(r"[a-z]+", satuan.casefold())
-    return bool(words) and words[-1] in COUNTABLE
+    return any(w in COUNTABLE for w in words)  # "desa", "Desa/Nagari", "orang (KK)"
 
 
 def _num(x: float | None) -> bool:

@@ -629,7 +629,7 @@ class OfficeApp:
                                     message_id=p.message_id or "", now=now)
         return E.FormIn(task=et.key, sender=p.from_addr, ok=result.ok, errors=[str(e) for e in result.errors],
                         warnings=[str(w) for w in result.warnings], message_id=p.message_id or "",
-                        submission_id=sub_id, filename=att.filename)
+                        submission_id=sub_id, filename=att.filename, notes=list(result.notes))
 
     def _plausibility(self, st: E.CycleState, unit: str, result) -> list[dict]:
         """Plausibility warnings (SPEC §6.2) added to the form's warnings; returned as the dicts the

@@ -48,9 +48,10 @@ def unit_with_pagu(office) -> tuple[str, list]:
     raise AssertionError("no unit with a pagu in the demo master")
 
 
-def filled(office, unit: str, anggaran: dict[str, str]) -> bytes:
+def filled(office, unit: str, anggaran: dict[str, str], note: str = "") -> bytes:
     """The unit's own form, Realisasi = the printed target (100 %), Realisasi Anggaran as
-    given per row No, filled with python-docx as a person would."""
+    given per row No, and a `note` row merged across the table, filled with python-docx as a
+    person would."""
     doc = Document(office.store.document(office.code, "form", unit=unit)["path"])
     table = doc.tables[0]
     col = {c.text.strip(): i for i, c in enumerate(table.rows[0].cells)}
@@ -61,6 +62,10 @@ def filled(office, unit: str, anggaran: dict[str, str]) -> bytes:
             continue
         cells[col["Realisasi"]].text = cells[col["Target"]].text
         cells[col["Realisasi Anggaran (Rp)"]].text = anggaran.get(no, "")
+    if note:
+        row = table.add_row()
+        merged = row.cells[0].merge(row.cells[-1])
+        merged.text = note
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
@@ -96,7 +101,8 @@ def test_budget_above_pagu_is_accepted_and_the_acknowledgement_lists_it(office):
     address = next(u.email for u in office.app.cfg.units if u.kode == unit)
     over = ind.pagu * 3
     rp = "Rp " + f"{over:,.0f}".replace(",", ".")
-    send(office, unit, f"Formulir-{unit}.docx", filled(office, unit, {ind.no: rp}))
+    note = "Keterangan: realisasi anggaran termasuk belanja tahun lalu yang tertunda"
+    send(office, unit, f"Formulir-{unit}.docx", filled(office, unit, {ind.no: rp}, note))
 
     ack = inbox(office, address)[-1]
     assert "Tanda terima data kinerja" in ack["Subject"], ack["Subject"]
@@ -110,12 +116,13 @@ def test_budget_above_pagu_is_accepted_and_the_acknowledgement_lists_it(office):
         "(penyerapan 300,0 %)"
     )
     assert line in body, body
+    assert f"Keterangan yang ditulis pada tabel (dicatat bersama data ini): - {note}" in body
     assert unit_status(office, unit) == "received"
 
     sub = office.store.q1(
         "SELECT * FROM submissions WHERE cycle=? AND unit=? ORDER BY id DESC", (office.code, unit)
     )
-    assert sub["ok"] == 1
+    assert sub["ok"] == 1 and json.loads(sub["catatan"]) == [note]
     (stored,) = json.loads(sub["peringatan"])
     assert stored["unit"] == unit and stored["no"] == ind.no and stored["nilai"] == shown
     st = office.store.load_cycle(office.code)

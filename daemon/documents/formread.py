@@ -14,6 +14,15 @@ and Realisasi Anggaran must be numbers (Realisasi must be filled); Target and Ca
 informative (Pantau uses the master's target and computes the achievement), so a problem there is
 only a warning. An ambiguous number ("1.234") is a warning saying how it was read.
 
+What the person sees is read (SPEC §6.2; xmlgrid.py gives the visible cell text and XLSX values
+through their number format): a DOCX table continued by another (same header columns, or no
+header and the same width with nothing but "(lanjutan)" between) is one table; a row without a
+number and without figures is a note (`FormResult.notes`); a total row (JUMLAH, TOTAL,
+Rata-rata) is ignored; "85 persen", "±85", "100 (seratus)" (the words must say the number) and a
+number followed by the row's own unit ("12 desa") are read with a warning; a date-formatted XLSX
+cell in a number column is an error naming the date. Wrong files (.doc, ODT, PDF, photos) are
+named by wrongfile.describe.
+
 `check_form(result, expected, indicators)` adds what needs the cycle's knowledge: another unit's
 or another period's form, an older version, rows that match no indicator, indicators missing from
 the form. It returns rows in the master's order, numbered and named as in the master.

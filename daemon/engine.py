@@ -181,6 +181,7 @@ class FormIn:
     message_id: str = ""
     submission_id: int = 0
     filename: str = ""
+    notes: list[str] = field(default_factory=list)  # note rows of the form's table
 
 
 @dataclass
@@ -1028,7 +1029,12 @@ class _Run:
                 "formulir_diterima",
                 [ev.sender],
                 task=t.key,
-                data={"warnings": ev.warnings, "versi": u.version, "terlambat": late},
+                data={
+                    "warnings": ev.warnings,
+                    "catatan": ev.notes,
+                    "versi": u.version,
+                    "terlambat": late,
+                },
             )
         )
         self.log(

@@ -61,6 +61,7 @@ class Analysis:
                           "realisasi_anggaran": r.realisasi_anggaran, "capaian": r.capaian} for r in self.form.rows],
                 "errors": [str(e) for e in self.form.errors],
                 "warnings": [str(w) for w in self.form.warnings],
+                "notes": list(self.form.notes),
             }
         task = None
         if self.task:

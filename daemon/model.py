@@ -235,6 +235,7 @@ class FormResult:
     rows: list[FormRow] = field(default_factory=list)
     errors: list[FormProblem] = field(default_factory=list)
     warnings: list[FormProblem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # note rows of the table ("Keterangan: ...")
 
     @property
     def ok(self) -> bool:

@@ -590,11 +590,16 @@ class OfficeApp:
     def _form_event(self, id: int, a: Analysis, st: E.CycleState, et: E.Task, now: datetime):
         p = a.parsed
         if a.form is None or (not a.form.rows and not a.form.code):
-            reasons = [f"{att.filename}: " + ("berkas PDF/pindaian tidak dapat dibaca sebagai formulir"
-                                               if att.data[:4] == b"%PDF" else "bukan formulir DOCX/XLSX")
-                       for att, role in a.roles if role != "form"]
+            from .documents.wrongfile import describe
+
+            # each file named with what it is (SPEC §6.2); a picture inline in the text (a signature
+            # logo) is only named when nothing else was attached
+            attached = [(att, role) for att, role in a.roles if att.source != "inline"] or a.roles
+            reasons = [describe(att.data, att.filename) or f"{att.filename}: bukan formulir DOCX/XLSX"
+                       for att, role in attached if role != "form"]
             if a.form is not None:
-                reasons += [str(e) for e in a.form.errors]
+                name = a.form_attachment.filename if a.form_attachment else ""
+                reasons += [f"{name}: {e}" if name else str(e) for e in a.form.errors]
             if not a.roles:
                 return E.Reply(task=et.key, sender=p.from_addr, decision=a.decision.decision,
                                note=a.decision.note, subject=_subject(p.subject), message_id=p.message_id or "")
@@ -609,20 +614,34 @@ class OfficeApp:
         expected = FormCode(st.code, et.unit or "", et.doc_version or 1)
         result = check_form(a.form, expected, self.indicators_for(et.unit or ""),
                             unit_names={u.kode: u.nama for u in self.cfg.units})
+        peringatan = self._plausibility(st, et.unit or "", result)
         att = a.form_attachment
         stored = self._store_attachment(st.code, att)
         rows = [r.__dict__ for r in result.rows]
         sub_id = self.store.add_submission(
             cycle=st.code, unit=et.unit, received=now.isoformat(), message_id=p.message_id, sender=p.from_addr,
             filename=att.filename, sha256=stored.sha256, path=stored.path, ok=int(result.ok),
-            errors=[str(e) for e in result.errors], warnings=[str(w) for w in result.warnings], rows=rows)
+            errors=[str(e) for e in result.errors], warnings=[str(w) for w in result.warnings], rows=rows,
+            peringatan=peringatan, catatan=list(result.notes))
         if result.ok:
             self.store.add_document(cycle=st.code, kind="form_received", version=st.units[et.unit].version + 1,
                                     unit=et.unit, path=stored.path, sha256=stored.sha256, source="diterima",
                                     message_id=p.message_id or "", now=now)
         return E.FormIn(task=et.key, sender=p.from_addr, ok=result.ok, errors=[str(e) for e in result.errors],
                         warnings=[str(w) for w in result.warnings], message_id=p.message_id or "",
-                        submission_id=sub_id, filename=att.filename)
+                        submission_id=sub_id, filename=att.filename, notes=list(result.notes))
+
+    def _plausibility(self, st: E.CycleState, unit: str, result) -> list[dict]:
+        """Plausibility warnings (SPEC §6.2) added to the form's warnings; returned as the dicts the
+        draft report lists (`peringatan`)."""
+        from . import plausibility
+
+        period = Period.parse(st.period)
+        previous = plausibility.previous_figures(self.store.kinerja_year(period.year), period, unit)
+        found = plausibility.check(result.rows, self.indicators_for(unit), period, previous)
+        result.warnings.extend(w.problem() for w in found)
+        nama = next((u.nama for u in self.cfg.units if u.kode == unit), unit)
+        return [w.as_dict(unit, nama) for w in found]
 
     def _reply_event(self, a: Analysis, st: E.CycleState, et: E.Task) -> E.Reply:
         p = a.parsed

@@ -352,6 +352,8 @@ class OfficeApp:
                 # The signature code lives in this e-mail's body only (SPEC §3.1).
                 body_data["kode_ttd"] = signature_code(self.secret, t.key)
             subject, body = self.texts.render(template, self.body_context(st, env.to[0], body_data))
+            if body_data.get("kode_ttd") and f"SETUJU {body_data['kode_ttd']}" not in body:
+                body = body.rstrip("\n") + f"\n\nUntuk menandatangani, balas: SETUJU {body_data['kode_ttd']}\n"
             mids.append(self.queue(st, kind=f"surat:{template}", step=fx.step, to=env.to, cc=env.cc,
                                    subject=subject or fx.hal, body=body, task=env.task, attachments=files,
                                    now=now, notification=False))

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import base64
 import functools
+import os
 import re
+import tempfile
 import time
 from pathlib import Path
 
@@ -23,10 +25,25 @@ SELECTOR = "pantau-test"
 
 @functools.cache
 def keypair(domain: str) -> tuple[bytes, str]:
-    """(private key PEM, public key base64 for p=) of one domain, made once per process."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
-                            serialization.NoEncryption())
+    """(private key PEM, public key base64 for p=) of one domain. Made at test time once per
+    machine and kept in the temp directory, so every process of a test run (the daemon under
+    test, the simulated people, a benchmark's children) signs and verifies with the same key."""
+    path = Path(tempfile.gettempdir()) / f"pantau-test-dkim-{domain}.pem"
+    if not path.exists():
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        pem = key.private_bytes(serialization.Encoding.PEM,
+                                serialization.PrivateFormat.TraditionalOpenSSL,
+                                serialization.NoEncryption())
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(pem)
+        try:
+            os.link(tmp, path)  # the first process wins; the others read its key
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    pem = path.read_bytes()
+    key = serialization.load_pem_private_key(pem, password=None)
     pub = key.public_key().public_bytes(serialization.Encoding.DER,
                                         serialization.PublicFormat.SubjectPublicKeyInfo)
     return pem, base64.b64encode(pub).decode()
@@ -68,6 +85,13 @@ def sign(raw: bytes, domain: str, selector: str = SELECTOR, *, expire: int | Non
               (b"h", b" : ".join(inc)), (b"bh", base64.b64encode(h.digest())), (b"b", b"0" * 60)]
     res = d.gen_header(fields, inc, policy, b"DKIM-Signature", parse_pem_private_key(pem))
     return b"DKIM-Signature: " + res + raw
+
+
+def resign(raw: bytes, domain: str) -> bytes:
+    """`raw` without its DKIM-Signature headers, signed again (after a test edited it)."""
+    head, sep, body = raw.partition(b"\r\n\r\n") if b"\r\n\r\n" in raw else raw.partition(b"\n\n")
+    head = re.sub(rb"(?mi)^DKIM-Signature:.*(?:\r?\n[ \t].*)*\r?\n", b"", head + b"\n")[:-1]
+    return sign(head + sep + body, domain)
 
 
 def write_keys(path: Path, domains: list[str]) -> Path:

@@ -68,11 +68,12 @@ for p in (ROOT, ROOT / "tests"):
     if str(p) not in sys.path:
         sys.path.insert(0, str(p))
 
+from dkimkeys import sign, use_dkim  # noqa: E402
+
 from daemon.clock import Clock  # noqa: E402
 from daemon.config import load_config  # noqa: E402
 from daemon.demo import DEMO_PERIOD, DEMO_START, Simulation  # noqa: E402
 from daemon.store import Store  # noqa: E402
-from dkimkeys import sign, use_dkim  # noqa: E402
 
 ROLES = ("pantau", "camat", "sekretaris", "kasubag", "sek", "pem", "trantib", "pmd", "kesos")
 POINTS = ("stored", "committed", "sent_unmarked", "rendering")

@@ -244,13 +244,13 @@ class Reader:
         task = a.task
         if not (task and self.signature_step and task["step"] == self.signature_step and self.kode_ttd):
             return
-        has_pdf = any(role == "signed_pdf" for _, role in a.roles)
-        if d.decision != "approve" and not (has_pdf and d.decision != "revise"):
-            return
         if self.secret is None:
             return
         expected = signature_code(self.secret, task["key"])
-        d.note = re.sub(rf"(?<!\d){expected}(?!\d)", "", d.note).strip()
+        d.note = re.sub(rf"(?<!\d){expected}(?!\d)", "", d.note).strip()  # wherever it was written
+        has_pdf = any(role == "signed_pdf" for _, role in a.roles)
+        if d.decision != "approve" and not (has_pdf and d.decision != "revise"):
+            return
         if kode == expected:
             a.code_given = True
             return

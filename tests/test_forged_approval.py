@@ -36,6 +36,7 @@ from daemon.clock import ManualClock
 from daemon.config import load_config
 from daemon.demo import DEMO_START, init_office
 from daemon.office import OfficeApp
+from daemon.trust import load_dkim_keys
 from daemon.verification import signature_code
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -612,3 +613,89 @@ def test_a_units_forged_form_is_held_and_a_signed_one_by_form_code_counts(s4):
     assert s4.ingest(raw)["status"] == "diproses"
     assert s4.app.store.load_cycle(s4.code).units["PEM"].status == "received"
 
+
+
+# --------------------------------------------------------------------------- forwarded mail (ARC)
+
+
+def arc_forwarded(office: Office, task: dict, code: str) -> bytes:
+    """The Camat's signed approval through a forwarder that adds a footer (breaking DKIM), records
+    what it saw (dkim=pass, dmarc=pass) and seals it with ARC."""
+    import dkim
+    from dkimkeys import SELECTOR, keypair
+
+    raw = reply(office, task, f"SETUJU {code}")
+    raw = (b"Authentication-Results: forwarder.test; dkim=pass header.d=kecamatan.test; "
+           b"dmarc=pass header.from=kecamatan.test\r\n"
+           + raw.replace(f"SETUJU {code}\n".encode(), f"SETUJU {code}\n\n-- \nlewat milis kantor\n".encode()))
+    seal = dkim.arc_sign(raw, SELECTOR.encode(), b"forwarder.test", keypair("forwarder.test")[0],
+                         b"forwarder.test")
+    return b"".join(seal) + raw
+
+
+def trust_forwarder(text: str) -> str:
+    return re.sub(r"(?m)^arc_tepercaya\s*=.*$", 'arc_tepercaya = ["forwarder.test"]', text)
+
+
+def test_arc_from_an_untrusted_sealer_is_held(s11):
+    write_keys(s11.root / "config" / "dkim_kunci.txt", KEY_DOMAINS + ["forwarder.test"])
+    s11.app.reader.trust.keys.update(load_dkim_keys(s11.root / "config" / "dkim_kunci.txt"))
+    task = s11_task(s11)
+    assert_held(s11, arc_forwarded(s11, task, code_in_letter(s11, task)), "dkim_gagal", "tidak dipercaya")
+
+
+def test_arc_from_a_trusted_sealer_signs(tmp_path):
+    office = office_at(tmp_path / "kantor", "S11", trust_forwarder)
+    try:
+        write_keys(office.root / "config" / "dkim_kunci.txt", KEY_DOMAINS + ["forwarder.test"])
+        office.close()
+        office = open_office(tmp_path / "kantor")
+        assert office.app.cfg.arc_tepercaya == ("forwarder.test",)
+        task = s11_task(office)
+        assert_signed(office, office.ingest(arc_forwarded(office, task, code_in_letter(office, task))))
+    finally:
+        office.close()
+
+
+# --------------------------------------------------------------------------- configuration
+
+
+def _cfg(tmp_path: Path, edit) -> Path:
+    cfg = init_office(tmp_path / "k")
+    cfg.write_text(edit(cfg.read_text(encoding="utf-8")), encoding="utf-8")
+    return cfg
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    (lambda t: t.replace("wakil = []", 'wakil = [{ email = "plt@kecamatan.test", ttd = "ya" }]', 1),
+     "ttd = 'ya' tidak sesuai"),
+    (lambda t: t.replace("wakil = []", 'wakil = [{ email = "plt@kecamatan.test", tanda = true }]', 1),
+     "kunci tanda tidak dikenal"),
+    (lambda t: t.replace("wakil = []", 'wakil = [{ ttd = true }]', 1), "bukan alamat e-mail"),
+    (lambda t: t.replace("# verifikasi = \"dkim\"", 'verifikasi = "dmarc"'), "keamanan.verifikasi"),
+    (lambda t: t.replace("# verifikasi = \"dkim\"", 'verifikasi = "authres"'), "keamanan.authserv_id"),
+    (lambda t: t.replace('dkim_kunci = ""', 'dkim_kunci = "config/tidak-ada.txt"'), "keamanan.dkim_kunci"),
+], ids=["ttd-not-bool", "unknown-wakil-key", "wakil-without-email", "unknown-verifikasi",
+        "authres-without-authserv", "missing-key-file"])
+def test_trust_configuration_errors_name_the_key(tmp_path, edit, message):
+    from daemon.config import ConfigError
+
+    with pytest.raises(ConfigError) as e:
+        load_config(_cfg(tmp_path, edit))
+    assert any(message in p for p in e.value.problems), e.value.problems
+
+
+def test_defaults_and_check_warning(tmp_path):
+    from daemon.checks import run_checks
+
+    cfg = load_config(_cfg(tmp_path, lambda t: t.replace(
+        "wakil = []", f'wakil = ["{AJUDAN}", {{ email = "{PLT}", ttd = true }}]', 1)))
+    assert cfg.verifikasi == "tidak" and cfg.kode_ttd is True  # maildir
+    assert cfg.camat.wakil == (AJUDAN, PLT) and cfg.camat.wakil_ttd == (PLT,)
+    imap = _cfg(tmp_path / "imap", lambda t: t.replace('transport = "maildir"', 'transport = "imap"'))
+    text = re.sub(r'(?m)^username = ""', 'username = "pantau"', imap.read_text(), count=1)
+    imap.write_text(text)
+    assert load_config(imap).verifikasi == "dkim"
+    imap.write_text(text.replace('# verifikasi = "dkim"', 'verifikasi = "tidak"'))
+    rep = run_checks(load_config(imap), offline=True)
+    assert any('keamanan.verifikasi: "tidak"' in w and "Camat" in w for w in rep.warnings), rep.warnings

@@ -699,3 +699,20 @@ def test_defaults_and_check_warning(tmp_path):
     imap.write_text(text.replace('# verifikasi = "dkim"', 'verifikasi = "tidak"'))
     rep = run_checks(load_config(imap), offline=True)
     assert any('keamanan.verifikasi: "tidak"' in w and "Camat" in w for w in rep.warnings), rep.warnings
+
+
+def test_a_reply_to_the_reminder_signs(s11):
+    """The reminder is one of Pantau's letters of the task: answering it counts (with the code
+    from the S11 e-mail, which the reminder does not repeat)."""
+    task = s11_task(s11)
+    code = code_in_letter(s11, task)
+    s11.clock.advance(days=2)
+    s11.app.sweep()
+    s11.app.dispatch()
+    row = s11.store.q1("SELECT * FROM outbox WHERE task=? AND kind='pemberitahuan:pengingat'", (task["key"],))
+    assert row, "no reminder"
+    reminder = message_from_bytes(Path(row["path"]).read_bytes(), policy=policy.default)
+    assert code not in body(reminder)
+    raw = reply(s11, task, f"SETUJU {code}", subject=f"Re: {reminder['Subject']}",
+                irt=str(reminder["Message-ID"]), refs=str(reminder["Message-ID"]))
+    assert_signed(s11, s11.ingest(raw))

@@ -716,3 +716,30 @@ def test_a_reply_to_the_reminder_signs(s11):
     raw = reply(s11, task, f"SETUJU {code}", subject=f"Re: {reminder['Subject']}",
                 irt=str(reminder["Message-ID"]), refs=str(reminder["Message-ID"]))
     assert_signed(s11, s11.ingest(raw))
+
+
+def test_through_the_maildir_transport_forged_is_filed_held_and_the_camat_signs(s11):
+    """The daemon's own round (poll, sweep, dispatch) on the Maildir transport: the forged
+    approval lands in Pantau/Gagal and is listed for triage; the Camat's signed reply closes S11."""
+    from daemon.transports.maildir import deliver
+
+    cfg = s11.app.cfg
+    assert cfg.mail.transport == "maildir" and cfg.verifikasi == "dkim"
+    task = s11_task(s11)
+    code = code_in_letter(s11, task)
+    forged = reply(s11, task, f"SETUJU {code}", edit=set_header("From", f'"Rika Marta <{CAMAT}>" <{STAF}>'))
+    deliver(cfg.mail.maildir_path, cfg.mail.alamat, forged)
+    before = s11.state()
+    assert s11.app.run_once()["received"] == 1
+    assert s11.state()["tasks"] == before["tasks"] and s11.state()["masuk"] == before["masuk"]
+    held = s11.store.held()
+    assert len(held) == 1 and f"pengirim {STAF} bukan penerima tugas" in held[0]["reason"], held
+    box = cfg.mail.maildir_path / cfg.mail.alamat
+    assert len(list(box.glob(".Pantau.Gagal/cur/*"))) == 1
+    deliver(cfg.mail.maildir_path, cfg.mail.alamat, reply(s11, task, f"SETUJU {code}"))
+    s11.clock.advance(minutes=5)
+    assert s11.app.run_once()["received"] == 1
+    st = s11.app.store.load_cycle(s11.code)
+    assert st.steps["S11"].status == "done"
+    kasubag = cfg.kasubag.email  # S12: the signed report went on with its cover letter
+    assert any("Penyampaian Laporan" in str(m["Subject"]) for _, m in s11.outbox_since(0, kasubag))

@@ -163,7 +163,7 @@ def _dkim(raw: bytes, from_domain: str, s: TrustSettings) -> tuple[bool, str, st
             continue
         aligned += 1
         try:
-            if dkim.DKIM(raw).verify(idx=idx, dnsfunc=dns):
+            if d.verify(idx=idx, dnsfunc=dns):
                 return True, "", ""
             why = why or "tanda tangan tidak cocok dengan isi pesan"
         except dkim.DnsTimeoutError:

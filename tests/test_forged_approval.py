@@ -525,6 +525,11 @@ def test_the_camats_own_signed_reply_with_the_code_signs(s11):
     assert_signed(s11, row)
     s11.app.dispatch()
     no_code_anywhere(s11, code)
+    from docx import Document  # the final report records that the code was given
+
+    final = Document(s11.store.document(s11.code, "final_report")["path"])
+    cells = " ".join(c.text for t in final.tables for r in t.rows for c in r.cells)
+    assert "dengan kode tanda tangan" in cells and code not in cells
 
 
 def test_a_signed_pdf_with_the_code_is_the_final_report(s11):

@@ -23,9 +23,8 @@ from .compose import EmailTexts, build_message, new_message_id
 from .config import Config
 from .faults import crash_point
 from .formatting import banyaknya
-from .inbound import Analysis, Reader
+from .inbound import Analysis, reader_for
 from .indicators import indicators_for, load_indicators
-from .mime import Limits as MimeLimits
 from .model import FormCode, Period
 from .produce import Producer, file_name
 from .replies import subject_clean
@@ -33,6 +32,7 @@ from .sop import load_sop
 from .store import Store
 from .tokens import make_token
 from .transports.base import DIABAIKAN, DIPROSES, GAGAL, TransportError
+from .verification import signature_code
 from .worktime import WorkCalendar, load_extra_days, parse_duration
 
 log = logging.getLogger("pantau")
@@ -89,14 +89,7 @@ class OfficeApp:
             tenggang_kumpul=parse_duration(cfg.tenggang_kumpul), meeting_time=(h, mnt),
             meeting_hours=cfg.undangan_durasi_jam, meeting_place=cfg.undangan_tempat,
             peserta=list(cfg.undangan_peserta), tembusan=list(cfg.laporan_tembusan))
-        wakil = {o.email: list(o.wakil) for o in cfg.pejabat.values()}
-        wakil.update({u.email: list(u.kepala.wakil) for u in cfg.units})
-        b = cfg.mail.batas
-        self.reader = Reader(address=cfg.mail.alamat, domain=cfg.kantor.domain, authserv_id=cfg.authserv_id,
-                             store=self.store, wakil=wakil, form_reader=self.read_form,
-                             limits=MimeLimits(max_message_bytes=int(b.ukuran_pesan_mb * 2**20),
-                                               max_attachments=b.jumlah_lampiran,
-                                               max_attachment_bytes=int(b.ukuran_lampiran_mb * 2**20)))
+        self.reader = reader_for(cfg, self.store, self.read_form, secret=self.secret)
         self._reply_to_mid: str | None = None
 
     def _remember(self, key: str, value: str) -> str:
@@ -178,7 +171,9 @@ class OfficeApp:
                                           tujuan="Arsip / Kasubag Perencanaan",
                                           perihal=f"Laporan Pemantauan Kinerja {Period.parse(st.period).label}",
                                           lampiran="-", message_id="", berkas=[],
-                                          keterangan="laporan final; disetujui Camat melalui e-mail")[1]
+                                          keterangan="laporan final; disetujui Camat melalui e-mail"
+                                          + ("; dengan kode tanda tangan"
+                                             if any(x.get("kode_ttd") for x in st.approvals) else ""))[1]
             self.producer.make(st, fx.ref, fx.data, now, nomor)
             if nomor:
                 doc = self.store.document(st.code, "final_report")
@@ -292,7 +287,7 @@ class OfficeApp:
             "hal": "", "warnings": [], "errors": [], "file": "", "terlambat": False, "nomor_agenda": "",
             "catatan": [], "alasan": "", "selesai": False, "baris": "", "tahap": "", "units": [],
             "menunggu": [], "standar": "", "langkah": "", "uraian": "", "alamat": "", "detail": "",
-            "ringkasan": [], "hal_tugas": "", "saran": "",
+            "ringkasan": [], "hal_tugas": "", "saran": "", "kode_ttd": "",
         }
         ctx.update(data)
         ctx.update(extra)
@@ -353,7 +348,12 @@ class OfficeApp:
             body_data.update({"hal": fx.hal, "nomor": nomor,
                               "jadwal": bool(t and t.allow_schedule),
                               "dokumen": bool(t and t.purpose == "decision" and fx.docs)})
+            if t and t.step == self.reader.signature_step and self.cfg.kode_ttd:
+                # The signature code lives in this e-mail's body only (SPEC §3.1).
+                body_data["kode_ttd"] = signature_code(self.secret, t.key)
             subject, body = self.texts.render(template, self.body_context(st, env.to[0], body_data))
+            if body_data.get("kode_ttd") and f"SETUJU {body_data['kode_ttd']}" not in body:
+                body = body.rstrip("\n") + f"\n\nUntuk menandatangani, balas: SETUJU {body_data['kode_ttd']}\n"
             mids.append(self.queue(st, kind=f"surat:{template}", step=fx.step, to=env.to, cc=env.cc,
                                    subject=subject or fx.hal, body=body, task=env.task, attachments=files,
                                    now=now, notification=False))
@@ -655,10 +655,17 @@ class OfficeApp:
             elif role != "ignored" or att.source != "inline":
                 others.append(self._store_attachment(st.code, att))
         d = a.decision
+        if a.code_problem and pdf is not None:  # a signed PDF counts only with the code (S11)
+            others.append(pdf)
+            pdf = None
+        why = ""
+        if a.code_problem:
+            why = (f"{a.code_problem}; untuk menandatangani, balas e-mail permohonan penandatanganan "
+                   "dengan SETUJU diikuti kode enam angka yang tertera di e-mail itu")
         return E.Reply(task=et.key, sender=p.from_addr, decision=d.decision, note=d.note,
                        message_id=p.message_id or "", subject=_subject(p.subject), meeting_date=d.meeting_date,
                        meeting_time=d.meeting_time, meeting_place=d.meeting_place, docx=docx, pdf=pdf,
-                       other_files=others)
+                       other_files=others, why=why, kode_ttd=a.code_given)
 
     def _bounce(self, id: int, a: Analysis) -> str:
         info = a.cls.bounce

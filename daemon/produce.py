@@ -221,6 +221,7 @@ class Producer:
                     email=a["email"],
                     waktu=a["at"],
                     message_id=a.get("message_id", ""),
+                    kode_ttd=bool(a.get("kode_ttd")),
                 )
             )
         final = C.FinalReport(

@@ -155,6 +155,7 @@ class Approval:
     email: str
     waktu: datetime
     message_id: str
+    kode_ttd: bool = False  # given with the S11 signature code (the code is never printed)
 
 
 @dataclass

@@ -13,13 +13,13 @@ the daemon's write lock holds up only its own request.
 from __future__ import annotations
 
 import logging
+import re
 import tempfile
 import threading
 import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import jinja2
 from markupsafe import Markup
@@ -48,6 +48,7 @@ from .people import Person, directory
 from .settings import WebSettings, web_settings
 
 log = logging.getLogger("pantau.web")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 HERE = Path(__file__).parent
 DOC_KIND_ID = {
     "form": "formulir kosong", "form_received": "formulir diterima", "draft_report": "konsep laporan",
@@ -561,8 +562,17 @@ class Guard:
                 if path.startswith("/masuk/tautan/"):
                     path = "/masuk/tautan/…"
                 client = (scope.get("client") or ("?",))[0]
-                log.info("%s %s %s %.0f ms (%s)", scope["method"], quote(path, safe="/…"), status["code"],
+                log.info("%s %s %s %.0f ms (%s)", scope["method"], _CONTROL.sub("?", path)[:200], status["code"],
                          (time.perf_counter() - started) * 1000, client, extra={"event": "web_permintaan"})
+
+
+def server_config(app, host: str, port: int):
+    """uvicorn's settings for the dashboard (used by `serve`, the tests and the bench)."""
+    import uvicorn
+
+    # uvicorn's own access log would print a sign-in link's token: Guard logs requests instead.
+    return uvicorn.Config(app, host=host, port=port, access_log=False, log_config=None, proxy_headers=True,
+                          server_header=False, lifespan="off")
 
 
 def serve(cfg: Config, host: str | None = None, port: int | None = None) -> int:
@@ -574,7 +584,5 @@ def serve(cfg: Config, host: str | None = None, port: int | None = None) -> int:
     port = port or settings.port
     log.info("dasbor Pantau di http://%s:%s (alamat publik: %s)", host, port, settings.url or "-",
              extra={"event": "web_mulai"})
-    # uvicorn's own access log would print a sign-in link's token: Guard logs requests instead.
-    uvicorn.run(app, host=host, port=port, access_log=False, log_config=None, proxy_headers=True,
-                server_header=False)
+    uvicorn.Server(server_config(app, host, port)).run()
     return 0

@@ -80,7 +80,7 @@ class Office:
         self._local = threading.local()
         self.clock = Clock.from_env(cfg.kantor.zona_waktu, self._remember)
         self.tz = self.clock.tz
-        self.status_cache = pages.StatusCache()
+        self.cache = pages.PageCache()
         self.now = signin.utcnow  # real time for links and sessions (tests replace it)
 
     def _remember(self, key: str, value: str) -> str:
@@ -95,10 +95,10 @@ class Office:
             s = self._local.store = Store(self.cfg.db_path)
         return s
 
-    def status(self) -> dict:
+    def status(self, mark: tuple | None = None) -> dict:
         s = self.store
-        return self.status_cache.get(
-            s.change_mark(), lambda: views.status(s, self.sop, self.cal, self.clock.now(), self.cfg))
+        return self.cache.get("status", mark or s.change_mark(),
+                              lambda: views.status(s, self.sop, self.cal, self.clock.now(), self.cfg))
 
 
 # ============================================================================ templates
@@ -294,14 +294,23 @@ def create_app(cfg: Config, settings: WebSettings | None = None) -> Starlette:
         p = who(request)
         if isinstance(p, Response):
             return p
-        st = status_for(p)
-        cycles = pages.overview_cycles(st, p)
-        closed = [c for c in office.store.cycles() if c["status"] != "running"]
-        return render(request, "ringkasan.html", status=st, cycles=cycles, closed=closed[::-1],
-                      sekarang=office.clock.now())
+        mark = office.store.change_mark()
 
-    def status_for(p: Person) -> dict:
-        data = office.status()
+        def isi() -> Markup:
+            st = status_for(p, mark)
+            cycles = pages.overview_cycles(st, p)
+            closed = [c for c in office.store.cycles() if c["status"] != "running"]
+            t = env.get_template("ringkasan.html")
+            ctx = {"status": st, "cycles": cycles, "closed": closed[::-1], "sekarang": office.clock.now(),
+                   "person": p, "path": "/"}
+            return Markup("".join(t.blocks["isi"](t.new_context(ctx))))
+
+        # Everyone who sees the same thing shares one rendering (a unit's includes its held count).
+        key = ("ringkasan", p.sees_all, p.unit, None if p.sees_all else p.email)
+        return render(request, "ringkasan.html", isi_html=office.cache.get(key, mark, isi))
+
+    def status_for(p: Person, mark: tuple | None = None) -> dict:
+        data = office.status(mark)
         held = 0
         if not p.sees_all:
             held = sum(1 for r in office.store.held() if (r["sender"] or "").lower() == p.email)
@@ -547,7 +556,7 @@ class Guard:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
                 headers = list(message.get("headers", []))
-                extra = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer"),
+                extra = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin"),
                          (b"x-frame-options", b"DENY"), (b"content-security-policy", CSP.encode())]
                 if not static:
                     extra.append((b"cache-control", b"no-store"))

@@ -378,3 +378,68 @@ def test_the_real_server_refuses_without_a_session(office):
         assert httpx.get(f"{srv.url}/api/status").status_code == 401
         assert httpx.get(f"{srv.url}/masuk").status_code == 200
         assert "server" not in r.headers
+
+
+def test_pantau_web_command_serves_and_its_log_holds_no_link(office):
+    """`pantau web --port P` as an operator starts it: pages answer, the request log names the
+    link page without its token, and the daemon need not run."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    from tests.webkit import ROOT, free_port
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PANTAU_")}
+    env["PYTHONPATH"] = str(ROOT)
+    proc = subprocess.Popen([sys.executable, "-m", "daemon.cli", "--config", str(office["config"]), "web",
+                             "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                page = httpx.get(f"{url}/masuk", timeout=2)
+                break
+            except httpx.HTTPError:
+                assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()
+                time.sleep(0.2)
+        cookies = page.cookies
+        r = httpx.post(f"{url}/masuk", data={"form": form_token(page.text), "email": "kesos@kecamatan.test"},
+                       cookies=cookies, headers={"Origin": url})
+        assert r.status_code == 200 and "tautan masuk telah dikirim" in r.text
+        deadline = time.monotonic() + 10
+        while (link := last_link(office, "kesos@kecamatan.test")) is None:
+            assert time.monotonic() < deadline, "no link e-mail"
+            time.sleep(0.2)
+        assert link.startswith(f"{url}/masuk/tautan/")  # no [web] url: the address it was reached at
+        assert httpx.get(link).status_code == 200
+        assert httpx.get(f"{url}/api/status").status_code == 401
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=20)
+    token = link.rsplit("/", 1)[1]
+    assert "dasbor Pantau di http://127.0.0.1" in err
+    assert "GET /masuk/tautan/… 200" in err and token not in err
+    assert secrets_in(err, office) == []
+
+
+def test_web_keys_are_checked_with_indonesian_errors(tmp_path):
+    from daemon.config import ConfigError, load_config
+    from daemon.demo import init_office
+    from daemon.web.settings import web_settings
+
+    cfg_path = init_office(tmp_path / "kantor")
+    cfg = load_config(cfg_path)
+    s = web_settings(cfg)
+    assert (s.url, s.host, s.port, s.secure) == ("", "127.0.0.1", 8080, False)
+    text = cfg_path.read_text().replace('port = 8080', 'port = "delapan"').replace('url = ""', 'url = "pantau.go.id"')
+    cfg_path.write_text(text)
+    with pytest.raises(ConfigError) as e:
+        web_settings(load_config(cfg_path))
+    msg = str(e.value)
+    assert "web.port" in msg and "web.url" in msg and "https://pantau.kecamatan.go.id" in msg

@@ -18,6 +18,7 @@ from daemon.office import OfficeApp
 from daemon.verification import signature_code
 from daemon.web.app import server_config
 
+ROOT = Path(__file__).resolve().parents[1]
 LINK = re.compile(r"https?://\S+/masuk/tautan/[0-9a-f]{64}")
 
 

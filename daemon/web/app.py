@@ -399,7 +399,7 @@ def create_app(cfg: Config, settings: WebSettings | None = None) -> Starlette:
                 items = [(f"{r['no']}. {r['indikator']}", r["periods"].get(last["code"], {}).get("capaian"))
                          for r in ach["rows"]]
                 title = f"Capaian per indikator, {last['label']}"
-            chart = Markup(bars(items, label_width=260 if not p.sees_all else 220, title=title))
+            chart = Markup(bars(items, label_width=260, title=title))
         return render(request, "capaian.html", ach=ach, years=years, tahun=year, chart=chart)
 
     def register(request: Request) -> Response:

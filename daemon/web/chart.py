@@ -24,7 +24,7 @@ def bars(items: list[tuple[str, float | None]], *, width: int = 640, row: int = 
         out.append(f"<title>{escape(title)}</title>")
     for i, (label, v) in enumerate(items):
         y = 10 + i * row
-        fit = max(8, int(label_width / 7.2))  # ~7 px per character at 13 px
+        fit = max(8, int(label_width / 8.0))  # a character of 13 px type is 6-8 px wide
         text = label if len(label) <= fit else label[: fit - 1] + "…"
         out.append(f'<text x="{label_width - 8}" y="{y + row * 0.6:.1f}" text-anchor="end" '
                    f'font-size="13" fill="#1f2937">{escape(text)}</text>')

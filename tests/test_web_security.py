@@ -443,3 +443,15 @@ def test_web_keys_are_checked_with_indonesian_errors(tmp_path):
         web_settings(load_config(cfg_path))
     msg = str(e.value)
     assert "web.port" in msg and "web.url" in msg and "https://pantau.kecamatan.go.id" in msg
+
+
+def test_a_forged_host_header_does_not_change_the_link_in_the_email(app, office):
+    c = client(app)
+    before = len(mails_to(office, "sek@kecamatan.test"))
+    page = c.get("/masuk")
+    r = c.post("/masuk", data={"form": form_token(page.text), "email": "sek@kecamatan.test"},
+               headers={"Host": "jahat.test"})
+    assert r.status_code == 200
+    assert len(mails_to(office, "sek@kecamatan.test")) == before + 1
+    link = last_link(office, "sek@kecamatan.test")
+    assert link.startswith("http://127.0.0.1:8080/masuk/tautan/") and "jahat" not in link

@@ -150,7 +150,10 @@ def make_env(office: Office) -> jinja2.Environment:
 # ============================================================================ the application
 
 
-def create_app(cfg: Config, settings: WebSettings | None = None) -> Starlette:
+def create_app(cfg: Config, settings: WebSettings | None = None,
+               listen: tuple[str, int] | None = None) -> Starlette:
+    """The dashboard. `listen` is where the server actually listens (`pantau web --host/--port`):
+    without `[web] url`, sign-in links point there."""
     office = Office(cfg, settings)
     env = make_env(office)
     secure = office.settings.secure
@@ -203,8 +206,13 @@ def create_app(cfg: Config, settings: WebSettings | None = None) -> Starlette:
             allowed.add("/".join(u.split("/")[:3]))
         return origin in allowed
 
+    # Never from the request's Host header: a forged Host would put another site's address in
+    # the e-mail and hand the link's token to it.
+    link_base = office.settings.url.rstrip("/") if office.settings.url else (
+        f"http://{listen[0]}:{listen[1]}" if listen else office.settings.base())
+
     def base_url(request: Request) -> str:
-        return office.settings.url.rstrip("/") if office.settings.url else str(request.base_url).rstrip("/")
+        return link_base
 
     # -------------------------------------------------------------- sign-in
 
@@ -588,9 +596,9 @@ def serve(cfg: Config, host: str | None = None, port: int | None = None) -> int:
     import uvicorn
 
     settings = web_settings(cfg)
-    app = create_app(cfg, settings)
     host = host or settings.host
     port = port or settings.port
+    app = create_app(cfg, settings, listen=(host, port))
     log.info("dasbor Pantau di http://%s:%s (alamat publik: %s)", host, port, settings.url or "-",
              extra={"event": "web_mulai"})
     uvicorn.Server(server_config(app, host, port)).run()

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from daemon.web import create_app
-from tests.webkit import LiveServer, demo_office, last_link, secrets_in
+from tests.webkit import LiveServer, demo_office, free_port, last_link, secrets_in
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "var" / "screenshots"
@@ -39,7 +39,8 @@ def office(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def server(office):
-    with LiveServer(create_app(office["cfg"])) as srv:
+    port = free_port()  # sign-in links point where the server listens (no [web] url in the demo)
+    with LiveServer(create_app(office["cfg"], listen=("127.0.0.1", port)), port=port) as srv:
         yield srv
 
 

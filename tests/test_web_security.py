@@ -455,3 +455,22 @@ def test_a_forged_host_header_does_not_change_the_link_in_the_email(app, office)
     assert len(mails_to(office, "sek@kecamatan.test")) == before + 1
     link = last_link(office, "sek@kecamatan.test")
     assert link.startswith("http://127.0.0.1:8080/masuk/tautan/") and "jahat" not in link
+
+
+def test_achievement_puts_the_years_quarters_side_by_side(app, office):
+    with _store(office) as s:
+        tw3 = [r for r in s.kinerja_year(2025) if r["unit"] == "PEM" and r["period"] == "2025-TW3"]
+        tw2 = [{k: v for k, v in r.items() if k != "id"} | {"cycle": "PK-2025-TW2", "period": "2025-TW2",
+                                                            "realisasi": 77.5, "capaian": 77.5}
+               for r in tw3]
+        with s.transaction():
+            s.replace_kinerja("PK-2025-TW2", tw2)
+    c = sign_in(client(app), office, "pem@kecamatan.test")
+    page = c.get("/capaian?tahun=2025").text
+    table = page[page.index("Triwulan berdampingan"):]
+    assert table.index("Triwulan II Tahun 2025") < table.index("Triwulan III Tahun 2025")
+    row = re.search(r"<tr><td>1</td><td>Persentase desa yang menyampaikan.*?</tr>", page, re.S).group(0)
+    assert re.findall(r'class="angka">([^<]+)<', row) == ["100", "77,5", "77,50 %", "90", "90,00 %"]
+    assert "Seksi Kesejahteraan Sosial" not in page
+    other = sign_in(client(app), office, "camat@kecamatan.test").get("/capaian").text
+    assert "Rata-rata capaian per unit, Triwulan III Tahun 2025" in other and "<svg" in other

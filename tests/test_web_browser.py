@@ -83,6 +83,20 @@ def wait_for_url(driver, tail: str) -> None:
     WebDriverWait(driver, 10).until(lambda drv: drv.current_url.endswith(tail))
 
 
+def wait_text(driver, needle: str) -> None:
+    """Wait until the page (after a click's navigation) shows `needle`."""
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def shows(drv) -> bool:
+        try:
+            return needle in drv.find_element("tag name", "body").text
+        except StaleElementReferenceException:
+            return False
+
+    WebDriverWait(driver, 10).until(shows)
+
+
 def text(driver) -> str:
     return driver.find_element("tag name", "body").text
 
@@ -93,7 +107,7 @@ def sign_in_by_mail(driver, server, office, address: str) -> str:
     driver.get(f"{server.url}/masuk")
     driver.find_element(By.ID, "email").send_keys(address)
     driver.find_element(By.CSS_SELECTOR, "form[action='/masuk'] button").click()
-    assert "tautan masuk telah dikirim" in text(driver)
+    wait_text(driver, "tautan masuk telah dikirim")
     link = last_link(office, address)
     assert link, f"no sign-in e-mail arrived for {address}"
     return link
@@ -116,6 +130,7 @@ def test_sign_in_see_overview_cycle_document_and_be_refused(browser, server, off
     d.get(link)
     d.find_element(By.ID, "tombol-masuk").click()
     wait_for_url(d, f"{server.url}/")
+    wait_text(d, "Siklus selesai")
     body = text(d)
     assert "Ringkasan" in body and "Camat (RIKA MARTA, S.E)" in body
     assert "PK-2025-TW4" in body and "0 dari 5 formulir masuk" in body  # the open cycle, still at S1
@@ -125,6 +140,7 @@ def test_sign_in_see_overview_cycle_document_and_be_refused(browser, server, off
 
     # One cycle: the timeline S1-S13, the units, the documents, the log.
     d.find_element(By.LINK_TEXT, "PK-2025-TW3").click()
+    wait_text(d, "Catatan kejadian")
     body = text(d)
     assert "Linimasa S1–S13" in body and "S13" in body and "Seksi Kesejahteraan Sosial" in body
     assert "tidak menyampaikan data" in body
@@ -181,6 +197,7 @@ def test_a_unit_signed_in_with_a_printed_link_cannot_open_another_units_page(ser
         d.get(f"{server.url}/masuk/tautan/{path}")
         d.find_element(By.ID, "tombol-masuk").click()
         wait_for_url(d, f"{server.url}/")
+        wait_text(d, "Siklus selesai")
         body = text(d)
         assert "Seksi Pemerintahan" in body and "Register" not in body
         shot(d, "12-unit-ringkasan-ponsel")

@@ -547,7 +547,8 @@ def cmd_web(args) -> int:
         return 0
     from .web import serve
 
-    logsetup.setup(args.log_format, level=_level(args, logging.INFO), file=cfg.log_file)
+    # stderr only (journald): the daemon owns [log] file and its rotation.
+    logsetup.setup(args.log_format, level=_level(args, logging.INFO))
     return serve(cfg, host=args.host, port=args.port)
 
 

@@ -138,6 +138,14 @@ def test_sign_in_see_overview_cycle_document_and_be_refused(browser, server, off
     assert secrets_in(d.page_source, office) == []
     shot(d, "04-ringkasan")
 
+    # The page keeps up by itself: its changing part is fetched again and put back in place
+    # (every 30 s, and when the tab becomes visible again).
+    assert d.find_element(By.ID, "isi").get_attribute("data-segarkan") == "30"
+    d.execute_script("document.getElementById('isi').innerHTML = '<p>lama</p>';"
+                     "document.dispatchEvent(new Event('visibilitychange'));")
+    wait_text(d, "Siklus selesai")
+    assert d.find_elements(By.CSS_SELECTOR, "#isi h1") and not d.find_elements(By.CSS_SELECTOR, "#isi header")
+
     # One cycle: the timeline S1-S13, the units, the documents, the log.
     d.find_element(By.LINK_TEXT, "PK-2025-TW3").click()
     wait_text(d, "Catatan kejadian")

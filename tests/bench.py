@@ -17,6 +17,8 @@ measures:
   `mail.batas.ukuran_pesan_mb = 30` and is held after reading its head; with the limit raised to
   40 MB it is read whole).
 - idle: the CPU the `pantau run` process uses over 60 s with nothing to do.
+- web: the dashboard's overview with 50 concurrent signed-in clients on a copy of the office
+  after the latency phase (tests/bench_web.py): p50/p95/max, errors, warm and cold.
 
 The office: 200 units, each answering 5 times (its form, then 4 corrected versions, after each
 acknowledgement), plus one unit that never answers. Why: a kecamatan has 5-10 units, a
@@ -411,6 +413,11 @@ def run(opts) -> dict:
         results["latency"], results["idle"] = phase_latency(stack, base, replies, env, out_dir,
                                                             opts.latency, opts.idle)
         results["memory"]["daemon_peak_rss_mb"] = results["latency"]["daemon_peak_rss_mb"]
+        log(f"web: the overview with {opts.web_clients} concurrent signed-in clients")
+        from tests import bench_web
+
+        results["web"] = bench_web.measure(B.copy_office(base, work / "web"), env, opts.web_clients,
+                                           opts.web_requests)
     finally:
         stack.stop()
     results["machine"]["load_at_end"] = [round(x, 2) for x in os.getloadavg()]
@@ -437,6 +444,8 @@ def goals(r: dict) -> dict:
                                  "met": big["raise_x_attachment"] <= 2.0},
         "idle_cpu_percent": {"value": r["idle"]["cpu_percent"], "goal": "<= 0.5",
                              "met": r["idle"]["cpu_percent"] <= GOALS["cpu_percent"]},
+        "web_overview_p95_ms": {"value": r["web"]["warm"]["p95_ms"], "goal": "<= 300, no error",
+                                "met": r["web"]["met"]},
     }
 
 
@@ -461,6 +470,9 @@ def table(r: dict) -> str:
          f"{big['raised_limit']['raise_x_attachment']}x (default limits, held: +{big['default_limits']['raise_mb']:.0f} MB)",
          "<= 2x", ok["big_attachment_raise"]),
         ("idle CPU", f"{idle['cpu_percent']} % over {idle['seconds']:.0f} s", "<= 0.5 %", ok["idle_cpu_percent"]),
+        (f"web overview, {r['web']['clients']} clients", f"p95 {r['web']['warm']['p95_ms']} ms "
+         f"(recomputed each time: {r['web']['cold']['p95_ms']} ms), errors {r['web']['warm']['errors']}",
+         "p95 <= 300 ms", ok["web_overview_p95_ms"]),
     ]
     wa = max(len(a) for a, *_ in rows_)
     wb = max(len(b) for _, b, *_ in rows_)
@@ -487,6 +499,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--big-mb", type=float)
     p.add_argument("--profile", action="store_true")
     p.add_argument("--keep", action="store_true", help="keep the work folder (offices, logs)")
+    p.add_argument("--web-clients", type=int)
+    p.add_argument("--web-requests", type=int)
     o = p.parse_args(argv)
     small = o.smoke
     o.units = o.units or (4 if small else 200)
@@ -495,6 +509,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     o.idle = o.idle if o.idle is not None else (5.0 if small else 60.0)
     o.rows = [int(x) for x in (o.rows or ("10,100" if small else "10,100,1000,5000")).split(",")]
     o.big_mb = o.big_mb or (1.0 if small else 25.0)
+    o.web_clients = o.web_clients or (5 if small else 50)
+    o.web_requests = o.web_requests or (3 if small else 20)
     return o
 
 

@@ -37,6 +37,10 @@ def test_bench_smoke_produces_every_figure(tmp_path):
     assert big["raised_limit"]["handled"] == 1 and big["raised_limit"]["raise_mb"] >= 0
     assert 0 <= res["idle"]["cpu_percent"] < 100
     assert set(res["goals"]) == {"ingest_ratio", "latency_p95_s", "compile_largest_s", "peak_rss_mb",
-                                 "big_attachment_raise", "idle_cpu_percent"}
+                                 "big_attachment_raise", "idle_cpu_percent", "web_overview_p95_ms"}
+    web = res["web"]
+    assert web["clients"] == 5 and web["warm"]["requests"] == web["cold"]["requests"] == 15
+    assert web["warm"]["errors"] == 0 and web["warm"]["p95_ms"] > 0 and "formulir masuk" in web["shows"]
     assert "ingest ratio" in r.stdout and "latency p50 / p95" in r.stdout  # the printed table
+    assert "web overview, 5 clients" in r.stdout
     assert not (out / "work").exists()  # the offices are removed unless --keep

@@ -101,6 +101,10 @@ def unit_entries(path: Path) -> dict[str, list[str]]:
     return out
 
 
+HARDENING = (("NoNewPrivileges", "yes"), ("ProtectSystem", "strict"), ("ReadWritePaths", "/var/lib/pantau"),
+             ("PrivateTmp", "yes"), ("ProtectHome", "yes"))
+
+
 def test_service_unit_runs_pantau_as_documented():
     u = unit_entries(DEPLOY / "pantau.service")
     assert u["Service.User"] == ["pantau"]
@@ -118,13 +122,31 @@ def test_service_unit_runs_pantau_as_documented():
     assert "network-online.target" in u["Unit.After"][0]
 
 
+def test_web_service_unit_runs_the_dashboard_with_the_same_hardening():
+    u = unit_entries(DEPLOY / "pantau-web.service")
+    daemon = unit_entries(DEPLOY / "pantau.service")
+    assert u["Service.ExecStart"] == ["/opt/pantau/venv/bin/pantau --config /var/lib/pantau/config/pantau.toml web"]
+    assert u["Service.User"] == ["pantau"] and u["Service.EnvironmentFile"] == ["/etc/pantau/pantau.env"]
+    assert u["Service.Restart"] == ["on-failure"]
+    for key, value in HARDENING:
+        assert u[f"Service.{key}"] == [value], key
+    # Every hardening line of the daemon's unit is in the dashboard's too.
+    for key, values in daemon.items():
+        if key.startswith("Service.") and (key.startswith("Service.Protect") or key.startswith("Service.Restrict")
+                                           or key in ("Service.PrivateDevices", "Service.LockPersonality",
+                                                      "Service.NoNewPrivileges")):
+            assert u.get(key) == values, key
+    assert u["Install.WantedBy"] == ["multi-user.target"]
+
+
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze not installed")
-def test_service_unit_passes_systemd_analyze_verify(tmp_path):
+@pytest.mark.parametrize("name", ["pantau.service", "pantau-web.service"])
+def test_service_unit_passes_systemd_analyze_verify(tmp_path, name):
     fake = tmp_path / "pantau"
     fake.write_text("#!/bin/sh\nexit 0\n")
     fake.chmod(0o755)
-    unit = tmp_path / "pantau.service"
-    unit.write_text((DEPLOY / "pantau.service").read_text().replace("/opt/pantau/venv/bin/pantau", str(fake)))
+    unit = tmp_path / name
+    unit.write_text((DEPLOY / name).read_text().replace("/opt/pantau/venv/bin/pantau", str(fake)))
     r = subprocess.run(["systemd-analyze", "verify", str(unit)], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     assert "Unknown" not in r.stderr and "ignoring" not in r.stderr, r.stderr

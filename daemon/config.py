@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .model import Office, Official, Unit
+from .worktime import parse_duration
 
 DEFAULT_CONFIG = Path("config/pantau.toml")
 EMAIL_RE = re.compile(
@@ -135,6 +136,7 @@ class Config:
     templates_dir: Path
     log_file: Path | None
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
+    jadwal_batas_terlambat: str = "5 hari"
 
     @property
     def camat(self) -> Official:
@@ -451,6 +453,13 @@ def load_config(path: str | Path) -> Config:
             f'jadwal.cron: {cron!r} bukan jadwal cron yang sah ({e}); diharapkan lima bagian, misalnya "0 8 5 1,4,7,10 *"'
         )
 
+    batas_terlambat = r.get("jadwal.batas_terlambat", str, "5 hari") or "5 hari"
+    try:
+        parse_duration(batas_terlambat)
+    except ValueError as e:
+        r.problems.append(f"jadwal.batas_terlambat: {e}")
+        batas_terlambat = "5 hari"
+
     nomor_kode_default = {
         "permintaan_data": "000.8.6.3",
         "nota_dinas": "000.8.6.3",
@@ -522,6 +531,7 @@ def load_config(path: str | Path) -> Config:
         templates_dir=resolve_path(office_dir, tmpl),
         log_file=(resolve_path(office_dir, lf) if (lf := r.get("log.file", str, "")) else None),
         raw=data,
+        jadwal_batas_terlambat=batas_terlambat,
     )
     for label, p in (("sop.file", cfg.sop_file), ("indikator.file", cfg.indikator_file)):
         if not p.exists():

@@ -623,6 +623,8 @@ class Report:
             lines.append(
                 f"nothing lost: cycle {f['cycle']} {f['status']}; {f['replies']} replies taken exactly once "
                 f"({f['inbound_rows']} inbound rows, {f['duplicate_rows']} duplicates recognised); "
+                f"{f.get('forms', 0)} forms each one submission ({f.get('forms_accepted', 0)} accepted, values in "
+                f"the final report); {f.get('decisions', 0)} decisions all in register masuk; "
                 f"{f['letters']} letters to {f['deliveries']} mailboxes all arrived, {f['letters_twice']} "
                 f"twice with the same Message-ID (kills cut {f['duplicates_allowed']} sends); "
                 f"register keluar 1..{f['register_keluar']} and masuk 1..{f['register_masuk']} without gaps")
@@ -1005,6 +1007,8 @@ class CrashHarness:
         log = self.daemon.log_path.read_text(errors="replace")
         assert "Traceback" not in log, log[log.index("Traceback") - 2000: log.index("Traceback") + 3000]
         return {"cycle": code, "status": st.status, "replies": len(self.sim.delivered),
+                "forms": len(forms), "forms_accepted": sum(1 for r in subs if r["ok"]),
+                "decisions": len(decisions),
                 "inbound_rows": len(inbound), "duplicate_rows": sum(r["status"] == "duplikat" for r in inbound),
                 "letters": len(outbox), "deliveries": deliveries, "letters_twice": twice,
                 "duplicates_allowed": allowed, "register_keluar": regs["register_keluar"],

@@ -13,6 +13,8 @@ import pytest
 from daemon.documents import to_pdf
 from tests.tools import require_tool
 
+pytestmark = pytest.mark.slow  # real mail servers, LibreOffice or whole cycles (tests/README.md)
+
 ARSIP = Path("var") / "arsip" / "PK-2025-TW3"
 
 

@@ -95,6 +95,7 @@ def sha256sum(path: Path) -> str:
     return out.stdout.split()[0]
 
 
+@pytest.mark.slow
 def test_register_sha256_is_the_file_people_received(demo_office):
     """Every file listed in register keluar (name and SHA-256) is the attachment its recipients
     got: the bytes taken from the delivered e-mails, read with `sha256sum`."""
@@ -617,6 +618,7 @@ def test_to_pdf_without_soffice(tmp_path, monkeypatch):
     assert to_pdf(tmp_path / "x.docx", tmp_path) is None
 
 
+@pytest.mark.slow
 @needs_soffice
 def test_documents_convert_to_pdf(tmp_path):
     docs: list[tuple[Path, list[str]]] = []

@@ -26,6 +26,8 @@ from daemon.demo import DEMO_START
 from daemon.office import OfficeApp
 from daemon.store import Store
 
+pytestmark = pytest.mark.slow  # real mail servers, LibreOffice or whole cycles (tests/README.md)
+
 CODE = "PK-2025-TW3"
 UNITS = ("sek", "pem", "trantib", "pmd", "kesos")
 AUTO = {"jadwal": {"perintah_otomatis": "true"}}  # S1 skipped: the request letters go out at start

@@ -193,6 +193,7 @@ def sent_at(m) -> datetime:
     return parsedate_to_datetime(str(m["Date"])).astimezone(WIB)
 
 
+@pytest.mark.slow
 def test_daemon_starts_a_quarter_at_the_cron_time_not_at_the_next_poll(tmp_path):
     # The office clock at Monday 5 January 2026 07:59:30, 60x: 08:00 comes after 0.5 s of real
     # time; a daemon that only looked at the schedule every poll (60 s real) would send at 09:00.
@@ -207,6 +208,7 @@ def test_daemon_starts_a_quarter_at_the_cron_time_not_at_the_next_poll(tmp_path)
     assert "terlambat" not in log and "dimulai sesuai jadwal" in log
 
 
+@pytest.mark.slow
 def test_daemon_keeps_sunday_quiet_and_starts_at_monday_opening(tmp_path):
     # Sunday 5 October 2025: the cron time passes with the daemon running; nobody gets a letter.
     root, env = office(tmp_path, "2025-10-05T07:59:00+07:00")
@@ -227,6 +229,7 @@ def test_daemon_keeps_sunday_quiet_and_starts_at_monday_opening(tmp_path):
     assert "dimulai sesuai jadwal" in log and "terlambat" not in log
 
 
+@pytest.mark.slow
 def test_first_start_two_days_after_the_fire_starts_the_cycle_and_says_it_is_late(tmp_path):
     root, env = office(tmp_path, "2025-10-07T09:00:00+07:00")
     run = Run(env, tmp_path / "run.log")
@@ -239,6 +242,7 @@ def test_first_start_two_days_after_the_fire_starts_the_cycle_and_says_it_is_lat
     assert "Senin, 6 Oktober 2025 pukul 07.30 WIB" in log
 
 
+@pytest.mark.slow
 def test_first_start_a_month_after_the_fire_tells_the_operator_once_and_starts_nothing(tmp_path):
     root, env = office(tmp_path, "2025-11-05T09:00:00+07:00")
     kasubag = root / "var/maildir/kasubag@kecamatan.test"

@@ -230,6 +230,25 @@ def test_daemon_keeps_sunday_quiet_and_starts_at_monday_opening(tmp_path):
 
 
 @pytest.mark.slow
+def test_daemon_down_at_the_start_and_back_later_that_week_starts_late(tmp_path):
+    # Running on Friday 3 October; stopped over the weekend (the start was Monday 07:30); back on
+    # Wednesday 8 October 10:00: PK-2025-TW3 starts then, and the log says it is late.
+    root, env = office(tmp_path, "2025-10-03T10:00:00+07:00")
+    run = Run(env, tmp_path / "run.log")
+    time.sleep(1.5)
+    run.stop()
+    assert mails(root / "var/maildir/camat@kecamatan.test") == []
+    env["PANTAU_NOW"] = "2025-10-08T10:00:00+07:00"
+    run = Run(env, tmp_path / "run.log")
+    try:
+        order = wait_mail(root / "var/maildir/camat@kecamatan.test", lambda m: "PK-2025-TW3" in m["Subject"])
+    finally:
+        log = run.stop()
+    assert at("2025-10-08T10:00") <= sent_at(order) <= at("2025-10-08T10:05")
+    assert "siklus PK-2025-TW3 dimulai terlambat" in log and "Rabu, 8 Oktober 2025" in log
+
+
+@pytest.mark.slow
 def test_first_start_two_days_after_the_fire_starts_the_cycle_and_says_it_is_late(tmp_path):
     root, env = office(tmp_path, "2025-10-07T09:00:00+07:00")
     run = Run(env, tmp_path / "run.log")

@@ -481,7 +481,8 @@ def table(r: dict) -> str:
           for n, sec in c["seconds"].items()],
         ("peak RSS, ingest", f"{m['peak_rss_mb']} MB", "<= 150 MB", ok["peak_rss_mb"]),
         (f"+{mb:g} MB attachment", f"+{big['raised_limit']['raise_mb']:.0f} MB = "
-         f"{big['raised_limit']['raise_x_attachment']}x (default limits, held: +{big['default_limits']['raise_mb']:.0f} MB)",
+         f"{big['raised_limit']['raise_x_attachment']}x (default limits, {big['default_limits']['status']}: "
+         f"+{big['default_limits']['raise_mb']:.0f} MB)",
          "<= 2x", ok["big_attachment_raise"]),
         ("idle CPU", f"{idle['cpu_percent']} % over {idle['seconds']:.0f} s", "<= 0.5 %", ok["idle_cpu_percent"]),
     ]

@@ -85,11 +85,12 @@ def last_start(cron: CronTrigger, cal: WorkCalendar, periode: str, now: datetime
 def next_start(cron: CronTrigger, cal: WorkCalendar, now: datetime) -> datetime | None:
     """The next scheduled start strictly after `now` (a fire already past whose moved start is
     still ahead counts: a Sunday fire seen on Sunday evening starts on Monday morning)."""
-    candidates = []
-    for fire in _fires(cron, now - _WINDOWS[1], now):
-        start = moved_start(cal, fire)
-        if start > now:
-            candidates.append(start)
+    candidates: list[datetime] = []
+    for window in _WINDOWS[:2]:  # moved starts follow the fires' order: stop at one already due
+        fires = _fires(cron, now - window, now)
+        candidates = [s for s in (moved_start(cal, f) for f in fires) if s > now]
+        if fires and moved_start(cal, fires[0]) <= now:
+            break
     nxt = cron.get_next_fire_time(None, now + timedelta(microseconds=1))
     if nxt is not None:
         candidates.append(moved_start(cal, nxt))

@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .model import Office, Official, Unit
+from .worktime import parse_duration
 
 DEFAULT_CONFIG = Path("config/pantau.toml")
 EMAIL_RE = re.compile(
@@ -140,6 +141,7 @@ class Config:
     dkim_kunci: Path | None = None  # file of DKIM public keys read before DNS
     arc_tepercaya: tuple[str, ...] = ()  # ARC sealers trusted for forwarded mail
     kode_ttd: bool = True  # S11 needs the six-digit signature code
+    jadwal_batas_terlambat: str = "5 hari"
 
     @property
     def camat(self) -> Official:
@@ -486,6 +488,13 @@ def load_config(path: str | Path) -> Config:
             f'jadwal.cron: {cron!r} bukan jadwal cron yang sah ({e}); diharapkan lima bagian, misalnya "0 8 5 1,4,7,10 *"'
         )
 
+    batas_terlambat = r.get("jadwal.batas_terlambat", str, "5 hari") or "5 hari"
+    try:
+        parse_duration(batas_terlambat)
+    except ValueError as e:
+        r.problems.append(f"jadwal.batas_terlambat: {e}")
+        batas_terlambat = "5 hari"
+
     nomor_kode_default = {
         "permintaan_data": "000.8.6.3",
         "nota_dinas": "000.8.6.3",
@@ -585,6 +594,7 @@ def load_config(path: str | Path) -> Config:
         dkim_kunci=dkim_kunci,
         arc_tepercaya=tuple(x.strip().lower().rstrip(".") for x in arc),
         kode_ttd=r.get("keamanan.kode_ttd", bool, True),
+        jadwal_batas_terlambat=batas_terlambat,
     )
     for label, p in (("sop.file", cfg.sop_file), ("indikator.file", cfg.indikator_file)):
         if not p.exists():

@@ -464,7 +464,7 @@ class OfficeApp:
         """Recipients a letter will never reach. A notice about a failed notice is only logged:
         otherwise a Kasubag whose own address fails would start a mail loop."""
         for addr, why in refused.items():
-            if row["kind"] == "pemberitahuan:gagal_kirim":
+            if row["kind"] == "pemberitahuan:gagal_kirim" or not row["cycle"]:  # or outside a cycle
                 with self.store.transaction():
                     self.store.add_log(row["cycle"], self.clock.now(), row["step"], "tidak_terkirim", addr, why[:200])
             else:

@@ -15,7 +15,7 @@ from typing import Any
 from .classify import classify, find_cycle_tag, find_plus_tokens, find_subject_token
 from .mime import Limits, parse_message
 from .model import Attachment, Classification, DecisionRead, FormCode, FormResult, ParsedMessage
-from .replies import read_decision, reply_text
+from .replies import read_reply
 
 XLSX_TYPES = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",)
 
@@ -71,6 +71,8 @@ class Analysis:
             "from": p.from_addr, "subject": p.subject, "token": self.token, "task": task,
             "sender_ok": self.sender_ok, "sender_reason": self.sender_reason,
             "decision": self.decision.decision, "note": self.decision.note,
+            "unclear": [{"kind": u.kind, "words": u.words, "line": u.line} for u in self.decision.reasons],
+            "code_given": self.decision.kode is not None,
             "attachments": [{"filename": a.filename, "content_type": a.content_type, "size": a.size, "role": r}
                             for a, r in self.roles],
             "form": form, "errors": list(self.errors) + list(p.errors),
@@ -82,7 +84,7 @@ class Reader:
 
     def __init__(self, *, address: str, domain: str, authserv_id: str = "", store=None,
                  wakil: dict[str, list[str]] | None = None, limits: Limits | None = None,
-                 form_reader=None):
+                 form_reader=None, grammar=None):
         self.address = address.lower()
         self.domain = domain.lower()
         self.authserv_id = authserv_id.strip().lower()
@@ -90,6 +92,7 @@ class Reader:
         self.wakil = {k.lower(): [w.lower() for w in v] for k, v in (wakil or {}).items()}
         self.limits = limits or Limits()
         self.form_reader = form_reader  # callable(bytes, filename) -> FormResult
+        self.grammar = grammar  # reply_grammar.Grammar with the office's own words, or None
 
     # ------------------------------------------------------------------ correlation
 
@@ -144,7 +147,6 @@ class Reader:
         a = Analysis(parsed=p, cls=cls)
         if cls.kind in ("bounce", "malformed"):
             return a
-        a.text = reply_text(p)
         a.token, a.matched_by, a.task = self.correlate(p)
         awaiting = a.task["purpose"] if a.task else ""
         allow_schedule = allow_selesai = False
@@ -153,7 +155,10 @@ class Reader:
             et = st.task(a.task["key"]) if st else None
             if et:
                 allow_schedule, allow_selesai = et.allow_schedule, et.allow_selesai
-        a.decision = read_decision(a.text, allow_schedule=allow_schedule, allow_selesai=allow_selesai)
+        a.text, a.decision = read_reply(p, allow_schedule=allow_schedule, allow_selesai=allow_selesai,
+                                        grammar=self.grammar)
+        if cls.kind == "auto_reply":  # auto-replies never carry a decision (SPEC §3.2)
+            a.decision = DecisionRead("none")
         a.roles = [(att, attachment_role(att, awaiting)) for att in p.attachments]
         # Forms: read every candidate; the one whose embedded code fits wins.
         if self.form_reader and (awaiting in ("form", "") or cls.kind == "unrelated"):

@@ -135,6 +135,7 @@ class Config:
     templates_dir: Path
     log_file: Path | None
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
+    balasan: dict[str, list[str]] = field(default_factory=dict)  # the office's own reply words
 
     @property
     def camat(self) -> Official:
@@ -223,6 +224,36 @@ class _Reader:
                 f'{key}: nilai {text!r} bukan jam; diharapkan seperti "09:00" atau "09.00"'
             )
             return _parse_time(default)
+
+
+def _balasan(r: _Reader) -> dict[str, list[str]]:
+    """`[balasan]`: words an office adds to the reply grammar (daemon/reply_grammar.py), e.g.
+    `setuju = ["sip"]`, `syarat = ["asalkan saja"]`. A word that approves may not also be a
+    condition, change or negation word."""
+    from .reply_grammar import GRAMMAR, Grammar
+
+    table = r.get("balasan", dict, {}) or {}
+    out: dict[str, list[str]] = {}
+    for key, words in table.items():
+        if key not in GRAMMAR:
+            r.problems.append(f"balasan.{key}: daftar tidak dikenal; diharapkan salah satu dari "
+                              + ", ".join(GRAMMAR))
+            continue
+        if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
+            r.problems.append(f"balasan.{key}: diharapkan daftar kata, misalnya [\"sip\", \"mantap\"]")
+            continue
+        out[key] = [w.strip() for w in words]
+    if not out:
+        return out
+    grammar = Grammar.from_table(out)
+    for key in ("setuju", "santun", "sapaan", "gelar"):
+        for w in out.get(key, []):
+            words = w.casefold().split()
+            for other in ("syarat", "ubah", "penyangkal", "revisi"):
+                if grammar.match(other, words, 0) == len(words):
+                    r.problems.append(f"balasan.{key}: {w!r} juga kata {other}; kata itu tidak "
+                                      "boleh sekaligus menyetujui")
+    return out
 
 
 def _kind_name(kind: type | tuple) -> str:
@@ -522,6 +553,7 @@ def load_config(path: str | Path) -> Config:
         templates_dir=resolve_path(office_dir, tmpl),
         log_file=(resolve_path(office_dir, lf) if (lf := r.get("log.file", str, "")) else None),
         raw=data,
+        balasan=_balasan(r),
     )
     for label, p in (("sop.file", cfg.sop_file), ("indikator.file", cfg.indikator_file)):
         if not p.exists():

@@ -167,6 +167,10 @@ class Reply:
     docx: StoredFile | None = None
     pdf: StoredFile | None = None
     other_files: list[StoredFile] = field(default_factory=list)
+    # For an unclear reply: what the reader understood and why it did not act, in Indonesian,
+    # quoting the person's words (daemon/reply_grammar.py).
+    understood: str = ""
+    unclear: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -935,10 +939,13 @@ class _Run:
                     "jadwal": t.allow_schedule,
                     "selesai": t.allow_selesai,
                     "baris": ev.note[:200],
+                    "dipahami": ev.understood if not why else "",
+                    "sebab": list(ev.unclear) if not why else [],
                 },
             )
         )
-        self.log(t.step, "balasan_tidak_jelas", ev.sender, why or "tidak memuat kata keputusan")
+        detail = why or "; ".join(ev.unclear) or "tidak memuat kata keputusan"
+        self.log(t.step, "balasan_tidak_jelas", ev.sender, detail[:300])
 
     def register_in(
         self,

@@ -42,6 +42,7 @@ class _Context:
         b = cfg.mail.batas
         self.reader = Reader(address=cfg.mail.alamat, domain=cfg.kantor.domain, authserv_id=cfg.authserv_id,
                              store=self.store, wakil=wakil, form_reader=read_form,
+                             grammar=_grammar(cfg),
                              limits=Limits(max_message_bytes=int(b.ukuran_pesan_mb * 2**20),
                                            max_attachments=b.jumlah_lampiran,
                                            max_attachment_bytes=int(b.ukuran_lampiran_mb * 2**20)))
@@ -186,7 +187,14 @@ def verdict(ctx: _Context, a, r: dict) -> dict[str, str]:
                     "dibalas daftar kesalahannya dan diminta mengirim ulang"}
         return {"action": "diterima", "reason": f"formulir unit {a.task.get('unit')} diterima"
                 + (f" dengan {len(fc['warnings'])} peringatan" if fc and fc["warnings"] else "")}
-    return _decision_verdict(r["decision"], "")
+    return _decision_verdict(r["decision"], _unclear_words(r))
+
+
+def _unclear_words(r: dict) -> str:
+    from .model import Unclear
+    from .reply_grammar import explain
+
+    return "; ".join(explain(Unclear(**u)) for u in r.get("unclear") or [])
 
 
 def _decision_verdict(decision: str, note: str) -> dict[str, str]:
@@ -251,3 +259,12 @@ def _doc(r: dict, ctx: _Context):
         doc.line(f"   tindakan   : {v['action'].upper()} — {v['reason']}", ACTION_STYLE.get(v["action"], "bold"))
     doc.line()
     return doc
+
+
+def _grammar(cfg):
+    """The office's reply grammar (its `[balasan]` words), or None for the shipped one."""
+    if not getattr(cfg, "balasan", None):
+        return None
+    from .reply_grammar import Grammar
+
+    return Grammar.from_table(cfg.balasan)

@@ -248,11 +248,11 @@ def _balasan(r: _Reader) -> dict[str, list[str]]:
     grammar = Grammar.from_table(out)
     for key in ("setuju", "santun", "sapaan", "gelar"):
         for w in out.get(key, []):
-            words = w.casefold().split()
-            for other in ("syarat", "ubah", "penyangkal", "revisi"):
-                if grammar.match(other, words, 0) == len(words):
-                    r.problems.append(f"balasan.{key}: {w!r} juga kata {other}; kata itu tidak "
-                                      "boleh sekaligus menyetujui")
+            found = grammar.conditions([w], 0)
+            if found:
+                r.problems.append(f"balasan.{key}: {w!r} memuat syarat, pertanyaan, perubahan "
+                                  f"atau penolakan ({found[0].words!r}); kata itu tidak boleh "
+                                  "ikut menyetujui")
     return out
 
 

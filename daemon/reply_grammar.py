@@ -66,12 +66,19 @@ GRAMMAR: dict[str, list[str]] = {
                "namun", "nanti", "ntar", "dulu", "besok", "lusa", "tunggu", "tahan", "tunda",
                "ditunda", "belum", "blm", "jangan", "atau tidak", "cek", "check", "pelajari",
                "pertimbangkan", "sebentar", "menyusul", "pending", "apakah", "bagaimana",
-               "gimana", "kenapa", "mengapa", "but", "if", "unless", "after", "before",
-               "later", "wait", "hold", "except", "however", "tomorrow", "review"],
+               "gimana", "kenapa", "mengapa", "dengan catatan", "hanya saja", "cuma", "cuman",
+               "sementara", "sebagian", "diskusikan", "tp", "tpi", "ttp", "jk", "kl", "stlh",
+               "sblm", "nnt", "bsk", "dl", "dlu", "but", "if", "unless", "after", "before",
+               "later", "wait", "hold", "except", "however", "tomorrow", "review", "yet",
+               "not yet", "partly", "partially", "provided"],
     # change words anywhere in an approval make it unclear, unless negated
     "ubah": ["revisi", "perbaiki", "koreksi", "ubah", "ganti", "salah", "keliru", "tolak",
-             "ralat", "revise", "correct", "correction", "change", "wrong", "reject",
-             "mistake", "fix"],
+             "ralat", "kurang", "lengkapi", "tambahkan", "hapus", "benahi", "sempurnakan",
+             "perjelas", "revise", "correct", "correction", "change", "wrong", "reject",
+             "mistake", "fix", "missing", "add", "remove", "delete"],
+    # words of quality: negated ("tidak sesuai", "belum lengkap") they ask for a change
+    "mutu": ["sesuai", "tepat", "lengkap", "benar", "valid", "cocok", "akurat", "jelas",
+             "sinkron", "konsisten", "wajar", "pas", "correct", "right", "complete", "ok"],
     # negators: before an approval word a refusal, before a change word a cancellation
     "penyangkal": ["tidak", "tdk", "tak", "belum", "blm", "bukan", "jangan", "gak", "ga",
                    "nggak", "enggak", "ngga", "ndak", "not", "no", "dont", "didnt"],
@@ -228,6 +235,23 @@ class Grammar:
         j = i + n
         for _ in range(3):
             m = self.match("setuju", words, j)
+            if m:
+                return j + m - i
+            if self.match("sisipan", words, j) == 1:
+                j += 1
+                continue
+            break
+        return 0
+
+    def negated_quality_at(self, words: list[str], i: int) -> int:
+        """When words[i:] is a negator (+ fillers) + a quality word ("tidak sesuai", "belum
+        lengkap", "kurang tepat" is a change word already): its length, else 0."""
+        n = self.match("penyangkal", words, i)
+        if not n:
+            return 0
+        j = i + n
+        for _ in range(3):
+            m = self.match("mutu", words, j)
             if m:
                 return j + m - i
             if self.match("sisipan", words, j) == 1:
@@ -412,6 +436,12 @@ class Grammar:
                 n = self.negated_approval_at(words, i)
                 if n:
                     add(Unclear("tolak", line[toks[i].start : toks[i + n - 1].end], no + 1))
+                    i += n
+                    continue
+                n = self.negated_quality_at(words, i)
+                if n:
+                    words_q, covered = _clause(line, toks, i, back=True)
+                    add(Unclear("ubah", words_q, no + 1))
                     i += n
                     continue
                 n = self.match("syarat", words, i)

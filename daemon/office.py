@@ -296,7 +296,7 @@ class OfficeApp:
             "hal": "", "warnings": [], "errors": [], "file": "", "terlambat": False, "nomor_agenda": "",
             "catatan": [], "alasan": "", "selesai": False, "baris": "", "tahap": "", "units": [],
             "menunggu": [], "standar": "", "langkah": "", "uraian": "", "alamat": "", "detail": "",
-            "ringkasan": [], "hal_tugas": "", "saran": "",
+            "ringkasan": [], "hal_tugas": "", "saran": "", "dipahami": "", "sebab": [],
         }
         ctx.update(data)
         ctx.update(extra)

@@ -221,6 +221,32 @@ def is_hidden(el: etree._Element, classes: set[str] = frozenset(), ids: set[str]
     return bool(ids) and (get("id") or "") in ids
 
 
+_WHITE = r"(?:#fff(?:fff)?|white|rgb\(\s*255\s*,\s*255\s*,\s*255\s*\))"
+_WHITE_STYLE = re.compile(r"(?:^|;|\s)color\s*:\s*" + _WHITE + r"\s*(?:!important)?\s*(?:;|$)", re.I)
+_BACKGROUND = re.compile(r"background(?:-color)?\s*:\s*(?!\s*(?:none|transparent|" + _WHITE[3:-1]
+                         + r")\b)[#\w]", re.I)
+
+
+def _has_background(el: etree._Element) -> bool:
+    get = getattr(el, "get", None)
+    if get is None:
+        return False
+    bgcolor = (get("bgcolor") or "").strip().lower()
+    if bgcolor and not re.fullmatch(_WHITE, bgcolor, re.I):
+        return True
+    return bool(_BACKGROUND.search(get("style") or ""))
+
+
+def _white_text(el: etree._Element) -> bool:
+    """White text with no coloured background anywhere above it: invisible on a white page."""
+    get = getattr(el, "get", None)
+    if get is None:
+        return False
+    if re.fullmatch(_WHITE, (get("color") or "").strip(), re.I):
+        return True
+    return bool(_WHITE_STYLE.search(get("style") or ""))
+
+
 def tree_to_text(root: etree._Element) -> str:
     """Readable plain text from an HTML tree, rendered the way a mail client shows it: source
     whitespace collapses to one space (except in <pre>), <br> breaks a line, each block starts
@@ -236,10 +262,11 @@ def tree_to_text(root: etree._Element) -> str:
         if text:
             out.append(text.replace("\n", _BREAK) if pre else re.sub(r"\s+", " ", text))
 
-    def walk(el: etree._Element, pre: bool) -> None:
+    def walk(el: etree._Element, pre: bool, bg: bool = False) -> None:
         tag = el.tag if isinstance(el.tag, str) else ""
         tag = tag.lower().rsplit("}", 1)[-1]
-        if tag in _SKIP_TAGS or is_hidden(el, classes, ids):
+        bg = bg or _has_background(el)
+        if tag in _SKIP_TAGS or is_hidden(el, classes, ids) or (not bg and _white_text(el)):
             put(el.tail, pre)
             return
         inner_pre = pre or tag in ("pre", "textarea", "plaintext", "xmp")
@@ -252,7 +279,7 @@ def tree_to_text(root: etree._Element) -> str:
         if tag:
             put(el.text, inner_pre)
         for child in el:
-            walk(child, inner_pre)
+            walk(child, inner_pre, bg)
         if tag in _BLOCK_TAGS and tag != "br":
             out.append(_BLOCK)
         put(el.tail, pre)

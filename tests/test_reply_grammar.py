@@ -279,3 +279,21 @@ def test_unclear_reasons_quote_the_words():
     d = read("mixed", "SETUJU ||| <div>REVISI tabel 2</div>", {})
     assert [u.kind for u in d.reasons] == ["beda_html"]
     assert "teks biasa: persetujuan; HTML: revisi" in explain(d.reasons[0])
+
+
+@pytest.mark.parametrize(("body", "delsp", "expected"), [
+    ("Setuju, laporan dapat \nditeruskan jika angka \nPMD diperbaiki\n", False,
+     "Setuju, laporan dapat diteruskan jika angka PMD diperbaiki"),
+    ("Setuju, lapor\nan\n", False, "Setuju, lapor\nan"),  # a hard break stays
+    ("Setuju tapi ta \nbel 2 salah\n", True, "Setuju tapi tabel 2 salah"),  # DelSp=yes
+    (" From here\n", False, "From here"),  # space-stuffing undone
+    ("OK\n-- \nBudi\n", False, "OK\n-- \nBudi"),  # the signature separator is not flowed
+])
+def test_format_flowed_soft_breaks_are_joined(body, delsp, expected):
+    m = EmailMessage()
+    m["From"], m["To"], m["Subject"] = "a@b.test", "pantau@kecamatan.test", "Re: x"
+    m.set_content(body, charset="utf-8", cte="8bit")
+    m.set_param("format", "flowed")
+    if delsp:
+        m.set_param("delsp", "yes")
+    assert parse_message(bytes(m)).text.rstrip("\n") == expected

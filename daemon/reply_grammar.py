@@ -59,7 +59,9 @@ GRAMMAR: dict[str, list[str]] = {
     "santun": ["siap", "baik", "baiklah", "ya", "iya", "yes", "sudah", "sdh", "udah", "udh",
                "saya", "sy", "kami", "terima kasih", "terimakasih", "makasih", "trims",
                "thanks", "thank you", "tidak ada catatan", "tidak ada masalah",
-               "tdk ada masalah", "tidak masalah", "no problem"],
+               "tdk ada masalah", "tidak masalah", "tidak ada komentar", "tidak ada masukan",
+               "tidak ada tanggapan", "tidak ada keberatan", "tanpa catatan", "no problem",
+               "no comment", "no comments"],
     # conditions and deferrals anywhere in an approval make it unclear
     "syarat": ["jika", "kalau", "kalo", "klo", "bila", "apabila", "seandainya", "asal",
                "asalkan", "setelah", "sesudah", "sebelum", "kecuali", "tapi", "tetapi",
@@ -68,20 +70,26 @@ GRAMMAR: dict[str, list[str]] = {
                "pertimbangkan", "sebentar", "menyusul", "pending", "apakah", "bagaimana",
                "gimana", "kenapa", "mengapa", "dengan catatan", "hanya saja", "cuma", "cuman",
                "sementara", "sebagian", "diskusikan", "tp", "tpi", "ttp", "jk", "kl", "stlh",
-               "sblm", "nnt", "bsk", "dl", "dlu", "but", "if", "unless", "after", "before",
+               "sblm", "nnt", "bsk", "dl", "dlu", "jgn", "meskipun", "walaupun", "walau",
+               "meski", "biarpun", "selama", "sepanjang", "habis", "syarat", "ragu", "kabari",
+               "koordinasikan", "bicarakan", "konsultasikan", "ada catatan", "sedikit catatan",
+               "beberapa catatan", "draf", "draft", "stop", "batal", "batalkan", "dibatalkan",
+               "but", "if", "unless", "after", "before",
                "later", "wait", "hold", "except", "however", "tomorrow", "review", "yet",
                "not yet", "partly", "partially", "provided"],
     # change words anywhere in an approval make it unclear, unless negated
     "ubah": ["revisi", "perbaiki", "koreksi", "ubah", "ganti", "salah", "keliru", "tolak",
              "ralat", "kurang", "lengkapi", "tambahkan", "hapus", "benahi", "sempurnakan",
-             "perjelas", "revise", "correct", "correction", "change", "wrong", "reject",
+             "perjelas", "sesuaikan", "masalah", "aneh", "janggal", "kosong", "seharusnya",
+             "harusnya", "mestinya", "semestinya", "sebaiknya", "revise", "correct", "correction", "change", "wrong", "reject",
              "mistake", "fix", "missing", "add", "remove", "delete"],
     # words of quality: negated ("tidak sesuai", "belum lengkap") they ask for a change
     "mutu": ["sesuai", "tepat", "lengkap", "benar", "valid", "cocok", "akurat", "jelas",
-             "sinkron", "konsisten", "wajar", "pas", "correct", "right", "complete", "ok"],
+             "sinkron", "konsisten", "wajar", "pas", "final", "terakhir", "jadi", "correct",
+             "right", "complete", "final", "ok"],
     # negators: before an approval word a refusal, before a change word a cancellation
-    "penyangkal": ["tidak", "tdk", "tak", "belum", "blm", "bukan", "jangan", "gak", "ga",
-                   "nggak", "enggak", "ngga", "ndak", "not", "no", "dont", "didnt"],
+    "penyangkal": ["tidak", "tdk", "tak", "belum", "blm", "bukan", "jangan", "jgn", "gak", "ga",
+                   "nggak", "enggak", "ngga", "ndak", "not", "dont", "didnt"],
     # negators before a change word only ("tanpa revisi", "tidak ada koreksi")
     "penyangkal_ubah": ["tanpa", "tidak ada", "tidak perlu", "tidak usah", "tdk ada",
                         "tdk perlu", "tak ada", "tak perlu", "gak ada", "gak perlu",
@@ -89,7 +97,7 @@ GRAMMAR: dict[str, list[str]] = {
     # words allowed between a negator and the word it negates ("tidak ada yang perlu direvisi",
     # "belum dapat disetujui")
     "sisipan": ["ada", "perlu", "yang", "usah", "harus", "lagi", "bisa", "dapat", "boleh",
-                "saya", "kami", "any", "need", "to"],
+                "saya", "kami", "versi", "ini", "any", "need", "to"],
     # the schedule word (S6, the Camat) and the word that may precede the S11 code
     "jadwal": ["jadwal"],
     "kode": ["kode", "code"],
@@ -450,9 +458,15 @@ class Grammar:
                     add(Unclear("syarat", words_q, no + 1))
                     i += n
                     continue
-                n = self.negated_change_at(words, i)
+                n = self.negated_change_at(words, i) or self.match("santun", words, i)
                 if n:
-                    i += n  # "tidak ada revisi": not a change
+                    i += n  # "tidak ada revisi", "tidak ada catatan": not a change
+                    continue
+                n = self.match("penyangkal", words, i)
+                if n:  # any other negation in an approval: a doubt
+                    words_q, covered = _clause(line, toks, i)
+                    add(Unclear("sangkal", words_q, no + 1))
+                    i += n
                     continue
                 n = self.match("ubah", words, i)
                 if n:
@@ -566,6 +580,7 @@ _EXPLAIN = {
     "tanya": "jawaban berupa pertanyaan (\u2018{w}\u2019)",
     "ubah": "jawaban meminta perubahan \u2018{w}\u2019",
     "tolak": "jawaban juga memuat penolakan \u2018{w}\u2019",
+    "sangkal": "jawaban memuat penyangkalan \u2018{w}\u2019",
     "kata_awal": "baris pertama tidak diawali kata keputusan (SETUJU atau REVISI): \u2018{w}\u2019",
     "kode_saja": "jawaban hanya berisi angka \u2018{w}\u2019 tanpa kata SETUJU",
     "salam": "jawaban hanya berisi salam (\u2018{w}\u2019)",
@@ -581,7 +596,7 @@ _EXPLAIN = {
 def explain(u: Unclear) -> str:
     """One reason in Indonesian, quoting the words as written."""
     text = _EXPLAIN.get(u.kind, "{w}").format(w=u.words)
-    if u.kind in ("ubah", "syarat", "tanya", "tolak") and u.line > 1:
+    if u.kind in ("ubah", "syarat", "tanya", "tolak", "sangkal") and u.line > 1:
         text += f" pada baris ke-{u.line}"
     return text
 

@@ -188,7 +188,8 @@ def _tokens(line: str) -> list[_Tok]:
 class Grammar:
     """A compiled word table. `Grammar.from_table(extra)` adds an office's own words."""
 
-    lists: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
+    # list name -> first word -> the list's phrases starting with it, longest first
+    lists: dict[str, dict[str, list[tuple[str, ...]]]] = field(default_factory=dict)
 
     @classmethod
     def from_table(cls, extra: Mapping[str, Iterable[str]] | None = None) -> Grammar:
@@ -197,7 +198,7 @@ class Grammar:
             if key not in table:
                 raise ValueError(f"daftar kata balasan tidak dikenal: {key}")
             table[key] += [str(w) for w in words]
-        lists: dict[str, list[tuple[str, ...]]] = {}
+        lists: dict[str, dict[str, list[tuple[str, ...]]]] = {}
         for key, words in table.items():
             phrases: set[tuple[str, ...]] = set()
             for w in words:
@@ -209,13 +210,17 @@ class Grammar:
                         phrases.add((f,))
                 else:
                     phrases.add(parts)
-            # longest phrases first
-            lists[key] = sorted(phrases, key=lambda p: (-len(p), p))
+            index: dict[str, list[tuple[str, ...]]] = {}
+            for phrase in sorted(phrases, key=lambda p: (-len(p), p)):  # longest first
+                index.setdefault(phrase[0], []).append(phrase)
+            lists[key] = index
         return cls(lists)
 
     def match(self, key: str, words: list[str], i: int) -> int:
         """Length of the phrase of list `key` at words[i] (0 when none)."""
-        for phrase in self.lists.get(key, ()):
+        if i >= len(words):
+            return 0
+        for phrase in self.lists.get(key, {}).get(words[i], ()):
             n = len(phrase)
             if tuple(words[i : i + n]) == phrase:
                 return n
@@ -225,22 +230,6 @@ class Grammar:
         return max((self.match(k, words, i) for k in keys), default=0)
 
     # ------------------------------------------------------------------ negation
-
-    def negation_before(self, words: list[str], i: int, keys: tuple[str, ...]) -> bool:
-        """Is words[i] directly preceded by a negator (of `keys`), allowing the filler words
-        of `sisipan` in between?"""
-        j = i
-        for _ in range(4):
-            for key in keys:
-                for phrase in self.lists.get(key, ()):
-                    n = len(phrase)
-                    if j - n >= 0 and tuple(words[j - n : j]) == phrase:
-                        return True
-            if j - 1 >= 0 and self.match("sisipan", words, j - 1) == 1:
-                j -= 1
-                continue
-            return False
-        return False
 
     def negated_approval_at(self, words: list[str], i: int) -> int:
         """When words[i:] is a negator (+ fillers) + approval word: its length, else 0."""

@@ -366,12 +366,12 @@ class Grammar:
         n = self.negated_approval_at(words, i)
         if n:
             end = toks[i + n - 1].end
-            return DecisionRead("revise", _strip_code(note_from(end)), line,
+            return DecisionRead("revise", _strip_code(note_from(end)), mask_codes(line),
                                 seen=line[toks[i].start : end])
         n = self.match("revisi", words, i)
         if n:
             end = toks[i + n - 1].end
-            return DecisionRead("revise", _strip_code(note_from(end)), line,
+            return DecisionRead("revise", _strip_code(note_from(end)), mask_codes(line),
                                 seen=line[toks[i].start : end])
         if asked:
             return self._unclear(lines, first_no, [Unclear("kata_awal", _head(line), first_no + 1)])
@@ -412,7 +412,7 @@ class Grammar:
                                              allow_schedule, approved_by=seen, kode=kode)
         if reasons:
             return self._unclear(lines, first_no, reasons, seen=seen, kode=kode)
-        return DecisionRead("approve", note_from(end), line, seen=seen, kode=kode)
+        return DecisionRead("approve", note_from(end), mask_codes(line), seen=seen, kode=kode)
 
     def conditions(self, lines: list[str], first_no: int) -> list[Unclear]:
         """What in the own text makes an approval conditional (SPEC §3.2)."""
@@ -492,8 +492,13 @@ class Grammar:
     @staticmethod
     def _unclear(lines: list[str], first_no: int, reasons: list[Unclear], seen: str = "",
                  kode: str | None = None) -> DecisionRead:
-        note = "\n".join(_without_codes(lines[first_no:]))
-        return DecisionRead("unclear", note=note, first_line=lines[first_no] if lines else "",
+        # What was written goes into the clarification and the log: a six-digit number in it may
+        # be the S11 code, which is never kept (SPEC 3.1), so it is masked.
+        note = mask_codes("\n".join(_without_codes(lines[first_no:])))
+        for u in reasons:
+            u.words = mask_codes(u.words)
+        return DecisionRead("unclear", note=note,
+                            first_line=mask_codes(lines[first_no]) if lines else "",
                             seen=seen, kode=kode, reasons=reasons)
 
 
@@ -508,6 +513,14 @@ def _head(line: str, start: int = 0, words: int = 6) -> str:
     parts = line[start:].split()
     out = " ".join(parts[:words])
     return out + (" …" if len(parts) > words else "")
+
+
+_SIX = re.compile(r"(?<!\d)\d{6}(?!\d)")
+
+
+def mask_codes(text: str) -> str:
+    """Six-digit numbers (an S11 code, perhaps) as ••••••."""
+    return _SIX.sub("•" * 6, text)
 
 
 def _strip_code(note: str) -> str:
@@ -578,7 +591,7 @@ _EXPLAIN = {
     "tolak": "jawaban juga memuat penolakan \u2018{w}\u2019",
     "sangkal": "jawaban memuat penyangkalan \u2018{w}\u2019",
     "kata_awal": "baris pertama tidak diawali kata keputusan (SETUJU atau REVISI): \u2018{w}\u2019",
-    "kode_saja": "jawaban hanya berisi angka \u2018{w}\u2019 tanpa kata SETUJU",
+    "kode_saja": "jawaban hanya berisi angka \u2018{w}\u2019 tanpa kata SETUJU di depannya",
     "salam": "jawaban hanya berisi salam (\u2018{w}\u2019)",
     "selesai": "kata \u2018{w}\u2019 hanya dipakai pada langkah entri e-Monev",
     "jadwal": "jadwal rapat hanya dapat ditentukan oleh Camat pada pengajuan konsep "

@@ -153,8 +153,7 @@ def affixed_forms(word: str, light: bool = False) -> set[str]:
     return out
 
 
-_WORD = re.compile(r"[0-9a-z]+")
-_APOSTROPHE = re.compile(r"(?<=[a-z])['’`](?=[a-z])")
+_WORD = re.compile(r"[0-9a-z]+(?:['’`][a-z]+)*")  # "assalamu'alaikum", "don't": one word
 _CODE = re.compile(r"^[\s,.:;=-]*(?:(?:kode|code)\s*[:.]?\s*)?(\d{6})(?!\d)[\s,.;:!-]*", re.I)
 _LONE_CODE = re.compile(r"^\s*(?:(?:kode|code)\s*[:.]?\s*)?\d{6}\s*[.!]?\s*$", re.I)
 _SCHEDULE = re.compile(
@@ -176,12 +175,12 @@ class _Tok:
 
 
 def _tokens(line: str) -> list[_Tok]:
-    folded = _APOSTROPHE.sub("", line.casefold())
+    folded = line.casefold()
     # casefold keeps positions for the scripts a reply is written in; if it does not, fall back
     # to positions in the folded text (quotes are then in lower case)
     src = line if len(folded) == len(line) else folded
-    return [_Tok(m.group(0), src[m.start() : m.end()], m.start(), m.end())
-            for m in _WORD.finditer(folded)]
+    return [_Tok(re.sub(r"['’`]", "", m.group(0)), src[m.start() : m.end()], m.start(),
+                 m.end()) for m in _WORD.finditer(folded)]
 
 
 @dataclass

@@ -152,18 +152,35 @@ _QUOTE_START = re.compile(
 )
 
 
+_LEGAL = re.compile(
+    r"\b(?:rahasia|kerahasiaan|confidential\w*|penerima|recipient|dilarang|prohibited|hapus\w*|"
+    r"delete|intended|dimaksud|disclose\w*|privileged)\b",
+    re.I,
+)
+
+
 def _cut_footers(text: str) -> str:
+    """Without legal footers: from a line that starts like one up to the quote (or the end),
+    when that block reads like one (confidentiality, intended recipient, delete...). A line
+    that only starts like a footer ("Pesan ini hanya berlaku jika ...") stays."""
     lines = text.split("\n")
     out: list[str] = []
-    cutting = False
+    block: list[str] = []
     for n, line in enumerate(lines):
-        if cutting and _QUOTE_START.match(line.strip()):
-            cutting = False
+        if block and _QUOTE_START.match(line.strip()):
+            if not _LEGAL.search(" ".join(block)):
+                out.extend(block)
+            block = []
             out.append("")
-        if not cutting and n > 0 and not _is_quoted(line) and _FOOTER.match(line):
-            cutting = True
-        if not cutting:
+        if not block and n > 0 and not _is_quoted(line) and _FOOTER.match(line):
+            block = [line]
+            continue
+        if block:
+            block.append(line)
+        else:
             out.append(line)
+    if block and not _LEGAL.search(" ".join(block)):
+        out.extend(block)
     return "\n".join(out)
 
 

@@ -309,7 +309,8 @@ class Classification:
 class Unclear:
     """One reason a reply is unclear (SPEC §3.2), with the words as the person wrote them."""
 
-    # syarat | tanya | ubah | tolak | sangkal | kata_awal | kode_saja | salam | selesai | jadwal |
+    # syarat | tanya | ubah | tolak | sangkal | kata_awal | setuju_tengah | kode_saja | salam |
+    # selesai | jadwal |
     # jadwal_salah | beda_html
     kind: str
     words: str = ""

@@ -391,8 +391,12 @@ class Grammar:
             if re.fullmatch(r"\d{6}", words[i]):
                 return self._unclear(lines, first_no, [Unclear("kode_saja", words[i],
                                                                first_no + 1)])
-            return self._unclear(lines, first_no, [Unclear("kata_awal", _head(line, words=10),
-                                                           first_no + 1)])
+            reasons = [Unclear("kata_awal", _head(line, words=10), first_no + 1)]
+            later = next((t for j, t in enumerate(toks) if j > i
+                          and self.match("setuju", words, j)), None)
+            if later is not None:  # "Sdh sy baca, setuju.": the approval word is not first
+                reasons.append(Unclear("setuju_tengah", later.raw, first_no + 1))
+            return self._unclear(lines, first_no, reasons)
         end = toks[i + n - 1].end
         seen = line[toks[i].start : end]
         kode = None
@@ -590,6 +594,8 @@ _EXPLAIN = {
     "tolak": "jawaban juga memuat penolakan \u2018{w}\u2019",
     "sangkal": "jawaban memuat penyangkalan \u2018{w}\u2019",
     "kata_awal": "baris pertama tidak diawali kata keputusan (SETUJU atau REVISI): \u2018{w}\u2019",
+    "setuju_tengah": "kata \u2018{w}\u2019 terbaca, tetapi tidak di awal baris pertama; "
+    "persetujuan hanya dijalankan bila SETUJU ditulis paling depan",
     "kode_saja": "jawaban hanya berisi angka \u2018{w}\u2019 tanpa kata SETUJU di depannya",
     "salam": "jawaban hanya berisi salam (\u2018{w}\u2019)",
     "selesai": "kata \u2018{w}\u2019 hanya dipakai pada langkah entri e-Monev",
@@ -610,12 +616,11 @@ def explain(u: Unclear) -> str:
 
 
 def understood(d: DecisionRead) -> str:
-    """What Pantau read, in Indonesian, for the clarifying answer."""
+    """What Pantau read, in Indonesian, for the clarifying answer ("" when the reasons alone
+    say it: they quote the words)."""
     if d.seen:
         return f"Pantau membaca kata \u2018{d.seen}\u2019 (persetujuan) pada jawaban Bapak/Ibu"
-    if d.first_line:
-        return f"Pantau membaca baris pertama: \u2018{_head(d.first_line, words=12)}\u2019"
-    return "Pantau tidak menemukan teks jawaban"
+    return ""
 
 
 DEFAULT = Grammar.from_table()

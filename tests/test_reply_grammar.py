@@ -269,7 +269,8 @@ def test_unclear_reasons_quote_the_words():
         "SETUJU\nREVISI tabel 2 kolom target": "perubahan \u2018REVISI tabel 2 kolom target"
                                                "\u2019 pada baris ke-2",
         "Sdh sy baca, setuju.": "tidak diawali kata keputusan (SETUJU atau REVISI): \u2018Sdh "
-                                "sy baca, setuju.\u2019",
+                                "sy baca, setuju.\u2019; kata \u2018setuju\u2019 terbaca, "
+                                "tetapi tidak di awal baris pertama",
         "482913": "hanya berisi angka \u2018\u2022\u2022\u2022\u2022\u2022\u2022\u2019 tanpa kata "
                   "SETUJU",  # the code itself is never repeated (nor logged)
     }

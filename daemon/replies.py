@@ -7,10 +7,14 @@
 done by mail-parser-reply; it knows no Indonesian and silently falls back to English for an
 unknown language, so this module registers a language table of its own (`id`: Indonesian and
 English clients as an Indonesian office meets them) and adds what the library cannot do: joining
-Gmail's wrapped "... menulis:" line, bottom-posted replies, and HTML-only replies.
+Gmail's wrapped "... menulis:" line, bottom-posted replies, and HTML-only replies. The text is
+NFKC-normalised, invisible characters and image placeholders are removed, legal footers are cut,
+and a closing ends the text only when nothing but names, titles and contact lines follow it.
 
-`read_decision` reads the first meaningful line of that text as approve / revise / schedule /
-unclear / none; `subject_clean` strips Re:/BLS:/TRS:/Fwd: prefixes. Pure functions, no I/O.
+`read_decision` reads that text with the grammar of daemon/reply_grammar.py (approve / revise /
+schedule / unclear / none); `read_reply` reads a whole message, its text and HTML parts both,
+unclear when they differ; `subject_clean` strips Re:/BLS:/TRS:/Fwd: prefixes. Pure functions, no
+I/O.
 """
 
 from __future__ import annotations

@@ -74,6 +74,7 @@ GRAMMAR: dict[str, list[str]] = {
                "meski", "biarpun", "selama", "sepanjang", "habis", "syarat", "ragu", "kabari",
                "koordinasikan", "bicarakan", "konsultasikan", "ada catatan", "sedikit catatan",
                "beberapa catatan", "draf", "draft", "stop", "batal", "batalkan", "dibatalkan",
+               "dgn catatan", "dg catatan", "bersyarat", "syaratnya",
                "terserah", "tanya", "tanyakan", "konfirmasi", "pendapat", "setengah", "minus",
                "selain", "di luar", "kok", "terlalu", "teliti lagi", "teliti kembali",
                "diteliti lagi", "diteliti kembali", "tinjau kembali", "ditinjau kembali",

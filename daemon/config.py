@@ -142,6 +142,7 @@ class Config:
     arc_tepercaya: tuple[str, ...] = ()  # ARC sealers trusted for forwarded mail
     kode_ttd: bool = True  # S11 needs the six-digit signature code
     jadwal_batas_terlambat: str = "5 hari"
+    balasan: dict[str, list[str]] = field(default_factory=dict)  # the office's own reply words
 
     @property
     def camat(self) -> Official:
@@ -230,6 +231,36 @@ class _Reader:
                 f'{key}: nilai {text!r} bukan jam; diharapkan seperti "09:00" atau "09.00"'
             )
             return _parse_time(default)
+
+
+def _balasan(r: _Reader) -> dict[str, list[str]]:
+    """`[balasan]`: words an office adds to the reply grammar (daemon/reply_grammar.py), e.g.
+    `setuju = ["sip"]`, `syarat = ["asalkan saja"]`. A word that approves may not also be a
+    condition, change or negation word."""
+    from .reply_grammar import GRAMMAR, Grammar
+
+    table = r.get("balasan", dict, {}) or {}
+    out: dict[str, list[str]] = {}
+    for key, words in table.items():
+        if key not in GRAMMAR:
+            r.problems.append(f"balasan.{key}: daftar tidak dikenal; diharapkan salah satu dari "
+                              + ", ".join(GRAMMAR))
+            continue
+        if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
+            r.problems.append(f"balasan.{key}: diharapkan daftar kata, misalnya [\"sip\", \"mantap\"]")
+            continue
+        out[key] = [w.strip() for w in words]
+    if not out:
+        return out
+    grammar = Grammar.from_table(out)
+    for key in ("setuju", "santun", "sapaan", "gelar"):
+        for w in out.get(key, []):
+            found = grammar.conditions([w], 0)
+            if found:
+                r.problems.append(f"balasan.{key}: {w!r} memuat syarat, pertanyaan, perubahan "
+                                  f"atau penolakan ({found[0].words!r}); kata itu tidak boleh "
+                                  "ikut menyetujui")
+    return out
 
 
 def _kind_name(kind: type | tuple) -> str:
@@ -595,6 +626,7 @@ def load_config(path: str | Path) -> Config:
         arc_tepercaya=tuple(x.strip().lower().rstrip(".") for x in arc),
         kode_ttd=r.get("keamanan.kode_ttd", bool, True),
         jadwal_batas_terlambat=batas_terlambat,
+        balasan=_balasan(r),
     )
     for label, p in (("sop.file", cfg.sop_file), ("indikator.file", cfg.indikator_file)):
         if not p.exists():

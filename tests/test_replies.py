@@ -267,10 +267,12 @@ def test_plain_part_is_preferred_when_there_is_one():
         ("Saya setuju", "approve", ""),
         ("Setuju, tidak ada revisi", "approve", "tidak ada revisi"),
         (
-            "Setuju\nCatatan: nomor surat disesuaikan.",
+            "Setuju\nCatatan: mohon segera dikirim ke Camat.",
             "approve",
-            "Catatan: nomor surat disesuaikan.",
+            "Catatan: mohon segera dikirim ke Camat.",
         ),
+        # SPEC 3.2 (rewritten): a note asking for an adjustment makes an approval unclear
+        ("Setuju\nCatatan: nomor surat disesuaikan.", "unclear", None),
         ("Yth. Kasubag,\nSetuju", "approve", ""),
         ("REVISI", "revise", ""),
         ("Revisi: target indikator 3 salah", "revise", "target indikator 3 salah"),

@@ -460,16 +460,16 @@ def test_s11_without_the_right_code_changes_nothing_and_says_why(s11, text, prob
     assert s11.outbox_since(last, CAMAT) == []
 
 
-# --------------------------------------------------------------------------- hidden text (replies branch)
+# --------------------------------------------------------------------------- hidden text
 
-# Reading HTML as a person sees it is helper `replies`' part of issue 12 (point 5): until that
-# branch is merged these two fail; strict, so the marker must go once they pass.
+# What a person does not see never signs: hidden HTML, or an HTML part that disagrees with the
+# plain one (SPEC §3.2, daemon/replies.py read_reply).
 @pytest.mark.parametrize("edit", [
     lambda c: html_only("Nanti saya baca dulu.", f"SETUJU {c}"),
     lambda c: plain_and_html(f"SETUJU {c}", "REVISI tabel 2 salah"),
 ], ids=["hidden-html-approval", "plain-approves-html-revises"])
 def test_text_a_person_does_not_see_never_signs(s11, edit):
-    """SPEC §3.2 (helper `replies` reads the HTML); here: it never closes S11."""
+    """SPEC §3.2: text a person does not see, or parts that disagree, never close S11."""
     task = s11_task(s11)
     code = code_in_letter(s11, task)
     raw = reply(s11, task, f"SETUJU {code}", edit=edit(code))

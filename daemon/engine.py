@@ -228,6 +228,7 @@ class SendLetter:
     envelopes: list[Envelope]
     docs: list[DocRef] = field(default_factory=list)  # attached to every envelope
     data: dict = field(default_factory=dict)
+    register: bool = True  # False: a working copy (S5's draft to the Kasubag), not a letter (SPEC §4)
 
 
 @dataclass
@@ -559,14 +560,16 @@ class _Run:
             self.fx.append(
                 SendLetter(
                     d.id,
-                    "" if d.surat == "surel" else d.surat,  # surel: by e-mail only, still registered
+                    # surel: by e-mail only, still registered; salinan: a working copy, unregistered
+                    "" if d.surat in ("surel", "salinan") else d.surat,
                     d.tujuan_surat,
                     self.letter_subject(d, version),
                     ROLE_NAMES[role],
-                    "nota_dinas" if d.surat in ("nota_dinas", "surel") else d.surat,
+                    "nota_dinas" if d.surat in ("nota_dinas", "surel", "salinan") else d.surat,
                     [Envelope([recipient], task=t.key)],
                     docs=docs,
                     data=data,
+                    register=d.surat != "salinan",
                 )
             )
         else:

@@ -319,9 +319,12 @@ class OfficeApp:
         return mid
 
     def send_letter(self, st: E.CycleState, fx: E.SendLetter, now: datetime) -> None:
-        no = self.store.next_register_no("register_keluar", now.year)
-        kode = self.cfg.nomor_kode.get(fx.kode) or self.cfg.nomor_kode["nota_dinas"]
-        nomor = self.nomor_surat(kode, no, now)
+        if fx.register:
+            no = self.store.next_register_no("register_keluar", now.year)
+            kode = self.cfg.nomor_kode.get(fx.kode) or self.cfg.nomor_kode["nota_dinas"]
+            nomor = self.nomor_surat(kode, no, now)
+        else:  # a working copy (S5's draft to the Kasubag): no register number (SPEC §4)
+            no, nomor = 0, ""
         data = dict(fx.data)
         roles = [data.get("kepada")] if data.get("kepada") else []
         kepada = [self.cfg.pejabat[r].jabatan for r in roles if r in self.cfg.pejabat]
@@ -358,6 +361,8 @@ class OfficeApp:
                                    subject=subject or fx.hal, body=body, task=env.task, attachments=files,
                                    now=now, notification=False))
         n_files = len(cover + common) + (1 if any(e.docs for e in fx.envelopes) else 0)
+        if not fx.register:
+            return
         self.register_out(st, now, step=fx.step, kode_key=fx.kode, tujuan=fx.tujuan, perihal=fx.hal,
                           lampiran=f"{n_files} berkas" if n_files else "-", message_id=" ".join(mids),
                           berkas=berkas, keterangan=f"{len(fx.envelopes)} e-mail" if len(fx.envelopes) > 1 else "",

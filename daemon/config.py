@@ -135,6 +135,9 @@ class Config:
     templates_dir: Path
     log_file: Path | None
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
+    web_url: str = ""  # [web] url: public address of `pantau web`; the final report's QR links here
+    web_host: str = "127.0.0.1"
+    web_port: int = 8080
 
     @property
     def camat(self) -> Official:
@@ -522,6 +525,9 @@ def load_config(path: str | Path) -> Config:
         templates_dir=resolve_path(office_dir, tmpl),
         log_file=(resolve_path(office_dir, lf) if (lf := r.get("log.file", str, "")) else None),
         raw=data,
+        web_url=(r.get("web.url", str, "") or "").strip(),
+        web_host=r.get("web.host", str, "127.0.0.1") or "127.0.0.1",
+        web_port=r.get("web.port", int, 8080) or 8080,
     )
     for label, p in (("sop.file", cfg.sop_file), ("indikator.file", cfg.indikator_file)):
         if not p.exists():

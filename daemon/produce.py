@@ -202,23 +202,16 @@ class Producer:
     def make_final_report(
         self, st: CycleState, ref: DocRef, data: dict, now: datetime, nomor: str
     ) -> None:
-        from .documents import render_final, to_pdf
+        from .archive import sha256_file
+        from .documents import render_final
+        from .verification import verification_code
 
         version = data.get("source_version") or st.draft_version
         source = self.store.document(st.code, "draft_report", version)
-        approvals = []
-        for a in data.get("approvals", []):
-            role = a["role"]
-            who = self.cfg.pejabat.get(role)
-            approvals.append(
-                C.Approval(
-                    nama=who.nama if who else a["email"],
-                    jabatan=who.jabatan if who else role,
-                    email=a["email"],
-                    waktu=a["at"],
-                    message_id=a.get("message_id", ""),
-                )
-            )
+        source_path = Path(source["path"])
+        source_sha = sha256_file(source_path)
+        approvals = [self.approval(a) for a in data.get("approvals", [])]
+        code = verification_code(self.o.secret, st.code, nomor, source_sha)
         final = C.FinalReport(
             kantor=self.cfg.kantor,
             period=self.period(st),
@@ -228,15 +221,98 @@ class Producer:
             penandatangan=self.official("camat"),
             approvals=approvals,
             source_version=version,
+            kode_verifikasi=code,
         )
         path = self.out_path(st.code, file_name("final_report", st.code))
-        sha = render_final(final, Path(source["path"]), path)
+        sha = render_final(final, source_path, path, getattr(self.cfg, "web_url", ""))
         self.record(st, "final_report", 1, None, path, sha, now)
-        pdf = to_pdf(path, path.parent)
-        if pdf:
-            from .archive import sha256_file
+        self.store.put_verification(
+            kode=code,
+            cycle=st.code,
+            nomor_surat=nomor,
+            judul=f"Laporan Pemantauan Kinerja {final.period.label}",
+            periode=final.period.label,
+            tanggal=now.isoformat(timespec="seconds"),
+            sha256_docx=sha,
+            sha256_pdf="",
+            sha256_sumber=source_sha,
+            persetujuan=[
+                {
+                    "langkah": a.langkah,
+                    "versi": a.versi,
+                    "nama": a.nama,
+                    "jabatan": a.jabatan,
+                    "waktu": a.waktu.isoformat() if isinstance(a.waktu, datetime) else a.waktu,
+                }
+                for a in approvals
+            ],
+        )
+        self.final_pdf(st, now)
 
-            self.record(st, "final_report_pdf", 1, None, pdf, sha256_file(pdf), now)
+    def final_pdf(self, st: CycleState, now: datetime) -> bool:
+        """Convert the final report to PDF (retried inside to_pdf) and record it; while it is
+        missing, say so in the cycle log (SPEC §6.5). True when the PDF exists."""
+        from .archive import sha256_file
+        from .documents import to_pdf
+        from .documents.pdf import soffice_path
+
+        doc = self.store.document(st.code, "final_report")
+        if doc is None or self.store.document(st.code, "final_report_pdf") is not None:
+            return doc is not None
+        if soffice_path() is None:
+            return False
+        path = Path(doc["path"])
+        pdf = to_pdf(path, path.parent)
+        if pdf is None:
+            self.store.add_log(
+                st.code, now, st.current or "", "pdf_laporan_final_belum_ada", "",
+                "LibreOffice gagal membuat PDF laporan final setelah beberapa percobaan; "
+                "DOCX-nya sudah diarsipkan. Pantau mencoba lagi nanti.",
+            )
+            return False
+        pdf_sha = sha256_file(pdf)
+        self.record(st, "final_report_pdf", 1, None, pdf, pdf_sha, now)
+        self.store.set_verification_pdf(st.code, pdf_sha)
+        return True
+
+    STEP_NAMES = {
+        "perintah": "Perintah",
+        "olah": "Konsep oleh Kasubag",
+        "ajukan_konsep": "Pengajuan konsep",
+        "rapat": "Hasil rapat",
+        "revisi": "Revisi",
+        "koreksi_sekretaris": "Koreksi Sekretaris",
+        "tanda_tangan": "Penandatanganan",
+    }
+
+    def approval(self, a: dict) -> C.Approval:
+        """One approval of the record on the final report: step, version, person, time, and the
+        reply's number in the register masuk (never its Message-ID or token)."""
+        who = self.cfg.pejabat.get(a.get("role", ""))
+        step = a.get("step", "")
+        try:
+            key = self.o.sop.step(step).key
+        except KeyError:
+            key = ""
+        name = self.STEP_NAMES.get(key, "")
+        rujukan = ""
+        if a.get("message_id"):
+            row = self.store.masuk_entry(a["message_id"])
+            if row:
+                rujukan = f"Agenda masuk No. {row['no']}/{row['tahun']}"
+        waktu = a["at"]
+        if isinstance(waktu, str):
+            waktu = datetime.fromisoformat(waktu)
+        return C.Approval(
+            nama=who.nama if who else a.get("email", ""),
+            jabatan=who.jabatan if who else a.get("role", ""),
+            email=a.get("email", ""),
+            waktu=waktu,
+            message_id=a.get("message_id", ""),
+            langkah=f"{step} {name}".strip(),
+            versi=a.get("version"),
+            rujukan=rujukan,
+        )
 
     def make_emonev_export(
         self, st: CycleState, ref: DocRef, data: dict, now: datetime, nomor: str

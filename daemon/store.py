@@ -632,6 +632,13 @@ class Store:
             row["persetujuan"] = json.loads(row["persetujuan"] or "[]")
         return row
 
+    def masuk_entry(self, message_id: str) -> dict | None:
+        """The register masuk entry of an accepted reply (its `no` and `tahun`), or None."""
+        return self.q1(
+            "SELECT no, tahun FROM register_masuk WHERE message_id=? ORDER BY id LIMIT 1",
+            (message_id,),
+        )
+
     def set_verification_pdf(self, cycle: str, sha256_pdf: str) -> None:
         self.x("UPDATE verifikasi SET sha256_pdf=? WHERE cycle=?", (sha256_pdf, cycle))
 

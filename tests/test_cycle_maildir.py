@@ -7,6 +7,7 @@ from __future__ import annotations
 import email
 import hashlib
 import json
+import re
 import subprocess
 import sys
 from email import policy
@@ -14,6 +15,8 @@ from pathlib import Path
 
 import pytest
 from docx import Document
+
+from daemon.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -122,7 +125,16 @@ def test_final_report_carries_the_units_values_signature_and_approvals(office):
     assert "RIKA MARTA, S.E" in text + cells
     assert "19861026 201001 2 009" in text + cells
     assert "000.8.6.3/9/Kec-LSB/2025" in text + cells  # S5 drafts (v1, v2) take no number
-    assert "camat@kecamatan.test" in text + cells  # the approval record
+    # The approval record: step and version, a short reference to the archived reply, and the
+    # verification code the register keeps (SPEC §6.5), never a Message-ID.
+    assert "S11 Penandatanganan" in cells and "Agenda masuk No." in cells
+    assert "@kecamatan.test>" not in text + cells
+    code = re.search(r"Kode verifikasi: (\w{4}-\w{4}-\w{4})", text + cells).group(1)
+    store = Store(office / "var" / "pantau.db")
+    row = store.verification(code)
+    assert row and row["cycle"] == "PK-2025-TW3" and row["nomor_surat"] == "000.8.6.3/9/Kec-LSB/2025"
+    assert row["sha256_docx"] == hashlib.sha256(final.read_bytes()).hexdigest()
+    assert [a["langkah"] for a in row["persetujuan"]][-1] == "S11 Penandatanganan"
     # The Kasubag's edits made through the revision loop survive into the final report.
     assert "analisis faktor penghambat telah dilengkapi" in text
     # A value a unit sent (PEM's first indicator: target 100, realisation 90.0 -> "90").

@@ -41,7 +41,7 @@ from daemon.documents import (
 from daemon.documents import samples as S
 from daemon.documents.contexts import EmonevRow
 from daemon.documents.emonev import COLUMNS
-from daemon.documents.final import qr_png, verification_payload
+from daemon.documents.final import qr_payload, qr_png
 from daemon.documents.render import atomic_write
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -453,16 +453,15 @@ def test_report_benchmark(tmp_path, capsys):
 # --------------------------------------------------------------------------- final report
 
 
-def test_final_report_appends_to_the_approved_docx(tmp_path):
+def test_final_report_is_made_final_from_the_approved_docx(tmp_path):
     src = tmp_path / "laporan-v2.docx"
     render_report(S.report(), TEMPLATES, src, tmp_path)
     d = docx.Document(str(src))  # a person edits and uploads it
     d.add_paragraph("Tambahan dari Sekretaris: data Trantib menyusul.")
     d.save(str(src))
     before = src.read_bytes()
-    source_sha = hashlib.sha256(before).hexdigest()
-    final = S.final()
-    sha = render_final(final, src, tmp_path / "final.docx", "https://pantau.test/v")
+    final = replace(S.final(), kode_verifikasi="7KQ2-M9XD-4TRA")
+    sha = render_final(final, src, tmp_path / "final.docx", "https://pantau.test")
     assert src.read_bytes() == before
     assert sha == hashlib.sha256((tmp_path / "final.docx").read_bytes()).hexdigest()
     text = all_text(tmp_path / "final.docx")
@@ -476,26 +475,38 @@ def test_final_report_appends_to_the_approved_docx(tmp_path):
         "RIKA MARTA, S.E",
         "Pembina (IV/a)",
         "NIP. 19861026 201001 2 009",
-        "sekretaris@kecamatan.test",
-        "<a1b2@kecamatan.test>",
-        "<c3d4@mail.test>",
-        "23 Oktober 2025 10.15 WIB",
+        "S6 Pengajuan konsep",
+        "Agenda masuk No. 14/2025",
+        "23 Oktober 2025",
+        "10.15 WIB",
         "Peraturan Pemerintah Nomor 71 Tahun 2019",
         "bukan tanda tangan elektronik tersertifikasi",
-        f"Kode verifikasi: {source_sha[:16]}",
-        source_sha,
-        f"https://pantau.test/v/{source_sha[:16]}",
+        "Kode verifikasi: 7KQ2-M9XD-4TRA",
+        hashlib.sha256(before).hexdigest(),
     ]:
         assert expected in text, expected
-    # the QR image is the one for "PANTAU-VERIFIKASI <cycle> <nomor> sha256:<hex>"
-    payload = verification_payload(final, source_sha)
-    assert payload == f"PANTAU-VERIFIKASI PK-2025-TW3 000.8.6.3/21/Kec-LSB/2025 sha256:{source_sha}"
+    # Never a Message-ID on paper (SPEC §6.5).
+    assert "<a1b2@kecamatan.test>" not in text and "@mail.test" not in text
     out = docx.Document(str(tmp_path / "final.docx"))
+    paras = [p.text for p in out.paragraphs]
+    # The lembar pengesahan follows the cover, before the body.
+    assert paras.index("LEMBAR PENGESAHAN") < next(i for i, t in enumerate(paras) if t == "BAB I")
+    # Neither the cover nor any header/footer still calls it a draft; pages are numbered.
+    cover = paras[: paras.index("LEMBAR PENGESAHAN")]
+    assert not any("konsep" in t.lower() for t in cover)
+    for sec in out.sections:
+        xml = sec.footer._element.xml if not sec.footer.is_linked_to_previous else ""
+        assert "konsep" not in xml.lower()
+    assert "PAGE" in out.sections[0].footer._element.xml
+    # the QR image links to the public verification page
+    assert qr_payload("7KQ2-M9XD-4TRA", "https://pantau.test") == (
+        "https://pantau.test/verifikasi/7KQ2-M9XD-4TRA"
+    )
     blobs = [rel.target_part.blob for rel in out.part.rels.values() if "image" in rel.reltype]
-    assert qr_png(payload) in blobs
+    assert qr_png("https://pantau.test/verifikasi/7KQ2-M9XD-4TRA") in blobs
 
 
-def test_final_report_on_a_landscape_document(tmp_path):
+def test_final_report_puts_its_own_cover_before_an_unmarked_document(tmp_path):
     from docx.enum.section import WD_ORIENT
 
     d = docx.Document()
@@ -504,10 +515,17 @@ def test_final_report_on_a_landscape_document(tmp_path):
     sec.page_width, sec.page_height = sec.page_height, sec.page_width
     d.add_paragraph("Laporan yang diunggah")
     d.save(str(tmp_path / "src.docx"))
-    render_final(S.final(), tmp_path / "src.docx", tmp_path / "final.docx")
+    final = replace(S.final(), kode_verifikasi="7KQ2-M9XD-4TRA")
+    render_final(final, tmp_path / "src.docx", tmp_path / "final.docx")
     out = docx.Document(str(tmp_path / "final.docx"))
-    assert out.sections[-1].orientation == WD_ORIENT.PORTRAIT
-    assert "Laporan yang diunggah" in all_text(tmp_path / "final.docx")
+    paras = [p.text for p in out.paragraphs if p.text]
+    assert paras[0] == "LAPORAN PEMANTAUAN KINERJA"
+    assert paras.index("LEMBAR PENGESAHAN") < paras.index("Laporan yang diunggah")
+    # Pantau's pages are portrait; the uploaded document keeps its own landscape section.
+    assert out.sections[0].orientation == WD_ORIENT.PORTRAIT
+    assert out.sections[-1].orientation == WD_ORIENT.LANDSCAPE
+    blobs = [rel.target_part.blob for rel in out.part.rels.values() if "image" in rel.reltype]
+    assert qr_png("7KQ2-M9XD-4TRA") in blobs  # no web.url: the QR holds the code
 
 
 # --------------------------------------------------------------------------- e-Monev

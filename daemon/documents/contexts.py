@@ -151,7 +151,10 @@ class Approval:
     jabatan: str
     email: str
     waktu: datetime
-    message_id: str
+    message_id: str  # kept for the archive; never printed (SPEC §6.5)
+    langkah: str = ""  # e.g. "S6 Pengajuan konsep"
+    versi: int | None = None  # the version the approval was given for
+    rujukan: str = ""  # short reference to the archived reply: "Agenda masuk No. 14/2025"
 
 
 @dataclass
@@ -166,6 +169,7 @@ class FinalReport:
     penandatangan: Official  # the Camat
     approvals: list[Approval]  # in order: Sekretaris, Camat, ...
     source_version: int
+    kode_verifikasi: str = ""  # daemon.verification.verification_code(...) of the approved file
 
 
 @dataclass

@@ -130,10 +130,18 @@ class Producer:
     ) -> C.Report:
         period = self.period(st)
         subs = self.store.latest_valid_submissions(st.code)
+        earlier_codes, earlier_labels = self.earlier_periods(period)
+        earlier: dict[tuple[str, str, str], float | None] = {}
+        if earlier_codes:
+            for r in self.store.kinerja_year(period.year):
+                earlier[(r["unit"], str(r["no"]), r["period"])] = r["realisasi"]
         units, all_pct = [], []
+        peringatan: list[dict] = []
         for u in self.cfg.units:
             sub = subs.get(u.kode)
             rows_in = {str(r["no"]): r for r in (sub["rows"] if sub else [])}
+            if sub:
+                peringatan += self.warnings_of(u, sub, rows_in)
             rows = []
             for ind in self.o.indicators_for(u.kode):
                 r = rows_in.get(ind.no, {})
@@ -157,9 +165,12 @@ class Producer:
                         faktor_pendorong=r.get("faktor_pendorong", ""),
                         faktor_penghambat=r.get("faktor_penghambat", ""),
                         tindak_lanjut=r.get("tindak_lanjut", ""),
+                        sebelumnya=[earlier.get((u.kode, ind.no, c)) for c in earlier_codes],
+                        target_tahunan=ind.target,
                     )
                 )
             mean = achievement.rata([x.capaian for x in rows]) if sub else None
+            received = datetime.fromisoformat(sub["received"]) if sub else None
             if mean is not None:
                 all_pct.append(mean)
             units.append(
@@ -169,8 +180,9 @@ class Producer:
                     capaian_rata=mean,
                     kategori=self.bands.kategori(mean),
                     status="diterima" if sub else "tidak menyampaikan data",
-                    diterima=datetime.fromisoformat(sub["received"]) if sub else None,
+                    diterima=received,
                     versi_formulir=st.units[u.kode].version if sub and u.kode in st.units else None,
+                    terlambat=bool(received and st.deadline and received > st.deadline),
                 )
             )
         overall = achievement.rata(all_pct)
@@ -187,7 +199,48 @@ class Producer:
             camat=self.official("camat"),
             sekretaris=self.official("sekretaris"),
             catatan_revisi=notes,
+            peringatan=peringatan,
+            # the earlier periods are shown when the data base kinerja holds any of them
+            periode_sebelumnya=earlier_labels if earlier else [],
+            batas_waktu=st.deadline,
         )
+
+    @staticmethod
+    def earlier_periods(period: Period) -> tuple[list[str], list[str]]:
+        """The codes and labels of the year's periods before `period` (same kind)."""
+        if period.kind == "triwulan":
+            names = ["Triwulan I", "Triwulan II", "Triwulan III"]
+            return [f"{period.year}-TW{q}" for q in range(1, period.n)], names[: period.n - 1]
+        if period.kind == "semester" and period.n == 2:
+            return [f"{period.year}-S1"], ["Semester I"]
+        return [], []
+
+    @staticmethod
+    def warnings_of(unit: Any, sub: dict, rows_in: dict) -> list[dict]:
+        """The plausibility warnings of a unit's accepted form, as rows for the draft report.
+        The form reader gives dicts ({"no","kolom","nilai","pesan"}) or plain sentences."""
+        import json
+
+        raw = sub.get("warnings") or []
+        if isinstance(raw, str):
+            try:
+                raw = json.loads(raw)
+            except ValueError:
+                raw = [raw]
+        out = []
+        for w in raw:
+            w = dict(w) if isinstance(w, dict) else {"pesan": str(w)}
+            no = str(w.get("no") or "")
+            out.append({
+                "unit": unit.kode,
+                "unit_nama": w.get("unit_nama") or unit.nama,
+                "no": no,
+                "indikator": w.get("indikator") or rows_in.get(no, {}).get("indikator", ""),
+                "kolom": w.get("kolom", ""),
+                "nilai": w.get("nilai", ""),
+                "pesan": w.get("pesan") or w.get("message") or "",
+            })
+        return out
 
     def make_draft_report(
         self, st: CycleState, ref: DocRef, data: dict, now: datetime, nomor: str

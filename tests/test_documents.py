@@ -388,7 +388,7 @@ def test_report(tmp_path):
         "Koordinasi lanjutan",
         "Perbaiki satuan indikator 2.",
         "adalah 85,50% dengan kategori Tinggi",
-        "konsep versi 2 (PK-2025-TW3)",
+        "konsep versi 2",
         "Air Haji, 14 Oktober 2025",
         S.KASUBAG.nama,
     ]:
@@ -414,7 +414,7 @@ def test_report(tmp_path):
         "Kategori",
         "Pagu (Rp)",
         "Realisasi Anggaran (Rp)",
-        "Capaian Anggaran (%)",
+        "Penyerapan (%)",
     ]
     assert [c.text for c in unit_tables[0].rows[1].cells] == [
         "1",
@@ -434,9 +434,26 @@ def test_report(tmp_path):
         "0",
         "-",
         "-",
+        "-",
+        "-",
+        "-",
         "tidak menyampaikan data",
     ]
+    # per unit: pagu, realisasi anggaran, penyerapan; the total row adds the column up
+    assert [c.text for c in summary.rows[1].cells][5:8] == [
+        "Rp9.000.000,00",
+        "Rp7.407.000,00",
+        "82,30",
+    ]
+    counts = [int(r.cells[2].text) for r in summary.rows[1:-1]]
+    assert summary.rows[-1].cells[2].text == str(sum(counts))
     assert summary.rows[-1].cells[3].text == "85,50"
+    # the title page: the year once (it is in the period), no machine code
+    cover = [p.text for p in d.paragraphs[:12]]
+    assert sum("TAHUN 2025" in t for t in cover) == 1
+    assert not any("PK-2025-TW3" in t for t in cover)
+    # the page number field in the footer
+    assert "PAGE" in d.sections[0].footer._element.xml
 
 
 def test_report_benchmark(tmp_path, capsys):

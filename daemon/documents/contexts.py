@@ -112,6 +112,14 @@ class ReportUnitRow:
     faktor_pendorong: str = ""
     faktor_penghambat: str = ""
     tindak_lanjut: str = ""
+    # the realisation of the year's earlier periods, in order (Report.periode_sebelumnya)
+    sebelumnya: list[float | None] = field(default_factory=list)
+    target_tahunan: float | None = None
+
+
+def _sum(values) -> float | None:
+    vals = [v for v in values if v is not None]
+    return sum(vals) if vals else None
 
 
 @dataclass
@@ -123,6 +131,22 @@ class ReportUnit:
     status: str  # "diterima" | "tidak menyampaikan data"
     diterima: datetime | None = None
     versi_formulir: int | None = None
+    terlambat: bool = False  # received after the collection deadline
+
+    @property
+    def pagu(self) -> float | None:
+        return _sum(r.pagu for r in self.rows)
+
+    @property
+    def realisasi_anggaran(self) -> float | None:
+        if self.status == "tidak menyampaikan data":
+            return None
+        return _sum(r.realisasi_anggaran for r in self.rows)
+
+    @property
+    def penyerapan(self) -> float | None:
+        pagu, real = self.pagu, self.realisasi_anggaran
+        return real / pagu * 100 if pagu and real is not None else None
 
 
 @dataclass
@@ -141,6 +165,11 @@ class Report:
     camat: Official
     sekretaris: Official
     catatan_revisi: list[str] = field(default_factory=list)  # notes that led to this version
+    # plausibility warnings (SPEC §6.2): {"unit","unit_nama","no","indikator","kolom","nilai","pesan"}
+    peringatan: list[dict] = field(default_factory=list)
+    # labels of the year's earlier periods ("Triwulan I", ...), for ReportUnitRow.sebelumnya
+    periode_sebelumnya: list[str] = field(default_factory=list)
+    batas_waktu: datetime | None = None  # the collection deadline (late units are marked)
 
 
 @dataclass

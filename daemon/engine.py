@@ -478,9 +478,17 @@ class _Run:
         self.st.route_pos = 0
         self.send_for_decision(d, d.rute[0])
 
+    def close_of_day(self, due: datetime) -> datetime:
+        """The units' deadline is the close of the office day on which it falls due (SPEC §6.2):
+        "pukul 16.00 WIB" Monday to Thursday, Friday's close as configured."""
+        hours = self.ctx.cal.office_hours(self.ctx.cal.local(due).date())
+        return max(due, hours[1]) if hours else due
+
     def enter_kumpul(self, d: StepDef) -> None:
         s = self.st.steps[d.id]
         cal = self.ctx.cal
+        if s.due:
+            s.due = self.close_of_day(s.due)
         self.st.deadline = s.due
         self.set_timer(
             cal.add(self.now, cal.scale(d.standar, 0.5)), "ingat_unit", d.id, tahap="setengah"
@@ -610,7 +618,7 @@ class _Run:
 
     def do_kirim_format(self, d: StepDef) -> None:
         collect = self.sop.step(d.lanjut)
-        deadline = self.ctx.cal.add(self.now, collect.standar)
+        deadline = self.close_of_day(self.ctx.cal.add(self.now, collect.standar))
         envelopes = []
         for u in self.st.units.values():
             t = self.open_task(

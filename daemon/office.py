@@ -335,8 +335,11 @@ class OfficeApp:
         if fx.kind == "pengantar":
             kepada = [self.cfg.kasubag.jabatan]
         cover: list[tuple[str, Path]] = []
-        n_docs = len(fx.docs) + (1 if any(e.docs for e in fx.envelopes) else 0)
-        data["lampiran"] = banyaknya(n_docs) if n_docs else "-"
+        # Lampiran counts the files that travel with the letter (not the letter itself): the
+        # common documents, and each envelope's own (a unit's form) once.
+        per_envelope = next((len(self.doc_files(st, e.docs)) for e in fx.envelopes if e.docs), 0)
+        n_att = len(self.doc_files(st, fx.docs)) + per_envelope
+        data["lampiran"] = banyaknya(n_att) if n_att else "-"
         if fx.kind:  # "" = a letter by e-mail only (S5), registered all the same
             cover = self.producer.render_cover(st, fx.kind, fx.purpose, fx.hal, nomor, no, fx.step, data,
                                                kepada, now)
@@ -360,11 +363,10 @@ class OfficeApp:
             mids.append(self.queue(st, kind=f"surat:{template}", step=fx.step, to=env.to, cc=env.cc,
                                    subject=subject or fx.hal, body=body, task=env.task, attachments=files,
                                    now=now, notification=False))
-        n_files = len(cover + common) + (1 if any(e.docs for e in fx.envelopes) else 0)
         if not fx.register:
             return
         self.register_out(st, now, step=fx.step, kode_key=fx.kode, tujuan=fx.tujuan, perihal=fx.hal,
-                          lampiran=f"{n_files} berkas" if n_files else "-", message_id=" ".join(mids),
+                          lampiran=data["lampiran"], message_id=" ".join(mids),
                           berkas=berkas, keterangan=f"{len(fx.envelopes)} e-mail" if len(fx.envelopes) > 1 else "",
                           no=no)
 

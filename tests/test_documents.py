@@ -181,7 +181,13 @@ def test_atomic_write_leaves_no_temporary_files(tmp_path):
 def check_letter_parts(text: str, letter) -> None:
     for line in KOP:
         assert line in text
-    assert DATE in text
+    if letter.kind == "nota_dinas":  # the date once, in the heading (SPEC §6.5)
+        assert "Tanggal\t: 10 Januari 2025" in text and DATE not in text
+        assert text.count("10 Januari 2025") == 1
+        # how to answer by e-mail is in the e-mail, not in the letter
+        assert "SETUJU" not in text and "membalas" not in text and "SELESAI" not in text
+    else:
+        assert DATE in text
     assert NOMOR in text
     assert "Yth." in text
     if letter.kind != "pengantar":  # a surat pengantar has no Hal (Tata Naskah Dinas)
@@ -223,7 +229,7 @@ def test_surat_permintaan_data(tmp_path):
     text = all_text(tmp_path / "s.docx")
     assert "Nomor\t: 000.8.6.3/15/Kec-LSB/2025" in text
     assert "Sifat\t: Biasa" in text and "Lampiran\t: 1 (satu) berkas" in text
-    assert "Yth.\t1. Sekretaris Kecamatan\n2. Kepala Seksi Pemerintahan" in text
+    assert "Yth.\t1. Sekretaris Camat\n2. Kepala Seksi Pemerintahan" in text
     assert "di Tempat" in text
     assert "Jumat, 10 Oktober 2025 pukul 16.00 WIB" in text
     assert "pantau@kecamatan.test" in text
@@ -231,12 +237,12 @@ def test_surat_permintaan_data(tmp_path):
 
 
 NOTA_WORDS = {
-    "perintah": "mohon perintah Bapak/Ibu",
+    "perintah": "mohon perintah Camat Linggo Sari Baganti",
     "konsep": "untuk diperiksa",
     "ajukan_konsep": "Senin, 20 Oktober 2025 pukul 09.00 WIB di Aula Kantor Camat",
     "koreksi": "untuk dikoreksi",
     "tanda_tangan": "untuk ditandatangani",
-    "emonev": "SELESAI",
+    "emonev": "untuk dientri pada aplikasi e-project",
 }
 
 
@@ -291,7 +297,7 @@ def test_pengantar_table_and_receipt(tmp_path):
     text = all_text(tmp_path / "p.docx")
     assert "SURAT PENGANTAR" in text and "Nomor: 000.8.6.3/15/Kec-LSB/2025" in text
     assert "Diterima tanggal" in text and "Penerima," in text
-    assert "a.n. Camat Linggo Sari Baganti,\nSekretaris Kecamatan," in text
+    assert "a.n. Camat Linggo Sari Baganti,\nSekretaris Camat," in text
 
 
 def test_ringkasan_table(tmp_path):

@@ -431,7 +431,7 @@ NOTA_WORDING = [
         "tanda_tangan",
         "Bersama ini disampaikan Laporan Pemantauan Kinerja {{ period.label }}"
         "{% if version %} versi {{ version }}{% endif %} yang telah dikoreksi oleh Sekretaris "
-        "Kecamatan, untuk ditandatangani.",
+        "Camat, untuk ditandatangani.",
         "Persetujuan dapat diberikan dengan membalas surel ini dengan kata SETUJU, atau dengan "
         "melampirkan laporan yang telah ditandatangani secara elektronik (PDF); perbaikan dapat "
         "diminta dengan membalas REVISI diikuti catatan perbaikan.",
@@ -463,18 +463,17 @@ def nota_dinas() -> Document:
     rule = para(doc, "Hal\t: {{ hal }}", tabs=(tab,), hanging=tab + Cm(0.4), after=12)
     border_bottom(rule, size=8, style="single")
     first = True
-    for purpose, text, reply in NOTA_WORDING:
+    for purpose, text, _reply in NOTA_WORDING:
         keyword = "if" if first else "elif"
         tag(doc, "{%p " + keyword + ' purpose == "' + purpose + '" %}')
         first = False
         body(doc, text)
-        tag(doc, "{%p if sertakan_cara_balas %}")
-        body(doc, reply)
-        tag(doc, "{%p endif %}")
+        # How to answer by e-mail belongs in the e-mail, not in the official text (SPEC §6.5).
     tag(doc, "{%p endif %}")
     catatan(doc)
-    body(doc, "Demikian disampaikan, atas perhatian {{ sapaan }} diucapkan terima kasih.")
-    signing_block(doc, with_place_date=True)
+    body(doc, "Demikian disampaikan, atas perhatiannya diucapkan terima kasih.")
+    # The date stands once, in the heading ("Tanggal"), as Tata Naskah Dinas lays out a nota dinas.
+    signing_block(doc, with_place_date=False)
     return doc
 
 

@@ -46,7 +46,7 @@ CAMAT = Official(
 )
 SEKRETARIS = Official(
     "Drs. ANDI SAPUTRA",
-    "Sekretaris Kecamatan",
+    "Sekretaris Camat",
     "19750312 199803 1 004",
     "Pembina (IV/a)",
     "sekretaris@kecamatan.test",
@@ -134,7 +134,7 @@ def letter(kind: str = "permintaan_data", purpose: str = "") -> Letter:
             kepada=[u.kepala.jabatan for u in UNITS],
             penandatangan=CAMAT,
             lampiran="1 (satu) berkas",
-            tembusan=["Sekretaris Kecamatan"],
+            tembusan=["Sekretaris Camat"],
             batas_waktu=datetime(2025, 10, 10, 16, 0, tzinfo=WIB),
             balas_ke="pantau@kecamatan.test",
         )
@@ -156,7 +156,7 @@ def letter(kind: str = "permintaan_data", purpose: str = "") -> Letter:
             kind,
             **base,
             hal="Undangan Rapat Pembahasan Pemantauan Kinerja",
-            kepada=["Sekretaris Kecamatan", "Para Kepala Seksi"],
+            kepada=["Sekretaris Camat", "Para Kepala Seksi"],
             penandatangan=CAMAT,
             sifat="Segera",
             tembusan=["Bupati Pesisir Selatan"],

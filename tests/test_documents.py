@@ -566,12 +566,13 @@ def emonev_rows() -> list[EmonevRow]:
             "%",
             85.0,
             (20.0, 45.5, 85.5, None),
-            100.59,
+            89.99999999999999,
             125_000_000.0,
             1_234_500.5,
             "Dukungan",
             "Hambatan",
             "Lanjut",
+            63.75,
         ),
         EmonevRow(
             "KES",
@@ -597,18 +598,21 @@ def test_emonev_xlsx_and_csv(tmp_path):
     ws = openpyxl.load_workbook(tmp_path / "e.xlsx").active
     rows = list(ws.iter_rows(values_only=True))
     assert list(rows[0]) == COLUMNS
-    assert rows[1][0] == 1 and rows[1][7] == 85.0 and rows[1][10] == 85.5
-    assert rows[1][13] == 125_000_000.0 and isinstance(rows[1][14], float)
-    assert rows[1][15] == pytest.approx(1_234_500.5 / 125_000_000 * 100)
-    assert ws.cell(2, 14).number_format == "#,##0.00"
-    assert rows[2][12] is None and rows[2][15] is None
+    assert rows[1][0] == 1 and rows[1][7] == 85.0 and rows[1][11] == 85.5
+    # the annual Renja target, and the period's cumulative target in its own column
+    assert rows[1][8] == 63.75 and rows[2][8] is None
+    assert rows[1][14] == 125_000_000.0 and isinstance(rows[1][15], float)
+    assert rows[1][16] == 0.99  # rounded as shown, no float noise
+    assert rows[1][13] == 90.0  # 89.99999999999999 in the row
+    assert ws.cell(2, 15).number_format == "#,##0.00"
+    assert rows[2][13] is None and rows[2][16] is None
     raw = (tmp_path / "e.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     parsed = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
     assert parsed[0] == COLUMNS
     assert parsed[1][5] == 'Persentase; "penyelesaian"'
-    assert parsed[1][7] == "85" and parsed[1][10] == "85,5" and parsed[1][14] == "1234500,5"
-    assert parsed[1][12] == "100,59" and parsed[2][12] == ""
+    assert parsed[1][7] == "85" and parsed[1][11] == "85,5" and parsed[1][15] == "1234500,5"
+    assert parsed[1][13] == "90" and parsed[2][13] == "" and parsed[1][8] == "63,75"
 
 
 # --------------------------------------------------------------------------- PDF

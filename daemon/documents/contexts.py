@@ -212,7 +212,7 @@ class EmonevRow:
     sub_kegiatan: str
     indikator: str
     satuan: str
-    target: float | None
+    target: float | None  # the indicator's annual (Renja) target
     realisasi_tw: tuple[float | None, float | None, float | None, float | None]
     capaian: float | None
     pagu: float | None
@@ -220,3 +220,4 @@ class EmonevRow:
     faktor_pendorong: str = ""
     faktor_penghambat: str = ""
     tindak_lanjut: str = ""
+    target_periode: float | None = None  # the period's cumulative target (`target` is annual)

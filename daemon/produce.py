@@ -105,7 +105,11 @@ class Producer:
         from .documents import build_form
 
         unit = self.cfg.unit(ref.unit or "")
-        deadline = st.deadline or self.o.cal.add(now, self.o.sop.by_key("kumpul").standar)
+        deadline = st.deadline
+        if deadline is None:  # S2 builds the forms before S4 fixes the deadline: the same rule
+            due = self.o.cal.add(now, self.o.sop.by_key("kumpul").standar)
+            hours = self.o.cal.office_hours(self.o.cal.local(due).date())
+            deadline = max(due, hours[1]) if hours else due
         spec = C.FormSpec(
             kantor=self.cfg.kantor,
             period=self.period(st),

@@ -636,105 +636,10 @@ FORM_HEADERS = [
     "Faktor Penghambat",
     "Tindak Lanjut",
 ]
-FORM_WIDTHS = [1.0, 5.5, 2.0, 2.2, 2.2, 2.0, 3.0, 2.6, 2.6, 2.6]
+FORM_WIDTHS = [0.9, 4.3, 2.0, 1.7, 2.2, 2.0, 3.0, 3.2, 3.2, 3.2]  # landscape: 25.7 cm
+FORM_INPUT = [False, False, False, False, True, False, True, True, True, True]
+INPUT_SHADE = "FFF2CC"  # light yellow: the cells a unit fills
 GREY = RGBColor(0x80, 0x80, 0x80)
-
-
-def formulir() -> Document:
-    doc = new_document("Format Pemantauan Kinerja", landscape=True, size=11)
-    kop_paragraphs(doc)
-    para(doc, "FORMAT PEMANTAUAN KINERJA", bold=True, align=CENTER, size=13)
-    para(doc, "{{ period.label|upper }}", bold=True, align=CENTER, after=12)
-    tab = Cm(4.0)
-    for label, value in [
-        ("Unit Kerja", "{{ unit.nama }}"),
-        (
-            "Kepala Unit Kerja",
-            "{{ unit.kepala.nama }}{% if unit.kepala.nip %} "
-            "(NIP. {{ unit.kepala.nip }}){% endif %}",
-        ),
-        (
-            "Periode",
-            "{{ period.label }} ({{ period.start|tanggal }} s.d. {{ period.end|tanggal }})",
-        ),
-        ("Batas Waktu", "{{ batas_waktu|tanggal_waktu }}"),
-    ]:
-        para(doc, f"{label}\t: {value}", tabs=(tab,), hanging=tab + Cm(0.4))
-    para(doc, "Petunjuk pengisian:", bold=True, before=6)
-    for i, text in enumerate(
-        [
-            "Isi kolom Realisasi, Realisasi Anggaran (Rp), Faktor Pendorong, Faktor Penghambat, "
-            "dan Tindak Lanjut untuk setiap indikator. Kolom No, Indikator Kinerja, Satuan, dan "
-            "Target tidak perlu diubah; kolom Capaian (%) boleh dikosongkan karena dihitung oleh "
-            "sistem.",
-            "Tulis angka dengan format Indonesia, misalnya 85, 85,5 atau 1.234,5; anggaran dalam "
-            "rupiah, misalnya 1.234.500 atau Rp1.234.500.",
-            "Simpan berkas tetap dalam format DOCX, lalu kirim dengan membalas surel permintaan data "
-            "tanpa mengubah subjeknya ({{ subject_hint }}){% if balas_ke %} ke alamat "
-            "{{ balas_ke }}{% endif %}.",
-            "Jangan menghapus kode formulir di bawah tabel.",
-        ],
-        1,
-    ):
-        para(doc, f"{i}. {text}", align=JUSTIFY, hanging=Cm(0.6), size=10)
-    para(doc, "", after=6)
-    t = table(doc, FORM_WIDTHS)
-    add_row(
-        t,
-        FORM_HEADERS,
-        FORM_WIDTHS,
-        bold=True,
-        size=10,
-        aligns=[CENTER] * 10,
-        shade="D9D9D9",
-        header=True,
-    )
-    tr_tag(t, "{%tr for r in rows %}", FORM_WIDTHS)
-    add_row(
-        t,
-        ["{{ r.no }}", "{{ r.indikator }}", "{{ r.satuan }}", "{{ r.target }}"] + [""] * 6,
-        FORM_WIDTHS,
-        size=10,
-        aligns=[CENTER, LEFT, CENTER, RIGHT, RIGHT, RIGHT, RIGHT, LEFT, LEFT, LEFT],
-        min_height_cm=1.0,
-    )
-    tr_tag(t, "{%tr endfor %}", FORM_WIDTHS)
-    para(doc, "Kode formulir: {{ kode }}", size=8, color=GREY, before=6)
-    footer = doc.sections[0].footer.paragraphs[0]
-    run = footer.add_run("Kode formulir: {{ kode }}")
-    run.font.size = Pt(7)
-    run.font.color.rgb = GREY
-    doc.core_properties.subject = "{{ kode }}"
-    return doc
-
-
-REPORT_HEADERS = [
-    "No",
-    "Indikator",
-    "Satuan",
-    "Target",
-    "Realisasi",
-    "Capaian (%)",
-    "Kategori",
-    "Pagu (Rp)",
-    "Realisasi Anggaran (Rp)",
-    "Penyerapan (%)",
-]
-REPORT_WIDTHS = [0.9, 6.3, 1.9, 1.7, 1.7, 1.7, 2.5, 3.5, 3.5, 2.0]  # landscape: 25.7 cm
-SUMMARY_HEADERS = [
-    "No",
-    "Unit Kerja",
-    "Jumlah Indikator",
-    "Rata-rata Capaian (%)",
-    "Kategori",
-    "Pagu (Rp)",
-    "Realisasi Anggaran (Rp)",
-    "Penyerapan (%)",
-    "Keterangan",
-]
-SUMMARY_WIDTHS = [0.9, 5.3, 1.8, 2.1, 2.5, 3.5, 3.5, 2.3, 3.8]  # landscape: 25.7 cm
-NUM = RIGHT
-NO_DATA_TEST = '{%p if u.status != "tidak menyampaikan data" %}'
 
 
 def page_number_paragraph(container, size: float = 9):
@@ -766,6 +671,135 @@ def page_number_paragraph(container, size: float = 9):
             el.text = text
         run_with(el)
     return p
+
+
+def formulir() -> Document:
+    doc = new_document("Format Pemantauan Kinerja", landscape=True, size=11)
+    kop_paragraphs(doc)
+    para(doc, "FORMAT PEMANTAUAN KINERJA", bold=True, align=CENTER, size=13)
+    para(doc, "{{ period.label|upper }}", bold=True, align=CENTER, after=12)
+    tab = Cm(4.0)
+    for label, value in [
+        ("Unit Kerja", "{{ unit.nama }}"),
+        (
+            "Kepala Unit Kerja",
+            "{{ unit.kepala.nama }}{% if unit.kepala.nip %} "
+            "(NIP. {{ unit.kepala.nip }}){% endif %}",
+        ),
+        (
+            "Periode",
+            "{{ period.label }} ({{ period.start|tanggal }} s.d. {{ period.end|tanggal }})",
+        ),
+        ("Batas Waktu", "{{ batas_waktu|tanggal_waktu }}"),
+    ]:
+        para(doc, f"{label}\t: {value}", tabs=(tab,), hanging=tab + Cm(0.4))
+    para(doc, "Petunjuk pengisian:", bold=True, before=6)
+    for i, text in enumerate(
+        [
+            "Isi sel yang berwarna kuning: Realisasi, Realisasi Anggaran (Rp), Faktor Pendorong, "
+            "Faktor Penghambat, dan Tindak Lanjut untuk setiap indikator. Kolom No, Indikator "
+            "Kinerja, Satuan, dan Target jangan diubah; kolom Capaian (%) boleh dikosongkan karena "
+            "dihitung oleh sistem.",
+            "Target dan Realisasi adalah angka kumulatif sejak awal tahun {{ period.year }} sampai "
+            "dengan akhir periode ({{ period.end|tanggal }}); Realisasi Anggaran juga kumulatif "
+            "sampai tanggal itu. Target tahunan dan pagu setiap indikator tercantum di bawah.",
+            "Tulis angka dengan format Indonesia, misalnya 85, 85,5 atau 1.234,5; anggaran dalam "
+            "rupiah, misalnya 1.234.500 atau Rp1.234.500.",
+            "Simpan berkas tetap dalam format DOCX, lalu kirim dengan membalas surel permintaan data "
+            "tanpa mengubah subjeknya ({{ subject_hint }}){% if balas_ke %} ke alamat "
+            "{{ balas_ke }}{% endif %}, paling lambat {{ batas_waktu|tanggal_waktu }}.",
+            "Jangan menghapus kode formulir di bawah tabel.",
+        ],
+        1,
+    ):
+        para(doc, f"{i}. {text}", align=JUSTIFY, hanging=Cm(0.6), size=10)
+    para(doc, "Target tahunan dan pagu setiap indikator (rujukan, tidak perlu diisi):", size=10,
+         bold=True, before=6, after=2, keep_next=True)
+    tag(doc, "{%p for r in rows %}")
+    para(
+        doc,
+        "{{ r.no }}. {{ r.indikator }}: target tahun {{ period.year }} {{ r.target_tahunan }} "
+        "{{ r.satuan }}; target kumulatif s.d. {{ period.end|tanggal }} {{ r.target }} "
+        "{{ r.satuan }}; pagu {{ r.pagu }}.",
+        size=9,
+        hanging=Cm(0.6),
+        indent=Cm(0.6),
+    )
+    tag(doc, "{%p endfor %}")
+    para(doc, "", after=6)
+    t = table(doc, FORM_WIDTHS)
+    add_row(
+        t,
+        FORM_HEADERS,
+        FORM_WIDTHS,
+        bold=True,
+        size=9,
+        aligns=[CENTER] * 10,
+        shade="D9D9D9",
+        header=True,
+    )
+    tr_tag(t, "{%tr for r in rows %}", FORM_WIDTHS)
+    row = add_row(
+        t,
+        ["{{ r.no }}", "{{ r.indikator }}", "{{ r.satuan }}", "{{ r.target }}"] + [""] * 6,
+        FORM_WIDTHS,
+        size=10,
+        aligns=[CENTER, LEFT, CENTER, RIGHT, RIGHT, RIGHT, RIGHT, LEFT, LEFT, LEFT],
+        min_height_cm=1.0,
+    )
+    for cell, is_input in zip(row.cells, FORM_INPUT, strict=True):
+        if is_input:
+            set_cell(cell, shade=INPUT_SHADE)
+    tr_tag(t, "{%tr endfor %}", FORM_WIDTHS)
+    para(doc, "Kode formulir: {{ kode }}", size=8, color=GREY, before=6)
+    # the unit head confirms the data
+    para(doc, "", after=6, keep_next=True)
+    sign = Cm(17.0)
+    para(doc, "{{ kantor.kota }}, ............................ {{ period.year }}", indent=sign,
+         keep_next=True)
+    para(doc, "{{ unit.kepala.jabatan or ('Kepala ' ~ unit.nama) }},", indent=sign,
+         keep_next=True)
+    for _ in range(3):
+        para(doc, "", indent=sign, keep_next=True)
+    para(doc, "{{ unit.kepala.nama or '(...............................)' }}", indent=sign,
+         bold=True, underline=True, keep_next=True)
+    para(doc, "{% if unit.kepala.nip %}NIP. {{ unit.kepala.nip }}{% endif %}", indent=sign)
+    footer = doc.sections[0].footer.paragraphs[0]
+    run = footer.add_run("Format Pemantauan Kinerja {{ period.label }} \u2013 {{ unit.nama }}")
+    run.font.size = Pt(7)
+    run.font.color.rgb = GREY
+    page_number_paragraph(doc.sections[0].footer, size=7)
+    doc.core_properties.subject = "{{ kode }}"
+    return doc
+
+
+REPORT_HEADERS = [
+    "No",
+    "Indikator",
+    "Satuan",
+    "Target",
+    "Realisasi",
+    "Capaian (%)",
+    "Kategori",
+    "Pagu (Rp)",
+    "Realisasi Anggaran (Rp)",
+    "Penyerapan (%)",
+]
+REPORT_WIDTHS = [0.9, 6.3, 1.9, 1.7, 1.7, 1.7, 2.5, 3.5, 3.5, 2.0]  # landscape: 25.7 cm
+SUMMARY_HEADERS = [
+    "No",
+    "Unit Kerja",
+    "Jumlah Indikator",
+    "Rata-rata Capaian (%)",
+    "Kategori",
+    "Pagu (Rp)",
+    "Realisasi Anggaran (Rp)",
+    "Penyerapan (%)",
+    "Keterangan",
+]
+SUMMARY_WIDTHS = [0.9, 5.3, 1.8, 2.1, 2.5, 3.5, 3.5, 2.3, 3.8]  # landscape: 25.7 cm
+NUM = RIGHT
+NO_DATA_TEST = '{%p if u.status != "tidak menyampaikan data" %}'
 
 
 def laporan() -> Document:

@@ -52,6 +52,8 @@ def _rows(spec: FormSpec) -> list[dict[str, Any]]:
                 "satuan": ind.satuan,
                 "target": formatting.angka(target) if target is not None else "",
                 "target_value": target,
+                "target_tahunan": formatting.angka(ind.target) if ind.target is not None else "-",
+                "pagu": formatting.rupiah(ind.pagu) if ind.pagu else "-",
             }
         )
     return rows

@@ -672,7 +672,28 @@ class OfficeApp:
         got = self.poll()
         ticked = self.sweep()
         sent = self.dispatch()
+        self.retry_final_pdfs()
         return {"received": got, "ticked": ticked, "sent": sent}
+
+    def retry_final_pdfs(self) -> None:
+        """A final report whose PDF LibreOffice failed to make is tried again, at most every
+        15 minutes (SPEC §6.5); the cycle log says when it is still missing."""
+        from .documents.pdf import soffice_path
+
+        missing = self.store.final_reports_without_pdf()
+        if not missing or soffice_path() is None:
+            return
+        now = self.clock.now()
+        for code in missing:
+            key = f"pdf_retry:{code}"
+            last = self.store.meta(key)
+            if last and now - datetime.fromisoformat(last) < timedelta(minutes=15):
+                continue
+            self.store.set_meta(key, now.isoformat())
+            st = self.store.load_cycle(code)
+            if st is not None and self.producer.final_pdf(st, now):
+                self.store.add_log(code, now, "", "pdf_laporan_final_dibuat", "",
+                                   "PDF laporan final berhasil dibuat pada percobaan ulang")
 
 
 def _subject(subject: str) -> str:

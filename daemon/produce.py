@@ -321,6 +321,7 @@ class Producer:
         path = Path(doc["path"])
         pdf = to_pdf(path, path.parent)
         if pdf is None:
+            self.store.set_meta(f"pdf_retry:{st.code}", now.isoformat())
             self.store.add_log(
                 st.code, now, st.current or "", "pdf_laporan_final_belum_ada", "",
                 "LibreOffice gagal membuat PDF laporan final setelah beberapa percobaan; "

@@ -227,10 +227,18 @@ def status(store: Store, sop: Sop, cal: WorkCalendar, now: datetime, cfg=None,
                  "last_recorded_connected": recorded},
         "cycles": cycles,
         "held": sum(by_status.values()),
+        # final reports still without their PDF (SPEC §6.5), while LibreOffice is installed
+        "final_pdf_missing": store.final_reports_without_pdf() if _soffice() else [],
         "held_by_status": {"ditahan": by_status.get("ditahan", 0), "gagal": by_status.get("gagal", 0)},
         "outbox": {"queued": store.q1("SELECT COUNT(*) AS n FROM outbox WHERE status IN ('antri','mengirim')")["n"],
                    "failed": store.q1("SELECT COUNT(*) AS n FROM outbox WHERE status='gagal'")["n"]},
     }
+
+
+def _soffice() -> bool:
+    from .documents.pdf import soffice_path
+
+    return soffice_path() is not None
 
 
 # ============================================================================ triage

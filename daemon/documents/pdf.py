@@ -88,13 +88,11 @@ def convert(
             return None
         produced = work / f"{src.stem}.{ext}"
         if proc.returncode != 0 or not produced.is_file():
-            log.warning(
-                "konversi %s ke %s gagal (kode %s): %s",
-                src.name,
-                ext,
-                proc.returncode,
-                err.decode("utf-8", "replace").strip()[:500],
-            )
+            # One line for people (LibreOffice's own backtrace only at debug level).
+            lines = err.decode("utf-8", "replace").strip().splitlines()
+            log.warning("konversi %s ke %s gagal (kode %s)%s", src.name, ext, proc.returncode,
+                        f": {lines[0][:200]}" if lines else "")
+            log.debug("keluaran LibreOffice: %s", "\n".join(lines)[:4000])
             return None
         final = out / produced.name
         staging = out / f".{produced.name}.tmp"

@@ -672,3 +672,26 @@ def test_documents_convert_to_pdf(tmp_path):
         for e in expected:
             assert e in text, (path.name, e)
     assert not list((tmp_path / "pdf").glob(".*"))
+
+
+def test_report_lists_plausibility_warnings_and_earlier_periods(tmp_path):
+    report = S.report()
+    report.peringatan = [
+        {"unit": "SEK", "unit_nama": "Sekretariat", "no": "2", "indikator": "Indikator kinerja SEK nomor 2",
+         "kolom": "Realisasi Anggaran (Rp)", "nilai": 2_000_000.0,
+         "pesan": "realisasi anggaran melebihi pagu"},
+    ]
+    report.periode_sebelumnya = ["Triwulan I", "Triwulan II"]
+    for u in report.units:
+        for r in u.rows:
+            r.sebelumnya, r.target_tahunan = [20.0, None], 120.0
+    render_report(report, TEMPLATES, tmp_path / "l.docx", tmp_path)
+    text = all_text(tmp_path / "l.docx")
+    assert "E. Data dengan Peringatan Kewajaran" in text
+    assert "realisasi anggaran melebihi pagu" in text and "2.000.000" in text
+    assert "F. Perkembangan Realisasi Tahun 2025" in text
+    assert "Triwulan I: 20; Triwulan II: -" in text
+    # without warnings nor earlier data, neither section appears
+    render_report(S.report(), TEMPLATES, tmp_path / "m.docx", tmp_path)
+    plain = all_text(tmp_path / "m.docx")
+    assert "Peringatan Kewajaran" not in plain and "Perkembangan Realisasi" not in plain

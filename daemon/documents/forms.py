@@ -106,6 +106,7 @@ def build_form(
 # --------------------------------------------------------------------------- XLSX
 
 _WIDTHS = [6, 48, 12, 14, 14, 12, 22, 30, 30, 30]
+_INPUT_COLUMNS = {5, 7, 8, 9, 10}  # Realisasi, Realisasi Anggaran, the factors, Tindak Lanjut
 
 
 def _xlsx_bytes(spec: FormSpec, code: FormCode) -> bytes:
@@ -128,11 +129,25 @@ def _xlsx_bytes(spec: FormSpec, code: FormCode) -> bytes:
         ),
         (f"Batas Waktu: {formatting.tanggal_waktu(spec.batas_waktu)}", None),
         (
-            "Isi kolom Realisasi, Realisasi Anggaran (Rp), Faktor Pendorong, Faktor Penghambat dan "
-            "Tindak Lanjut. Angka ditulis sebagai angka (misalnya 85,5 atau 1234500). Kolom "
-            "Capaian (%) dihitung oleh sistem.",
+            "Isi sel berwarna kuning: Realisasi, Realisasi Anggaran (Rp), Faktor Pendorong, Faktor "
+            "Penghambat dan Tindak Lanjut. Angka ditulis sebagai angka (misalnya 85,5 atau "
+            "1234500). Kolom Capaian (%) dihitung oleh sistem.",
             None,
         ),
+        (
+            f"Target dan Realisasi adalah angka kumulatif sejak awal tahun {spec.period.year} "
+            f"sampai dengan {formatting.tanggal(spec.period.end)}.",
+            None,
+        ),
+        *[
+            (
+                f"{i.no}. {i.indikator}: target tahun {spec.period.year} "
+                f"{formatting.angka(i.target) if i.target is not None else '-'} {i.satuan}; "
+                f"pagu {formatting.rupiah(i.pagu) if i.pagu else '-'}.",
+                Font(size=9),
+            )
+            for i in spec.indicators
+        ],
         (
             f"Simpan tetap dalam format XLSX, lalu kirim dengan membalas surel permintaan data "
             f"tanpa mengubah subjeknya ({spec.subject_hint})"
@@ -150,6 +165,7 @@ def _xlsx_bytes(spec: FormSpec, code: FormCode) -> bytes:
     thin = Side(style="thin")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
     fill = PatternFill("solid", fgColor="D9D9D9")
+    input_fill = PatternFill("solid", fgColor="FFF2CC")  # the cells a unit fills
     for col in range(1, len(FORM_HEADERS) + 1):
         c = ws.cell(header_row, col)
         c.font, c.fill, c.border = bold, fill, border
@@ -161,6 +177,8 @@ def _xlsx_bytes(spec: FormSpec, code: FormCode) -> bytes:
             c = ws.cell(r, col)
             c.border = border
             c.alignment = Alignment(vertical="top", wrap_text=True)
+            if col in _INPUT_COLUMNS:
+                c.fill = input_fill
         ws.cell(r, 7).number_format = "#,##0"
     ws.append([])
     ws.append([f"Kode formulir: {code}"])

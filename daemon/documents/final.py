@@ -367,7 +367,7 @@ def _lembar_pengesahan(doc, final: FinalReport, code: str, payload: str, source_
 
     _para(doc, "Catatan Persetujuan melalui Surat Elektronik", bold=True, after=4, keep_next=True)
     headers = ["No", "Langkah", "Versi", "Nama dan Jabatan", "Waktu", "Rujukan Arsip"]
-    widths = [0.9, 3.3, 1.5, 4.7, 2.6, 3.0]
+    widths = [0.9, 3.2, 1.5, 4.4, 3.0, 3.0]
     scale = min(1.0, width_cm / sum(widths))
     widths = [w * scale for w in widths]
     table = doc.add_table(rows=1, cols=len(headers))

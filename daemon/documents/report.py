@@ -1,20 +1,28 @@
 """The draft report (konsep laporan, SPEC §6.4) and, via final.py, the final report.
 
-`render_report` fills templates/laporan.docx: title page ("LAPORAN PEMANTAUAN KINERJA", period,
-office, "Konsep versi N"), introduction (latar belakang, dasar hukum from the SOP, maksud dan
-tujuan, ruang lingkup), the overall summary (mean achievement and category per unit and for the
-office) with a horizontal bar chart of achievement per unit (matplotlib, Agg backend, PNG), one
-table per unit (No, Indikator, Satuan, Target, Realisasi, Capaian (%), Kategori, Pagu,
-Realisasi Anggaran, Capaian Anggaran), the units that sent no data ("tidak menyampaikan data"),
-the factors and follow-ups as the units wrote them, the closing, and the version in the footer.
+`render_report` fills templates/laporan.docx: a title page (title, period, office, and the
+"Konsep versi N" line that final.py replaces), BAB I (introduction), BAB II in a landscape section
+(the summary per unit with indicators, mean achievement, category, pagu, realisasi anggaran and
+penyerapan, and a total row that adds the columns up; the charts; one table per unit; the units
+that sent no data and those that sent late, with the date; the factors and follow-ups as the units
+wrote them; the rows with plausibility warnings when there are any; from the second period of a
+year the realisation of the year's earlier periods beside this one), BAB III (closing and the
+Kasubag's signature), and a footer with the version and the page number.
+
+Charts (matplotlib, Agg backend, PNG): achievement per unit sorted high to low and coloured by band
+with a legend and the office mean, and budget absorption per unit; split into parts of at most
+BARS_PER_CHART bars, each sized to fit the landscape writing area with its caption kept on the same
+page, so the report stays readable at 200 units.
 
 Rows are laid out by docxtpl `{%tr %}` loops (no per-cell python-docx work), so 5,000 rows
 render in a few seconds.
 
 Template variables of laporan.docx: kantor, period, cycle_code, version, tanggal, units (each
-ReportUnit: unit, rows, capaian_rata, kategori, status, diterima, versi_formulir), tanpa_data
-(the units without data), jumlah_indikator, capaian_rata, kategori, penyusun, camat, sekretaris,
-catatan_revisi, logo, grafik (the chart).
+ReportUnit: unit, rows, capaian_rata, kategori, status, diterima, terlambat, versi_formulir, pagu,
+realisasi_anggaran, penyerapan), tanpa_data, terlambat, jumlah_indikator, jumlah_pagu,
+jumlah_realisasi_anggaran, penyerapan, capaian_rata, kategori, penyusun, camat, sekretaris,
+catatan_revisi, peringatan, periode_sebelumnya, batas_waktu, logo, grafik (a list of {gambar,
+judul}).
 """
 
 from __future__ import annotations

@@ -687,11 +687,11 @@ def test_report_lists_plausibility_warnings_and_earlier_periods(tmp_path):
             r.sebelumnya, r.target_tahunan = [20.0, None], 120.0
     render_report(report, TEMPLATES, tmp_path / "l.docx", tmp_path)
     text = all_text(tmp_path / "l.docx")
-    assert "E. Data dengan Peringatan Kewajaran" in text
+    assert "E. Data yang Diterima dengan Peringatan" in text
     assert "realisasi anggaran melebihi pagu" in text and "2.000.000" in text
     assert "F. Perkembangan Realisasi Tahun 2025" in text
     assert "Triwulan I: 20; Triwulan II: -" in text
     # without warnings nor earlier data, neither section appears
     render_report(S.report(), TEMPLATES, tmp_path / "m.docx", tmp_path)
     plain = all_text(tmp_path / "m.docx")
-    assert "Peringatan Kewajaran" not in plain and "Perkembangan Realisasi" not in plain
+    assert "dengan Peringatan" not in plain and "Perkembangan Realisasi" not in plain

@@ -1049,12 +1049,12 @@ def laporan() -> Document:
     tag(doc, "{%p endfor %}")
     # E. plausibility warnings, only when there are some
     tag(doc, "{%p if peringatan %}")
-    para(doc, "E. Data dengan Peringatan Kewajaran", bold=True, before=12, after=6,
+    para(doc, "E. Data yang Diterima dengan Peringatan", bold=True, before=12, after=6,
          keep_next=True)
     body(
         doc,
-        "Baris berikut diterima dengan peringatan kewajaran; angkanya dipakai sebagaimana "
-        "dikirim unit kerja dan perlu diperiksa oleh Kasubag Perencanaan.",
+        "Baris berikut diterima dengan peringatan (kewajaran angka atau penulisan); angkanya "
+        "dipakai sebagaimana dikirim unit kerja dan perlu diperiksa oleh Kasubag Perencanaan.",
     )
     ww = [0.9, 4.6, 1.0, 6.0, 3.0, 2.6, 7.6]
     t = table(doc, ww)

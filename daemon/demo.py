@@ -230,8 +230,10 @@ class Unit(Person):
                 continue
             head = [c.text.strip() for c in table.rows[0].cells]
             col = {h: i for i, h in enumerate(head)}
-            pagu = {i.no: i.pagu for i in self.sim.app.indicators_for(self.kode)} if self.kode else {}
-            polar = {i.no: i.polaritas for i in self.sim.app.indicators_for(self.kode)} if self.kode else {}
+            lookup = getattr(self.sim.app, "indicators_for", None)  # absent in the crash harness
+            inds = lookup(self.kode) if lookup and self.kode else []
+            pagu = {i.no: i.pagu for i in inds}
+            polar = {i.no: i.polaritas for i in inds}
             for i, row in enumerate(table.rows[1:]):
                 cells = row.cells
                 no = cells[col["No"]].text.strip()

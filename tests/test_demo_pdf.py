@@ -35,7 +35,7 @@ KOP = ("PEMERINTAH KABUPATEN PESISIR SELATAN", "KECAMATAN LINGGO SARI BAGANTI", 
 @pytest.mark.parametrize("name,expect", [
     ("Surat-Permintaan-Data-PK-2025-TW3.docx",
      ["Air Haji, 6 Oktober 2025", "000.8.6.3/2/Kec-LSB/2025", "Permintaan Data Pemantauan Kinerja Triwulan III Tahun 2025",
-      "Yth.", "Kepala Seksi Pemerintahan", "RIKA MARTA, S.E", "NIP. 19861026 201001 2 009", "Kamis, 9 Oktober 2025"]),
+      "Yth.", "Kepala Seksi Pemerintahan", "RIKA MARTA, S.E", "NIP. 19861026 201001 2 009", "Kamis, 9 Oktober 2025 pukul 16.00 WIB"]),
     ("Nota-Dinas-S1-PK-2025-TW3-1.docx",
      ["NOTA DINAS", "000.8.6.3/1/Kec-LSB/2025", "Camat Linggo Sari Baganti", "DESI RAHMAWATI, S.E", "Lampiran : -"]),
     ("Undangan-Rapat-PK-2025-TW3.docx",

@@ -164,7 +164,51 @@ def test_forty_units_draft_has_every_unit_and_fits(office40, tmp_path):
     assert "terlambat, diterima" in head
 
 
+def image_pages(pdf: Path) -> set[int]:
+    require_tool("pdfimages")
+    listing = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True,
+                             check=True).stdout.splitlines()[2:]
+    return {int(line.split()[0]) for line in listing if line.split()[2] == "image"}
+
+
 def test_forty_units_final_report_pages(office40, tmp_path):
     final = office40 / ARSIP / "Laporan-Pemantauan-Kinerja-PK-2025-TW3.docx"
     assert not picture_overflows(final)
-    check_final(pages(final_pdf(office40, tmp_path)))
+    pdf = final_pdf(office40, tmp_path)
+    p = pages(pdf)
+    check_final(p)
+    # each chart's caption is on the page of its picture (four charts: 2 x achievement, 2 x budget)
+    with_images = image_pages(pdf)
+    captions = [i for i, pg in enumerate(p, 1) if re.search(r"Grafik \d+\. ", pg)]
+    assert len(captions) == 4 and set(captions) <= with_images
+
+
+def test_demo_form_reads_as_a_unit_fills_it(demo_office, tmp_path):
+    from docx import Document
+
+    from daemon.documents import FORM_HEADERS
+
+    form = demo_office / ARSIP / "formulir" / "Formulir-Pemantauan-PEM-PK-2025-TW3.docx"
+    d = Document(str(form))
+    assert len(d.tables) == 1
+    table = d.tables[0]
+    assert [c.text for c in table.rows[0].cells] == list(FORM_HEADERS)
+    shaded = []
+    for cell in table.rows[1].cells:
+        shd = cell._tc.find(f"{W}tcPr/{W}shd")
+        shaded.append(shd is not None and shd.get(f"{W}fill") == "FFF2CC")
+    # the unit fills Realisasi, Realisasi Anggaran and the three text columns: those are shaded
+    assert shaded == [False, False, False, False, True, False, True, True, True, True]
+    text = "\n".join(p.text for p in d.paragraphs)
+    assert "Batas Waktu\t: Kamis, 9 Oktober 2025 pukul 16.00 WIB" in text  # close of the office day
+    assert "kumulatif sejak awal tahun 2025 sampai dengan akhir periode (30 September 2025)" in text
+    assert "target tahun 2025" in text and "pagu Rp" in text
+    assert text.count("PANTAU:PK-2025-TW3:PEM:1") == 1
+    assert "HENDRA SAPUTRA, S.IP" in text.split("Kode formulir")[1]  # the unit head signs below
+    # landscape, and wide enough that the factor columns do not break words
+    sec = d.sections[0]
+    assert sec.page_width > sec.page_height
+    filled = sorted((demo_office / ARSIP / "diterima").glob("*Formulir-Pemantauan-PEM-*.docx"))[-1]
+    words = " ".join(pages(pdf_of(filled, tmp_path)))
+    assert "Meningkatkan" in words and "Penghambat" in words
+    assert "Meningkatka n" not in words and "Penghamba t" not in words

@@ -785,7 +785,7 @@ REPORT_HEADERS = [
     "Realisasi Anggaran (Rp)",
     "Penyerapan (%)",
 ]
-REPORT_WIDTHS = [0.9, 6.3, 1.9, 1.7, 1.7, 1.7, 2.5, 3.5, 3.5, 2.0]  # landscape: 25.7 cm
+REPORT_WIDTHS = [0.9, 6.0, 1.9, 1.7, 1.7, 1.7, 2.5, 3.5, 3.5, 2.3]  # landscape: 25.7 cm
 SUMMARY_HEADERS = [
     "No",
     "Unit Kerja",

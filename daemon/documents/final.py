@@ -488,7 +488,13 @@ def render_final(
     width_emu = int(first.page_width or 0) - int(first.left_margin or 0) - int(first.right_margin or 0)
     width_cm = width_emu / 360000 if portrait and width_emu > 0 else 16.0
 
-    start = len(body) - 1  # everything added from here on sits before the final sectPr
+    # everything added from here on sits before the body's final sectPr (when there is one)
+    has_sect = len(body) and body[-1].tag == f"{_W}sectPr"
+    start = len(body) - 1 if has_sect else len(body)
+
+    def added_elements() -> list:
+        return list(body)[start:-1] if has_sect else list(body)[start:]
+
     if marker is not None:
         _set_paragraph_text(marker, f"Nomor: {final.nomor}")
         anchor = _cover_end(marker)
@@ -499,7 +505,7 @@ def render_final(
         _lembar_pengesahan(doc, final, code, payload, source_sha, width_cm)
         if following is None or following.tag != f"{_W}p":
             _page_break(doc)
-        added = list(body)[start:-1]
+        added = added_elements()
         _move_after(anchor, added)
         if following is not None and following.tag == f"{_W}p":
             _page_break_before(following)
@@ -507,7 +513,7 @@ def render_final(
         _own_cover(doc, final)
         _lembar_pengesahan(doc, final, code, payload, source_sha, 16.0)
         _portrait_section_break(doc)
-        added = list(body)[start:-1]
+        added = added_elements()
         first_el = body[0]
         for el in added:
             first_el.addprevious(el)

@@ -212,3 +212,22 @@ def test_demo_form_reads_as_a_unit_fills_it(demo_office, tmp_path):
     words = " ".join(pages(pdf_of(filled, tmp_path)))
     assert "Meningkatkan" in words and "Penghambat" in words
     assert "Meningkatka n" not in words and "Penghamba t" not in words
+
+
+def test_two_hundred_units_split_into_charts_that_fit(tmp_path):
+    from daemon.documents import render_report
+    from daemon.documents import samples as S
+    from daemon.documents.report import BARS_PER_CHART, charts
+
+    report = S.report(rows_per_unit=2, n_units=200)
+    figures = charts(report)
+    achievement = [g for g in figures if "Capaian Kinerja" in g["caption"]]
+    budget = [g for g in figures if "Penyerapan Anggaran" in g["caption"]]
+    assert len(achievement) == 10 == len(budget)  # 200 units, at most 20 bars each
+    assert BARS_PER_CHART == 20
+    out = tmp_path / "laporan-200.docx"
+    render_report(report, ROOT_TEMPLATES, out, tmp_path)
+    assert not picture_overflows(out)
+
+
+ROOT_TEMPLATES = Path(__file__).resolve().parents[1] / "templates"

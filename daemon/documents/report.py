@@ -145,7 +145,7 @@ def _bar_chart(
             ax.text(v + top * 0.01, y, label, va="center", ha="left", fontsize=7.5)
     ax.set_yticks(ys)
     ax.set_yticklabels([_wrap(name) for name, *_ in entries], fontsize=7.5)
-    ax.set_xlim(0, top)
+    ax.set_xlim(min(0.0, min(values) * 1.1), top)  # a negative achievement stays visible
     ax.set_ylim(-0.7, len(entries) - 0.3)
     ax.set_xlabel(xlabel, fontsize=8.5)
     ax.tick_params(axis="x", labelsize=7.5)

@@ -257,7 +257,10 @@ class Unit(Person):
                          else 12_500_000 * (i + 1) * self.factor)
                 if self.plan == "janggal" and i == 0 and budget:
                     spent = budget * 1.35  # implausible: more than the pagu
-                cells[col["Realisasi Anggaran (Rp)"]].text = f"Rp {int(spent):,}".replace(",", ".")
+                if inds and not budget:  # no pagu, no spending to report
+                    cells[col["Realisasi Anggaran (Rp)"]].text = "-"
+                else:
+                    cells[col["Realisasi Anggaran (Rp)"]].text = f"Rp {int(spent):,}".replace(",", ".")
                 cells[col["Faktor Pendorong"]].text = "Dukungan aparatur nagari dan koordinasi yang baik"
                 cells[col["Faktor Penghambat"]].text = "Keterbatasan anggaran operasional" if i % 2 else "-"
                 cells[col["Tindak Lanjut"]].text = "Meningkatkan koordinasi lintas sektor"

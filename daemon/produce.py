@@ -566,11 +566,14 @@ class Producer:
             self.record(st, "invitation_ics", 1, None, ics, sha, now)
             files.append((ics.name, ics))
         if kind == "pengantar":
+            from .formatting import banyaknya
+
+            with_pdf = self.store.document(st.code, "final_report_pdf") is not None
             letter.items = [
                 C.PengantarItem(
                     1,
                     f"Laporan Pemantauan Kinerja {period.label}",
-                    "1 (satu) berkas",
+                    banyaknya(2) + " (DOCX dan PDF)" if with_pdf else banyaknya(1),
                     "Disampaikan untuk dientri pada aplikasi e-Monev dan e-Project serta diarsipkan",
                 )
             ]

@@ -42,7 +42,7 @@ KOP = ("PEMERINTAH KABUPATEN PESISIR SELATAN", "KECAMATAN LINGGO SARI BAGANTI", 
      ["000.1.5/6/Kec-LSB/2025", "hari : Selasa", "tanggal : 14 Oktober 2025", "waktu : 09.00", "Aula Kantor Camat",
       "Pejabat Eselon III dan IV", "RIKA MARTA, S.E"]),
     ("Surat-Pengantar-PK-2025-TW3.docx",
-     ["SURAT PENGANTAR", "000.8.6.3/10/Kec-LSB/2025", "Laporan Pemantauan Kinerja", "1 (satu) berkas",
+     ["SURAT PENGANTAR", "000.8.6.3/10/Kec-LSB/2025", "Laporan Pemantauan Kinerja", "2 (dua) berkas",
       "Diterima tanggal"]),
 ])
 def test_letters_read_like_the_office_wrote_them(demo_office, tmp_path, name, expect):

@@ -113,8 +113,19 @@ def check_final(pdf_pages: list[str], nomor_hint: str = "Nomor") -> None:
 
 
 def test_demo_final_report_pages(demo_office, tmp_path):
-    p = pages(final_pdf(demo_office, tmp_path))
+    import hashlib
+
+    from daemon.store import Store
+
+    pdf = demo_office / ARSIP / "Laporan-Pemantauan-Kinerja-PK-2025-TW3.pdf"
+    require_tool("soffice")
+    assert pdf.exists(), "the demo archived no PDF of the final report"
+    p = pages(pdf)
     check_final(p)
+    # the verification record holds the archived files' sha256, the PDF's included
+    code = re.search(r"Kode verifikasi: (\w{4}-\w{4}-\w{4})", p[1]).group(1)
+    row = Store(demo_office / "var" / "pantau.db").verification(code)
+    assert row["sha256_pdf"] == hashlib.sha256(pdf.read_bytes()).hexdigest()
     assert "S11 Penandatanganan" in p[1] and "Agenda masuk No." in p[1]
     assert "@" not in p[1].replace("pantau@", "")  # no Message-ID, no e-mail token
 

@@ -242,3 +242,30 @@ def test_two_hundred_units_split_into_charts_that_fit(tmp_path):
 
 
 ROOT_TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+
+
+def test_xlsx_form_shades_and_unlocks_only_the_input_cells(tmp_path):
+    import openpyxl
+
+    from daemon.documents import FORM_HEADERS, build_form, read_form
+    from daemon.documents import samples as S
+
+    out = tmp_path / "f.xlsx"
+    build_form(S.form_spec(), ROOT_TEMPLATES, out, fmt="xlsx")
+    wb = openpyxl.load_workbook(out)
+    ws = wb.active
+    assert ws.protection.sheet
+    header = next(r for r in range(1, 40) if ws.cell(r, 1).value == "No")
+    assert [ws.cell(header, c).value for c in range(1, 11)] == list(FORM_HEADERS)
+    row = header + 1
+    unlocked = [not ws.cell(row, c).protection.locked for c in range(1, 11)]
+    assert unlocked == [False, False, False, False, True, False, True, True, True, True]
+    assert ws.cell(row, 5).fill.fgColor.rgb.endswith("FFF2CC")
+    texts = " ".join(str(ws.cell(r, 1).value or "") for r in range(1, header))
+    assert "kumulatif" in texts and "pagu" in texts
+    # a unit fills the open cells; the reader takes them
+    for k in range(3):
+        ws.cell(row + k, 5).value = 85.5 - k
+    wb.save(out)
+    result = read_form(out.read_bytes(), "f.xlsx")
+    assert not result.errors and result.rows[0].realisasi == 85.5

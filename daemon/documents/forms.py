@@ -111,7 +111,7 @@ _INPUT_COLUMNS = {5, 7, 8, 9, 10}  # Realisasi, Realisasi Anggaran, the factors,
 
 def _xlsx_bytes(spec: FormSpec, code: FormCode) -> bytes:
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
     from openpyxl.utils import get_column_letter
 
     wb = Workbook()
@@ -179,6 +179,7 @@ def _xlsx_bytes(spec: FormSpec, code: FormCode) -> bytes:
             c.alignment = Alignment(vertical="top", wrap_text=True)
             if col in _INPUT_COLUMNS:
                 c.fill = input_fill
+                c.protection = Protection(locked=False)
         ws.cell(r, 7).number_format = "#,##0"
     ws.append([])
     ws.append([f"Kode formulir: {code}"])
@@ -186,6 +187,11 @@ def _xlsx_bytes(spec: FormSpec, code: FormCode) -> bytes:
     for i, w in enumerate(_WIDTHS, 1):
         ws.column_dimensions[get_column_letter(i)].width = w
     ws.freeze_panes = ws.cell(header_row + 1, 1)
+    # Only the shaded cells can be typed in (no password: the office can lift it in Excel).
+    ws.protection.sheet = True
+    ws.protection.formatCells = False
+    ws.protection.formatColumns = False
+    ws.protection.formatRows = False
     props = _properties(spec, code)
     wb.properties.title = props["title"]
     wb.properties.subject = props["subject"]

@@ -108,6 +108,9 @@ def _parser() -> argparse.ArgumentParser:
                            "Satu siklus lengkap S1-S13 di transport Maildir dengan pegawai tiruan dan jam dipercepat.",
                            "Folder yang dipakai tetap menjadi kantor yang dapat diperiksa dengan perintah lain."))
     s.add_argument("--dir", metavar="FOLDER", help="folder kantor demo (bawaan: folder sementara baru)")
+    s.add_argument("--units", metavar="N", type=_positive_int,
+                   help="kantor tiruan dengan N unit kerja (nama dan data realistis, beberapa terlambat "
+                        "atau janggal), untuk melihat dokumen seukuran kantor sendiri; bawaan: 5 unit")
 
     cyc = sub.add_parser("cycle", help="siklus pemantauan: start, list, show",
                          description=_wrap("Siklus pemantauan (satu periode: PK-2025-TW3, PK-2025-S1, PK-2025)."))
@@ -325,13 +328,23 @@ def cmd_run(args) -> int:
     return Daemon(OfficeApp(cfg)).run()
 
 
+def _positive_int(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} bukan bilangan bulat") from None
+    if not 1 <= n <= 1000:
+        raise argparse.ArgumentTypeError("jumlah unit harus antara 1 dan 1000")
+    return n
+
+
 def cmd_demo(args) -> int:
     import tempfile
 
     from .demo import run_demo
 
     target = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="pantau-demo-"))
-    return run_demo(target)
+    return run_demo(target, units=getattr(args, "units", None))
 
 
 def cmd_cycle(args) -> int:

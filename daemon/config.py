@@ -143,6 +143,9 @@ class Config:
     kode_ttd: bool = True  # S11 needs the six-digit signature code
     jadwal_batas_terlambat: str = "5 hari"
     balasan: dict[str, list[str]] = field(default_factory=dict)  # the office's own reply words
+    web_url: str = ""  # [web] url: public address of `pantau web`; the final report's QR links here
+    web_host: str = "127.0.0.1"
+    web_port: int = 8080
 
     @property
     def camat(self) -> Official:
@@ -627,6 +630,9 @@ def load_config(path: str | Path) -> Config:
         kode_ttd=r.get("keamanan.kode_ttd", bool, True),
         jadwal_batas_terlambat=batas_terlambat,
         balasan=_balasan(r),
+        web_url=(r.get("web.url", str, "") or "").strip(),
+        web_host=r.get("web.host", str, "127.0.0.1") or "127.0.0.1",
+        web_port=r.get("web.port", int, 8080) or 8080,
     )
     for label, p in (("sop.file", cfg.sop_file), ("indikator.file", cfg.indikator_file)):
         if not p.exists():

@@ -164,7 +164,7 @@ class Kasubag(Person):
         if "Konsep Laporan Pemantauan" in s and "Penyampaian" not in s:
             # The first draft waits for the late unit; a recompiled draft is approved.
             version = self.sim.app.store.load_cycle(self.sim.code).draft_version
-            if version >= 2:
+            if version >= 2 or not self.sim.late_units:
                 self.reply(m, "SETUJU", 60)
         elif "Permintaan revisi" in s:
             self.reply(m, "Terlampir laporan yang sudah diperbaiki.", 90,
@@ -197,13 +197,14 @@ class Unit(Person):
 
     plan: str = "ok"
     factor: float = 0.9
+    kode: str = ""
 
     def on_mail(self, m: Incoming) -> None:
         s = m.subject
         if "Permintaan Data" in s:
             self.sim.forms[self.email] = m
-            if self.plan == "ok":
-                self.reply(m, "Terlampir data kinerja kami.", 240 + 60 * len(self.sim.forms),
+            if self.plan in ("ok", "janggal"):
+                self.reply(m, "Terlampir data kinerja kami.", 240 + (60 * len(self.sim.forms)) % 1380,
                            attachments=[self.filled(m)])
             elif self.plan == "salah_dulu":
                 self.reply(m, "Terlampir formulir.", 300, attachments=[self.filled(m, broken=True)])
@@ -233,19 +234,37 @@ class Unit(Person):
                 continue
             head = [c.text.strip() for c in table.rows[0].cells]
             col = {h: i for i, h in enumerate(head)}
+            lookup = getattr(self.sim.app, "indicators_for", None)  # absent in the crash harness
+            inds = lookup(self.kode) if lookup and self.kode else []
+            pagu = {i.no: i.pagu for i in inds}
+            polar = {i.no: i.polaritas for i in inds}
             for i, row in enumerate(table.rows[1:]):
                 cells = row.cells
+                no = cells[col["No"]].text.strip()
                 target_text = cells[col["Target"]].text.strip().replace(".", "").replace(",", ".")
                 try:
                     target = float(target_text)
                 except ValueError:
                     continue
-                real = round(target * (self.factor + 0.03 * (i % 3)), 1)
+                f = self.factor + 0.03 * (i % 3)
+                if polar.get(no) == "negatif":  # fewer cases is better: well below the ceiling
+                    f = max(0.0, 2 - f - 0.1)
+                real = round(target * f, 1)
+                if self.plan == "janggal" and i == 0:
+                    real = round(target * 2.4, 1)  # implausible: far above the target
                 value = f"{real:.1f}".replace(".", ",")
                 if broken and i == 1:
                     value = "delapan puluh"
                 cells[col["Realisasi"]].text = value
-                cells[col["Realisasi Anggaran (Rp)"]].text = f"Rp {int(12_500_000 * (i + 1) * self.factor):,}".replace(",", ".")
+                budget = pagu.get(no)
+                spent = (budget * min(0.97, 0.45 + 0.5 * self.factor) if budget
+                         else 12_500_000 * (i + 1) * self.factor)
+                if self.plan == "janggal" and i == 0 and budget:
+                    spent = budget * 1.35  # implausible: more than the pagu
+                if inds and not budget:  # no pagu, no spending to report
+                    cells[col["Realisasi Anggaran (Rp)"]].text = "-"
+                else:
+                    cells[col["Realisasi Anggaran (Rp)"]].text = f"Rp {int(spent):,}".replace(",", ".")
                 cells[col["Faktor Pendorong"]].text = "Dukungan aparatur nagari dan koordinasi yang baik"
                 cells[col["Faktor Penghambat"]].text = "Keterbatasan anggaran operasional" if i % 2 else "-"
                 cells[col["Tindak Lanjut"]].text = "Meningkatkan koordinasi lintas sektor"
@@ -256,6 +275,26 @@ class Unit(Person):
 
 
 # ============================================================================ the simulation
+
+
+def unit_plan(i: int, n: int) -> tuple[str, float]:
+    """How the i-th of n units answers, and how well it did (its realisation / target).
+    The shipped five: ok, ok, an invalid form corrected, after the reminder, late. Beyond them a
+    few late, implausible and reminded units, and achievement spread over every band."""
+    first = [("ok", 0.9), ("ok", 0.93), ("salah_dulu", 0.95), ("setelah_pengingat", 0.88),
+             ("terlambat", 0.91)]
+    if i < len(first):
+        return first[i]
+    spread = [1.02, 0.95, 0.84, 0.97, 0.72, 0.9, 1.0, 0.6, 0.93, 0.8, 0.99, 0.45, 0.88, 0.96]
+    factor = spread[i % len(spread)]
+    if i % 19 == 11:
+        return "terlambat", factor
+    if i % 13 == 7:
+        return "janggal", factor
+    if i % 11 == 3:
+        return "setelah_pengingat", factor
+    return "ok", factor
+
 
 
 class MaildirMailer:
@@ -299,14 +338,14 @@ class Simulation:
             Kasubag(cfg.kasubag.email, cfg.kasubag.nama, self),
         ]
         self.people[0].style, self.people[1].style, self.people[2].style = "iphone", "outlook", "gmail"
-        plans = ["ok", "ok", "salah_dulu", "setelah_pengingat", "terlambat"]
-        for u, plan in zip(cfg.units, plans + ["ok"] * len(cfg.units), strict=False):
+        for i, u in enumerate(cfg.units):
             unit = Unit(u.email, u.kepala.nama or u.nama, self)
-            unit.plan = plan
+            unit.plan, unit.factor = unit_plan(i, len(cfg.units))
+            unit.kode = u.kode
             unit.style = "thunderbird" if len(self.people) % 2 else "gmail"
             self.people.append(unit)
-        # The late unit's real answer comes after the deadline and its grace day.
-        self.late_unit = next((p for p in self.people if isinstance(p, Unit) and p.plan == "terlambat"), None)
+        # The late units' real answers come after the deadline and its grace day.
+        self.late_units = [p for p in self.people if isinstance(p, Unit) and p.plan == "terlambat"]
 
     def later(self, when: datetime, to: str, raw: bytes, what: str) -> None:
         self.pending.append((when, to, raw, what))
@@ -330,15 +369,16 @@ class Simulation:
         return n
 
     def late_form(self) -> None:
-        """The late unit answers once its cycle has reached the draft (S5)."""
-        u = self.late_unit
-        if not u or self.flags.get("late_sent") or u.email not in self.forms:
+        """The late units answer once their cycle has reached the draft (S5)."""
+        if self.flags.get("late_sent") or not self.late_units:
             return
         st = self.app.store.load_cycle(self.code)
         if st and st.current == "S5":
             self.flags["late_sent"] = True
-            u.reply(self.forms[u.email], "Mohon maaf sangat terlambat karena cuti. Terlampir data kami.", 30,
-                    attachments=[u.filled(self.forms[u.email])])
+            for k, u in enumerate(self.late_units):
+                if u.email in self.forms:
+                    u.reply(self.forms[u.email], "Mohon maaf sangat terlambat karena cuti. Terlampir data kami.",
+                            30 + 7 * k, attachments=[u.filled(self.forms[u.email])])
 
     def run(self, period: str, max_rounds: int = 2000) -> str:
         self.code = self.app.start_cycle(period)
@@ -373,7 +413,7 @@ class Simulation:
 # ============================================================================ the command
 
 
-def run_demo(target: Path, out=sys.stdout) -> int:
+def run_demo(target: Path, out=sys.stdout, units: int | None = None) -> int:
     target = Path(target).resolve()
     cfg_path = target / "config" / "pantau.toml"
     if (target / "var" / "pantau.db").exists():
@@ -381,6 +421,10 @@ def run_demo(target: Path, out=sys.stdout) -> int:
         return 1
     if not cfg_path.exists():
         init_office(target)
+    if units:
+        from .demo_office import scale_office
+
+        scale_office(cfg_path.parent, units)
     cfg = load_config(cfg_path)
     clock = ManualClock(DEMO_START)
     app = OfficeApp(cfg, clock=clock)

@@ -235,6 +235,7 @@ class SendLetter:
     envelopes: list[Envelope]
     docs: list[DocRef] = field(default_factory=list)  # attached to every envelope
     data: dict = field(default_factory=dict)
+    register: bool = True  # False: a working copy (S5's draft to the Kasubag), not a letter (SPEC §4)
 
 
 @dataclass
@@ -484,9 +485,17 @@ class _Run:
         self.st.route_pos = 0
         self.send_for_decision(d, d.rute[0])
 
+    def close_of_day(self, due: datetime) -> datetime:
+        """The units' deadline is the close of the office day on which it falls due (SPEC §6.2):
+        "pukul 16.00 WIB" Monday to Thursday, Friday's close as configured."""
+        hours = self.ctx.cal.office_hours(self.ctx.cal.local(due).date())
+        return max(due, hours[1]) if hours else due
+
     def enter_kumpul(self, d: StepDef) -> None:
         s = self.st.steps[d.id]
         cal = self.ctx.cal
+        if s.due:
+            s.due = self.close_of_day(s.due)
         self.st.deadline = s.due
         self.set_timer(
             cal.add(self.now, cal.scale(d.standar, 0.5)), "ingat_unit", d.id, tahap="setengah"
@@ -566,14 +575,16 @@ class _Run:
             self.fx.append(
                 SendLetter(
                     d.id,
-                    "" if d.surat == "surel" else d.surat,  # surel: by e-mail only, still registered
+                    # surel: by e-mail only, still registered; salinan: a working copy, unregistered
+                    "" if d.surat in ("surel", "salinan") else d.surat,
                     d.tujuan_surat,
                     self.letter_subject(d, version),
                     ROLE_NAMES[role],
-                    "nota_dinas" if d.surat in ("nota_dinas", "surel") else d.surat,
+                    "nota_dinas" if d.surat in ("nota_dinas", "surel", "salinan") else d.surat,
                     [Envelope([recipient], task=t.key)],
                     docs=docs,
                     data=data,
+                    register=d.surat != "salinan",
                 )
             )
         else:
@@ -614,7 +625,7 @@ class _Run:
 
     def do_kirim_format(self, d: StepDef) -> None:
         collect = self.sop.step(d.lanjut)
-        deadline = self.ctx.cal.add(self.now, collect.standar)
+        deadline = self.close_of_day(self.ctx.cal.add(self.now, collect.standar))
         envelopes = []
         for u in self.st.units.values():
             t = self.open_task(

@@ -317,9 +317,12 @@ class OfficeApp:
         return mid
 
     def send_letter(self, st: E.CycleState, fx: E.SendLetter, now: datetime) -> None:
-        no = self.store.next_register_no("register_keluar", now.year)
-        kode = self.cfg.nomor_kode.get(fx.kode) or self.cfg.nomor_kode["nota_dinas"]
-        nomor = self.nomor_surat(kode, no, now)
+        if fx.register:
+            no = self.store.next_register_no("register_keluar", now.year)
+            kode = self.cfg.nomor_kode.get(fx.kode) or self.cfg.nomor_kode["nota_dinas"]
+            nomor = self.nomor_surat(kode, no, now)
+        else:  # a working copy (S5's draft to the Kasubag): no register number (SPEC §4)
+            no, nomor = 0, ""
         data = dict(fx.data)
         roles = [data.get("kepada")] if data.get("kepada") else []
         kepada = [self.cfg.pejabat[r].jabatan for r in roles if r in self.cfg.pejabat]
@@ -330,8 +333,11 @@ class OfficeApp:
         if fx.kind == "pengantar":
             kepada = [self.cfg.kasubag.jabatan]
         cover: list[tuple[str, Path]] = []
-        n_docs = len(fx.docs) + (1 if any(e.docs for e in fx.envelopes) else 0)
-        data["lampiran"] = banyaknya(n_docs) if n_docs else "-"
+        # Lampiran counts the files that travel with the letter (not the letter itself): the
+        # common documents, and each envelope's own (a unit's form) once.
+        per_envelope = next((len(self.doc_files(st, e.docs)) for e in fx.envelopes if e.docs), 0)
+        n_att = len(self.doc_files(st, fx.docs)) + per_envelope
+        data["lampiran"] = banyaknya(n_att) if n_att else "-"
         if fx.kind:  # "" = a letter by e-mail only (S5), registered all the same
             cover = self.producer.render_cover(st, fx.kind, fx.purpose, fx.hal, nomor, no, fx.step, data,
                                                kepada, now)
@@ -360,9 +366,10 @@ class OfficeApp:
             mids.append(self.queue(st, kind=f"surat:{template}", step=fx.step, to=env.to, cc=env.cc,
                                    subject=subject or fx.hal, body=body, task=env.task, attachments=files,
                                    now=now, notification=False))
-        n_files = len(cover + common) + (1 if any(e.docs for e in fx.envelopes) else 0)
+        if not fx.register:
+            return
         self.register_out(st, now, step=fx.step, kode_key=fx.kode, tujuan=fx.tujuan, perihal=fx.hal,
-                          lampiran=f"{n_files} berkas" if n_files else "-", message_id=" ".join(mids),
+                          lampiran=data["lampiran"], message_id=" ".join(mids),
                           berkas=berkas, keterangan=f"{len(fx.envelopes)} e-mail" if len(fx.envelopes) > 1 else "",
                           no=no)
 
@@ -712,7 +719,28 @@ class OfficeApp:
         got = self.poll()
         ticked = self.sweep()
         sent = self.dispatch()
+        self.retry_final_pdfs()
         return {"received": got, "ticked": ticked, "sent": sent}
+
+    def retry_final_pdfs(self) -> None:
+        """A final report whose PDF LibreOffice failed to make is tried again, at most every
+        15 minutes (SPEC §6.5); the cycle log says when it is still missing."""
+        from .documents.pdf import soffice_path
+
+        missing = self.store.final_reports_without_pdf()
+        if not missing or soffice_path() is None:
+            return
+        now = self.clock.now()
+        for code in missing:
+            key = f"pdf_retry:{code}"
+            last = self.store.meta(key)
+            if last and now - datetime.fromisoformat(last) < timedelta(minutes=15):
+                continue
+            self.store.set_meta(key, now.isoformat())
+            st = self.store.load_cycle(code)
+            if st is not None and self.producer.final_pdf(st, now):
+                self.store.add_log(code, now, "", "pdf_laporan_final_dibuat", "",
+                                   "PDF laporan final berhasil dibuat pada percobaan ulang")
 
 
 def _subject(subject: str) -> str:

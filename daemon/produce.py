@@ -105,7 +105,11 @@ class Producer:
         from .documents import build_form
 
         unit = self.cfg.unit(ref.unit or "")
-        deadline = st.deadline or self.o.cal.add(now, self.o.sop.by_key("kumpul").standar)
+        deadline = st.deadline
+        if deadline is None:  # S2 builds the forms before S4 fixes the deadline: the same rule
+            due = self.o.cal.add(now, self.o.sop.by_key("kumpul").standar)
+            hours = self.o.cal.office_hours(self.o.cal.local(due).date())
+            deadline = max(due, hours[1]) if hours else due
         spec = C.FormSpec(
             kantor=self.cfg.kantor,
             period=self.period(st),
@@ -130,10 +134,18 @@ class Producer:
     ) -> C.Report:
         period = self.period(st)
         subs = self.store.latest_valid_submissions(st.code)
+        earlier_codes, earlier_labels = self.earlier_periods(period)
+        earlier: dict[tuple[str, str, str], float | None] = {}
+        if earlier_codes:
+            for r in self.store.kinerja_year(period.year):
+                earlier[(r["unit"], str(r["no"]), r["period"])] = r["realisasi"]
         units, all_pct = [], []
+        reading_warnings: list[dict] = []  # numbers read with a warning ("85 persen", "12 desa")
         for u in self.cfg.units:
             sub = subs.get(u.kode)
             rows_in = {str(r["no"]): r for r in (sub["rows"] if sub else [])}
+            if sub:
+                reading_warnings += self.warnings_of(u, sub, rows_in)
             rows = []
             for ind in self.o.indicators_for(u.kode):
                 r = rows_in.get(ind.no, {})
@@ -157,9 +169,12 @@ class Producer:
                         faktor_pendorong=r.get("faktor_pendorong", ""),
                         faktor_penghambat=r.get("faktor_penghambat", ""),
                         tindak_lanjut=r.get("tindak_lanjut", ""),
+                        sebelumnya=[earlier.get((u.kode, ind.no, c)) for c in earlier_codes],
+                        target_tahunan=ind.target,
                     )
                 )
             mean = achievement.rata([x.capaian for x in rows]) if sub else None
+            received = datetime.fromisoformat(sub["received"]) if sub else None
             if mean is not None:
                 all_pct.append(mean)
             units.append(
@@ -169,14 +184,17 @@ class Producer:
                     capaian_rata=mean,
                     kategori=self.bands.kategori(mean),
                     status="diterima" if sub else "tidak menyampaikan data",
-                    diterima=datetime.fromisoformat(sub["received"]) if sub else None,
+                    diterima=received,
                     versi_formulir=st.units[u.kode].version if sub and u.kode in st.units else None,
+                    terlambat=bool(received and st.deadline and received > st.deadline),
                 )
             )
         overall = achievement.rata(all_pct)
+        # plausibility warnings (daemon/plausibility.py, stored with the submission), then the
+        # numbers the form reader took with a warning
         peringatan = [
             dict(w) for u in self.cfg.units if u.kode in subs for w in subs[u.kode].get("peringatan", [])
-        ]
+        ] + reading_warnings
         return C.Report(
             kantor=self.cfg.kantor,
             period=period,
@@ -191,7 +209,47 @@ class Producer:
             sekretaris=self.official("sekretaris"),
             catatan_revisi=notes,
             peringatan=peringatan,
+            # the earlier periods are shown when the data base kinerja holds any of them
+            periode_sebelumnya=earlier_labels if earlier else [],
+            batas_waktu=st.deadline,
         )
+
+    @staticmethod
+    def earlier_periods(period: Period) -> tuple[list[str], list[str]]:
+        """The codes and labels of the year's periods before `period` (same kind)."""
+        if period.kind == "triwulan":
+            names = ["Triwulan I", "Triwulan II", "Triwulan III"]
+            return [f"{period.year}-TW{q}" for q in range(1, period.n)], names[: period.n - 1]
+        if period.kind == "semester" and period.n == 2:
+            return [f"{period.year}-S1"], ["Semester I"]
+        return [], []
+
+    @staticmethod
+    def warnings_of(unit: Any, sub: dict, rows_in: dict) -> list[dict]:
+        """The plausibility warnings of a unit's accepted form, as rows for the draft report.
+        The form reader gives dicts ({"no","kolom","nilai","pesan"}) or plain sentences."""
+        import json
+
+        raw = sub.get("warnings") or []
+        if isinstance(raw, str):
+            try:
+                raw = json.loads(raw)
+            except ValueError:
+                raw = [raw]
+        out = []
+        for w in raw:
+            w = dict(w) if isinstance(w, dict) else {"pesan": str(w)}
+            no = str(w.get("no") or "")
+            out.append({
+                "unit": unit.kode,
+                "unit_nama": w.get("unit_nama") or unit.nama,
+                "no": no,
+                "indikator": w.get("indikator") or rows_in.get(no, {}).get("indikator", ""),
+                "kolom": w.get("kolom", ""),
+                "nilai": w.get("nilai", ""),
+                "pesan": w.get("pesan") or w.get("message") or "",
+            })
+        return out
 
     def make_draft_report(
         self, st: CycleState, ref: DocRef, data: dict, now: datetime, nomor: str
@@ -206,24 +264,16 @@ class Producer:
     def make_final_report(
         self, st: CycleState, ref: DocRef, data: dict, now: datetime, nomor: str
     ) -> None:
-        from .documents import render_final, to_pdf
+        from .archive import sha256_file
+        from .documents import render_final
+        from .verification import verification_code
 
         version = data.get("source_version") or st.draft_version
         source = self.store.document(st.code, "draft_report", version)
-        approvals = []
-        for a in data.get("approvals", []):
-            role = a["role"]
-            who = self.cfg.pejabat.get(role)
-            approvals.append(
-                C.Approval(
-                    nama=who.nama if who else a["email"],
-                    jabatan=who.jabatan if who else role,
-                    email=a["email"],
-                    waktu=a["at"],
-                    message_id=a.get("message_id", ""),
-                    kode_ttd=bool(a.get("kode_ttd")),
-                )
-            )
+        source_path = Path(source["path"])
+        source_sha = sha256_file(source_path)
+        approvals = [self.approval(a) for a in data.get("approvals", [])]
+        code = verification_code(self.o.secret, st.code, nomor, source_sha)
         final = C.FinalReport(
             kantor=self.cfg.kantor,
             period=self.period(st),
@@ -233,15 +283,100 @@ class Producer:
             penandatangan=self.official("camat"),
             approvals=approvals,
             source_version=version,
+            kode_verifikasi=code,
         )
         path = self.out_path(st.code, file_name("final_report", st.code))
-        sha = render_final(final, Path(source["path"]), path)
+        sha = render_final(final, source_path, path, getattr(self.cfg, "web_url", ""))
         self.record(st, "final_report", 1, None, path, sha, now)
-        pdf = to_pdf(path, path.parent)
-        if pdf:
-            from .archive import sha256_file
+        self.store.put_verification(
+            kode=code,
+            cycle=st.code,
+            nomor_surat=nomor,
+            judul=f"Laporan Pemantauan Kinerja {final.period.label}",
+            periode=final.period.label,
+            tanggal=now.isoformat(timespec="seconds"),
+            sha256_docx=sha,
+            sha256_pdf="",
+            sha256_sumber=source_sha,
+            persetujuan=[
+                {
+                    "langkah": a.langkah,
+                    "versi": a.versi,
+                    "nama": a.nama,
+                    "jabatan": a.jabatan,
+                    "waktu": a.waktu.isoformat() if isinstance(a.waktu, datetime) else a.waktu,
+                }
+                for a in approvals
+            ],
+        )
+        self.final_pdf(st, now)
 
-            self.record(st, "final_report_pdf", 1, None, pdf, sha256_file(pdf), now)
+    def final_pdf(self, st: CycleState, now: datetime) -> bool:
+        """Convert the final report to PDF (retried inside to_pdf) and record it; while it is
+        missing, say so in the cycle log (SPEC §6.5). True when the PDF exists."""
+        from .archive import sha256_file
+        from .documents import to_pdf
+        from .documents.pdf import soffice_path
+
+        doc = self.store.document(st.code, "final_report")
+        if doc is None or self.store.document(st.code, "final_report_pdf") is not None:
+            return doc is not None
+        if soffice_path() is None:
+            return False
+        path = Path(doc["path"])
+        pdf = to_pdf(path, path.parent)
+        if pdf is None:
+            self.store.set_meta(f"pdf_retry:{st.code}", now.isoformat())
+            self.store.add_log(
+                st.code, now, st.current or "", "pdf_laporan_final_belum_ada", "",
+                "LibreOffice gagal membuat PDF laporan final setelah beberapa percobaan; "
+                "DOCX-nya sudah diarsipkan. Pantau mencoba lagi nanti.",
+            )
+            return False
+        pdf_sha = sha256_file(pdf)
+        self.record(st, "final_report_pdf", 1, None, pdf, pdf_sha, now)
+        self.store.set_verification_pdf(st.code, pdf_sha)
+        return True
+
+    STEP_NAMES = {
+        "perintah": "Perintah",
+        "olah": "Konsep oleh Kasubag",
+        "ajukan_konsep": "Pengajuan konsep",
+        "rapat": "Hasil rapat",
+        "revisi": "Revisi",
+        "koreksi_sekretaris": "Koreksi Sekretaris",
+        "tanda_tangan": "Penandatanganan",
+    }
+
+    def approval(self, a: dict) -> C.Approval:
+        """One approval of the record on the final report: step, version, person, time, and the
+        reply's number in the register masuk (never its Message-ID or token)."""
+        who = self.cfg.pejabat.get(a.get("role", ""))
+        step = a.get("step", "")
+        try:
+            key = self.o.sop.step(step).key
+        except KeyError:
+            key = ""
+        name = self.STEP_NAMES.get(key, "")
+        rujukan = ""
+        if a.get("message_id"):
+            row = self.store.masuk_entry(a["message_id"])
+            if row:
+                rujukan = f"Agenda masuk No. {row['no']}/{row['tahun']}"
+        waktu = a["at"]
+        if isinstance(waktu, str):
+            waktu = datetime.fromisoformat(waktu)
+        return C.Approval(
+            nama=who.nama if who else a.get("email", ""),
+            jabatan=who.jabatan if who else a.get("role", ""),
+            email=a.get("email", ""),
+            waktu=waktu,
+            message_id=a.get("message_id", ""),
+            langkah=f"{step} {name}".strip(),
+            versi=a.get("version"),
+            rujukan=rujukan,
+            kode_ttd=bool(a.get("kode_ttd")),
+        )
 
     def make_emonev_export(
         self, st: CycleState, ref: DocRef, data: dict, now: datetime, nomor: str
@@ -284,7 +419,8 @@ class Producer:
                         sub_kegiatan=ind.sub_kegiatan,
                         indikator=ind.indikator,
                         satuan=ind.satuan,
-                        target=row.target,
+                        target=ind.target,
+                        target_periode=row.target,
                         realisasi_tw=tuple(tw),
                         capaian=row.capaian,
                         pagu=row.pagu,
@@ -436,11 +572,14 @@ class Producer:
             self.record(st, "invitation_ics", 1, None, ics, sha, now)
             files.append((ics.name, ics))
         if kind == "pengantar":
+            from .formatting import banyaknya
+
+            with_pdf = self.store.document(st.code, "final_report_pdf") is not None
             letter.items = [
                 C.PengantarItem(
                     1,
                     f"Laporan Pemantauan Kinerja {period.label}",
-                    "1 (satu) berkas",
+                    banyaknya(2) + " (DOCX dan PDF)" if with_pdf else banyaknya(1),
                     "Disampaikan untuk dientri pada aplikasi e-Monev dan e-Project serta diarsipkan",
                 )
             ]

@@ -211,6 +211,9 @@ def status_doc(data: dict) -> Doc:
     held = data["held"]
     doc.line(f"Pesan ditahan : {held}" + ("  -> lihat `pantau triage`" if held else ""),
              "bold yellow" if held else "")
+    for code in data.get("final_pdf_missing") or []:
+        doc.line(f"Laporan final : PDF siklus {code} belum ada (LibreOffice gagal); Pantau mencoba "
+                 "lagi, DOCX-nya sudah diarsipkan", "bold yellow")
     if not data["cycles"]:
         doc.line()
         doc.line("Tidak ada siklus yang berjalan.")

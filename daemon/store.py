@@ -652,6 +652,22 @@ class Store:
             row["persetujuan"] = json.loads(row["persetujuan"] or "[]")
         return row
 
+    def final_reports_without_pdf(self) -> list[str]:
+        """Cycles whose final report (DOCX) is archived but its PDF is not."""
+        rows = self.q(
+            "SELECT DISTINCT cycle FROM documents d WHERE kind='final_report' AND NOT EXISTS "
+            "(SELECT 1 FROM documents p WHERE p.cycle=d.cycle AND p.kind='final_report_pdf') "
+            "ORDER BY cycle"
+        )
+        return [r["cycle"] for r in rows]
+
+    def masuk_entry(self, message_id: str) -> dict | None:
+        """The register masuk entry of an accepted reply (its `no` and `tahun`), or None."""
+        return self.q1(
+            "SELECT no, tahun FROM register_masuk WHERE message_id=? ORDER BY id LIMIT 1",
+            (message_id,),
+        )
+
     def set_verification_pdf(self, cycle: str, sha256_pdf: str) -> None:
         self.x("UPDATE verifikasi SET sha256_pdf=? WHERE cycle=?", (sha256_pdf, cycle))
 

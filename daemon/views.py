@@ -99,21 +99,10 @@ def register_csv(rows: list[dict], which: str) -> str:
 
 
 def register_xlsx(rows: list[dict], which: str, path: str) -> None:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
+    """The buku agenda (SPEC §6.7): see daemon/documents/letterbook.py."""
+    from .documents.letterbook import write_letterbook
 
-    cols = KELUAR if which == "keluar" else MASUK
-    wb = Workbook()
-    ws = wb.active
-    ws.title = f"Register {which}"
-    ws.append(cols)
-    for c in ws[1]:
-        c.font = Font(bold=True)
-    for r in rows:
-        ws.append([r.get(c) if c == "no" else _flat(r.get(c)) for c in cols])
-    for i, c in enumerate(cols, 1):
-        ws.column_dimensions[ws.cell(1, i).column_letter].width = 14 if c in ("no", "langkah") else 30
-    wb.save(path)
+    write_letterbook(rows, which, path)
 
 
 # ============================================================================ status
@@ -238,10 +227,18 @@ def status(store: Store, sop: Sop, cal: WorkCalendar, now: datetime, cfg=None,
                  "last_recorded_connected": recorded},
         "cycles": cycles,
         "held": sum(by_status.values()),
+        # final reports still without their PDF (SPEC §6.5), while LibreOffice is installed
+        "final_pdf_missing": store.final_reports_without_pdf() if _soffice() else [],
         "held_by_status": {"ditahan": by_status.get("ditahan", 0), "gagal": by_status.get("gagal", 0)},
         "outbox": {"queued": store.q1("SELECT COUNT(*) AS n FROM outbox WHERE status IN ('antri','mengirim')")["n"],
                    "failed": store.q1("SELECT COUNT(*) AS n FROM outbox WHERE status='gagal'")["n"]},
     }
+
+
+def _soffice() -> bool:
+    from .documents.pdf import soffice_path
+
+    return soffice_path() is not None
 
 
 # ============================================================================ triage

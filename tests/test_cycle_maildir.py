@@ -7,6 +7,7 @@ from __future__ import annotations
 import email
 import hashlib
 import json
+import re
 import subprocess
 import sys
 from email import policy
@@ -14,6 +15,8 @@ from pathlib import Path
 
 import pytest
 from docx import Document
+
+from daemon.store import Store
 
 pytestmark = pytest.mark.slow  # real mail servers, LibreOffice or whole cycles (tests/README.md)
 
@@ -72,7 +75,13 @@ def test_registers_are_gapless_and_numbers_carry_the_register_number(office):
                           "kode_klasifikasi", "siklus", "langkah", "message_id", "berkas", "keterangan"}
         assert r["nomor_surat"] == f"{r['kode_klasifikasi']}/{r['no']}/Kec-LSB/2025"
     steps = {r["langkah"] for r in keluar}
-    assert {"S1", "S3", "S5", "S6", "S7", "S10", "S11", "S12", "S13"} <= steps
+    assert {"S1", "S3", "S6", "S7", "S10", "S11", "S12", "S13"} <= steps
+    # The draft S5 sends to the Kasubag herself is a working copy, not a letter (SPEC §4).
+    assert "S5" not in steps
+    kasubag = mails(office, "kasubag@kecamatan.test")
+    s5 = [m for m in kasubag if m["Subject"] and "Konsep Laporan Pemantauan" in m["Subject"]
+          and "Penyampaian" not in m["Subject"]]
+    assert s5 and all("Kec-LSB" not in m.get_body(("plain",)).get_content() for m in s5)
     # One letter to all units is one entry.
     assert sum(1 for r in keluar if r["langkah"] == "S3") == 1
     assert any(r["kode_klasifikasi"] == "000.1.5" and r["langkah"] == "S7" for r in keluar)
@@ -117,8 +126,17 @@ def test_final_report_carries_the_units_values_signature_and_approvals(office):
     cells = "\n".join(c.text for t in doc.tables for r in t.rows for c in r.cells)
     assert "RIKA MARTA, S.E" in text + cells
     assert "19861026 201001 2 009" in text + cells
-    assert "000.8.6.3/11/Kec-LSB/2025" in text + cells
-    assert "camat@kecamatan.test" in text + cells  # the approval record
+    assert "000.8.6.3/9/Kec-LSB/2025" in text + cells  # S5 drafts (v1, v2) take no number
+    # The approval record: step and version, a short reference to the archived reply, and the
+    # verification code the register keeps (SPEC §6.5), never a Message-ID.
+    assert "S11 Penandatanganan" in cells and "Agenda masuk No." in cells
+    assert "@kecamatan.test>" not in text + cells
+    code = re.search(r"Kode verifikasi: (\w{4}-\w{4}-\w{4})", text + cells).group(1)
+    store = Store(office / "var" / "pantau.db")
+    row = store.verification(code)
+    assert row and row["cycle"] == "PK-2025-TW3" and row["nomor_surat"] == "000.8.6.3/9/Kec-LSB/2025"
+    assert row["sha256_docx"] == hashlib.sha256(final.read_bytes()).hexdigest()
+    assert [a["langkah"] for a in row["persetujuan"]][-1] == "S11 Penandatanganan"
     # The Kasubag's edits made through the revision loop survive into the final report.
     assert "analisis faktor penghambat telah dilengkapi" in text
     # A value a unit sent (PEM's first indicator: target 100, realisation 90.0 -> "90").

@@ -37,14 +37,14 @@ KOP = ("PEMERINTAH KABUPATEN PESISIR SELATAN", "KECAMATAN LINGGO SARI BAGANTI", 
 @pytest.mark.parametrize("name,expect", [
     ("Surat-Permintaan-Data-PK-2025-TW3.docx",
      ["Air Haji, 6 Oktober 2025", "000.8.6.3/2/Kec-LSB/2025", "Permintaan Data Pemantauan Kinerja Triwulan III Tahun 2025",
-      "Yth.", "Kepala Seksi Pemerintahan", "RIKA MARTA, S.E", "NIP. 19861026 201001 2 009", "Kamis, 9 Oktober 2025"]),
+      "Yth.", "Kepala Seksi Pemerintahan", "RIKA MARTA, S.E", "NIP. 19861026 201001 2 009", "Kamis, 9 Oktober 2025 pukul 16.00 WIB"]),
     ("Nota-Dinas-S1-PK-2025-TW3-1.docx",
      ["NOTA DINAS", "000.8.6.3/1/Kec-LSB/2025", "Camat Linggo Sari Baganti", "DESI RAHMAWATI, S.E", "Lampiran : -"]),
     ("Undangan-Rapat-PK-2025-TW3.docx",
-     ["000.1.5/8/Kec-LSB/2025", "hari : Senin", "tanggal : 13 Oktober 2025", "waktu : 09.00", "Aula Kantor Camat",
+     ["000.1.5/6/Kec-LSB/2025", "hari : Selasa", "tanggal : 14 Oktober 2025", "waktu : 09.00", "Aula Kantor Camat",
       "Pejabat Eselon III dan IV", "RIKA MARTA, S.E"]),
     ("Surat-Pengantar-PK-2025-TW3.docx",
-     ["SURAT PENGANTAR", "000.8.6.3/12/Kec-LSB/2025", "Laporan Pemantauan Kinerja", "1 (satu) berkas",
+     ["SURAT PENGANTAR", "000.8.6.3/10/Kec-LSB/2025", "Laporan Pemantauan Kinerja", "2 (dua) berkas",
       "Diterima tanggal"]),
 ])
 def test_letters_read_like_the_office_wrote_them(demo_office, tmp_path, name, expect):
@@ -61,7 +61,7 @@ def test_final_report_pdf_has_values_signature_and_verification(demo_office, tmp
     text = squash(subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
                                  check=True).stdout)
     for line in ("LAPORAN PEMANTAUAN KINERJA", "TRIWULAN III TAHUN 2025", "LEMBAR PENGESAHAN",
-                 "000.8.6.3/11/Kec-LSB/2025", "RIKA MARTA, S.E", "Kode verifikasi", "Seksi Pemerintahan",
+                 "000.8.6.3/9/Kec-LSB/2025", "RIKA MARTA, S.E", "Kode verifikasi", "Seksi Pemerintahan",
                  "Seksi Kesejahteraan Sosial", "Sangat Tinggi", "Catatan Persetujuan",
                  "Dukungan aparatur"):
         assert line in text, line

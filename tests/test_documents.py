@@ -42,7 +42,7 @@ from daemon.documents import (
 from daemon.documents import samples as S
 from daemon.documents.contexts import EmonevRow
 from daemon.documents.emonev import COLUMNS
-from daemon.documents.final import qr_png, verification_payload
+from daemon.documents.final import qr_payload, qr_png
 from daemon.documents.render import atomic_write
 from tools import require_tool
 
@@ -221,7 +221,13 @@ def test_atomic_write_leaves_no_temporary_files(tmp_path):
 def check_letter_parts(text: str, letter) -> None:
     for line in KOP:
         assert line in text
-    assert DATE in text
+    if letter.kind == "nota_dinas":  # the date once, in the heading (SPEC §6.5)
+        assert "Tanggal\t: 10 Januari 2025" in text and DATE not in text
+        assert text.count("10 Januari 2025") == 1
+        # how to answer by e-mail is in the e-mail, not in the letter
+        assert "SETUJU" not in text and "membalas" not in text and "SELESAI" not in text
+    else:
+        assert DATE in text
     assert NOMOR in text
     assert "Yth." in text
     if letter.kind != "pengantar":  # a surat pengantar has no Hal (Tata Naskah Dinas)
@@ -263,7 +269,7 @@ def test_surat_permintaan_data(tmp_path):
     text = all_text(tmp_path / "s.docx")
     assert "Nomor\t: 000.8.6.3/15/Kec-LSB/2025" in text
     assert "Sifat\t: Biasa" in text and "Lampiran\t: 1 (satu) berkas" in text
-    assert "Yth.\t1. Sekretaris Kecamatan\n2. Kepala Seksi Pemerintahan" in text
+    assert "Yth.\t1. Sekretaris Camat\n2. Kepala Seksi Pemerintahan" in text
     assert "di Tempat" in text
     assert "Jumat, 10 Oktober 2025 pukul 16.00 WIB" in text
     assert "pantau@kecamatan.test" in text
@@ -271,12 +277,12 @@ def test_surat_permintaan_data(tmp_path):
 
 
 NOTA_WORDS = {
-    "perintah": "mohon perintah Bapak/Ibu",
+    "perintah": "mohon perintah Camat Linggo Sari Baganti",
     "konsep": "untuk diperiksa",
     "ajukan_konsep": "Senin, 20 Oktober 2025 pukul 09.00 WIB di Aula Kantor Camat",
     "koreksi": "untuk dikoreksi",
     "tanda_tangan": "untuk ditandatangani",
-    "emonev": "SELESAI",
+    "emonev": "untuk dientri pada aplikasi e-project",
 }
 
 
@@ -331,7 +337,7 @@ def test_pengantar_table_and_receipt(tmp_path):
     text = all_text(tmp_path / "p.docx")
     assert "SURAT PENGANTAR" in text and "Nomor: 000.8.6.3/15/Kec-LSB/2025" in text
     assert "Diterima tanggal" in text and "Penerima," in text
-    assert "a.n. Camat Linggo Sari Baganti,\nSekretaris Kecamatan," in text
+    assert "a.n. Camat Linggo Sari Baganti,\nSekretaris Camat," in text
 
 
 def test_ringkasan_table(tmp_path):
@@ -428,7 +434,7 @@ def test_report(tmp_path):
         "Koordinasi lanjutan",
         "Perbaiki satuan indikator 2.",
         "adalah 85,50% dengan kategori Tinggi",
-        "konsep versi 2 (PK-2025-TW3)",
+        "konsep versi 2",
         "Air Haji, 14 Oktober 2025",
         S.KASUBAG.nama,
     ]:
@@ -454,7 +460,7 @@ def test_report(tmp_path):
         "Kategori",
         "Pagu (Rp)",
         "Realisasi Anggaran (Rp)",
-        "Capaian Anggaran (%)",
+        "Penyerapan (%)",
     ]
     assert [c.text for c in unit_tables[0].rows[1].cells] == [
         "1",
@@ -474,9 +480,26 @@ def test_report(tmp_path):
         "0",
         "-",
         "-",
+        "-",
+        "-",
+        "-",
         "tidak menyampaikan data",
     ]
+    # per unit: pagu, realisasi anggaran, penyerapan; the total row adds the column up
+    assert [c.text for c in summary.rows[1].cells][5:8] == [
+        "Rp9.000.000,00",
+        "Rp7.407.000,00",
+        "82,30",
+    ]
+    counts = [int(r.cells[2].text) for r in summary.rows[1:-1]]
+    assert summary.rows[-1].cells[2].text == str(sum(counts))
     assert summary.rows[-1].cells[3].text == "85,50"
+    # the title page: the year once (it is in the period), no machine code
+    cover = [p.text for p in d.paragraphs[:12]]
+    assert sum("TAHUN 2025" in t for t in cover) == 1
+    assert not any("PK-2025-TW3" in t for t in cover)
+    # the page number field in the footer
+    assert "PAGE" in d.sections[0].footer._element.xml
 
 
 def test_report_benchmark(tmp_path, capsys):
@@ -493,16 +516,15 @@ def test_report_benchmark(tmp_path, capsys):
 # --------------------------------------------------------------------------- final report
 
 
-def test_final_report_appends_to_the_approved_docx(tmp_path):
+def test_final_report_is_made_final_from_the_approved_docx(tmp_path):
     src = tmp_path / "laporan-v2.docx"
     render_report(S.report(), TEMPLATES, src, tmp_path)
     d = docx.Document(str(src))  # a person edits and uploads it
     d.add_paragraph("Tambahan dari Sekretaris: data Trantib menyusul.")
     d.save(str(src))
     before = src.read_bytes()
-    source_sha = hashlib.sha256(before).hexdigest()
-    final = S.final()
-    sha = render_final(final, src, tmp_path / "final.docx", "https://pantau.test/v")
+    final = replace(S.final(), kode_verifikasi="7KQ2-M9XD-4TRA")
+    sha = render_final(final, src, tmp_path / "final.docx", "https://pantau.test")
     assert src.read_bytes() == before
     assert sha == hashlib.sha256((tmp_path / "final.docx").read_bytes()).hexdigest()
     text = all_text(tmp_path / "final.docx")
@@ -516,26 +538,38 @@ def test_final_report_appends_to_the_approved_docx(tmp_path):
         "RIKA MARTA, S.E",
         "Pembina (IV/a)",
         "NIP. 19861026 201001 2 009",
-        "sekretaris@kecamatan.test",
-        "<a1b2@kecamatan.test>",
-        "<c3d4@mail.test>",
-        "23 Oktober 2025 10.15 WIB",
+        "S6 Pengajuan konsep",
+        "Agenda masuk No. 14/2025",
+        "23 Oktober 2025",
+        "10.15 WIB",
         "Peraturan Pemerintah Nomor 71 Tahun 2019",
         "bukan tanda tangan elektronik tersertifikasi",
-        f"Kode verifikasi: {source_sha[:16]}",
-        source_sha,
-        f"https://pantau.test/v/{source_sha[:16]}",
+        "Kode verifikasi: 7KQ2-M9XD-4TRA",
+        hashlib.sha256(before).hexdigest(),
     ]:
         assert expected in text, expected
-    # the QR image is the one for "PANTAU-VERIFIKASI <cycle> <nomor> sha256:<hex>"
-    payload = verification_payload(final, source_sha)
-    assert payload == f"PANTAU-VERIFIKASI PK-2025-TW3 000.8.6.3/21/Kec-LSB/2025 sha256:{source_sha}"
+    # Never a Message-ID on paper (SPEC §6.5).
+    assert "<a1b2@kecamatan.test>" not in text and "@mail.test" not in text
     out = docx.Document(str(tmp_path / "final.docx"))
+    paras = [p.text for p in out.paragraphs]
+    # The lembar pengesahan follows the cover, before the body.
+    assert paras.index("LEMBAR PENGESAHAN") < next(i for i, t in enumerate(paras) if t == "BAB I")
+    # Neither the cover nor any header/footer still calls it a draft; pages are numbered.
+    cover = paras[: paras.index("LEMBAR PENGESAHAN")]
+    assert not any("konsep" in t.lower() for t in cover)
+    for sec in out.sections:
+        xml = sec.footer._element.xml if not sec.footer.is_linked_to_previous else ""
+        assert "konsep" not in xml.lower()
+    assert "PAGE" in out.sections[0].footer._element.xml
+    # the QR image links to the public verification page
+    assert qr_payload("7KQ2-M9XD-4TRA", "https://pantau.test") == (
+        "https://pantau.test/verifikasi/7KQ2-M9XD-4TRA"
+    )
     blobs = [rel.target_part.blob for rel in out.part.rels.values() if "image" in rel.reltype]
-    assert qr_png(payload) in blobs
+    assert qr_png("https://pantau.test/verifikasi/7KQ2-M9XD-4TRA") in blobs
 
 
-def test_final_report_on_a_landscape_document(tmp_path):
+def test_final_report_puts_its_own_cover_before_an_unmarked_document(tmp_path):
     from docx.enum.section import WD_ORIENT
 
     d = docx.Document()
@@ -544,10 +578,17 @@ def test_final_report_on_a_landscape_document(tmp_path):
     sec.page_width, sec.page_height = sec.page_height, sec.page_width
     d.add_paragraph("Laporan yang diunggah")
     d.save(str(tmp_path / "src.docx"))
-    render_final(S.final(), tmp_path / "src.docx", tmp_path / "final.docx")
+    final = replace(S.final(), kode_verifikasi="7KQ2-M9XD-4TRA")
+    render_final(final, tmp_path / "src.docx", tmp_path / "final.docx")
     out = docx.Document(str(tmp_path / "final.docx"))
-    assert out.sections[-1].orientation == WD_ORIENT.PORTRAIT
-    assert "Laporan yang diunggah" in all_text(tmp_path / "final.docx")
+    paras = [p.text for p in out.paragraphs if p.text]
+    assert paras[0] == "LAPORAN PEMANTAUAN KINERJA"
+    assert paras.index("LEMBAR PENGESAHAN") < paras.index("Laporan yang diunggah")
+    # Pantau's pages are portrait; the uploaded document keeps its own landscape section.
+    assert out.sections[0].orientation == WD_ORIENT.PORTRAIT
+    assert out.sections[-1].orientation == WD_ORIENT.LANDSCAPE
+    blobs = [rel.target_part.blob for rel in out.part.rels.values() if "image" in rel.reltype]
+    assert qr_png("7KQ2-M9XD-4TRA") in blobs  # no web.url: the QR holds the code
 
 
 # --------------------------------------------------------------------------- e-Monev
@@ -565,12 +606,13 @@ def emonev_rows() -> list[EmonevRow]:
             "%",
             85.0,
             (20.0, 45.5, 85.5, None),
-            100.59,
+            89.99999999999999,
             125_000_000.0,
             1_234_500.5,
             "Dukungan",
             "Hambatan",
             "Lanjut",
+            63.75,
         ),
         EmonevRow(
             "KES",
@@ -596,18 +638,21 @@ def test_emonev_xlsx_and_csv(tmp_path):
     ws = openpyxl.load_workbook(tmp_path / "e.xlsx").active
     rows = list(ws.iter_rows(values_only=True))
     assert list(rows[0]) == COLUMNS
-    assert rows[1][0] == 1 and rows[1][7] == 85.0 and rows[1][10] == 85.5
-    assert rows[1][13] == 125_000_000.0 and isinstance(rows[1][14], float)
-    assert rows[1][15] == pytest.approx(1_234_500.5 / 125_000_000 * 100)
-    assert ws.cell(2, 14).number_format == "#,##0.00"
-    assert rows[2][12] is None and rows[2][15] is None
+    assert rows[1][0] == 1 and rows[1][7] == 85.0 and rows[1][11] == 85.5
+    # the annual Renja target, and the period's cumulative target in its own column
+    assert rows[1][8] == 63.75 and rows[2][8] is None
+    assert rows[1][14] == 125_000_000.0 and isinstance(rows[1][15], float)
+    assert rows[1][16] == 0.99  # rounded as shown, no float noise
+    assert rows[1][13] == 90.0  # 89.99999999999999 in the row
+    assert ws.cell(2, 15).number_format == "#,##0.00"
+    assert rows[2][13] is None and rows[2][16] is None
     raw = (tmp_path / "e.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     parsed = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
     assert parsed[0] == COLUMNS
     assert parsed[1][5] == 'Persentase; "penyelesaian"'
-    assert parsed[1][7] == "85" and parsed[1][10] == "85,5" and parsed[1][14] == "1234500,5"
-    assert parsed[1][12] == "100,59" and parsed[2][12] == ""
+    assert parsed[1][7] == "85" and parsed[1][11] == "85,5" and parsed[1][15] == "1234500,5"
+    assert parsed[1][13] == "90" and parsed[2][13] == "" and parsed[1][8] == "63,75"
 
 
 # --------------------------------------------------------------------------- PDF
@@ -629,7 +674,14 @@ def test_documents_convert_to_pdf(tmp_path):
         docs.append(
             (
                 out,
-                [*KOP, DATE, NOMOR, letter.penandatangan.nama, f"NIP. {letter.penandatangan.nip}"],
+                [
+                    *KOP,
+                    # a nota dinas gives its date once, in the heading
+                    "10 Januari 2025" if kind == "nota_dinas" else DATE,
+                    NOMOR,
+                    letter.penandatangan.nama,
+                    f"NIP. {letter.penandatangan.nip}",
+                ],
             )
         )
     report = tmp_path / "laporan.docx"
@@ -668,3 +720,26 @@ def test_documents_convert_to_pdf(tmp_path):
         for e in expected:
             assert e in text, (path.name, e)
     assert not list((tmp_path / "pdf").glob(".*"))
+
+
+def test_report_lists_plausibility_warnings_and_earlier_periods(tmp_path):
+    report = S.report()
+    report.peringatan = [
+        {"unit": "SEK", "unit_nama": "Sekretariat", "no": "2", "indikator": "Indikator kinerja SEK nomor 2",
+         "kolom": "Realisasi Anggaran (Rp)", "nilai": 2_000_000.0,
+         "pesan": "realisasi anggaran melebihi pagu"},
+    ]
+    report.periode_sebelumnya = ["Triwulan I", "Triwulan II"]
+    for u in report.units:
+        for r in u.rows:
+            r.sebelumnya, r.target_tahunan = [20.0, None], 120.0
+    render_report(report, TEMPLATES, tmp_path / "l.docx", tmp_path)
+    text = all_text(tmp_path / "l.docx")
+    assert "E. Data yang Diterima dengan Peringatan" in text
+    assert "realisasi anggaran melebihi pagu" in text and "2.000.000" in text
+    assert "F. Perkembangan Realisasi Tahun 2025" in text
+    assert "Triwulan I: 20; Triwulan II: -" in text
+    # without warnings nor earlier data, neither section appears
+    render_report(S.report(), TEMPLATES, tmp_path / "m.docx", tmp_path)
+    plain = all_text(tmp_path / "m.docx")
+    assert "dengan Peringatan" not in plain and "Perkembangan Realisasi" not in plain

@@ -134,8 +134,20 @@ def test_order_then_forms_and_request_letter_go_out():
         and r.st.steps["S2"].status == "done"
         and r.st.steps["S3"].status == "done"
     )
-    # Deadline: three working days later (Thu 9 Oct), same office time.
-    assert r.st.deadline.date().isoformat() == "2025-10-09"
+    # Deadline: three working days later (Thu 9 Oct), at the close of that office day (SPEC §6.2).
+    assert r.st.deadline.isoformat() == "2025-10-09T16:00:00+07:00"
+    assert letter.data["batas_waktu"] == r.st.deadline
+
+
+def test_deadline_on_a_friday_is_fridays_close():
+    from datetime import time
+
+    hours = {d: (time(7, 30), time(16, 0)) for d in range(4)} | {4: (time(7, 30), time(16, 30))}
+    r = Run(cal=WorkCalendar("Asia/Jakarta", hours=hours))
+    r.now = datetime(2025, 10, 7, 8, 0, tzinfo=TZ)  # Tuesday: three working days -> Friday
+    r.ev(E.Start("2025-TW3"))
+    r.reply("S1", "approve")
+    assert r.st.deadline.isoformat() == "2025-10-10T16:30:00+07:00"
 
 
 def test_perintah_otomatis_skips_s1():

@@ -431,7 +431,7 @@ NOTA_WORDING = [
         "tanda_tangan",
         "Bersama ini disampaikan Laporan Pemantauan Kinerja {{ period.label }}"
         "{% if version %} versi {{ version }}{% endif %} yang telah dikoreksi oleh Sekretaris "
-        "Kecamatan, untuk ditandatangani.",
+        "Camat, untuk ditandatangani.",
         "Persetujuan dapat diberikan dengan membalas surel ini dengan kata SETUJU, atau dengan "
         "melampirkan laporan yang telah ditandatangani secara elektronik (PDF); perbaikan dapat "
         "diminta dengan membalas REVISI diikuti catatan perbaikan.",
@@ -463,18 +463,17 @@ def nota_dinas() -> Document:
     rule = para(doc, "Hal\t: {{ hal }}", tabs=(tab,), hanging=tab + Cm(0.4), after=12)
     border_bottom(rule, size=8, style="single")
     first = True
-    for purpose, text, reply in NOTA_WORDING:
+    for purpose, text, _reply in NOTA_WORDING:
         keyword = "if" if first else "elif"
         tag(doc, "{%p " + keyword + ' purpose == "' + purpose + '" %}')
         first = False
         body(doc, text)
-        tag(doc, "{%p if sertakan_cara_balas %}")
-        body(doc, reply)
-        tag(doc, "{%p endif %}")
+        # How to answer by e-mail belongs in the e-mail, not in the official text (SPEC §6.5).
     tag(doc, "{%p endif %}")
     catatan(doc)
-    body(doc, "Demikian disampaikan, atas perhatian {{ sapaan }} diucapkan terima kasih.")
-    signing_block(doc, with_place_date=True)
+    body(doc, "Demikian disampaikan, atas perhatiannya diucapkan terima kasih.")
+    # The date stands once, in the heading ("Tanggal"), as Tata Naskah Dinas lays out a nota dinas.
+    signing_block(doc, with_place_date=False)
     return doc
 
 
@@ -637,8 +636,41 @@ FORM_HEADERS = [
     "Faktor Penghambat",
     "Tindak Lanjut",
 ]
-FORM_WIDTHS = [1.0, 5.5, 2.0, 2.2, 2.2, 2.0, 3.0, 2.6, 2.6, 2.6]
+FORM_WIDTHS = [0.9, 4.3, 2.0, 1.7, 2.2, 2.0, 3.0, 3.2, 3.2, 3.2]  # landscape: 25.7 cm
+FORM_INPUT = [False, False, False, False, True, False, True, True, True, True]
+INPUT_SHADE = "FFF2CC"  # light yellow: the cells a unit fills
 GREY = RGBColor(0x80, 0x80, 0x80)
+
+
+def page_number_paragraph(container, size: float = 9):
+    """A centred paragraph holding a PAGE field (the page number)."""
+    p = container.add_paragraph() if hasattr(container, "add_paragraph") else container
+    p.alignment = CENTER
+
+    def run_with(child):
+        r = OxmlElement("w:r")
+        rpr = OxmlElement("w:rPr")
+        sz = OxmlElement("w:sz")
+        sz.set(qn("w:val"), str(int(size * 2)))
+        rpr.append(sz)
+        r.append(rpr)
+        r.append(child)
+        p._p.append(r)
+
+    for kind, text in (("begin", None), (None, " PAGE "), ("separate", None), (None, "1"),
+                       ("end", None)):
+        if kind:
+            el = OxmlElement("w:fldChar")
+            el.set(qn("w:fldCharType"), kind)
+        elif text == " PAGE ":
+            el = OxmlElement("w:instrText")
+            el.set(qn("xml:space"), "preserve")
+            el.text = text
+        else:
+            el = OxmlElement("w:t")
+            el.text = text
+        run_with(el)
+    return p
 
 
 def formulir() -> Document:
@@ -664,20 +696,36 @@ def formulir() -> Document:
     para(doc, "Petunjuk pengisian:", bold=True, before=6)
     for i, text in enumerate(
         [
-            "Isi kolom Realisasi, Realisasi Anggaran (Rp), Faktor Pendorong, Faktor Penghambat, "
-            "dan Tindak Lanjut untuk setiap indikator. Kolom No, Indikator Kinerja, Satuan, dan "
-            "Target tidak perlu diubah; kolom Capaian (%) boleh dikosongkan karena dihitung oleh "
-            "sistem.",
+            "Isi sel yang berwarna kuning: Realisasi, Realisasi Anggaran (Rp), Faktor Pendorong, "
+            "Faktor Penghambat, dan Tindak Lanjut untuk setiap indikator. Kolom No, Indikator "
+            "Kinerja, Satuan, dan Target jangan diubah; kolom Capaian (%) boleh dikosongkan karena "
+            "dihitung oleh sistem.",
+            "Target dan Realisasi adalah angka kumulatif sejak awal tahun {{ period.year }} sampai "
+            "dengan akhir periode ({{ period.end|tanggal }}); Realisasi Anggaran juga kumulatif "
+            "sampai tanggal itu. Target tahunan dan pagu setiap indikator tercantum di bawah.",
             "Tulis angka dengan format Indonesia, misalnya 85, 85,5 atau 1.234,5; anggaran dalam "
             "rupiah, misalnya 1.234.500 atau Rp1.234.500.",
             "Simpan berkas tetap dalam format DOCX, lalu kirim dengan membalas surel permintaan data "
             "tanpa mengubah subjeknya ({{ subject_hint }}){% if balas_ke %} ke alamat "
-            "{{ balas_ke }}{% endif %}.",
+            "{{ balas_ke }}{% endif %}, paling lambat {{ batas_waktu|tanggal_waktu }}.",
             "Jangan menghapus kode formulir di bawah tabel.",
         ],
         1,
     ):
         para(doc, f"{i}. {text}", align=JUSTIFY, hanging=Cm(0.6), size=10)
+    para(doc, "Target tahunan dan pagu setiap indikator (rujukan, tidak perlu diisi):", size=10,
+         bold=True, before=6, after=2, keep_next=True)
+    tag(doc, "{%p for r in rows %}")
+    para(
+        doc,
+        "{{ r.no }}. {{ r.indikator }}: target tahun {{ period.year }} {{ r.target_tahunan }} "
+        "{{ r.satuan }}; target kumulatif s.d. {{ period.end|tanggal }} {{ r.target }} "
+        "{{ r.satuan }}; pagu {{ r.pagu }}.",
+        size=9,
+        hanging=Cm(0.6),
+        indent=Cm(0.6),
+    )
+    tag(doc, "{%p endfor %}")
     para(doc, "", after=6)
     t = table(doc, FORM_WIDTHS)
     add_row(
@@ -685,13 +733,13 @@ def formulir() -> Document:
         FORM_HEADERS,
         FORM_WIDTHS,
         bold=True,
-        size=10,
+        size=9,
         aligns=[CENTER] * 10,
         shade="D9D9D9",
         header=True,
     )
     tr_tag(t, "{%tr for r in rows %}", FORM_WIDTHS)
-    add_row(
+    row = add_row(
         t,
         ["{{ r.no }}", "{{ r.indikator }}", "{{ r.satuan }}", "{{ r.target }}"] + [""] * 6,
         FORM_WIDTHS,
@@ -699,12 +747,28 @@ def formulir() -> Document:
         aligns=[CENTER, LEFT, CENTER, RIGHT, RIGHT, RIGHT, RIGHT, LEFT, LEFT, LEFT],
         min_height_cm=1.0,
     )
+    for cell, is_input in zip(row.cells, FORM_INPUT, strict=True):
+        if is_input:
+            set_cell(cell, shade=INPUT_SHADE)
     tr_tag(t, "{%tr endfor %}", FORM_WIDTHS)
     para(doc, "Kode formulir: {{ kode }}", size=8, color=GREY, before=6)
+    # the unit head confirms the data
+    para(doc, "", after=6, keep_next=True)
+    sign = Cm(17.0)
+    para(doc, "{{ kantor.kota }}, ............................ {{ period.year }}", indent=sign,
+         keep_next=True)
+    para(doc, "{{ unit.kepala.jabatan or ('Kepala ' ~ unit.nama) }},", indent=sign,
+         keep_next=True)
+    for _ in range(3):
+        para(doc, "", indent=sign, keep_next=True)
+    para(doc, "{{ unit.kepala.nama or '(...............................)' }}", indent=sign,
+         bold=True, underline=True, keep_next=True)
+    para(doc, "{% if unit.kepala.nip %}NIP. {{ unit.kepala.nip }}{% endif %}", indent=sign)
     footer = doc.sections[0].footer.paragraphs[0]
-    run = footer.add_run("Kode formulir: {{ kode }}")
+    run = footer.add_run("Format Pemantauan Kinerja {{ period.label }} \u2013 {{ unit.nama }}")
     run.font.size = Pt(7)
     run.font.color.rgb = GREY
+    page_number_paragraph(doc.sections[0].footer, size=7)
     doc.core_properties.subject = "{{ kode }}"
     return doc
 
@@ -719,15 +783,28 @@ REPORT_HEADERS = [
     "Kategori",
     "Pagu (Rp)",
     "Realisasi Anggaran (Rp)",
-    "Capaian Anggaran (%)",
+    "Penyerapan (%)",
 ]
-REPORT_WIDTHS = [0.9, 7.0, 1.8, 1.9, 1.9, 1.8, 2.2, 3.1, 3.1, 2.0]  # landscape: 25.7 cm
+REPORT_WIDTHS = [0.9, 6.0, 1.9, 1.7, 1.7, 1.7, 2.5, 3.5, 3.5, 2.3]  # landscape: 25.7 cm
+SUMMARY_HEADERS = [
+    "No",
+    "Unit Kerja",
+    "Jumlah Indikator",
+    "Rata-rata Capaian (%)",
+    "Kategori",
+    "Pagu (Rp)",
+    "Realisasi Anggaran (Rp)",
+    "Penyerapan (%)",
+    "Keterangan",
+]
+SUMMARY_WIDTHS = [0.9, 5.3, 1.8, 2.1, 2.5, 3.5, 3.5, 2.3, 3.8]  # landscape: 25.7 cm
 NUM = RIGHT
+NO_DATA_TEST = '{%p if u.status != "tidak menyampaikan data" %}'
 
 
 def laporan() -> Document:
     doc = new_document("Laporan Pemantauan Kinerja", size=12)
-    # title page
+    # title page (the "Konsep versi" line is the marker the final report replaces)
     for _ in range(4):
         para(doc, "")
     para(doc, "LAPORAN PEMANTAUAN KINERJA", bold=True, align=CENTER, size=18)
@@ -736,10 +813,8 @@ def laporan() -> Document:
     para(doc, "{{ logo }}", align=CENTER, after=24)
     tag(doc, "{%p endif %}")
     para(doc, "{{ kantor.nama|upper }}", bold=True, align=CENTER, size=14)
-    para(doc, "{{ kantor.kabupaten|upper }}", bold=True, align=CENTER, size=14)
-    para(doc, "TAHUN {{ period.year }}", bold=True, align=CENTER, size=14, after=36)
+    para(doc, "{{ kantor.kabupaten|upper }}", bold=True, align=CENTER, size=14, after=48)
     para(doc, "Konsep versi {{ version }}", align=CENTER, size=12)
-    para(doc, "Kode siklus {{ cycle_code }}, disusun {{ tanggal|tanggal }}", align=CENTER, size=10)
     page_break(doc)
     # I. introduction
     para(doc, "BAB I", bold=True, align=CENTER)
@@ -783,26 +858,18 @@ def laporan() -> Document:
         "Pemantauan mencakup {{ units|length }} unit kerja di lingkungan {{ kantor.nama }} "
         "untuk periode {{ period.start|tanggal }} sampai dengan {{ period.end|tanggal }}. "
         "Capaian kinerja dihitung dengan membandingkan realisasi terhadap target (untuk "
-        "indikator berpolaritas negatif, semakin kecil realisasi semakin baik), dan capaian "
+        "indikator berpolaritas negatif, semakin kecil realisasi semakin baik), dan penyerapan "
         "anggaran dengan membandingkan realisasi anggaran terhadap pagu.",
     )
-    page_break(doc)
-    # II. results
+    # II. results: landscape, the tables are wide
+    section(doc, landscape=True)
     para(doc, "BAB II", bold=True, align=CENTER)
     para(doc, "HASIL PEMANTAUAN KINERJA", bold=True, align=CENTER, after=12)
-    para(doc, "A. Rekapitulasi Capaian Kinerja", bold=True, after=6, keep_next=True)
-    sw = [0.9, 5.3, 2.0, 2.4, 2.4, 3.0]
+    para(doc, "A. Rekapitulasi Capaian Kinerja dan Anggaran", bold=True, after=6, keep_next=True)
+    sw = SUMMARY_WIDTHS
     t = table(doc, sw)
-    add_row(
-        t,
-        ["No", "Unit Kerja", "Jumlah Indikator", "Rata-rata Capaian (%)", "Kategori", "Keterangan"],
-        sw,
-        bold=True,
-        size=10,
-        aligns=[CENTER] * 6,
-        shade="D9D9D9",
-        header=True,
-    )
+    add_row(t, SUMMARY_HEADERS, sw, bold=True, size=9, aligns=[CENTER] * 9, shade="D9D9D9",
+            header=True)
     tr_tag(t, "{%tr for u in units %}", sw)
     add_row(
         t,
@@ -812,53 +879,55 @@ def laporan() -> Document:
             "{{ u.rows|length }}",
             "{{ u.capaian_rata|persen }}",
             "{{ u.kategori }}",
-            "{{ u.status }}",
+            "{{ u.pagu|rupiah }}",
+            "{{ u.realisasi_anggaran|rupiah }}",
+            "{{ u.penyerapan|persen }}",
+            "{% if u.status == 'tidak menyampaikan data' %}tidak menyampaikan data"
+            "{% elif u.terlambat %}terlambat, diterima {{ u.diterima|tanggal }}"
+            "{% else %}diterima {{ u.diterima|tanggal }}{% endif %}",
         ],
         sw,
-        size=10,
-        aligns=[CENTER, LEFT, CENTER, NUM, CENTER, LEFT],
+        size=8.5,
+        aligns=[CENTER, LEFT, CENTER, NUM, CENTER, NUM, NUM, NUM, LEFT],
     )
     tr_tag(t, "{%tr endfor %}", sw)
     add_row(
         t,
         [
             "",
-            "Rata-rata {{ kantor.nama }}",
+            "Jumlah / rata-rata {{ kantor.nama }}",
             "{{ jumlah_indikator }}",
             "{{ capaian_rata|persen }}",
             "{{ kategori }}",
+            "{{ jumlah_pagu|rupiah }}",
+            "{{ jumlah_realisasi_anggaran|rupiah }}",
+            "{{ penyerapan|persen }}",
             "",
         ],
         sw,
         bold=True,
-        size=10,
-        aligns=[CENTER, LEFT, CENTER, NUM, CENTER, LEFT],
+        size=8.5,
+        aligns=[CENTER, LEFT, CENTER, NUM, CENTER, NUM, NUM, NUM, LEFT],
     )
-    para(doc, "", after=6)
-    para(doc, "{{ grafik }}", align=CENTER)
     para(
         doc,
-        "Grafik 1. Rata-rata Capaian Kinerja per Unit Kerja {{ period.label }}",
-        align=CENTER,
-        size=10,
-        after=12,
+        "Rata-rata capaian dihitung dari unit kerja yang menyampaikan data; penyerapan "
+        "kecamatan dihitung terhadap pagu unit kerja yang menyampaikan data.",
+        size=9,
+        before=4,
+        after=8,
     )
-    section(doc, landscape=True)  # the detailed tables are wide
-    para(doc, "B. Capaian Kinerja per Unit Kerja", bold=True, after=6, keep_next=True)
+    tag(doc, "{%p for g in grafik %}")
+    para(doc, "{{ g.gambar }}", align=CENTER, keep_next=True, before=6)
+    para(doc, "{{ g.judul }}", align=CENTER, size=10, after=12)
+    tag(doc, "{%p endfor %}")
+    para(doc, "B. Capaian Kinerja per Unit Kerja", bold=True, before=6, after=6, keep_next=True)
     tag(doc, "{%p for u in units %}")
     para(doc, "{{ loop.index }}. {{ u.unit.nama }}", bold=True, before=6, after=4, keep_next=True)
-    tag(doc, '{%p if u.status != "tidak menyampaikan data" %}')
+    tag(doc, NO_DATA_TEST)
     t = table(doc, REPORT_WIDTHS)
-    add_row(
-        t,
-        REPORT_HEADERS,
-        REPORT_WIDTHS,
-        bold=True,
-        size=9,
-        aligns=[CENTER] * 10,
-        shade="D9D9D9",
-        header=True,
-    )
+    add_row(t, REPORT_HEADERS, REPORT_WIDTHS, bold=True, size=8.5, aligns=[CENTER] * 10,
+            shade="D9D9D9", header=True)
     tr_tag(t, "{%tr for r in u.rows %}", REPORT_WIDTHS)
     add_row(
         t,
@@ -875,16 +944,16 @@ def laporan() -> Document:
             "{{ r.capaian_anggaran|persen }}",
         ],
         REPORT_WIDTHS,
-        size=9,
+        size=8.5,
         aligns=[CENTER, LEFT, CENTER, NUM, NUM, NUM, CENTER, NUM, NUM, NUM],
     )
     tr_tag(t, "{%tr endfor %}", REPORT_WIDTHS)
     para(
         doc,
         "Rata-rata capaian kinerja {{ u.unit.nama }}: {{ u.capaian_rata|persen }}% "
-        "(kategori {{ u.kategori }}){% if u.diterima %}; data diterima "
-        "{{ u.diterima|tanggal }}{% endif %}{% if u.versi_formulir %}, formulir versi "
-        "{{ u.versi_formulir }}{% endif %}.",
+        "(kategori {{ u.kategori }}); penyerapan anggaran {{ u.penyerapan|persen }}%; "
+        "data diterima {{ u.diterima|tanggal }}{% if u.terlambat %} (terlambat){% endif %}"
+        "{% if u.versi_formulir %}, formulir versi {{ u.versi_formulir }}{% endif %}.",
         size=10,
         before=4,
     )
@@ -898,7 +967,7 @@ def laporan() -> Document:
     tag(doc, "{%p endfor %}")
     para(
         doc,
-        "C. Unit Kerja yang Tidak Menyampaikan Data",
+        "C. Unit Kerja yang Tidak Menyampaikan Data dan yang Terlambat",
         bold=True,
         before=12,
         after=6,
@@ -907,8 +976,9 @@ def laporan() -> Document:
     tag(doc, "{%p if tanpa_data %}")
     body(
         doc,
-        "Sampai dengan batas waktu pengumpulan, unit kerja berikut tidak menyampaikan data "
-        "kinerja {{ period.label }}:",
+        "Sampai dengan batas waktu pengumpulan{% if batas_waktu %} "
+        "({{ batas_waktu|tanggal_waktu }}){% endif %}, unit kerja berikut tidak menyampaikan "
+        "data kinerja {{ period.label }}:",
     )
     tag(doc, "{%p for u in tanpa_data %}")
     para(
@@ -920,6 +990,17 @@ def laporan() -> Document:
     tag(doc, "{%p endfor %}")
     tag(doc, "{%p else %}")
     body(doc, "Seluruh unit kerja telah menyampaikan data kinerja {{ period.label }}.")
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p if terlambat %}")
+    body(doc, "Unit kerja berikut menyampaikan data setelah batas waktu pengumpulan:")
+    tag(doc, "{%p for u in terlambat %}")
+    para(
+        doc,
+        "{{ loop.index }}. {{ u.unit.nama }} \u2013 diterima {{ u.diterima|tanggal_waktu }}",
+        hanging=Cm(0.6),
+        indent=Cm(0.6),
+    )
+    tag(doc, "{%p endfor %}")
     tag(doc, "{%p endif %}")
     para(
         doc,
@@ -936,7 +1017,7 @@ def laporan() -> Document:
     )
     fw = [0.9, 6.2, 6.2, 6.2, 6.2]
     tag(doc, "{%p for u in units %}")
-    tag(doc, '{%p if u.status != "tidak menyampaikan data" %}')
+    tag(doc, NO_DATA_TEST)
     para(doc, "{{ u.unit.nama }}", bold=True, before=6, after=4, keep_next=True)
     t = table(doc, fw)
     add_row(
@@ -966,6 +1047,94 @@ def laporan() -> Document:
     tr_tag(t, "{%tr endfor %}", fw)
     tag(doc, "{%p endif %}")
     tag(doc, "{%p endfor %}")
+    # E. plausibility warnings, only when there are some
+    tag(doc, "{%p if peringatan %}")
+    para(doc, "E. Data yang Diterima dengan Peringatan", bold=True, before=12, after=6,
+         keep_next=True)
+    body(
+        doc,
+        "Baris berikut diterima dengan peringatan (kewajaran angka atau penulisan); angkanya "
+        "dipakai sebagaimana dikirim unit kerja dan perlu diperiksa oleh Kasubag Perencanaan.",
+    )
+    ww = [0.9, 4.6, 1.0, 6.0, 3.0, 2.6, 7.6]
+    t = table(doc, ww)
+    add_row(
+        t,
+        ["No", "Unit Kerja", "No. Ind.", "Indikator", "Kolom", "Nilai", "Peringatan"],
+        ww,
+        bold=True,
+        size=9,
+        aligns=[CENTER] * 7,
+        shade="D9D9D9",
+        header=True,
+    )
+    tr_tag(t, "{%tr for w in peringatan %}", ww)
+    add_row(
+        t,
+        [
+            "{{ loop.index }}",
+            "{{ w.unit_nama or w.unit }}",
+            "{{ w.no or '-' }}",
+            "{{ w.indikator or '-' }}",
+            "{{ w.kolom or '-' }}",
+            "{{ w.nilai if w.nilai is string else (w.nilai|angka) }}",
+            "{{ w.pesan }}",
+        ],
+        ww,
+        size=9,
+        aligns=[CENTER, LEFT, CENTER, LEFT, LEFT, NUM, LEFT],
+    )
+    tr_tag(t, "{%tr endfor %}", ww)
+    tag(doc, "{%p endif %}")
+    # F. the year's earlier periods beside this one (from the second period of a year)
+    tag(doc, "{%p if periode_sebelumnya %}")
+    para(
+        doc,
+        "{{ 'F' if peringatan else 'E' }}. Perkembangan Realisasi Tahun {{ period.year }}",
+        bold=True,
+        before=12,
+        after=6,
+        keep_next=True,
+    )
+    body(
+        doc,
+        "Realisasi kumulatif setiap indikator pada periode sebelumnya tahun {{ period.year }} "
+        "disandingkan dengan realisasi {{ period.label }}.",
+    )
+    pw = [0.9, 4.4, 7.4, 1.8, 2.4, 5.8, 3.0]
+    t = table(doc, pw)
+    add_row(
+        t,
+        ["No", "Unit Kerja", "Indikator", "Satuan", "Target Tahunan",
+         "Realisasi Periode Sebelumnya", "Realisasi {{ period.label }}"],
+        pw,
+        bold=True,
+        size=9,
+        aligns=[CENTER] * 7,
+        shade="D9D9D9",
+        header=True,
+    )
+    tr_tag(t, "{%tr for u in units %}", pw)
+    tr_tag(t, "{%tr for r in u.rows %}", pw)
+    add_row(
+        t,
+        [
+            "{{ r.no }}",
+            "{{ u.unit.nama }}",
+            "{{ r.indikator }}",
+            "{{ r.satuan }}",
+            "{{ r.target_tahunan|angka }}",
+            "{% for v in r.sebelumnya %}{{ periode_sebelumnya[loop.index0] }}: {{ v|angka }}"
+            "{% if not loop.last %}; {% endif %}{% endfor %}",
+            "{{ r.realisasi|angka }}",
+        ],
+        pw,
+        size=9,
+        aligns=[CENTER, LEFT, LEFT, CENTER, NUM, LEFT, NUM],
+    )
+    tr_tag(t, "{%tr endfor %}", pw)
+    tr_tag(t, "{%tr endfor %}", pw)
+    tag(doc, "{%p endif %}")
     para(doc, "")
     section(doc, landscape=False)
     # III. closing
@@ -974,7 +1143,8 @@ def laporan() -> Document:
     body(
         doc,
         "Rata-rata capaian kinerja {{ kantor.nama }} pada {{ period.label }} adalah "
-        "{{ capaian_rata|persen }}% dengan kategori {{ kategori }}. "
+        "{{ capaian_rata|persen }}% dengan kategori {{ kategori }}, dengan penyerapan anggaran "
+        "{{ penyerapan|persen }}%. "
         "{% if tanpa_data %}Sebanyak {{ tanpa_data|length }} unit kerja tidak menyampaikan "
         "data sehingga belum termasuk dalam perhitungan. {% endif %}Faktor penghambat dan "
         "tindak lanjut yang disampaikan unit kerja agar menjadi perhatian dalam "
@@ -997,14 +1167,15 @@ def laporan() -> Document:
     para(doc, "{{ penyusun.pangkat }}", indent=SIGN_INDENT)
     tag(doc, "{%p endif %}")
     para(doc, "{% if penyusun.nip %}NIP. {{ penyusun.nip }}{% endif %}", indent=SIGN_INDENT)
+    # footer: Pantau's draft marker (replaced in the final report) and the page number
     footer = doc.sections[0].footer.paragraphs[0]
     footer.alignment = CENTER
     run = footer.add_run(
-        "Laporan Pemantauan Kinerja {{ period.label }} \u2013 konsep versi "
-        "{{ version }} ({{ cycle_code }})"
+        "Laporan Pemantauan Kinerja {{ period.label }} \u2013 konsep versi {{ version }}"
     )
     run.font.size = Pt(8)
     run.font.color.rgb = GREY
+    page_number_paragraph(doc.sections[0].footer)
     return doc
 
 

@@ -10,11 +10,12 @@ docxtpl, openpyxl, matplotlib, segno and icalendar.
     read_form(data, filename="", limits=ReadLimits()) -> FormResult formread.py
     check_form(result, expected, indicators, unit_names=None)       formread.py
     render_report(report, templates_dir, out_path, workdir) -> sha  report.py
-    render_final(final, source_docx, out_path, verify_url_base="")  final.py
+    render_final(final, source_docx, out_path, web_url="") -> sha final.py
     write_emonev(rows, period, xlsx_path, csv_path) -> (sha, sha)   emonev.py
     to_pdf(docx_path, out_dir) -> Path | None                       pdf.py
     render_docx(template_path, context, out_path, images=None)      render.py
     check_templates(templates_dir) -> list[str]                     samples.py
+    write_letterbook(rows, which, path) -> sha256 (buku agenda XLSX) letterbook.py
 """
 
 from .emonev import write_emonev

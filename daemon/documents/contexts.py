@@ -112,6 +112,14 @@ class ReportUnitRow:
     faktor_pendorong: str = ""
     faktor_penghambat: str = ""
     tindak_lanjut: str = ""
+    # the realisation of the year's earlier periods, in order (Report.periode_sebelumnya)
+    sebelumnya: list[float | None] = field(default_factory=list)
+    target_tahunan: float | None = None
+
+
+def _sum(values) -> float | None:
+    vals = [v for v in values if v is not None]
+    return sum(vals) if vals else None
 
 
 @dataclass
@@ -123,6 +131,22 @@ class ReportUnit:
     status: str  # "diterima" | "tidak menyampaikan data"
     diterima: datetime | None = None
     versi_formulir: int | None = None
+    terlambat: bool = False  # received after the collection deadline
+
+    @property
+    def pagu(self) -> float | None:
+        return _sum(r.pagu for r in self.rows)
+
+    @property
+    def realisasi_anggaran(self) -> float | None:
+        if self.status == "tidak menyampaikan data":
+            return None
+        return _sum(r.realisasi_anggaran for r in self.rows)
+
+    @property
+    def penyerapan(self) -> float | None:
+        pagu, real = self.pagu, self.realisasi_anggaran
+        return real / pagu * 100 if pagu and real is not None else None
 
 
 @dataclass
@@ -141,9 +165,11 @@ class Report:
     camat: Official
     sekretaris: Official
     catatan_revisi: list[str] = field(default_factory=list)  # notes that led to this version
-    # rows with plausibility warnings (SPEC §6.2, §6.4), for the Kasubag: dicts with unit,
-    # unit_nama, no, indikator, kolom, nilai, pesan, in unit order then the form's order
+    # plausibility warnings (SPEC §6.2): {"unit","unit_nama","no","indikator","kolom","nilai","pesan"}
     peringatan: list[dict] = field(default_factory=list)
+    # labels of the year's earlier periods ("Triwulan I", ...), for ReportUnitRow.sebelumnya
+    periode_sebelumnya: list[str] = field(default_factory=list)
+    batas_waktu: datetime | None = None  # the collection deadline (late units are marked)
 
 
 @dataclass
@@ -154,7 +180,10 @@ class Approval:
     jabatan: str
     email: str
     waktu: datetime
-    message_id: str
+    message_id: str  # kept for the archive; never printed (SPEC §6.5)
+    langkah: str = ""  # e.g. "S6 Pengajuan konsep"
+    versi: int | None = None  # the version the approval was given for
+    rujukan: str = ""  # short reference to the archived reply: "Agenda masuk No. 14/2025"
     kode_ttd: bool = False  # given with the S11 signature code (the code is never printed)
 
 
@@ -170,6 +199,7 @@ class FinalReport:
     penandatangan: Official  # the Camat
     approvals: list[Approval]  # in order: Sekretaris, Camat, ...
     source_version: int
+    kode_verifikasi: str = ""  # daemon.verification.verification_code(...) of the approved file
 
 
 @dataclass
@@ -183,7 +213,7 @@ class EmonevRow:
     sub_kegiatan: str
     indikator: str
     satuan: str
-    target: float | None
+    target: float | None  # the indicator's annual (Renja) target
     realisasi_tw: tuple[float | None, float | None, float | None, float | None]
     capaian: float | None
     pagu: float | None
@@ -191,3 +221,4 @@ class EmonevRow:
     faktor_pendorong: str = ""
     faktor_penghambat: str = ""
     tindak_lanjut: str = ""
+    target_periode: float | None = None  # the period's cumulative target (`target` is annual)

@@ -1,7 +1,8 @@
 """The e-Monev / e-project export (SPEC §6.6): one row per indicator in the columns of the
 quarterly Renja evaluation, as XLSX and CSV.
 
-Columns: No, Unit, Program, Kegiatan, Sub Kegiatan, Indikator Kinerja, Satuan, Target,
+Columns: No, Unit, Program, Kegiatan, Sub Kegiatan, Indikator Kinerja, Satuan, Target (the
+indicator's annual Renja target), Target Kumulatif s.d. Periode Ini (the period's cumulative plan),
 Realisasi TW I, Realisasi TW II, Realisasi TW III, Realisasi TW IV, Capaian (%), Pagu (Rp),
 Realisasi Anggaran (Rp), Capaian Anggaran (%), Faktor Pendorong, Faktor Penghambat, Tindak Lanjut.
 
@@ -11,7 +12,9 @@ Indonesian Excel/LibreOffice displays as 1.234,50; the header row is frozen and 
 CSV: UTF-8 with a byte-order mark and `;` as separator, numbers with a decimal comma and no
 thousands separator (1234,5): what Excel with Indonesian regional settings opens directly
 (it expects `;` because `,` is the decimal mark), and what re-entry tools parse without guessing.
-Empty values are empty fields. Capaian Anggaran is realisasi anggaran / pagu x 100.
+Empty values are empty fields. Capaian Anggaran is realisasi anggaran / pagu x 100. Every
+number is rounded as it is shown (two decimals at most), so no float noise (89.99999999999999)
+reaches the file.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ COLUMNS = [
     "Indikator Kinerja",
     "Satuan",
     "Target",
+    "Target Kumulatif s.d. Periode Ini",
     "Realisasi TW I",
     "Realisasi TW II",
     "Realisasi TW III",
@@ -47,6 +51,7 @@ COLUMNS = [
 ]
 _NUMERIC = {
     "Target",
+    "Target Kumulatif s.d. Periode Ini",
     "Realisasi TW I",
     "Realisasi TW II",
     "Realisasi TW III",
@@ -56,13 +61,18 @@ _NUMERIC = {
     "Realisasi Anggaran (Rp)",
     "Capaian Anggaran (%)",
 }
-_WIDTHS = [5, 24, 32, 32, 32, 40, 10, 12, 12, 12, 12, 12, 11, 18, 18, 11, 30, 30, 30]
+_WIDTHS = [5, 24, 32, 32, 32, 40, 10, 12, 14, 12, 12, 12, 12, 11, 18, 18, 11, 30, 30, 30]
+
+
+def _r(x: float | int | None) -> float | None:
+    """Rounded as shown: two decimals at most."""
+    return None if x is None else round(float(x), 2)
 
 
 def capaian_anggaran(row: EmonevRow) -> float | None:
     if row.pagu in (None, 0) or row.realisasi_anggaran is None:
         return None
-    return row.realisasi_anggaran / row.pagu * 100.0
+    return _r(row.realisasi_anggaran / row.pagu * 100.0)
 
 
 def _values(no: int, row: EmonevRow) -> list:
@@ -80,11 +90,12 @@ def _values(no: int, row: EmonevRow) -> list:
         row.sub_kegiatan,
         row.indikator,
         row.satuan,
-        row.target,
-        *tw[:4],
-        row.capaian,
-        row.pagu,
-        row.realisasi_anggaran,
+        _r(row.target),
+        _r(row.target_periode),
+        *(_r(x) for x in tw[:4]),
+        _r(row.capaian),
+        _r(row.pagu),
+        _r(row.realisasi_anggaran),
         capaian_anggaran(row),
         row.faktor_pendorong,
         row.faktor_penghambat,
@@ -96,7 +107,8 @@ def _csv_number(x: float | int | None) -> str:
     if x is None:
         return ""
     x = float(x)
-    text = f"{x:.0f}" if x == int(x) else f"{round(x, 6):.6f}".rstrip("0").rstrip(".")
+    x = round(x, 2)
+    text = f"{x:.0f}" if x == int(x) else f"{x:.2f}".rstrip("0").rstrip(".")
     return text.replace(".", ",")
 
 

@@ -52,6 +52,8 @@ def _rows(spec: FormSpec) -> list[dict[str, Any]]:
                 "satuan": ind.satuan,
                 "target": formatting.angka(target) if target is not None else "",
                 "target_value": target,
+                "target_tahunan": formatting.angka(ind.target) if ind.target is not None else "-",
+                "pagu": formatting.rupiah(ind.pagu) if ind.pagu else "-",
             }
         )
     return rows
@@ -104,11 +106,12 @@ def build_form(
 # --------------------------------------------------------------------------- XLSX
 
 _WIDTHS = [6, 48, 12, 14, 14, 12, 22, 30, 30, 30]
+_INPUT_COLUMNS = {5, 7, 8, 9, 10}  # Realisasi, Realisasi Anggaran, the factors, Tindak Lanjut
 
 
 def _xlsx_bytes(spec: FormSpec, code: FormCode) -> bytes:
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
     from openpyxl.utils import get_column_letter
 
     wb = Workbook()
@@ -126,11 +129,25 @@ def _xlsx_bytes(spec: FormSpec, code: FormCode) -> bytes:
         ),
         (f"Batas Waktu: {formatting.tanggal_waktu(spec.batas_waktu)}", None),
         (
-            "Isi kolom Realisasi, Realisasi Anggaran (Rp), Faktor Pendorong, Faktor Penghambat dan "
-            "Tindak Lanjut. Angka ditulis sebagai angka (misalnya 85,5 atau 1234500). Kolom "
-            "Capaian (%) dihitung oleh sistem.",
+            "Isi sel berwarna kuning: Realisasi, Realisasi Anggaran (Rp), Faktor Pendorong, Faktor "
+            "Penghambat dan Tindak Lanjut. Angka ditulis sebagai angka (misalnya 85,5 atau "
+            "1234500). Kolom Capaian (%) dihitung oleh sistem.",
             None,
         ),
+        (
+            f"Target dan Realisasi adalah angka kumulatif sejak awal tahun {spec.period.year} "
+            f"sampai dengan {formatting.tanggal(spec.period.end)}.",
+            None,
+        ),
+        *[
+            (
+                f"{i.no}. {i.indikator}: target tahun {spec.period.year} "
+                f"{formatting.angka(i.target) if i.target is not None else '-'} {i.satuan}; "
+                f"pagu {formatting.rupiah(i.pagu) if i.pagu else '-'}.",
+                Font(size=9),
+            )
+            for i in spec.indicators
+        ],
         (
             f"Simpan tetap dalam format XLSX, lalu kirim dengan membalas surel permintaan data "
             f"tanpa mengubah subjeknya ({spec.subject_hint})"
@@ -148,6 +165,7 @@ def _xlsx_bytes(spec: FormSpec, code: FormCode) -> bytes:
     thin = Side(style="thin")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
     fill = PatternFill("solid", fgColor="D9D9D9")
+    input_fill = PatternFill("solid", fgColor="FFF2CC")  # the cells a unit fills
     for col in range(1, len(FORM_HEADERS) + 1):
         c = ws.cell(header_row, col)
         c.font, c.fill, c.border = bold, fill, border
@@ -159,6 +177,9 @@ def _xlsx_bytes(spec: FormSpec, code: FormCode) -> bytes:
             c = ws.cell(r, col)
             c.border = border
             c.alignment = Alignment(vertical="top", wrap_text=True)
+            if col in _INPUT_COLUMNS:
+                c.fill = input_fill
+                c.protection = Protection(locked=False)
         ws.cell(r, 7).number_format = "#,##0"
     ws.append([])
     ws.append([f"Kode formulir: {code}"])
@@ -166,6 +187,11 @@ def _xlsx_bytes(spec: FormSpec, code: FormCode) -> bytes:
     for i, w in enumerate(_WIDTHS, 1):
         ws.column_dimensions[get_column_letter(i)].width = w
     ws.freeze_panes = ws.cell(header_row + 1, 1)
+    # Only the shaded cells can be typed in (no password: the office can lift it in Excel).
+    ws.protection.sheet = True
+    ws.protection.formatCells = False
+    ws.protection.formatColumns = False
+    ws.protection.formatRows = False
     props = _properties(spec, code)
     wb.properties.title = props["title"]
     wb.properties.subject = props["subject"]

@@ -53,6 +53,8 @@ def sapaan(letter: Letter) -> str:
         return "Saudara"
     if letter.kind == "nota_dinas" and letter.purpose in _SAUDARA_PURPOSES:
         return "Saudara"
+    if letter.kind == "nota_dinas" and len([k for k in letter.kepada if k]) == 1:
+        return letter.kepada[0]  # a named official is addressed by office (SPEC §6.5)
     return "Bapak/Ibu"
 
 

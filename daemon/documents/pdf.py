@@ -3,8 +3,10 @@
 `to_pdf` runs `soffice --headless --convert-to pdf` with a private, throw-away user profile
 (`-env:UserInstallation=file:///tmp/...`), so it neither collides with a desktop LibreOffice nor
 with another conversion running at the same time, and with a timeout after which the whole
-process group is killed. It returns None when LibreOffice is not installed, or (logged as a
-warning) when the conversion fails: a PDF is a convenience copy, never a reason to stop a cycle.
+process group is killed. A failed conversion (LibreOffice does crash under load: "Fatal
+exception: Signal 6") is retried with a fresh profile, up to `tries` times with a short pause.
+It returns None when LibreOffice is not installed, or (logged as a warning, never raised) when
+every try failed: the caller records that the PDF is missing (SPEC §6.5) and the cycle goes on.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 from ..archive import make_dirs  # noqa: E402
@@ -85,13 +88,11 @@ def convert(
             return None
         produced = work / f"{src.stem}.{ext}"
         if proc.returncode != 0 or not produced.is_file():
-            log.warning(
-                "konversi %s ke %s gagal (kode %s): %s",
-                src.name,
-                ext,
-                proc.returncode,
-                err.decode("utf-8", "replace").strip()[:500],
-            )
+            # One line for people (LibreOffice's own backtrace only at debug level).
+            lines = err.decode("utf-8", "replace").strip().splitlines()
+            log.warning("konversi %s ke %s gagal (kode %s)%s", src.name, ext, proc.returncode,
+                        f": {lines[0][:200]}" if lines else "")
+            log.debug("keluaran LibreOffice: %s", "\n".join(lines)[:4000])
             return None
         final = out / produced.name
         staging = out / f".{produced.name}.tmp"
@@ -102,8 +103,29 @@ def convert(
         return final
 
 
+TRIES = 3
+
+
 def to_pdf(
-    docx_path: str | os.PathLike[str], out_dir: str | os.PathLike[str], timeout: float = 120.0
+    docx_path: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    timeout: float = 120.0,
+    tries: int = TRIES,
 ) -> Path | None:
-    """Convert a DOCX to PDF in `out_dir` (same stem); None when soffice is absent or fails."""
-    return convert(docx_path, out_dir, "pdf", timeout)
+    """Convert a DOCX to PDF in `out_dir` (same stem), retrying a failed conversion with a fresh
+    profile up to `tries` times; None when soffice is absent or every try failed."""
+    if soffice_path() is None:
+        return None
+    for attempt in range(1, max(1, tries) + 1):
+        try:
+            result = convert(docx_path, out_dir, "pdf", timeout)
+        except Exception as exc:  # noqa: BLE001 - a PDF never stops a cycle
+            log.warning("konversi %s ke PDF gagal: %s", Path(docx_path).name, exc)
+            result = None
+        if result is not None:
+            return result
+        if attempt < tries:
+            log.warning("konversi %s ke PDF diulang (percobaan %d dari %d)",
+                        Path(docx_path).name, attempt + 1, tries)
+            time.sleep(0.5 * attempt)
+    return None

@@ -112,12 +112,14 @@ def render_docx(
     out_path: str | os.PathLike[str],
     images: Mapping[str, ImageSpec | None] | None = None,
     properties: Mapping[str, str] | None = None,
+    prepare: Callable[[Any, dict[str, Any]], None] | None = None,
 ) -> str:
     """Render a docxtpl template to `out_path` atomically; return the sha256 hex of the file.
 
     images: context name -> image (a path, PNG/JPEG bytes, or (path-or-bytes, width in mm));
       each becomes a docxtpl InlineImage under that name; None renders as an empty string.
     properties: core properties to set on the result (e.g. {"subject": ..., "keywords": ...}).
+    prepare: called with (template, context) before rendering, e.g. to add lists of images.
     """
     from docx.shared import Mm
     from docxtpl import DocxTemplate, InlineImage
@@ -134,6 +136,8 @@ def render_docx(
         else:
             source = str(source)
         ctx[name] = InlineImage(tpl, source, width=Mm(width) if width else None)
+    if prepare is not None:
+        prepare(tpl, ctx)
     tpl.render(ctx, jinja_env(), autoescape=True)
     core = tpl.docx.core_properties
     now = datetime.now(UTC).replace(microsecond=0, tzinfo=None)

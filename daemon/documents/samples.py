@@ -46,7 +46,7 @@ CAMAT = Official(
 )
 SEKRETARIS = Official(
     "Drs. ANDI SAPUTRA",
-    "Sekretaris Kecamatan",
+    "Sekretaris Camat",
     "19750312 199803 1 004",
     "Pembina (IV/a)",
     "sekretaris@kecamatan.test",
@@ -134,7 +134,7 @@ def letter(kind: str = "permintaan_data", purpose: str = "") -> Letter:
             kepada=[u.kepala.jabatan for u in UNITS],
             penandatangan=CAMAT,
             lampiran="1 (satu) berkas",
-            tembusan=["Sekretaris Kecamatan"],
+            tembusan=["Sekretaris Camat"],
             batas_waktu=datetime(2025, 10, 10, 16, 0, tzinfo=WIB),
             balas_ke="pantau@kecamatan.test",
         )
@@ -156,7 +156,7 @@ def letter(kind: str = "permintaan_data", purpose: str = "") -> Letter:
             kind,
             **base,
             hal="Undangan Rapat Pembahasan Pemantauan Kinerja",
-            kepada=["Sekretaris Kecamatan", "Para Kepala Seksi"],
+            kepada=["Sekretaris Camat", "Para Kepala Seksi"],
             penandatangan=CAMAT,
             sifat="Segera",
             tembusan=["Bupati Pesisir Selatan"],
@@ -276,6 +276,9 @@ def final() -> FinalReport:
                 SEKRETARIS.email,
                 datetime(2025, 10, 23, 10, 15, tzinfo=WIB),
                 "<a1b2@kecamatan.test>",
+                "S6 Pengajuan konsep",
+                2,
+                "Agenda masuk No. 14/2025",
             ),
             Approval(
                 CAMAT.nama,
@@ -283,6 +286,9 @@ def final() -> FinalReport:
                 CAMAT.email,
                 datetime(2025, 10, 24, 8, 5, tzinfo=WIB),
                 "<c3d4@mail.test>",
+                "S11 Penandatanganan",
+                2,
+                "Agenda masuk No. 16/2025",
             ),
         ],
         2,

@@ -236,6 +236,24 @@ class _Reader:
             return _parse_time(default)
 
 
+def _web_url(r: _Reader) -> str:
+    """`[web] url`: the dashboard's public address (links and the final report's QR point here)."""
+    url = (r.get("web.url", str, "", '"https://pantau.kecamatan.go.id" atau kosong') or "").strip()
+    if url and not url.lower().startswith(("http://", "https://")):
+        r.problems.append(f'web.url: nilai {url!r} tidak sah; diharapkan alamat seperti '
+                          '"https://pantau.kecamatan.go.id" atau kosong')
+        return ""
+    return url
+
+
+def _web_port(r: _Reader) -> int:
+    port = r.get("web.port", int, 8080, "nomor 1-65535, misalnya 8080")
+    if port is not None and not 0 < port < 65536:
+        r.problems.append(f"web.port: nilai {port!r} tidak sah; diharapkan nomor 1-65535, misalnya 8080")
+        return 8080
+    return port or 8080
+
+
 def _balasan(r: _Reader) -> dict[str, list[str]]:
     """`[balasan]`: words an office adds to the reply grammar (daemon/reply_grammar.py), e.g.
     `setuju = ["sip"]`, `syarat = ["asalkan saja"]`. A word that approves may not also be a
@@ -630,9 +648,9 @@ def load_config(path: str | Path) -> Config:
         kode_ttd=r.get("keamanan.kode_ttd", bool, True),
         jadwal_batas_terlambat=batas_terlambat,
         balasan=_balasan(r),
-        web_url=(r.get("web.url", str, "") or "").strip(),
+        web_url=_web_url(r),
         web_host=r.get("web.host", str, "127.0.0.1") or "127.0.0.1",
-        web_port=r.get("web.port", int, 8080) or 8080,
+        web_port=_web_port(r),
     )
     for label, p in (("sop.file", cfg.sop_file), ("indikator.file", cfg.indikator_file)):
         if not p.exists():

@@ -192,9 +192,15 @@ class Producer:
         overall = achievement.rata(all_pct)
         # plausibility warnings (daemon/plausibility.py, stored with the submission), then the
         # numbers the form reader took with a warning
-        peringatan = [
+        plausible = [
             dict(w) for u in self.cfg.units if u.kode in subs for w in subs[u.kode].get("peringatan", [])
-        ] + reading_warnings
+        ]
+        # a submission's warnings repeat its plausibility warnings as sentences: list them once
+        said = {(w["unit"], w["pesan"]) for w in plausible}
+        peringatan = plausible + [
+            w for w in reading_warnings
+            if not any(u == w["unit"] and p and p in w["pesan"] for u, p in said)
+        ]
         return C.Report(
             kantor=self.cfg.kantor,
             period=period,

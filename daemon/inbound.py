@@ -134,7 +134,9 @@ class Reader:
 
     def allowed_senders(self, task: dict) -> set[str]:
         r = task["recipient"].lower()
-        return {r, *self.wakil.get(r, [])}
+        # An address the task had before the configuration changed it still answers (SPEC §3.1).
+        former = self.store.former_addresses(task["key"]) if self.store and task.get("key") else []
+        return {r, *self.wakil.get(r, []), *former}
 
     # ------------------------------------------------------------------ the whole analysis
 

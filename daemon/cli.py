@@ -323,6 +323,13 @@ def cmd_run(args) -> int:
     logsetup.register_secrets(logsetup.secrets_from_config(cfg))
     logsetup.setup(args.log_format, level=_level(args, logging.INFO), file=cfg.log_file,
                    tz=cfg.kantor.zona_waktu)
+    import signal
+
+    # Once the lock names this pid, `cycle start` may wake it (SIGUSR1, whose default action ends a
+    # process) before the loop installs its handlers: until then, wakes are moot (the first round
+    # comes anyway) and ignored.
+    for sig in (signal.SIGUSR1, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_IGN)
     lock = OfficeLock(cfg.db_path)
     try:
         lock.acquire()

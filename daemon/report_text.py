@@ -227,8 +227,9 @@ def status_doc(data: dict) -> Doc:
         t = doc.table(Table("  Menunggu jawaban dari:", ["siapa", "alamat", "langkah", "yang ditunggu", "sejak",
                                                           "terlambat"], max_width={0: 40}, drop=[1, 3]))
         for a in c["awaiting"]:
+            late = "YA" if a["overdue"] else ("surat belum terkirim" if a.get("letter_sent") is False else "tidak")
             t.add(a["name"], a["who"], a["step"], PURPOSE_ID.get(a["purpose"], a["purpose"]), when_short(a["since"]),
-                  "YA" if a["overdue"] else "tidak", style="yellow" if a["overdue"] else "")
+                  late, style="yellow" if a["overdue"] else "")
         if c["overdue"]:
             t = doc.table(Table("  Terlambat dari standar SOP:", ["langkah", "batas", "standar", "lewat (jam kerja)",
                                                                    "pengingat", "eskalasi"]))

@@ -194,6 +194,9 @@ def status(store: Store, sop: Sop, cal: WorkCalendar, now: datetime, cfg=None,
     recorded = store.meta("mail_connected") == "1"
     names = people_names(cfg)
     cycles = []
+    # Tasks whose letter has not gone out yet: nobody is late for a letter they never received.
+    unsent = {row["task"] for row in store.q(
+        "SELECT task FROM outbox WHERE task IS NOT NULL AND status IN ('antri','mengirim','gagal')")}
     for r in store.cycles("running"):
         st = store.load_cycle(r["code"])
         if st is None:
@@ -204,14 +207,18 @@ def status(store: Store, sop: Sop, cal: WorkCalendar, now: datetime, cfg=None,
             if t.purpose == "form" and unit and unit.status != "pending":
                 continue  # the unit has sent valid data (its task stays open for corrections)
             s = st.steps.get(t.step)
-            late = bool(s and s.due and s.due < now and s.status == "active")
+            sent = t.key not in unsent
+            late = bool(sent and s and s.due and s.due < now and s.status == "active")
             awaiting.append({"who": t.recipient, "name": names.get(t.recipient, t.unit or t.role),
                              "role": t.role, "step": t.step, "purpose": t.purpose, "unit": t.unit,
-                             "since": _iso(t.opened), "overdue": late})
+                             "since": _iso(t.opened), "overdue": late, "letter_sent": sent})
         for dstep in sop.steps:
             s = st.steps[dstep.id]
             if s.status != "active" or not s.due or s.due >= now:
                 continue
+            step_tasks = [t for t in st.open_tasks(dstep.id)]
+            if step_tasks and all(t.key in unsent for t in step_tasks):
+                continue  # its letters are still in the outbox: not late yet
             late_min = cal.working_minutes(s.due, now)
             who = [a["who"] for a in awaiting if a["step"] == dstep.id]
             overdue.append({"step": dstep.id, "name": dstep.uraian, "due": _iso(s.due), "standard": dstep.standar_text,
@@ -319,11 +326,12 @@ def hint(row: dict, store: Store, cfg=None) -> str:
     if "bukan penerima tugas" in reason:
         recipient = task["recipient"] if task else ""
         key = _where_wakil(cfg, recipient)
-        return (f"Jika {sender} adalah alamat baru {recipient or 'penerima tugas'} (alamat lama salah ketik atau "
-                f"berganti), ganti alamatnya di berkas konfigurasi, lalu `systemctl reload pantau` (atau "
-                f"`kill -HUP <pid>`) dan `pantau replay {row['id']}`. Jika {sender} memang boleh menjawab atas "
-                f"namanya, tambahkan \"{sender}\" ke {key}, jalankan `pantau check --offline`, muat ulang daemon, lalu "
-                f"`pantau replay {row['id']}`. Jika tidak, biarkan: pesan ini tidak mengubah apa pun.")
+        return (f"Jika {sender} memang boleh menjawab atas nama {recipient or 'penerima tugas'}, tambahkan "
+                f"\"{sender}\" ke {key} di berkas konfigurasi, jalankan `pantau check --offline`, lalu "
+                f"`pantau replay {row['id']}`. Jika {sender} adalah alamat baru orang itu (alamat lama salah "
+                f"ketik atau berganti), ganti alamatnya di konfigurasi, muat ulang daemon (`systemctl reload "
+                f"pantau` atau `kill -HUP <pid>`), lalu `pantau replay {row['id']}`. Jika tidak, biarkan: pesan "
+                f"ini tidak mengubah apa pun.")
     if "tidak cocok" in reason:
         return ("Pesan ini tidak membalas surat Pantau mana pun (tidak ada token, tag siklus, atau In-Reply-To "
                 "yang dikenal). Minta pengirim membalas (Reply) e-mail Pantau yang asli, jangan menulis e-mail baru.")

@@ -1,0 +1,313 @@
+"""The operator's safety net (issue 14), through real `pantau run` processes on the Maildir
+transport: one daemon per office, `cycle start` wakes an idle daemon, an address fixed mid-cycle
+(SIGHUP), held messages and bounces told to the operator by e-mail, the outbox's retry/cancel, the
+loop brake never silent. Assertions read what people receive: the e-mails in their mailboxes."""
+
+from __future__ import annotations
+
+import email
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from email import policy
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+
+import pytest
+
+from daemon.demo import init_office
+from daemon.transports.maildir import deliver
+
+ROOT = Path(__file__).resolve().parents[1]
+NOW = "2025-10-06T08:00:00+07:00"  # Monday, office open
+
+
+@pytest.fixture
+def office(tmp_path):
+    cfg = init_office(tmp_path / "kantor")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PANTAU_")}
+    env.update(PANTAU_NOW=NOW, PANTAU_TIME_SCALE="60", PANTAU_SECRET="rahasia-uji", PANTAU_CONFIG=str(cfg),
+               PYTHONPATH=str(ROOT))
+    return tmp_path / "kantor", env
+
+
+def cli(env, *args, timeout=60) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "daemon.cli", *args], env=env, cwd=ROOT, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def start(env, log: Path) -> subprocess.Popen:
+    with log.open("a") as err:
+        return subprocess.Popen([sys.executable, "-m", "daemon.cli", "run"], env=env, cwd=ROOT,
+                                stdout=subprocess.DEVNULL, stderr=err)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def mails(box: Path) -> list[EmailMessage]:
+    out = []
+    for sub in ("new", "cur"):
+        for p in sorted((box / sub).glob("*")) if (box / sub).exists() else []:
+            out.append(email.message_from_bytes(p.read_bytes(), policy=policy.default))
+    return sorted(out, key=lambda m: m["Date"].datetime if m["Date"] else 0)
+
+
+def wait_mail(box: Path, predicate, timeout=30.0) -> EmailMessage:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for m in mails(box):
+            if predicate(m):
+                return m
+        time.sleep(0.1)
+    raise AssertionError(f"no matching mail in {box} within {timeout}s: {[str(m['Subject']) for m in mails(box)]}")
+
+
+def wait_for(predicate, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        got = predicate()
+        if got:
+            return got
+        time.sleep(0.1)
+    raise AssertionError("timed out")
+
+
+def reply(root: Path, orig, sender: str, text: str, attachments=()) -> None:
+    r = EmailMessage()
+    r["From"] = sender
+    r["To"] = "pantau@kecamatan.test"
+    r["Subject"] = "Re: " + orig["Subject"]
+    r["Message-ID"] = make_msgid(domain="kecamatan.test")
+    r["In-Reply-To"] = orig["Message-ID"]
+    r.set_content(text)
+    for name, data in attachments:
+        r.add_attachment(data, maintype="application", subtype="octet-stream", filename=name)
+    deliver(root / "var" / "maildir", "pantau@kecamatan.test", bytes(r))
+
+
+def body(m: EmailMessage) -> str:
+    return m.get_body(("plain",)).get_content()
+
+
+def dsn(original_mid: str, rcpt: str) -> bytes:
+    """A delivery status notification as Postfix writes it (user unknown)."""
+    b = "=_bounce_boundary"
+    return (
+        "Return-Path: <>\r\nFrom: MAILER-DAEMON@mail.kecamatan.test (Mail Delivery System)\r\n"
+        "To: pantau@kecamatan.test\r\nSubject: Undelivered Mail Returned to Sender\r\n"
+        f"Auto-Submitted: auto-replied\r\nMessage-ID: {make_msgid(domain='mail.kecamatan.test')}\r\n"
+        "MIME-Version: 1.0\r\n"
+        f'Content-Type: multipart/report; report-type=delivery-status; boundary="{b}"\r\n\r\n'
+        f"--{b}\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n"
+        f"--{b}\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mail.kecamatan.test\r\n\r\n"
+        f"Final-Recipient: rfc822; {rcpt}\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+        "Diagnostic-Code: smtp; 550 5.1.1 user unknown\r\n"
+        f"--{b}\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: {original_mid}\r\n"
+        f"From: pantau@kecamatan.test\r\nTo: {rcpt}\r\n"
+        f"--{b}--\r\n").encode()
+
+
+def filled_form(request: EmailMessage) -> tuple[str, bytes]:
+    """The unit fills the form it received (realisasi = target, budget, factors)."""
+    from docx import Document
+
+    for part in request.iter_attachments():
+        name = part.get_filename() or ""
+        if not name.startswith("Formulir") or not name.endswith(".docx"):
+            continue
+        doc = Document(io.BytesIO(part.get_content()))
+        table = next(t for t in doc.tables if "Realisasi" in " ".join(c.text for c in t.rows[0].cells))
+        col = {c.text.strip(): i for i, c in enumerate(table.rows[0].cells)}
+        for i, row in enumerate(table.rows[1:]):
+            cells = row.cells
+            target = cells[col["Target"]].text.strip()
+            if not target or not target[0].isdigit():
+                continue
+            cells[col["Realisasi"]].text = target
+            cells[col["Realisasi Anggaran (Rp)"]].text = f"Rp {10_000_000 * (i + 1):,}".replace(",", ".")
+            cells[col["Faktor Pendorong"]].text = "Koordinasi yang baik"
+            cells[col["Faktor Penghambat"]].text = "-"
+            cells[col["Tindak Lanjut"]].text = "Melanjutkan program"
+        out = io.BytesIO()
+        doc.save(out)
+        return name, out.getvalue()
+    raise AssertionError("no form attached")
+
+
+# ============================================================================ 1. one daemon per office
+
+
+def test_a_second_daemon_refuses_and_a_killed_one_leaves_no_stuck_lock(office, tmp_path):
+    root, env = office
+    first = start(env, tmp_path / "first.log")
+    try:
+        wait_for(lambda: json.loads(cli(env, "status", "--json").stdout)["daemon"]["alive"])
+        t0 = time.monotonic()
+        second = subprocess.run([sys.executable, "-m", "daemon.cli", "run"], env=env, cwd=ROOT,
+                                capture_output=True, text=True, timeout=60)
+        assert second.returncode == 1
+        assert time.monotonic() - t0 < 20
+        assert f"proses {first.pid}" in second.stderr and "sudah berjalan" in second.stderr, second.stderr
+        assert (root / "var" / "pantau.lock").read_text().strip() == str(first.pid)
+        assert first.poll() is None  # the first one runs on, undisturbed
+
+        # A cycle started now goes out once, by the one daemon.
+        assert cli(env, "cycle", "start", "2025-TW3").returncode == 0
+        wait_mail(root / "var" / "maildir" / "camat@kecamatan.test", lambda m: "Permohonan Perintah" in m["Subject"])
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    # The kernel dropped the lock with the killed process: a fresh start runs.
+    third = start(env, tmp_path / "third.log")
+    try:
+        wait_for(lambda: (s := json.loads(cli(env, "status", "--json").stdout))["daemon"]["alive"]
+                 and s["daemon"]["pid"] == third.pid, timeout=30)
+        assert third.poll() is None
+    finally:
+        stop(third)
+    assert len(mails(root / "var" / "maildir" / "camat@kecamatan.test")) == 1  # never sent twice
+    assert "sudah berjalan" not in (tmp_path / "third.log").read_text()
+
+
+# ============================================================================ 6. cycle start wakes the daemon
+
+
+def test_cycle_start_wakes_an_idle_daemon_and_no_reminder_precedes_the_letter(office, tmp_path):
+    root, env = office
+    env = dict(env, PANTAU_TIME_SCALE="3600")  # an office hour per real second
+    daemon = start(env, tmp_path / "d.log")
+    try:
+        wait_for(lambda: json.loads(cli(env, "status", "--json").stdout)["daemon"]["alive"])
+        time.sleep(1.0)  # the daemon is now idle in its wait (up to 60 s)
+        t0 = time.monotonic()
+        r = cli(env, "cycle", "start", "2025-TW3")
+        assert r.returncode == 0 and "mengirim surat-suratnya sekarang" in r.stdout, r.stdout
+        camat = root / "var" / "maildir" / "camat@kecamatan.test"
+        first = wait_mail(camat, lambda m: True, timeout=30)
+        took = time.monotonic() - t0
+        assert took < 10, took  # not the 60 s metronome
+        assert "Permohonan Perintah" in first["Subject"]
+        # Hours of office time pass: reminders may come, but only after the letter.
+        wait_mail(camat, lambda m: "Pengingat" in m["Subject"], timeout=40)
+        subjects = [str(m["Subject"]) for m in mails(camat)]
+        assert "Permohonan Perintah" in subjects[0] and all("Pengingat" not in s for s in subjects[:1]), subjects
+    finally:
+        stop(daemon)
+    print(f"cycle start -> first letter in {took:.2f} s")
+
+
+# ============================================================================ 2. an address fixed mid-cycle
+
+
+def test_a_mistyped_unit_address_is_fixed_mid_cycle_by_sighup(office, tmp_path):
+    root, env = office
+    cfg_path = Path(env["PANTAU_CONFIG"])
+    cfg_path.write_text(cfg_path.read_text().replace('email = "pmd@kecamatan.test"', 'email = "pdm@kecamatan.test"'))
+    mbox = root / "var" / "maildir"
+    daemon = start(env, tmp_path / "d.log")
+    try:
+        assert cli(env, "cycle", "start", "2025-TW3").returncode == 0
+        order = wait_mail(mbox / "camat@kecamatan.test", lambda m: "Permohonan Perintah" in m["Subject"])
+        reply(root, order, "camat@kecamatan.test", "SETUJU")
+        wrong = wait_mail(mbox / "pdm@kecamatan.test", lambda m: "Permintaan Data" in m["Subject"])
+        # The mail system bounces the letter to the mistyped address.
+        deliver(mbox, "pantau@kecamatan.test", dsn(str(wrong["Message-ID"]), "pdm@kecamatan.test"))
+        notice = wait_mail(mbox / "kasubag@kecamatan.test", lambda m: "tidak terkirim" in m["Subject"])
+        text = body(notice)
+        assert "pdm@kecamatan.test" in notice["Subject"] and "Seksi Pemberdayaan Masyarakat dan Desa" in notice["Subject"]
+        assert "YULIA SARI" in text and "5.1.1" in text
+        assert '[[unit]] kode = "PMD" → email' in text
+        assert "systemctl reload pantau" in text and f"kill -HUP {daemon.pid}" in text
+
+        # The operator fixes the address and reloads the daemon.
+        cfg_path.write_text(cfg_path.read_text().replace('email = "pdm@kecamatan.test"', 'email = "pmd@kecamatan.test"'))
+        daemon.send_signal(signal.SIGHUP)
+        right = wait_mail(mbox / "pmd@kecamatan.test", lambda m: "Permintaan Data" in m["Subject"], timeout=30)
+        assert right["Subject"] == wrong["Subject"]  # the same token
+        assert right["X-Pantau-Token"] == wrong["X-Pantau-Token"]
+        assert right["Message-ID"] != wrong["Message-ID"]
+        assert "Formulir-Pemantauan-PMD-PK-2025-TW3.docx" in [a.get_filename() for a in right.iter_attachments()]
+
+        # The unit answers from the right address with its form: accepted.
+        reply(root, right, "pmd@kecamatan.test", "Terlampir formulir kami.", [filled_form(right)])
+        receipt = wait_mail(mbox / "pmd@kecamatan.test", lambda m: "Tanda terima" in m["Subject"], timeout=30)
+        assert "Tanda terima data kinerja Seksi Pemberdayaan Masyarakat dan Desa" in receipt["Subject"]
+        show = json.loads(cli(env, "cycle", "show", "PK-2025-TW3", "--json").stdout)
+        assert {u["code"]: u["status"] for u in show["units"]}["PMD"] == "received"
+        assert json.loads(cli(env, "triage", "--json").stdout) == []
+        # Re-sent exactly once, even across a restart.
+        daemon.send_signal(signal.SIGHUP)
+        time.sleep(2)
+    finally:
+        stop(daemon)
+    assert len([m for m in mails(mbox / "pmd@kecamatan.test") if "Permintaan Data" in m["Subject"]]) == 1
+    log = (tmp_path / "d.log").read_text()
+    assert "alamat pdm@kecamatan.test diubah ke pmd@kecamatan.test" in log
+
+
+# ============================================================================ 5. held messages are told
+
+
+def test_a_held_forged_approval_is_told_to_the_operator(office, tmp_path):
+    root, env = office
+    cfg_path = Path(env["PANTAU_CONFIG"])
+    cfg_path.write_text(cfg_path.read_text() + '\n[operator]\nemail = ["operator@kecamatan.test"]\n')
+    mbox = root / "var" / "maildir"
+    daemon = start(env, tmp_path / "d.log")
+    try:
+        assert cli(env, "cycle", "start", "2025-TW3").returncode == 0
+        order = wait_mail(mbox / "camat@kecamatan.test", lambda m: "Permohonan Perintah" in m["Subject"])
+        # Someone else approves the Camat's letter from a personal address.
+        reply(root, order, "rika.marta@gmail.test", "SETUJU")
+        notice = wait_mail(mbox / "operator@kecamatan.test", lambda m: "Pesan ditahan" in m["Subject"], timeout=30)
+        text = body(notice)
+        assert "rika.marta@gmail.test" in notice["Subject"]
+        assert "Permohonan Perintah" in text  # the subject of the held message
+        assert "bukan penerima tugas (camat@kecamatan.test)" in text  # the reason
+        assert "pejabat.camat.wakil" in text and "pantau replay" in text  # what to do
+        time.sleep(2)
+        # One notice per held message, and nobody else was told.
+        assert len(mails(mbox / "operator@kecamatan.test")) == 1
+        assert not [m for m in mails(mbox / "kasubag@kecamatan.test") if "ditahan" in m["Subject"]]
+        assert json.loads(cli(env, "status", "--json").stdout)["cycles"][0]["current_step"] == "S1"
+    finally:
+        stop(daemon)
+
+
+def test_many_held_messages_make_one_digest(office, tmp_path):
+    root, env = office
+    mbox = root / "var" / "maildir"
+    for i in range(12):
+        m = EmailMessage()
+        m["From"] = f"orang{i}@luar.test"
+        m["To"] = "pantau@kecamatan.test"
+        m["Subject"] = f"Re: [PK-2025-TW3] [#ABCD-EF{i:02d}] Permohonan {i}"
+        m["Message-ID"] = make_msgid(domain="luar.test")
+        m["In-Reply-To"] = "<tidak-ada@kecamatan.test>"
+        m.set_content("SETUJU")
+        deliver(mbox, "pantau@kecamatan.test", bytes(m))
+    daemon = start(env, tmp_path / "d.log")
+    try:
+        digest = wait_mail(mbox / "kasubag@kecamatan.test", lambda m: "pesan ditahan" in m["Subject"], timeout=30)
+        assert digest["Subject"].startswith("12 pesan ditahan")
+        text = body(digest)
+        assert all(f"orang{i}@luar.test" in text for i in range(12))
+        time.sleep(2)
+        assert len([m for m in mails(mbox / "kasubag@kecamatan.test") if "ditahan" in m["Subject"]]) == 1
+    finally:
+        stop(daemon)

@@ -367,8 +367,6 @@ def load_config(path: str | Path) -> Config:
     seen: set[str] = set()
     for i, u in enumerate(raw_units, 1):
         key = f"unit[{i}]"
-        if isinstance(u, dict) and isinstance(u.get("kode"), str):
-            key = f'unit[{i}] (kode = "{u["kode"]}")'
         if not isinstance(u, dict):
             r.problems.append(f"{key}: diharapkan tabel [[unit]]")
             continue
@@ -388,7 +386,7 @@ def load_config(path: str | Path) -> Config:
             Unit(
                 kode=kode,
                 nama=str(u.get("nama", kode)),
-                email=r.email(f"{key}.email", u.get("email")),
+                email=r.email(f'{key}.email (unit "{kode}")', u.get("email")),
                 kepala=Official(
                     nama=str(kepala.get("nama", "")),
                     jabatan=str(kepala.get("jabatan", f"Kepala {u.get('nama', kode)}")),

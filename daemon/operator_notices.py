@@ -119,7 +119,7 @@ def daily_digest(app, now: datetime) -> bool:
     with app.store.transaction():
         if not app.store.mark_told("harian", today.isoformat(), now):
             return False
-        if not (data["siklus"] or data["ditahan"] or data["gagal_kirim"]):
+        if not (data["daftar_siklus"] or data["ditahan"] or data["gagal_kirim"]):
             return False
         subject, body = app.texts.render("ringkasan_harian", _ctx(app, to[0], **data))
         queue_mail(app, kind="operator:ringkasan_harian", to=to, subject=subject, body=body, now=now)
@@ -137,10 +137,13 @@ def pending(app, now: datetime) -> dict:
     names = people_names(app.cfg)
     data = status(app.store, app.sop, app.cal, now, app.cfg)
     cycles = []
+    opening = app.cal.office_hours(now.date())
+    today = opening[0] if opening else now
     for c in data["cycles"]:
+        # Awaited since before today: what came this morning is not yet anyone's delay.
         menunggu = [f"{a['name']} ({a['who']}), langkah {a['step']}, sejak "
                     f"{datetime.fromisoformat(a['since']).strftime('%d-%m-%Y %H.%M')}"
-                    for a in c["awaiting"] if a.get("since")]
+                    for a in c["awaiting"] if a.get("since") and datetime.fromisoformat(a["since"]) < today]
         terlambat = [f"{o['step']} {o['name']}: lewat {format_duration(o['late_minutes'])} waktu kerja dari "
                      f"standar {o['standard']}" + (f" (menunggu {', '.join(names.get(w, w) for w in o['who'])})"
                                                    if o["who"] else "")
@@ -152,4 +155,4 @@ def pending(app, now: datetime) -> dict:
         "SELECT id, received, sender, subject, reason, status, kind, cycle, task, path FROM inbound"
         " WHERE status IN ('ditahan','gagal') ORDER BY id")]
     failed = app.store.q("SELECT id, subject, recipients, error FROM outbox WHERE status='gagal' ORDER BY id")
-    return {"siklus": cycles, "ditahan": held, "gagal_kirim": failed, "tanggal": now}
+    return {"daftar_siklus": cycles, "ditahan": held, "gagal_kirim": failed, "tanggal": now}

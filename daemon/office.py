@@ -422,6 +422,12 @@ class OfficeApp:
             data["units"] = [self.cfg.unit(c).nama for c in data.get("units", [])]
         if fx.kind == "ringkasan":
             data["ringkasan"] = self.producer.timings(st)
+        if t and t.unit:
+            # The unit by its task, not by the address: a reply from an address the configuration
+            # has since changed still names its unit.
+            unit = next((u for u in self.cfg.units if u.kode == t.unit), None)
+            if unit:
+                data.setdefault("unit_nama", unit.nama)
         if t:
             data.setdefault("jadwal", t.allow_schedule)
             data.setdefault("selesai", t.allow_selesai)

@@ -65,7 +65,7 @@ def mails(box: Path) -> list[EmailMessage]:
     return sorted(out, key=lambda m: m["Date"].datetime if m["Date"] else 0)
 
 
-def wait_mail(box: Path, predicate, timeout=30.0) -> EmailMessage:
+def wait_mail(box: Path, predicate, timeout=45.0) -> EmailMessage:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for m in mails(box):
@@ -75,7 +75,7 @@ def wait_mail(box: Path, predicate, timeout=30.0) -> EmailMessage:
     raise AssertionError(f"no matching mail in {box} within {timeout}s: {[str(m['Subject']) for m in mails(box)]}")
 
 
-def wait_for(predicate, timeout=30.0):
+def wait_for(predicate, timeout=60.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         got = predicate()
@@ -152,9 +152,13 @@ def filled_form(request: EmailMessage) -> tuple[str, bytes]:
 
 def test_a_second_daemon_refuses_and_a_killed_one_leaves_no_stuck_lock(office, tmp_path):
     root, env = office
+    env = dict(env, TZ="UTC")  # the machine's zone is not the office's: the log says WIB all the same
     first = start(env, tmp_path / "first.log")
     try:
-        wait_for(lambda: json.loads(cli(env, "status", "--json").stdout)["daemon"]["alive"])
+        try:
+            wait_for(lambda: json.loads(cli(env, "status", "--json").stdout)["daemon"]["alive"])
+        except AssertionError:
+            raise AssertionError((tmp_path / "first.log").read_text()[-3000:] + cli(env, "status", "--json").stdout)
         t0 = time.monotonic()
         second = subprocess.run([sys.executable, "-m", "daemon.cli", "run"], env=env, cwd=ROOT,
                                 capture_output=True, text=True, timeout=60)
@@ -176,12 +180,15 @@ def test_a_second_daemon_refuses_and_a_killed_one_leaves_no_stuck_lock(office, t
     third = start(env, tmp_path / "third.log")
     try:
         wait_for(lambda: (s := json.loads(cli(env, "status", "--json").stdout))["daemon"]["alive"]
-                 and s["daemon"]["pid"] == third.pid, timeout=30)
+                 and s["daemon"]["pid"] == third.pid)
         assert third.poll() is None
     finally:
         stop(third)
     assert len(mails(root / "var" / "maildir" / "camat@kecamatan.test")) == 1  # never sent twice
     assert "sudah berjalan" not in (tmp_path / "third.log").read_text()
+    stamps = [ln.split()[0] for ln in (tmp_path / "first.log").read_text().splitlines() if ln[:2] == "20"]
+    assert stamps and all(s.endswith("+07:00") for s in stamps), stamps[:3]
+    assert "Pantau berjalan" in (tmp_path / "first.log").read_text()
 
 
 # ============================================================================ 6. cycle start wakes the daemon
@@ -203,7 +210,10 @@ def test_cycle_start_wakes_an_idle_daemon_and_no_reminder_precedes_the_letter(of
         assert took < 10, took  # not the 60 s metronome
         assert "Permohonan Perintah" in first["Subject"]
         # Hours of office time pass: reminders may come, but only after the letter.
-        wait_mail(camat, lambda m: "Pengingat" in m["Subject"], timeout=40)
+        reminder = wait_mail(camat, lambda m: "Pengingat" in m["Subject"], timeout=40)
+        text = " ".join(body(reminder).split())
+        assert "surat kami untuk langkah S1 SOP Pemantauan Kinerja" in text
+        assert "masih menunggu jawaban Bapak/Ibu" in text and "bahwa memerintahkan" not in text
         subjects = [str(m["Subject"]) for m in mails(camat)]
         assert "Permohonan Perintah" in subjects[0] and all("Pengingat" not in s for s in subjects[:1]), subjects
     finally:

@@ -158,7 +158,7 @@ def test_a_second_daemon_refuses_and_a_killed_one_leaves_no_stuck_lock(office, t
         try:
             wait_for(lambda: json.loads(cli(env, "status", "--json").stdout)["daemon"]["alive"])
         except AssertionError:
-            raise AssertionError((tmp_path / "first.log").read_text()[-3000:] + cli(env, "status", "--json").stdout)
+            raise AssertionError((tmp_path / "first.log").read_text()[-3000:] + cli(env, "status", "--json").stdout) from None
         t0 = time.monotonic()
         second = subprocess.run([sys.executable, "-m", "daemon.cli", "run"], env=env, cwd=ROOT,
                                 capture_output=True, text=True, timeout=60)

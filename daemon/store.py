@@ -287,7 +287,14 @@ class Store:
         self.db = sqlite_utils.Database(conn)
         self._lock = threading.RLock()
         self._depth = 0
-        migrations.apply(self.db)
+        # Two processes opening a new (or older) database at once (the daemon starting while a
+        # `pantau status` runs) would both apply the pending migrations and one would fail with
+        # "database is locked": one at a time, each seeing what the other applied.
+        import fcntl
+
+        with open(self.path.with_name(self.path.name + ".migrasi.lock"), "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            migrations.apply(self.db)
 
     def close(self) -> None:
         self.db.conn.close()

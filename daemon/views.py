@@ -321,8 +321,8 @@ def hint(row: dict, store: Store, cfg=None) -> str:
                 "jawaban. Bila pengirim tampak bingung, hubungi langsung.")
     task = store.task(row["task"]) if row.get("task") else None
     if task and task["status"] != "open" and status in ("ditahan", "gagal"):
-        return (f"Tugas yang dijawab pesan ini sudah selesai, jadi `pantau replay` tidak akan mengubah apa pun. "
-                f"Bila isinya masih penting, teruskan ke yang berwenang secara manual (berkas: {row.get('path')}).")
+        return (f"Tugas yang dijawab pesan ini sudah selesai; memproses ulang pesan ini tidak akan mengubah apa "
+                f"pun. Bila isinya masih penting, teruskan ke yang berwenang secara manual (berkas: {row.get('path')}).")
     if "bukan penerima tugas" in reason:
         recipient = task["recipient"] if task else ""
         key = _where_wakil(cfg, recipient)

@@ -47,6 +47,19 @@ def start(env, log: Path) -> subprocess.Popen:
                                 stdout=subprocess.DEVNULL, stderr=err)
 
 
+def wait_alive(env, log: Path, pid: int | None = None) -> None:
+    """Until `pantau status` says the daemon (this pid) is alive; on a time-out, say why."""
+    def alive():
+        s = json.loads(cli(env, "status", "--json").stdout)["daemon"]
+        return s["alive"] and (pid is None or s["pid"] == pid)
+
+    try:
+        wait_for(alive)
+    except AssertionError:
+        raise AssertionError(f"daemon not alive; its log:\n{log.read_text()[-3000:]}\nstatus: "
+                             f"{cli(env, 'status', '--json').stdout[:600]}") from None
+
+
 def stop(proc: subprocess.Popen) -> None:
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
@@ -96,6 +109,13 @@ def reply(root: Path, orig, sender: str, text: str, attachments=()) -> None:
     for name, data in attachments:
         r.add_attachment(data, maintype="application", subtype="octet-stream", filename=name)
     deliver(root / "var" / "maildir", "pantau@kecamatan.test", bytes(r))
+
+
+def set_operator(text: str, lines: str) -> str:
+    """The shipped config's [operator] table, replaced by `lines`."""
+    import re
+
+    return re.sub(r"\[operator\]\n(?:[a-z_]+ *=.*\n)*", f"[operator]\n{lines}\n", text)
 
 
 def body(m: EmailMessage) -> str:
@@ -155,10 +175,7 @@ def test_a_second_daemon_refuses_and_a_killed_one_leaves_no_stuck_lock(office, t
     env = dict(env, TZ="UTC")  # the machine's zone is not the office's: the log says WIB all the same
     first = start(env, tmp_path / "first.log")
     try:
-        try:
-            wait_for(lambda: json.loads(cli(env, "status", "--json").stdout)["daemon"]["alive"])
-        except AssertionError:
-            raise AssertionError((tmp_path / "first.log").read_text()[-3000:] + cli(env, "status", "--json").stdout) from None
+        wait_alive(env, tmp_path / "first.log")
         t0 = time.monotonic()
         second = subprocess.run([sys.executable, "-m", "daemon.cli", "run"], env=env, cwd=ROOT,
                                 capture_output=True, text=True, timeout=60)
@@ -179,8 +196,7 @@ def test_a_second_daemon_refuses_and_a_killed_one_leaves_no_stuck_lock(office, t
     # The kernel dropped the lock with the killed process: a fresh start runs.
     third = start(env, tmp_path / "third.log")
     try:
-        wait_for(lambda: (s := json.loads(cli(env, "status", "--json").stdout))["daemon"]["alive"]
-                 and s["daemon"]["pid"] == third.pid)
+        wait_alive(env, tmp_path / "third.log", third.pid)
         assert third.poll() is None
     finally:
         stop(third)
@@ -199,7 +215,7 @@ def test_cycle_start_wakes_an_idle_daemon_and_no_reminder_precedes_the_letter(of
     env = dict(env, PANTAU_TIME_SCALE="3600")  # an office hour per real second
     daemon = start(env, tmp_path / "d.log")
     try:
-        wait_for(lambda: json.loads(cli(env, "status", "--json").stdout)["daemon"]["alive"])
+        wait_alive(env, tmp_path / "d.log")
         time.sleep(1.0)  # the daemon is now idle in its wait (up to 60 s)
         t0 = time.monotonic()
         r = cli(env, "cycle", "start", "2025-TW3")
@@ -244,8 +260,15 @@ def test_a_mistyped_unit_address_is_fixed_mid_cycle_by_sighup(office, tmp_path):
         assert '[[unit]] kode = "PMD" → email' in text
         assert "systemctl reload pantau" in text and f"kill -HUP {daemon.pid}" in text
 
+        # A first attempt has a typo in a key: the reload refuses it and the daemon runs on.
+        good = cfg_path.read_text()
+        cfg_path.write_text(good.replace('email = "pdm@kecamatan.test"', 'emial = "pmd@kecamatan.test"'))
+        daemon.send_signal(signal.SIGHUP)
+        wait_for(lambda: "konfigurasi baru tidak dipakai" in (tmp_path / "d.log").read_text())
+        assert "unit[4].emial: kunci tidak dikenal; maksud Anda unit[4].email?" in (tmp_path / "d.log").read_text()
+        assert daemon.poll() is None
         # The operator fixes the address and reloads the daemon.
-        cfg_path.write_text(cfg_path.read_text().replace('email = "pdm@kecamatan.test"', 'email = "pmd@kecamatan.test"'))
+        cfg_path.write_text(good.replace('email = "pdm@kecamatan.test"', 'email = "pmd@kecamatan.test"'))
         daemon.send_signal(signal.SIGHUP)
         right = wait_mail(mbox / "pmd@kecamatan.test", lambda m: "Permintaan Data" in m["Subject"], timeout=30)
         assert right["Subject"] == wrong["Subject"]  # the same token
@@ -276,7 +299,7 @@ def test_a_mistyped_unit_address_is_fixed_mid_cycle_by_sighup(office, tmp_path):
 def test_a_held_forged_approval_is_told_to_the_operator(office, tmp_path):
     root, env = office
     cfg_path = Path(env["PANTAU_CONFIG"])
-    cfg_path.write_text(cfg_path.read_text() + '\n[operator]\nemail = ["operator@kecamatan.test"]\n')
+    cfg_path.write_text(set_operator(cfg_path.read_text(), 'email = ["operator@kecamatan.test"]'))
     mbox = root / "var" / "maildir"
     daemon = start(env, tmp_path / "d.log")
     try:
@@ -556,8 +579,8 @@ def test_operator_addresses_default_to_the_kasubag(tmp_path):
 
     cfg = init_office(tmp_path / "k")
     assert load_config(cfg).operators == ["kasubag@kecamatan.test"]
-    cfg.write_text(cfg.read_text() + '\n[operator]\nemail = ["tu@kecamatan.test", "it@kecamatan.test"]\n'
-                   "ringkasan_harian = false\n")
+    cfg.write_text(set_operator(cfg.read_text(), 'email = ["tu@kecamatan.test", "it@kecamatan.test"]\n'
+                                "ringkasan_harian = false"))
     loaded = load_config(cfg)
     assert loaded.operators == ["tu@kecamatan.test", "it@kecamatan.test"] and loaded.ringkasan_harian is False
 
@@ -578,3 +601,52 @@ def test_every_key_of_the_spec_is_known():
         pytest.skip("SPEC.md not found")
     block = re.search(r"## 5\. Configuration.*?```toml\n(.*?)```", spec.read_text(), re.S).group(1)
     assert unknown_keys(tomllib.loads(block)) == []
+
+
+def test_an_officials_new_address_takes_the_task_and_the_old_one_still_answers(here):
+    o = here()
+    o.app.start_cycle("2025-TW3")
+    o.round()
+    old_letter = mails(o.mbox / "camat@kecamatan.test")[0]
+    # The Camat has a new account; the operator changes the address (the daemon restarts or reloads).
+    o.cfg_path.write_text(o.cfg_path.read_text().replace('email = "camat@kecamatan.test"',
+                                                         'email = "rika.marta@kecamatan.test"'))
+    from daemon.addresses import follow_address_changes
+    from daemon.config import load_config
+    from daemon.office import OfficeApp
+
+    o.app.close()
+    o.app = OfficeApp(load_config(o.cfg_path), clock=o.clock)
+    assert follow_address_changes(o.app) == 1
+    assert follow_address_changes(o.app) == 0  # once
+    o.round()
+    (new_letter,) = mails(o.mbox / "rika.marta@kecamatan.test")
+    assert new_letter["Subject"] == old_letter["Subject"] and new_letter["Message-ID"] != old_letter["Message-ID"]
+    # Reminders go to the new address.
+    o.at("2025-10-08T10:00:00+07:00")
+    o.round()
+    assert [m for m in mails(o.mbox / "rika.marta@kecamatan.test") if "Pengingat" in m["Subject"]]
+    assert not [m for m in mails(o.mbox / "camat@kecamatan.test") if "Pengingat" in m["Subject"]]
+    # An answer to the old letter, from the old address, still counts while the task is open.
+    reply(o.root, old_letter, "camat@kecamatan.test", "SETUJU")
+    o.round()
+    show = json.loads(cli(o.env, "cycle", "show", "PK-2025-TW3", "--json").stdout)
+    assert show["current_step"] == "S4"
+    assert json.loads(cli(o.env, "triage", "--json").stdout) == []
+
+
+def test_triage_does_not_offer_replay_for_a_task_already_closed(here):
+    o = here()
+    o.app.start_cycle("2025-TW3")
+    o.round()
+    order = mails(o.mbox / "camat@kecamatan.test")[0]
+    reply(o.root, order, "ajudan@kecamatan.test", "SETUJU")  # held: not the recipient
+    o.round()
+    reply(o.root, order, "camat@kecamatan.test", "SETUJU")  # the Camat herself: the task closes
+    o.round()
+    (row,) = json.loads(cli(o.env, "triage", "--json").stdout)
+    assert row["from"] == "ajudan@kecamatan.test" and row["status"] == "ditahan"
+    assert "sudah selesai" in row["hint"] and "replay" not in row["hint"]
+    # The operator was told about the held message once, by e-mail.
+    told = [m for m in mails(o.mbox / "kasubag@kecamatan.test") if "Pesan ditahan" in m["Subject"]]
+    assert len(told) == 1 and "ajudan@kecamatan.test" in told[0]["Subject"]

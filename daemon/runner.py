@@ -51,6 +51,9 @@ class Daemon:
         self._was_connected = True
         tz = ZoneInfo(app.cfg.kantor.zona_waktu)
         self.cron = CronTrigger.from_crontab(app.cfg.jadwal_cron, timezone=tz)
+        # The metronome's own chatter (a missed beat while the loop was busy) is not an event of
+        # the office: only its errors reach the log.
+        logging.getLogger("apscheduler").setLevel(logging.ERROR)
         self.scheduler = BackgroundScheduler(
             timezone=tz, executors={"default": ThreadPoolExecutor(1)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600})

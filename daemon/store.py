@@ -261,6 +261,10 @@ def m005_operator(db: sqlite_utils.Database) -> None:
     db["operator_told"].create({"kind": str, "key": str, "at": str}, pk=("kind", "key"))
     db["alamat_lama"].create({"task": str, "address": str, "changed": str}, pk=("task", "address"))
     db["inbound"].add_column("rem", str, not_null_default="")
+    # Messages held before this release were shown by status and triage already: no flood of
+    # notices on the first start after the upgrade.
+    db.execute("INSERT INTO operator_told(kind, key, at) SELECT 'ditahan', CAST(id AS TEXT), received"
+               " FROM inbound WHERE status IN ('ditahan','gagal')")
 
 
 def _iso(dt: datetime | None) -> str | None:

@@ -650,3 +650,43 @@ def test_triage_does_not_offer_replay_for_a_task_already_closed(here):
     # The operator was told about the held message once, by e-mail.
     told = [m for m in mails(o.mbox / "kasubag@kecamatan.test") if "Pesan ditahan" in m["Subject"]]
     assert len(told) == 1 and "ajudan@kecamatan.test" in told[0]["Subject"]
+
+
+def test_status_is_not_late_for_a_letter_still_in_the_outbox(here):
+    o = here()
+    o.app.start_cycle("2025-TW3")  # queued; no daemon sends it
+    o.at("2025-10-09T10:00:00+07:00")  # days later on the office clock
+    from daemon import views
+
+    data = views.status(o.app.store, o.app.sop, o.app.cal, o.clock.now(), o.app.cfg)
+    (c,) = data["cycles"]
+    assert c["overdue"] == []
+    assert [(a["who"], a["overdue"], a["letter_sent"]) for a in c["awaiting"]] == \
+        [("camat@kecamatan.test", False, False)]
+    o.round()  # the letter goes out first; only then are its timers looked at
+    subjects = [str(m["Subject"]) for m in mails(o.mbox / "camat@kecamatan.test")]
+    assert "Permohonan Perintah" in subjects[0], subjects
+
+
+def test_a_units_receipt_names_it_when_it_answers_from_its_old_address(here):
+    o = here()
+    o.app.start_cycle("2025-TW3")
+    o.round()
+    reply(o.root, mails(o.mbox / "camat@kecamatan.test")[0], "camat@kecamatan.test", "SETUJU")
+    o.round()
+    request = next(m for m in mails(o.mbox / "pem@kecamatan.test") if "Permintaan Data" in m["Subject"])
+    o.cfg_path.write_text(o.cfg_path.read_text().replace('email = "pem@kecamatan.test"',
+                                                         'email = "pemerintahan@kecamatan.test"'))
+    from daemon.addresses import follow_address_changes
+    from daemon.config import load_config
+    from daemon.office import OfficeApp
+
+    o.app.close()
+    o.app = OfficeApp(load_config(o.cfg_path), clock=o.clock)
+    follow_address_changes(o.app)
+    o.round()
+    assert [m for m in mails(o.mbox / "pemerintahan@kecamatan.test") if "Permintaan Data" in m["Subject"]]
+    reply(o.root, request, "pem@kecamatan.test", "Terlampir.", [filled_form(request)])
+    o.round()
+    receipt = next(m for m in mails(o.mbox / "pem@kecamatan.test") if "Tanda terima" in m["Subject"])
+    assert "Tanda terima data kinerja Seksi Pemerintahan" in receipt["Subject"]

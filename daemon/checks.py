@@ -46,10 +46,7 @@ def run_checks(cfg: Config, offline: bool = True) -> Report:
     if not os.environ.get(cfg.secret_env):
         rep.notes.append(f"keamanan.secret_env: variabel {cfg.secret_env} tidak diisi; rahasia token disimpan "
                          f"di {cfg.secret_file} (ikut dicadangkan bersama var/)")
-    if not cfg.authserv_id and cfg.mail.transport != "maildir":
-        rep.warnings.append("keamanan.authserv_id: kosong; hasil pemeriksaan DMARC server surel tidak dipakai. "
-                            "Diharapkan nama server pada header Authentication-Results kotak surat Pantau "
-                            "(mis. \"mx.google.com\" untuk Gmail)")
+    _check_trust(cfg, rep)
     if not offline and not (cfg.mail.transport == "ews" and not ews_available()):
         from .office import make_transport
 
@@ -68,6 +65,55 @@ def run_checks(cfg: Config, offline: bool = True) -> Report:
 
 
 # ============================================================================ parts
+
+
+def _check_trust(cfg: Config, rep: Report) -> None:
+    """How a deciding reply's sender is authenticated (SPEC §3.1)."""
+    real = cfg.mail.transport != "maildir"
+    if cfg.verifikasi == "tidak" and real:
+        rep.warnings.append(
+            f'keamanan.verifikasi: "tidak" pada transport {cfg.mail.transport!r}: persetujuan, revisi dan '
+            "formulir diterima tanpa memeriksa tanda tangan DKIM atau hasil DMARC, sehingga siapa pun yang "
+            "dapat mengirim surel atas nama Camat dapat menyetujui. Diharapkan \"dkim\" (atau \"authres\" "
+            "dengan keamanan.authserv_id); lihat bagian \"Keamanan persetujuan\" di panduan operator")
+    elif cfg.verifikasi == "dkim":
+        n = 0
+        if cfg.dkim_kunci:
+            from .trust import KeyFileError, load_dkim_keys
+
+            try:
+                n = len(load_dkim_keys(cfg.dkim_kunci))
+            except (OSError, KeyFileError) as e:
+                rep.problems.append(f"keamanan.dkim_kunci: {e}")
+        rep.notes.append("keamanan.verifikasi: \"dkim\"; kunci publik DKIM dibaca "
+                         + (f"dari {cfg.dkim_kunci} ({n} kunci), lalu dari DNS" if cfg.dkim_kunci else "dari DNS"))
+        if cfg.arc_tepercaya:
+            rep.notes.append("keamanan.arc_tepercaya: ARC dipercaya dari " + ", ".join(cfg.arc_tepercaya))
+    elif cfg.verifikasi == "authres":
+        rep.notes.append(f"keamanan.verifikasi: \"authres\"; hanya dmarc=pass pada Authentication-Results "
+                         f"teratas dari {cfg.authserv_id} yang diterima")
+    if not cfg.kode_ttd:
+        rep.warnings.append("keamanan.kode_ttd: false; persetujuan Camat pada S11 (tanda tangan) tidak "
+                            "memerlukan kode enam angka dari e-mail permohonan")
+    elif "tanda_tangan" in _email_kinds(cfg):
+        from .compose import EmailTexts
+
+        try:
+            _, body = EmailTexts(cfg.templates_dir).render("tanda_tangan", _sample(cfg) | {"kode_ttd": "135790"})
+        except Exception:  # noqa: BLE001 - reported by check_email_templates
+            return
+        if "SETUJU 135790" not in body:
+            rep.warnings.append("templates/email/tanda_tangan.txt: tidak memuat {{ kode_ttd }}; Pantau "
+                                "menambahkan baris \"Untuk menandatangani, balas: SETUJU <kode>\" di akhir e-mail")
+
+
+def _email_kinds(cfg: Config) -> list[str]:
+    from .compose import EmailTexts
+
+    try:
+        return EmailTexts(cfg.templates_dir).kinds()
+    except Exception:  # noqa: BLE001
+        return []
 
 
 def _check_sop(cfg: Config, rep: Report) -> None:
@@ -371,25 +417,7 @@ def check_email_templates(cfg: Config, skip: set[str] = frozenset()) -> list[str
     from .compose import EmailTexts
 
     texts = EmailTexts(cfg.templates_dir)
-    now = datetime.now(ZoneInfo(cfg.kantor.zona_waktu))
-    sample = {
-        "kantor": cfg.kantor, "periode": "Triwulan III Tahun 2025", "siklus": "PK-2025-TW3", "penerima": "Camat",
-        "pengirim_nama": cfg.mail.nama, "unit_nama": "Seksi Pemerintahan", "batas": now, "jadwal": True,
-        "dokumen": True, "contoh_jadwal": "07-10-2025 09.00", "tidak_lengkap": ["KESOS"],
-        "rapat": {"start": now, "end": now, "place": "Aula"}, "usul_rapat": {"start": now, "end": now, "place": "Aula"},
-        "versi": 1, "nomor": "000.8.6.3/1/Kec/2025", "hal": "Hal", "warnings": ["w"], "errors": ["e"],
-        "file": "f.docx", "terlambat": True, "nomor_agenda": "1", "catatan": ["c"], "alasan": "a", "selesai": False,
-        "baris": "", "tahap": "setengah", "units": ["Seksi"], "menunggu": ["x"], "standar": "1 jam", "langkah": "S1",
-        "uraian": "u", "alamat": "a@b.c", "detail": "d", "ringkasan": [], "hal_tugas": "h", "saran": "s",
-        # the operator's notices (operator_notices.py, gagal_kirim)
-        "orang": "YULIA SARI", "unit": "Seksi PMD (PMD)", "kunci": '[[unit]] kode = "PMD" → email', "pid": 1,
-        "berkas_konfigurasi": str(cfg.path), "id": 1, "dari": "x@y.z", "nama": "", "subjek": "s",
-        "diterima": now, "tanggal": now,
-        "pesan": [{"id": 1, "dari": "x@y.z", "nama": "", "subjek": "s", "alasan": "a"}],
-        "daftar_siklus": [{"kode": "PK-2025-TW3", "langkah": "S4", "menunggu": ["m"], "terlambat": ["t"]}],
-        "ditahan": [{"id": 1, "dari": "x@y.z", "alasan": "a"}],
-        "gagal_kirim": [{"id": 1, "subject": "s", "error": "e"}],
-    }
+    sample = _sample(cfg)
     problems = []
     for kind in texts.kinds():
         if kind.startswith("_") or kind in skip:
@@ -405,3 +433,27 @@ def check_email_templates(cfg: Config, skip: set[str] = frozenset()) -> list[str
             problems.append(f"templates/email/{kind}.txt: baris pertama bukan \"Subjek: ...\"; diharapkan baris "
                             "pertama berbentuk Subjek: <judul e-mail>, lalu satu baris kosong, lalu isi")
     return problems
+
+
+def _sample(cfg: Config) -> dict:
+    """A full context for rendering any e-mail text."""
+    now = datetime.now(ZoneInfo(cfg.kantor.zona_waktu))
+    return {
+        "kantor": cfg.kantor, "periode": "Triwulan III Tahun 2025", "siklus": "PK-2025-TW3", "penerima": "Camat",
+        "pengirim_nama": cfg.mail.nama, "unit_nama": "Seksi Pemerintahan", "batas": now, "jadwal": True,
+        "dokumen": True, "contoh_jadwal": "07-10-2025 09.00", "tidak_lengkap": ["KESOS"],
+        "rapat": {"start": now, "end": now, "place": "Aula"}, "usul_rapat": {"start": now, "end": now, "place": "Aula"},
+        "versi": 1, "nomor": "000.8.6.3/1/Kec/2025", "hal": "Hal", "warnings": ["w"], "errors": ["e"],
+        "file": "f.docx", "terlambat": True, "nomor_agenda": "1", "catatan": ["c"], "alasan": "a", "selesai": False,
+        "baris": "", "tahap": "setengah", "units": ["Seksi"], "menunggu": ["x"], "standar": "1 jam", "langkah": "S1",
+        "uraian": "u", "alamat": "a@b.c", "detail": "d", "ringkasan": [], "hal_tugas": "h", "saran": "s",
+        "kode_ttd": "",
+        # the operator's notices (operator_notices.py, gagal_kirim)
+        "orang": "YULIA SARI", "unit": "Seksi PMD (PMD)", "kunci": '[[unit]] kode = "PMD" → email', "pid": 1,
+        "berkas_konfigurasi": str(cfg.path), "id": 1, "dari": "x@y.z", "nama": "", "subjek": "s",
+        "diterima": now, "tanggal": now,
+        "pesan": [{"id": 1, "dari": "x@y.z", "nama": "", "subjek": "s", "alasan": "a"}],
+        "daftar_siklus": [{"kode": "PK-2025-TW3", "langkah": "S4", "menunggu": ["m"], "terlambat": ["t"]}],
+        "ditahan": [{"id": 1, "dari": "x@y.z", "alasan": "a"}],
+        "gagal_kirim": [{"id": 1, "subject": "s", "error": "e"}],
+    }

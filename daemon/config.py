@@ -135,6 +135,11 @@ class Config:
     templates_dir: Path
     log_file: Path | None
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
+    # [keamanan] (SPEC §3.1): how a deciding reply's sender is authenticated
+    verifikasi: str = "tidak"  # dkim | authres | tidak
+    dkim_kunci: Path | None = None  # file of DKIM public keys read before DNS
+    arc_tepercaya: tuple[str, ...] = ()  # ARC sealers trusted for forwarded mail
+    kode_ttd: bool = True  # S11 needs the six-digit signature code
     operator_email: list[str] = field(default_factory=list)  # told about held mail, bounces (§3.1)
     ringkasan_harian: bool = True  # the Kasubag's daily digest of what is pending
 
@@ -277,6 +282,35 @@ def _parse_hours(r: _Reader, key: str, default: str) -> tuple[time, time]:
         return _parse_time(a), _parse_time(b)
 
 
+def _wakil(r: _Reader, key: str, items: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Delegates: plain addresses, or tables `{email = "...", ttd = true}` for one who may also
+    sign the final report (a Plt. Camat). Returns (all delegates, those marked `ttd`)."""
+    if not isinstance(items, list):
+        r.problems.append(f"{key}: diharapkan daftar alamat, misalnya [\"ajudan@kecamatan.go.id\"]")
+        return (), ()
+    every: list[str] = []
+    sign: list[str] = []
+    for w in items:
+        if isinstance(w, dict):
+            unknown = sorted(set(w) - {"email", "ttd"})
+            if unknown:
+                r.problems.append(f"{key}: kunci {', '.join(unknown)} tidak dikenal; yang tersedia: email, ttd")
+            ttd = w.get("ttd", False)
+            if not isinstance(ttd, bool):
+                r.problems.append(f"{key}: ttd = {ttd!r} tidak sesuai; diharapkan true atau false")
+                ttd = False
+            addr = r.email(key, w.get("email"))
+            if addr:
+                every.append(addr)
+                if ttd:
+                    sign.append(addr)
+        else:
+            addr = r.email(key, w)
+            if addr:
+                every.append(addr)
+    return tuple(every), tuple(sign)
+
+
 def resolve_path(office_dir: Path, value: str | Path) -> Path:
     p = Path(value).expanduser()
     return p if p.is_absolute() else (office_dir / p)
@@ -347,14 +381,15 @@ def load_config(path: str | Path) -> Config:
                 f"{key}: bagian [{key}] belum ada; diharapkan nama, nip, jabatan, email"
             )
             continue
-        wakil = r.get(f"{key}.wakil", list, [])
+        wakil, wakil_ttd = _wakil(r, f"{key}.wakil", r.get(f"{key}.wakil", list, []))
         pejabat[role] = Official(
             nama=r.get(f"{key}.nama", str) or "",
             jabatan=r.get(f"{key}.jabatan", str) or "",
             nip=r.get(f"{key}.nip", str, ""),
             pangkat=r.get(f"{key}.pangkat", str, ""),
             email=r.email(f"{key}.email", r.get(f"{key}.email", str)),
-            wakil=tuple(r.email(f"{key}.wakil", w) for w in (wakil or [])),
+            wakil=wakil,
+            wakil_ttd=wakil_ttd,
         )
 
     units: list[Unit] = []
@@ -393,7 +428,7 @@ def load_config(path: str | Path) -> Config:
                     nip=str(kepala.get("nip", "")),
                     pangkat=str(kepala.get("pangkat", "")),
                     email=(u.get("email") or "").lower(),
-                    wakil=tuple(r.email(f"{key}.wakil", w) for w in (u.get("wakil") or [])),
+                    wakil=_wakil(r, f"{key}.wakil", u.get("wakil") or [])[0],
                 ),
             )
         )
@@ -509,6 +544,29 @@ def load_config(path: str | Path) -> Config:
                 f"kategori.{k}: nilai {v!r} tidak sesuai; diharapkan batas bawah dalam persen, misalnya 91"
             )
 
+    verifikasi = r.choice("keamanan.verifikasi", ("dkim", "authres", "tidak"),
+                          "tidak" if transport == "maildir" else "dkim")
+    authserv_id = (r.get("keamanan.authserv_id", str, "") or "").strip()
+    if verifikasi == "authres" and not authserv_id:
+        r.problems.append(
+            'keamanan.authserv_id: belum diisi; verifikasi = "authres" memerlukan nama server '
+            "penerima yang menulis Authentication-Results (misalnya \"mx.kecamatan.go.id\")"
+        )
+    kunci = r.get("keamanan.dkim_kunci", str, "") or ""
+    dkim_kunci = resolve_path(office_dir, kunci) if kunci else None
+    if dkim_kunci is not None:
+        from .trust import KeyFileError, load_dkim_keys
+
+        try:
+            load_dkim_keys(dkim_kunci)
+        except (OSError, KeyFileError) as e:
+            r.problems.append(f"keamanan.dkim_kunci: {e}")
+    arc = r.get("keamanan.arc_tepercaya", list, []) or []
+    if any(not isinstance(x, str) or not x.strip() for x in arc):
+        r.problems.append(
+            'keamanan.arc_tepercaya: diharapkan daftar nama domain, misalnya ["google.com"]'
+        )
+        arc = []
     operator_raw = r.get("operator.email", (list, str), [])
     if isinstance(operator_raw, str):
         operator_raw = [operator_raw] if operator_raw.strip() else []
@@ -542,7 +600,7 @@ def load_config(path: str | Path) -> Config:
         arsip_dir=resolve_path(office_dir, r.get("arsip.dir", str, "var/arsip")),
         secret_env=r.get("keamanan.secret_env", str, "PANTAU_SECRET"),
         secret_file=resolve_path(office_dir, r.get("keamanan.secret_file", str, "var/secret")),
-        authserv_id=r.get("keamanan.authserv_id", str, ""),
+        authserv_id=authserv_id,
         nomor_format=nomor_format or "{kode}/{urut}/{unit}/{tahun}",
         nomor_kode=nomor_kode,
         kategori={k: float(v) for k, v in kategori.items() if isinstance(v, (int, float))},
@@ -550,6 +608,10 @@ def load_config(path: str | Path) -> Config:
         templates_dir=resolve_path(office_dir, tmpl),
         log_file=(resolve_path(office_dir, lf) if (lf := r.get("log.file", str, "")) else None),
         raw=data,
+        verifikasi=verifikasi,
+        dkim_kunci=dkim_kunci,
+        arc_tepercaya=tuple(x.strip().lower().rstrip(".") for x in arc),
+        kode_ttd=r.get("keamanan.kode_ttd", bool, True),
         operator_email=operator_email,
         ringkasan_harian=r.get("operator.ringkasan_harian", bool, True),
     )

@@ -12,6 +12,7 @@ REVISI loop at S6 and another after the meeting (S8 -> S9).
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import sys
 from dataclasses import dataclass, field
@@ -137,7 +138,10 @@ class Camat(Person):
                 day += timedelta(days=1)
             self.reply(m, f"JADWAL {day.strftime('%d-%m-%Y')} 09.00 di Aula Kantor Camat", 40)
         elif "Penandatanganan" in s:
-            self.reply(m, "Setuju.", 90)
+            # As a person does: read the six-digit code from the letter's body and copy it.
+            body = m.msg.get_body(("plain",))
+            found = re.search(r"balas:\s*SETUJU\s+(\d{6})", body.get_content() if body else "")
+            self.reply(m, f"SETUJU {found.group(1)}" if found else "Setuju.", 90)
 
 
 class Sekretaris(Person):

@@ -167,6 +167,8 @@ class Reply:
     docx: StoredFile | None = None
     pdf: StoredFile | None = None
     other_files: list[StoredFile] = field(default_factory=list)
+    why: str = ""  # why an unclear answer is unclear, when the reader knows (the S11 code)
+    kode_ttd: bool = False  # the signature was given with its code (S11); the code itself never
 
 
 @dataclass
@@ -181,6 +183,7 @@ class FormIn:
     message_id: str = ""
     submission_id: int = 0
     filename: str = ""
+    notes: list[str] = field(default_factory=list)  # note rows of the form's table
 
 
 @dataclass
@@ -874,7 +877,7 @@ class _Run:
                 t, ev, "pada langkah ini kirim SETUJU, atau lampirkan DOCX yang sudah diperbaiki"
             )
         else:
-            self.clarify(t, ev, "")
+            self.clarify(t, ev, ev.why)
 
     def approve(self, t: Task, d: StepDef, ev: Reply, via_document: bool = False) -> None:
         self.approve_record(t, ev)
@@ -901,6 +904,7 @@ class _Run:
                 "at": self.now,
                 "message_id": ev.message_id,
                 "version": self.st.draft_version,
+                **({"kode_ttd": True} if ev.kode_ttd else {}),
             }
         )
 
@@ -960,7 +964,9 @@ class _Run:
                 f"{len(files)} berkas" if files else "-",
                 ev.message_id,
                 disposisi=disposisi,
-                keterangan=ev.note.strip()[:200],
+                keterangan="; ".join(
+                    x for x in ["dengan kode tanda tangan" if ev.kode_ttd else "", ev.note.strip()[:200]] if x
+                ),
                 files=files,
             )
         )
@@ -1029,7 +1035,12 @@ class _Run:
                 "formulir_diterima",
                 [ev.sender],
                 task=t.key,
-                data={"warnings": ev.warnings, "versi": u.version, "terlambat": late},
+                data={
+                    "warnings": ev.warnings,
+                    "catatan": ev.notes,
+                    "versi": u.version,
+                    "terlambat": late,
+                },
             )
         )
         self.log(

@@ -13,6 +13,7 @@ line (SPEC §7.3), with `verdict`, `recorded`, `form_check` and the subject as e
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -35,16 +36,12 @@ class _Context:
         if cfg is None:
             self.reader = Reader(address="pantau@localhost", domain="localhost", form_reader=read_form)
             return
-        from .mime import Limits
+        from .inbound import reader_for
 
-        wakil = {o.email: list(o.wakil) for o in cfg.pejabat.values()}
-        wakil.update({u.email: list(u.kepala.wakil) for u in cfg.units})
-        b = cfg.mail.batas
-        self.reader = Reader(address=cfg.mail.alamat, domain=cfg.kantor.domain, authserv_id=cfg.authserv_id,
-                             store=self.store, wakil=wakil, form_reader=read_form,
-                             limits=Limits(max_message_bytes=int(b.ukuran_pesan_mb * 2**20),
-                                           max_attachments=b.jumlah_lampiran,
-                                           max_attachment_bytes=int(b.ukuran_lampiran_mb * 2**20)))
+        secret = None  # inspect changes nothing: never creates the office secret
+        if os.environ.get(cfg.secret_env) or cfg.secret_file.exists():
+            secret = cfg.secret()
+        self.reader = reader_for(cfg, self.store, read_form, secret=secret)
 
     def close(self) -> None:
         if self.store is not None:

@@ -24,6 +24,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
+from email.errors import ObsoleteHeaderDefect
 from email.message import Message
 
 from lxml import etree
@@ -650,7 +651,8 @@ def _addresses(msg: Message, name: str, raw: list[str], errors: list[str]) -> li
 
 def _bracketed_from(raw: list[str], name: str, addr: str) -> tuple[str, str]:
     """When a broken From ('a.b@host <a.b@host.example>') was read as the wrong address, take
-    the one in angle brackets, which is what every mail client shows and answers."""
+    the one in angle brackets, which is what every mail client shows and answers. For display
+    and triage only: such a From never authorises anything (`_author` gives no author)."""
     if not raw:
         return name, addr
     value = decode_words(_one_line(raw[0]))
@@ -659,6 +661,46 @@ def _bracketed_from(raw: list[str], name: str, addr: str) -> tuple[str, str]:
         return name, addr
     display = value[: m.start()].strip().strip('"').strip()
     return (name or display), m.group(1).lower()
+
+
+def _author(msg: Message, raw_from: list[str], raw_sender: list[str]) -> tuple[str, str]:
+    """(the casefolded addr-spec of the message's one From mailbox, problem keyword), parsed as
+    RFC 5322 says (the header registry of email.policy.default): an address inside a display
+    name, a comment or an encoded word is never taken. Several From fields or mailboxes, a
+    group, an unparseable From or a Sender that names someone else give a problem and no author.
+    """
+    if not raw_from:
+        return "", "from_tidak_ada"
+    if len(raw_from) > 1:
+        return "", "from_ganda"
+    try:
+        header = msg["from"]
+        groups = list(header.groups)
+        defects = [d for d in header.defects if not isinstance(d, ObsoleteHeaderDefect)]
+    except Exception:  # noqa: BLE001 - a header the registry cannot even build
+        return "", "from_rusak"
+    if any(g.display_name is not None for g in groups):
+        return "", "from_grup"
+    specs = [a.addr_spec for g in groups for a in g.addresses]
+    if len(specs) > 1:
+        return "", "from_ganda"
+    if defects or not specs:
+        return "", "from_rusak"
+    spec = specs[0]
+    # 8-bit bytes arrive surrogate-escaped: never normalised into something that looks ASCII.
+    if any("\ud800" <= ch <= "\udfff" for ch in spec) or not re.fullmatch(r"[^\s@<>]+@[^\s@<>]+", spec):
+        return "", "from_rusak"
+    author = spec.casefold()
+    if raw_sender:
+        if len(raw_sender) > 1:
+            return "", "sender_berbeda"
+        try:
+            sender = [a.addr_spec.casefold() for g in msg["sender"].groups for a in g.addresses]
+        except Exception:  # noqa: BLE001
+            sender = []
+        if sender != [author]:
+            return "", "sender_berbeda"
+    return author, ""
 
 
 def _first_address(value: str) -> str:
@@ -757,7 +799,9 @@ def parse_message(raw: bytes, limits: Limits = Limits()) -> ParsedMessage:
         with_addr = [f for f in froms if f[1]]
         if with_addr or froms:
             pm.from_name, pm.from_addr = (with_addr or froms)[0]
-        pm.from_name, pm.from_addr = _bracketed_from(raw_of("from"), pm.from_name, pm.from_addr)
+        pm.author, pm.author_problem = _author(msg, raw_of("from"), raw_of("sender"))
+        if pm.author_problem == "from_rusak":  # shown leniently; never trusted (author is "")
+            pm.from_name, pm.from_addr = _bracketed_from(raw_of("from"), pm.from_name, pm.from_addr)
     except Exception as e:  # noqa: BLE001
         pm.errors.append(f"pengirim tidak terbaca ({type(e).__name__})")
     for field_name in ("to", "cc"):

@@ -104,6 +104,7 @@ class Official:
     pangkat: str = ""
     email: str = ""
     wakil: tuple[str, ...] = ()
+    wakil_ttd: tuple[str, ...] = ()  # delegates who may also sign (S11): a Plt., `ttd = true`
 
 
 @dataclass(frozen=True)
@@ -235,6 +236,7 @@ class FormResult:
     rows: list[FormRow] = field(default_factory=list)
     errors: list[FormProblem] = field(default_factory=list)
     warnings: list[FormProblem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # note rows of the table ("Keterangan: ...")
 
     @property
     def ok(self) -> bool:
@@ -275,8 +277,12 @@ class ParsedMessage:
     message_id: str | None = None  # normalised: no <>, no whitespace
     in_reply_to: list[str] = field(default_factory=list)
     references: list[str] = field(default_factory=list)
-    from_addr: str = ""  # lower-case address
+    from_addr: str = ""  # lower-case address (for display: a broken From is read leniently)
     from_name: str = ""
+    # The author as RFC 5322 defines it (SPEC §3.1): the casefolded addr-spec of the one From
+    # mailbox, "" when `author_problem` says why there is none that can be trusted.
+    author: str = ""
+    author_problem: str = ""  # "" | from_tidak_ada | from_ganda | from_grup | from_rusak | sender_berbeda
     to: list[str] = field(default_factory=list)
     cc: list[str] = field(default_factory=list)
     delivered_to: list[str] = field(default_factory=list)  # envelope/plus-address hints
@@ -314,3 +320,4 @@ class DecisionRead:
     meeting_date: date | None = None  # for schedule
     meeting_time: str | None = None  # "09:00"
     meeting_place: str | None = None
+    kode: str | None = None  # six digits after the approval word (the S11 signature code)

@@ -23,9 +23,8 @@ from .compose import EmailTexts, build_message, new_message_id
 from .config import Config
 from .faults import crash_point
 from .formatting import banyaknya
-from .inbound import Analysis, Reader
+from .inbound import Analysis, reader_for
 from .indicators import indicators_for, load_indicators
-from .mime import Limits as MimeLimits
 from .model import FormCode, Period
 from .produce import Producer, file_name
 from .replies import subject_clean
@@ -33,6 +32,7 @@ from .sop import load_sop
 from .store import Store
 from .tokens import make_token
 from .transports.base import DIABAIKAN, DIPROSES, GAGAL, TransportError
+from .verification import signature_code
 from .worktime import WorkCalendar, load_extra_days, parse_duration
 
 log = logging.getLogger("pantau")
@@ -89,14 +89,7 @@ class OfficeApp:
             tenggang_kumpul=parse_duration(cfg.tenggang_kumpul), meeting_time=(h, mnt),
             meeting_hours=cfg.undangan_durasi_jam, meeting_place=cfg.undangan_tempat,
             peserta=list(cfg.undangan_peserta), tembusan=list(cfg.laporan_tembusan))
-        wakil = {o.email: list(o.wakil) for o in cfg.pejabat.values()}
-        wakil.update({u.email: list(u.kepala.wakil) for u in cfg.units})
-        b = cfg.mail.batas
-        self.reader = Reader(address=cfg.mail.alamat, domain=cfg.kantor.domain, authserv_id=cfg.authserv_id,
-                             store=self.store, wakil=wakil, form_reader=self.read_form,
-                             limits=MimeLimits(max_message_bytes=int(b.ukuran_pesan_mb * 2**20),
-                                               max_attachments=b.jumlah_lampiran,
-                                               max_attachment_bytes=int(b.ukuran_lampiran_mb * 2**20)))
+        self.reader = reader_for(cfg, self.store, self.read_form, secret=self.secret)
         self._reply_to_mid: str | None = None
         self._inbound_id: int | None = None
 
@@ -195,7 +188,9 @@ class OfficeApp:
                                           tujuan="Arsip / Kasubag Perencanaan",
                                           perihal=f"Laporan Pemantauan Kinerja {Period.parse(st.period).label}",
                                           lampiran="-", message_id="", berkas=[],
-                                          keterangan="laporan final; disetujui Camat melalui e-mail")[1]
+                                          keterangan="laporan final; disetujui Camat melalui e-mail"
+                                          + ("; dengan kode tanda tangan"
+                                             if any(x.get("kode_ttd") for x in st.approvals) else ""))[1]
             self.producer.make(st, fx.ref, fx.data, now, nomor)
             if nomor:
                 doc = self.store.document(st.code, "final_report")
@@ -309,7 +304,7 @@ class OfficeApp:
             "hal": "", "warnings": [], "errors": [], "file": "", "terlambat": False, "nomor_agenda": "",
             "catatan": [], "alasan": "", "selesai": False, "baris": "", "tahap": "", "units": [],
             "menunggu": [], "standar": "", "langkah": "", "uraian": "", "alamat": "", "detail": "",
-            "ringkasan": [], "hal_tugas": "", "saran": "",
+            "ringkasan": [], "hal_tugas": "", "saran": "", "kode_ttd": "",
         }
         ctx.update(data)
         ctx.update(extra)
@@ -370,7 +365,12 @@ class OfficeApp:
             body_data.update({"hal": fx.hal, "nomor": nomor,
                               "jadwal": bool(t and t.allow_schedule),
                               "dokumen": bool(t and t.purpose == "decision" and fx.docs)})
+            if t and t.step == self.reader.signature_step and self.cfg.kode_ttd:
+                # The signature code lives in this e-mail's body only (SPEC §3.1).
+                body_data["kode_ttd"] = signature_code(self.secret, t.key)
             subject, body = self.texts.render(template, self.body_context(st, env.to[0], body_data))
+            if body_data.get("kode_ttd") and f"SETUJU {body_data['kode_ttd']}" not in body:
+                body = body.rstrip("\n") + f"\n\nUntuk menandatangani, balas: SETUJU {body_data['kode_ttd']}\n"
             mids.append(self.queue(st, kind=f"surat:{template}", step=fx.step, to=env.to, cc=env.cc,
                                    subject=subject or fx.hal, body=body, task=env.task, attachments=files,
                                    now=now, notification=False))
@@ -629,11 +629,16 @@ class OfficeApp:
     def _form_event(self, id: int, a: Analysis, st: E.CycleState, et: E.Task, now: datetime):
         p = a.parsed
         if a.form is None or (not a.form.rows and not a.form.code):
-            reasons = [f"{att.filename}: " + ("berkas PDF/pindaian tidak dapat dibaca sebagai formulir"
-                                               if att.data[:4] == b"%PDF" else "bukan formulir DOCX/XLSX")
-                       for att, role in a.roles if role != "form"]
+            from .documents.wrongfile import describe
+
+            # each file named with what it is (SPEC §6.2); a picture inline in the text (a signature
+            # logo) is only named when nothing else was attached
+            attached = [(att, role) for att, role in a.roles if att.source != "inline"] or a.roles
+            reasons = [describe(att.data, att.filename) or f"{att.filename}: bukan formulir DOCX/XLSX"
+                       for att, role in attached if role != "form"]
             if a.form is not None:
-                reasons += [str(e) for e in a.form.errors]
+                name = a.form_attachment.filename if a.form_attachment else ""
+                reasons += [f"{name}: {e}" if name else str(e) for e in a.form.errors]
             if not a.roles:
                 return E.Reply(task=et.key, sender=p.from_addr, decision=a.decision.decision,
                                note=a.decision.note, subject=_subject(p.subject), message_id=p.message_id or "")
@@ -648,20 +653,34 @@ class OfficeApp:
         expected = FormCode(st.code, et.unit or "", et.doc_version or 1)
         result = check_form(a.form, expected, self.indicators_for(et.unit or ""),
                             unit_names={u.kode: u.nama for u in self.cfg.units})
+        peringatan = self._plausibility(st, et.unit or "", result)
         att = a.form_attachment
         stored = self._store_attachment(st.code, att)
         rows = [r.__dict__ for r in result.rows]
         sub_id = self.store.add_submission(
             cycle=st.code, unit=et.unit, received=now.isoformat(), message_id=p.message_id, sender=p.from_addr,
             filename=att.filename, sha256=stored.sha256, path=stored.path, ok=int(result.ok),
-            errors=[str(e) for e in result.errors], warnings=[str(w) for w in result.warnings], rows=rows)
+            errors=[str(e) for e in result.errors], warnings=[str(w) for w in result.warnings], rows=rows,
+            peringatan=peringatan, catatan=list(result.notes))
         if result.ok:
             self.store.add_document(cycle=st.code, kind="form_received", version=st.units[et.unit].version + 1,
                                     unit=et.unit, path=stored.path, sha256=stored.sha256, source="diterima",
                                     message_id=p.message_id or "", now=now)
         return E.FormIn(task=et.key, sender=p.from_addr, ok=result.ok, errors=[str(e) for e in result.errors],
                         warnings=[str(w) for w in result.warnings], message_id=p.message_id or "",
-                        submission_id=sub_id, filename=att.filename)
+                        submission_id=sub_id, filename=att.filename, notes=list(result.notes))
+
+    def _plausibility(self, st: E.CycleState, unit: str, result) -> list[dict]:
+        """Plausibility warnings (SPEC §6.2) added to the form's warnings; returned as the dicts the
+        draft report lists (`peringatan`)."""
+        from . import plausibility
+
+        period = Period.parse(st.period)
+        previous = plausibility.previous_figures(self.store.kinerja_year(period.year), period, unit)
+        found = plausibility.check(result.rows, self.indicators_for(unit), period, previous)
+        result.warnings.extend(w.problem() for w in found)
+        nama = next((u.nama for u in self.cfg.units if u.kode == unit), unit)
+        return [w.as_dict(unit, nama) for w in found]
 
     def _reply_event(self, a: Analysis, st: E.CycleState, et: E.Task) -> E.Reply:
         p = a.parsed
@@ -675,10 +694,17 @@ class OfficeApp:
             elif role != "ignored" or att.source != "inline":
                 others.append(self._store_attachment(st.code, att))
         d = a.decision
+        if a.code_problem and pdf is not None:  # a signed PDF counts only with the code (S11)
+            others.append(pdf)
+            pdf = None
+        why = ""
+        if a.code_problem:
+            why = (f"{a.code_problem}; untuk menandatangani, balas e-mail permohonan penandatanganan "
+                   "dengan SETUJU diikuti kode enam angka yang tertera di e-mail itu")
         return E.Reply(task=et.key, sender=p.from_addr, decision=d.decision, note=d.note,
                        message_id=p.message_id or "", subject=_subject(p.subject), meeting_date=d.meeting_date,
                        meeting_time=d.meeting_time, meeting_place=d.meeting_place, docx=docx, pdf=pdf,
-                       other_files=others)
+                       other_files=others, why=why, kode_ttd=a.code_given)
 
     def _bounce(self, id: int, a: Analysis) -> str:
         info = a.cls.bounce

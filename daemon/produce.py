@@ -174,6 +174,9 @@ class Producer:
                 )
             )
         overall = achievement.rata(all_pct)
+        peringatan = [
+            dict(w) for u in self.cfg.units if u.kode in subs for w in subs[u.kode].get("peringatan", [])
+        ]
         return C.Report(
             kantor=self.cfg.kantor,
             period=period,
@@ -187,6 +190,7 @@ class Producer:
             camat=self.official("camat"),
             sekretaris=self.official("sekretaris"),
             catatan_revisi=notes,
+            peringatan=peringatan,
         )
 
     def make_draft_report(
@@ -217,6 +221,7 @@ class Producer:
                     email=a["email"],
                     waktu=a["at"],
                     message_id=a.get("message_id", ""),
+                    kode_ttd=bool(a.get("kode_ttd")),
                 )
             )
         final = C.FinalReport(

@@ -347,7 +347,10 @@ def read_decision(
     if w in _APPROVE or (w == "selesai" and allow_selesai):
         if _conflicting(words, i + 1):
             return unclear()
-        return DecisionRead("approve", note_from(toks[i].end()), line)
+        end, kode = toks[i].end(), None  # "SETUJU 482913": the S11 signature code, not the note
+        if m := re.match(r"[\s,.:;-]*(\d{6})(?!\d)", line[end:]):
+            end, kode = end + m.end(), m.group(1)
+        return DecisionRead("approve", note_from(end), line, kode=kode)
     if w == "jadwal" and allow_schedule:
         return _schedule(line, toks[i].end(), following) or unclear()
     return unclear()

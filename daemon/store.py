@@ -253,6 +253,14 @@ def m003_verifikasi(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
+def m006_form_peringatan(db: sqlite_utils.Database) -> None:
+    """A received form's plausibility warnings (SPEC §6.2: JSON list of {"unit", "unit_nama", "no",
+    "indikator", "kolom", "nilai", "pesan"}) and its table's note rows (JSON list of str)."""
+    db["submissions"].add_column("peringatan", str, not_null_default="[]")
+    db["submissions"].add_column("catatan", str, not_null_default="[]")
+
+
+@migrations()
 def m005_operator(db: sqlite_utils.Database) -> None:
     """The operator's safety net (SPEC §3.1, §3.4): what the operator was already told (a held
     message, a day's digest, a letter re-sent after an address change: each once), the addresses
@@ -660,7 +668,7 @@ class Store:
     # ------------------------------------------------------------------ submissions, kinerja
 
     def add_submission(self, **row: Any) -> int:
-        for k in ("errors", "warnings", "rows"):
+        for k in ("errors", "warnings", "rows", "peringatan", "catatan"):
             row[k] = json.dumps(row.get(k) or [], ensure_ascii=False)
         return int(self.db["submissions"].insert(row).last_pk)
 
@@ -668,7 +676,8 @@ class Store:
         rows = self.q("SELECT * FROM submissions WHERE cycle=? AND ok=1 ORDER BY id", (cycle,))
         out: dict[str, dict] = {}
         for r in rows:
-            r["rows"] = json.loads(r["rows"])
+            for k in ("rows", "peringatan", "catatan"):
+                r[k] = json.loads(r.get(k) or "[]")
             out[r["unit"]] = r  # the newest valid form counts
         return out
 

@@ -14,6 +14,11 @@ command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
+# The templates use Arial: Liberation Sans has its metrics, so LibreOffice's PDFs break lines
+# where Word would (without it, DejaVu Sans is wider and the letterhead wraps). Carlito/Caladea
+# do the same for Calibri/Cambria in documents that people upload.
+[ -e /usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf ] || need+=(fonts-liberation2)
+[ -d /usr/share/fonts/truetype/crosextra ] || need+=(fonts-crosextra-carlito fonts-crosextra-caladea)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 if [ ${#need[@]} -eq 0 ]; then

@@ -54,6 +54,7 @@ from datetime import datetime
 from pathlib import Path
 
 from tests import bench_office as B
+from tests.dkimkeys import resign
 from tests.mailstack import HOST, MailStack
 
 ROOT = B.ROOT
@@ -214,8 +215,8 @@ def phase_big(stack, office, replies, env, size: int) -> dict:
                                            ("default_limits", office.cfg, big_raw),
                                            ("raised_limit", raised, big_raw))):
         tag = f"Message-ID: <m{n}.".encode()
-        B.append_to_inbox(stack, "pantau", [raw0.replace(b"Message-ID: <", tag + b"w.", 1)])
-        path.write_bytes(raw.replace(b"Message-ID: <", tag, 1))
+        B.append_to_inbox(stack, "pantau", [resign(raw0.replace(b"Message-ID: <", tag + b"w.", 1), "kecamatan.test")])
+        path.write_bytes(resign(raw.replace(b"Message-ID: <", tag, 1), "kecamatan.test"))
         r = child(["tests.bench_ingest", "big", str(cfg), "--append-from", str(path),
                    "--imap-port", str(stack.imap_port), "--password", stack.password], env)
         path.unlink()
@@ -310,6 +311,7 @@ def phase_latency(stack, office, replies, env, out_dir: Path, samples: int, idle
             raw = by_email[u.email]
             if i >= len(units):  # more samples than units: a corrected form, new Message-ID
                 raw = raw.replace(b"Message-ID: <bench.", f"Message-ID: <lat{i}.".encode(), 1)
+                raw = resign(raw, "kecamatan.test")
             mid = raw.split(b"Message-ID: <", 1)[1].split(b">", 1)[0]
             maildir = stack.maildir(u.user)
             seen: set[str] = set()

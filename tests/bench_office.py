@@ -31,6 +31,8 @@ from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from pathlib import Path
 
+from tests.dkimkeys import sign, use_dkim
+
 ROOT = Path(__file__).resolve().parents[1]
 PERIOD = "2025-TW3"
 CYCLE = "PK-2025-TW3"
@@ -179,6 +181,7 @@ def write_office(target: Path, stack, units: int, indicators: int) -> BenchOffic
     text = _set_in_section(text, "jadwal", perintah_otomatis="true")
     cfg = target / "config" / "pantau.toml"
     cfg.write_text(text)
+    use_dkim(cfg, ["kecamatan.test"])  # every form counts only with a valid DKIM signature
     # The indicator master: `indicators` rows per unit (the silent unit too).
     import csv
 
@@ -313,7 +316,7 @@ def reply(unit: BenchUnit, req: Request, form: bytes, version: int, n: int,
     for name, data, ctype in extra:
         main, sub = ctype.split("/", 1)
         r.add_attachment(data, maintype=main, subtype=sub, filename=name)
-    return bytes(r)
+    return sign(bytes(r), unit.email.rpartition("@")[2])  # as the office's server signs it
 
 
 def _fill_job(args: tuple[bytes, int, int]) -> bytes:

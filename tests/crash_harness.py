@@ -68,6 +68,8 @@ for p in (ROOT, ROOT / "tests"):
     if str(p) not in sys.path:
         sys.path.insert(0, str(p))
 
+from dkimkeys import sign, use_dkim  # noqa: E402
+
 from daemon.clock import Clock  # noqa: E402
 from daemon.config import load_config  # noqa: E402
 from daemon.demo import DEMO_PERIOD, DEMO_START, Simulation  # noqa: E402
@@ -166,6 +168,7 @@ def make_office(root: Path, stack, *, users: dict | None = None, imap_port: int 
     for section, values in (sections or {}).items():
         text = set_keys(text, section, **values)
     cfg.write_text(text)
+    use_dkim(cfg, ["kecamatan.test"])  # the people's mail is DKIM-signed (see `sign` below)
     if standards:
         sop = root / "config" / "sop.toml"
         s = sop.read_text()
@@ -212,7 +215,7 @@ def answer(stack, sender, orig: bytes, text: str, attachments: list[tuple[str, b
         r.add_attachment(data, maintype="application",
                          subtype="vnd.openxmlformats-officedocument.wordprocessingml.document", filename=name)
     to = r["To"].addresses[0].addr_spec
-    stack.send(sender.address, [to], bytes(r))
+    stack.send(sender.address, [to], sign(bytes(r), sender.address.rpartition("@")[2]))
     return str(r["Message-ID"]).strip("<>")
 
 
@@ -448,7 +451,7 @@ class People:
 
     def send(self, to: str, raw: bytes) -> None:
         sender = message_from_bytes(raw, policy=policy.default)["From"].addresses[0].addr_spec
-        refused = self.stack.send(sender, [to], raw)
+        refused = self.stack.send(sender, [to], sign(raw, sender.rpartition("@")[2]))
         if refused:
             raise RuntimeError(f"refused: {refused}")
 

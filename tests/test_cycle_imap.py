@@ -12,6 +12,7 @@ from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
+from dkimkeys import sign, use_dkim
 from mailstack import mailstack_fixture  # noqa: F401  (registers the fixture)
 
 from daemon.clock import ManualClock
@@ -51,7 +52,8 @@ class ImapMailer:
 
     def send(self, to: str, raw: bytes) -> None:
         sender = message_from_bytes(raw, policy=policy.default)["From"].addresses[0].addr_spec
-        self.stack.send(sender, [to], raw)
+        # The office's server signs what its logged-in users send, as OpenDKIM would.
+        self.stack.send(sender, [to], sign(raw, sender.rpartition("@")[2]))
 
     def settle(self, sim: Simulation, timeout: float = 20.0) -> None:
         """Wait until every letter Pantau sent reached its people and every reply reached Pantau."""
@@ -98,6 +100,7 @@ def imap_office(tmp_path, mailstack, monkeypatch):
                           username=f'"{users["pantau"].name}"')
     text = set_in_section(text, "mail.smtp", port=str(mailstack.smtp_port), keamanan='"none"', username='""')
     cfg.write_text(text)
+    use_dkim(cfg, ["kecamatan.test"])  # replies count only with a valid DKIM signature
     monkeypatch.setenv("PANTAU_IMAP_PASSWORD", mailstack.password)
     monkeypatch.setenv("PANTAU_SECRET", "rahasia-uji")
     return load_config(cfg), users
@@ -129,6 +132,11 @@ def test_whole_cycle_over_imap_and_smtp(imap_office, mailstack):
     assert [r["no"] for r in keluar] == list(range(1, len(keluar) + 1))
     assert all(r["tanggal_kirim"] for r in keluar if r["message_id"])
     assert mailer.idle_wakeups > 0
+    # Every decision was checked against its DKIM signature; the signature took its code.
+    assert app.cfg.verifikasi == "dkim"
+    masuk = app.store.register("register_masuk")
+    s11 = [r for r in masuk if r["langkah"] == "S11"]
+    assert len(s11) == 1 and "dengan kode tanda tangan" in s11[0]["keterangan"], s11
     print(f"\nwhole cycle over IMAP/SMTP: {took:.1f} s, {len(statuses)} replies, {len(app.store.outbox())} e-mails,"
           f" {mailer.idle_wakeups} IDLE wake-ups")
     app.close()

@@ -141,6 +141,9 @@ class Report:
     camat: Official
     sekretaris: Official
     catatan_revisi: list[str] = field(default_factory=list)  # notes that led to this version
+    # rows with plausibility warnings (SPEC §6.2, §6.4), for the Kasubag: dicts with unit,
+    # unit_nama, no, indikator, kolom, nilai, pesan, in unit order then the form's order
+    peringatan: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -152,6 +155,7 @@ class Approval:
     email: str
     waktu: datetime
     message_id: str
+    kode_ttd: bool = False  # given with the S11 signature code (the code is never printed)
 
 
 @dataclass

@@ -168,7 +168,8 @@ def render_final(
             a.nama,
             a.jabatan,
             a.email,
-            f"{formatting.tanggal(when)} {formatting.waktu(when)}",
+            f"{formatting.tanggal(when)} {formatting.waktu(when)}"
+            + (" (dengan kode tanda tangan)" if a.kode_ttd else ""),
             a.message_id,
         ]
         for col, (cell, text, w) in enumerate(

@@ -14,6 +14,15 @@ and Realisasi Anggaran must be numbers (Realisasi must be filled); Target and Ca
 informative (Pantau uses the master's target and computes the achievement), so a problem there is
 only a warning. An ambiguous number ("1.234") is a warning saying how it was read.
 
+What the person sees is read (SPEC §6.2; xmlgrid.py gives the visible cell text and XLSX values
+through their number format): a DOCX table continued by another (same header columns, or no
+header and the same width with nothing but "(lanjutan)" between) is one table; a row without a
+number and without figures is a note (`FormResult.notes`); a total row (JUMLAH, TOTAL,
+Rata-rata) is ignored; "85 persen", "±85", "100 (seratus)" (the words must say the number) and a
+number followed by the row's own unit ("12 desa") are read with a warning; a date-formatted XLSX
+cell in a number column is an error naming the date. Wrong files (.doc, ODT, PDF, photos) are
+named by wrongfile.describe.
+
 `check_form(result, expected, indicators)` adds what needs the cycle's knowledge: another unit's
 or another period's form, an older version, rows that match no indicator, indicators missing from
 the form. It returns rows in the master's order, numbered and named as in the master.
@@ -28,8 +37,9 @@ from dataclasses import replace
 
 from .. import formatting
 from ..model import FormCode, FormProblem, FormResult, FormRow, Indicator, Period
-from .safezip import NOT_A_FORM, WRONG_KIND, Package, ReadLimits, UnsafeFile, sniff
-from .xmlgrid import docx_tables, docx_texts, xlsx_sheets, xlsx_texts
+from .safezip import NOT_A_FORM, Package, ReadLimits, UnsafeFile, sniff
+from .wrongfile import describe
+from .xmlgrid import Grid, SeenDate, ShownAs, docx_tables, docx_texts, xlsx_sheets, xlsx_texts
 
 __all__ = ["FORM_HEADERS", "ReadLimits", "check_form", "read_form"]
 
@@ -86,6 +96,14 @@ _NORM = re.compile(r"[^0-9a-z]+")
 _WS = re.compile(r"\s+")
 _COLNUM = re.compile(r"^\(?\d{1,2}\)?$")
 _NO_LIKE = re.compile(r"^[\w.\-]{1,10}$")  # what an indicator number looks like: 1, 1.2, 3.
+_DIGIT = re.compile(r"\d")
+# a total row's label, normalised: "JUMLAH", "Total", "Jumlah Keseluruhan", "Rata-rata"
+_TOTAL = re.compile(
+    r"^(sub)?(jumlah|total|grandtotal|ratarata)(total|keseluruhan|seluruhnya|ratarata|capaian|"
+    r"realisasi|anggaran)*$"
+)
+# the visible text between two tables that continue each other: nothing, or "(lanjutan)"
+_CONTINUED = re.compile(r"^\(?\s*(lanjutan|sambungan|bersambung|continued|halaman)\b.*$", re.I)
 
 Cell = str | float | None
 
@@ -149,14 +167,57 @@ def _multiline(cell: Cell) -> str:
     return _text(cell)
 
 
+def _is_header(cols: dict[str, int]) -> bool:
+    return "realisasi" in cols and ("indikator" in cols or "no" in cols)
+
+
 def _find_table(tables: Iterable[list[list[Cell]]]):
-    """The first table with a header row holding Realisasi and Indikator or No."""
-    for grid in tables:
+    """The first table with a header row holding Realisasi and Indikator or No (a DOCX table
+    joined with the tables that continue it)."""
+    for t, grid in enumerate(tables):
         for r, row in enumerate(grid[:30]):
             cols = _header_map(row)
-            if "realisasi" in cols and ("indikator" in cols or "no" in cols):
+            if _is_header(cols):
+                if isinstance(grid, Grid) and isinstance(tables, list):
+                    grid = _joined(tables, t, r, cols)
                 return grid, r, cols
     return None
+
+
+def _joined(tables: list, t: int, header_at: int, cols: dict[str, int]) -> list[list[Cell]]:
+    """The form's table followed by the tables that continue it (SPEC §6.2): one with a header
+    row of the same columns (its rows are put in this table's column order), or one without a
+    header, of the same width, separated from it by nothing visible but "(lanjutan)"."""
+    out = list(tables[t])
+    width = len(tables[t][header_at])
+    for nxt in tables[t + 1 :]:
+        head = None
+        for r, row in enumerate(nxt[:5]):
+            found = _header_map(row)
+            if _is_header(found):
+                head = (r, found)
+                break
+        if head is not None:
+            if set(head[1]) != set(cols):
+                break
+            for row in nxt[head[0] + 1 :]:
+                moved: list[Cell] = [None] * width
+                for key, i in head[1].items():
+                    if i < len(row) and cols[key] < width:
+                        moved[cols[key]] = row[i]
+                out.append(moved)
+            continue
+        gap = getattr(nxt, "gap", None)
+        if (
+            gap is not None
+            and all(not line.strip() or _CONTINUED.match(line.strip()) for line in gap.split("\n"))
+            and nxt
+            and max(len(row) for row in nxt) == width
+        ):
+            out.extend(nxt)
+            continue
+        break
+    return out
 
 
 # --------------------------------------------------------------------------- read_form
@@ -186,7 +247,7 @@ def read_form(data: bytes, filename: str = "", limits: ReadLimits = ReadLimits()
 def _read(data: bytes, limits: ReadLimits) -> FormResult:
     kind = sniff(data)
     if kind != "zip":
-        return FormResult(None, errors=[FormProblem(WRONG_KIND.get(kind, NOT_A_FORM))])
+        return FormResult(None, errors=[FormProblem(describe(data) or NOT_A_FORM)])
     pkg = Package(data, limits)
     names = set(pkg.names())
     if "word/document.xml" in names or any(n.startswith("word/") for n in names):
@@ -203,15 +264,7 @@ def _read(data: bytes, limits: ReadLimits) -> FormResult:
             )
         tables, texts = xlsx_sheets(pkg), xlsx_texts
     elif pkg.read("mimetype") and b"opendocument" in (pkg.read("mimetype") or b""):
-        return FormResult(
-            None,
-            errors=[
-                FormProblem(
-                    "berkas OpenDocument (ODT/ODS) belum dapat dibaca; simpan sebagai DOCX atau XLSX "
-                    "lalu kirim kembali"
-                )
-            ],
-        )
+        return FormResult(None, errors=[FormProblem(describe(data) or NOT_A_FORM)])
     else:
         return FormResult(None, errors=[FormProblem(NOT_A_FORM)])
     code = None
@@ -268,6 +321,76 @@ def _reading(value: float) -> str:
     return formatting.angka(value)
 
 
+_PLUSMINUS = re.compile(r"^(?:\u00b1|\+\s*/\s*-|\+\s*-)\s*")
+_PAREN = re.compile(r"^(.*?\d%?)\s*\(\s*([^()]*?)\s*\)$")
+_PERSEN = re.compile(r"^(.*?\d)\s*(?:persen|prosen)$", re.I)
+_SUFFIX = re.compile(r"^(.*?\d)\s+([^\W\d_].*)$")
+_NUMBER_WORDS = re.compile(
+    r"\b(nol|satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|sepuluh|sebelas|seratus|seribu|"
+    r"belas|puluh|ratus|ribu|juta|miliar|koma)\b"
+)
+_DIGIT_WORDS = ("nol", "satu", "dua", "tiga", "empat", "lima", "enam", "tujuh", "delapan",
+                "sembilan")
+
+
+def _said(value: float) -> str:
+    """How the number is said, for comparing with "(seratus)": 'delapan puluh lima koma lima'."""
+    whole = formatting.terbilang(int(value))
+    text = formatting.angka(value)
+    if "," in text:
+        whole += " koma " + " ".join(_DIGIT_WORDS[int(d)] for d in text.split(",", 1)[1])
+    return whole
+
+
+def _words_key(text: str) -> str:
+    return re.sub(r"[^a-z]", "", text.casefold().replace("persen", "").replace("rupiah", ""))
+
+
+def _lenient(raw: str, satuan: str, key: str) -> tuple[str, list[str], str | None]:
+    """Strip what a person writes around a number and SPEC §6.2 reads with a warning: '±85',
+    '85 persen', '100 (seratus)', '12 dokumen' (the row's own unit). Returns (the number text,
+    what was left out, an error when the words said contradict the number or name another
+    unit)."""
+    text, notes = raw, []
+    m = _PLUSMINUS.match(text)
+    if m and len(text) > m.end():
+        text = text[m.end() :]
+        notes.append("tanda \u00b1 diabaikan")
+    words = None
+    m = _PAREN.match(text)
+    if m and _NUMBER_WORDS.search(m.group(2).casefold()):
+        text, words = m.group(1).strip(), m.group(2)
+    m = _PERSEN.match(text)
+    if m:
+        text = m.group(1).strip()
+        notes.append("kata \u201cpersen\u201d dibaca sebagai %")
+    m = _SUFFIX.match(text)
+    if m and not text.lower().startswith("rp") or (m and key == "realisasi_anggaran"):
+        suffix = m.group(2).strip()
+        own = {_WS.sub(" ", satuan.casefold()).strip()} if satuan else set()
+        if key == "realisasi_anggaran":
+            own |= {"rupiah", "rp"}
+        if _WS.sub(" ", suffix.casefold()).strip().rstrip(".") in own:
+            text = m.group(1).strip()
+            notes.append(f"satuan \u201c{suffix}\u201d diabaikan")
+        elif not _NUMBER_WORDS.search(suffix.casefold()):
+            said = f" (\u201c{satuan}\u201d)" if satuan else ""
+            return text, notes, (
+                f"satuan \u201c{suffix}\u201d tidak sama dengan satuan indikator ini{said}; tulis "
+                "angkanya saja."
+            )
+    if words is not None:
+        parsed = formatting.parse_number(text)
+        if parsed.value is not None and not parsed.error and abs(parsed.value) < 10**15:
+            if _words_key(_said(abs(parsed.value))) != _words_key(words):
+                return text, notes, (
+                    f"angka {formatting.angka(parsed.value)} tidak sama dengan tulisannya "
+                    f"(\u201c{words}\u201d); tulis angka yang dimaksud saja."
+                )
+            notes.append(f"tulisan \u201c({words})\u201d sesuai dengan angkanya")
+    return text, notes, None
+
+
 def _row(
     row: list[Cell], cols: dict[str, int], header: list[str], index: int, result: FormResult
 ) -> FormRow | None:
@@ -278,14 +401,22 @@ def _row(
     if all(_COLNUM.match(t) for t in present) and len(present) >= 3:
         return None  # "(1) (2) (3) ..." column-number row
     header_like = _header_map(row)
-    if "realisasi" in header_like and ("indikator" in header_like or "no" in header_like):
+    if _is_header(header_like):
         return None  # a repeated header row
-    if (
-        not texts["indikator"]
-        and not _NO_LIKE.match(texts["no"])
-        and not any(texts[k] for k in ("target", "realisasi", "capaian", "realisasi_anggaran"))
-    ):
-        return None  # a note ("Kode formulir: ...") or sub-heading row, not an indicator
+    numbered = bool(texts["no"]) and _NO_LIKE.match(texts["no"]) and _DIGIT.search(texts["no"])
+    label = texts["no"] or texts["indikator"] or texts["satuan"]
+    if not numbered and _TOTAL.match(_norm(label[:_HEAD_CHARS])):
+        return None  # a total row (JUMLAH, TOTAL): Pantau computes its own
+    figures = ("target", "realisasi", "capaian", "realisasi_anggaran")
+    if not numbered and not any(texts[k] for k in figures):
+        seen: list[str] = []
+        for cell in row:  # merged cells repeat their text; keep each text once
+            t = _text(cell)
+            if t and t not in seen:
+                seen.append(t)
+        if not _NO_LIKE.match(texts["no"]) or texts["indikator"]:
+            result.notes.append(" ".join(seen)[:500])
+        return None  # a note ("Keterangan: ...") or a sub-heading row, not an indicator
     no = texts["no"].rstrip(".")
     place = no or None
     lead = "" if no else f"baris tabel ke-{index} (tanpa nomor): "
@@ -298,49 +429,66 @@ def _row(
         faktor_penghambat=_multiline(_cell(row, cols, "faktor_penghambat")),
         tindak_lanjut=_multiline(_cell(row, cols, "tindak_lanjut")),
     )
-    for key in ("target", "realisasi", "capaian", "realisasi_anggaran"):
+    for key in figures:
         if key not in cols:
             continue
         raw = _cell(row, cols, key)
         column = header[cols[key]] or key
-        parsed = formatting.parse_number(raw if not isinstance(raw, str) else raw.strip())
         strict = key in ("realisasi", "realisasi_anggaran")
-        if parsed.error:
-            problem = FormProblem(
-                f"{lead}{_not_a_number(parsed.error)}{_EXPECT[key]}",
-                row=place,
-                indikator=indikator or None,
-                column=column,
-                value=_text(raw),
+
+        def problem(message: str, value: Cell = raw, column: str = column) -> FormProblem:
+            return FormProblem(
+                message, row=place, indikator=indikator or None, column=column,
+                value=_text(value) if value is not None else None,
             )
-            (result.errors if strict else result.warnings).append(problem)
+
+        if isinstance(raw, SeenDate):
+            (result.errors if strict else result.warnings).append(problem(
+                f"{lead}isian ini terbaca sebagai tanggal ({raw}) karena format selnya tanggal; "
+                "ubah format sel menjadi angka (Format Cells \u2192 Number) dan tulis angkanya."
+            ))
+            continue
+        notes: list[str] = []
+        if isinstance(raw, ShownAs) and strict:
+            result.warnings.append(problem(
+                f"{lead}sel ini menampilkan {formatting.angka(raw.shown)} tetapi berisi "
+                f"{formatting.angka(raw)}; Pantau memakai {formatting.angka(raw)}. Bila yang "
+                f"dimaksud {formatting.angka(raw.shown)}, ubah isi selnya dan kirim ulang.",
+                value=formatting.angka(raw.shown),
+            ))
+        value: Cell = raw.strip() if isinstance(raw, str) else raw
+        if isinstance(value, str):
+            value, notes, bad = _lenient(value, texts["satuan"], key)
+            if bad:
+                (result.errors if strict else result.warnings).append(problem(f"{lead}{bad}"))
+                continue
+        parsed = formatting.parse_number(value)
+        if parsed.error:
+            (result.errors if strict else result.warnings).append(
+                problem(f"{lead}{_not_a_number(parsed.error)}{_EXPECT[key]}")
+            )
             continue
         if parsed.value is None:
             if key == "realisasi":
-                result.errors.append(
-                    FormProblem(
-                        f"{lead}realisasi belum diisi. Isi realisasi indikator ini sampai "
-                        "dengan akhir periode (tulis 0 bila memang belum ada realisasi).",
-                        row=place,
-                        indikator=indikator or None,
-                        column=column,
-                        value=None,
-                    )
-                )
+                result.errors.append(problem(
+                    f"{lead}realisasi belum diisi. Isi realisasi indikator ini sampai "
+                    "dengan akhir periode (tulis 0 bila memang belum ada realisasi).",
+                    value=None,
+                ))
             continue
+        if notes and strict:
+            result.warnings.append(problem(
+                f"{lead}dibaca sebagai {formatting.angka(parsed.value)} ("
+                + "; ".join(notes)
+                + "). Bila maksudnya lain, perbaiki dan kirim ulang formulir dengan angka saja."
+            ))
         if parsed.ambiguous and key != "target":
-            result.warnings.append(
-                FormProblem(
-                    f"{lead}angka ini dapat dibaca dua cara; Pantau membacanya sebagai "
-                    f"{_reading(parsed.value)}. Bila maksudnya lain, kirim ulang formulir dengan "
-                    "angka yang jelas: tanpa titik untuk bilangan bulat (1234) dan dengan koma "
-                    "untuk pecahan (1,234).",
-                    row=place,
-                    indikator=indikator or None,
-                    column=column,
-                    value=_text(raw),
-                )
-            )
+            result.warnings.append(problem(
+                f"{lead}angka ini dapat dibaca dua cara; Pantau membacanya sebagai "
+                f"{_reading(parsed.value)}. Bila maksudnya lain, kirim ulang formulir dengan "
+                "angka yang jelas: tanpa titik untuk bilangan bulat (1234) dan dengan koma "
+                "untuk pecahan (1,234)."
+            ))
         setattr(out, key, parsed.value)
     return out
 
@@ -423,10 +571,10 @@ def check_form(
                 )
     foreign = code is not None and (code.unit != expected.unit or code.cycle != expected.cycle)
     if foreign:  # rows of another unit or period are not matched against these indicators
-        return FormResult(code, list(result.rows), errors, warnings)
+        return FormResult(code, list(result.rows), errors, warnings, list(result.notes))
 
     rows = _match(result.rows, indicators, errors, warnings, expected)
-    return FormResult(code, rows, errors, warnings)
+    return FormResult(code, rows, errors, warnings, list(result.notes))
 
 
 def _match(

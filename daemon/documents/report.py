@@ -62,6 +62,9 @@ def report_context(report: Report) -> dict[str, Any]:
         "camat": report.camat,
         "sekretaris": report.sekretaris,
         "catatan_revisi": list(report.catatan_revisi),
+        # rows with plausibility warnings (SPEC §6.4), dicts: unit, unit_nama, no, indikator,
+        # kolom, nilai, pesan
+        "peringatan": [dict(w) for w in report.peringatan],
         "logo": "",
         "grafik": "",
     }

@@ -5,8 +5,20 @@ XLSX, whose numeric cells are real numbers), one cell per grid column. A DOCX ce
 columns (gridSpan) fills its first column and leaves None in the others; a vertically merged
 continuation (vMerge) repeats the text of the cell that starts the merge; `w:gridBefore` is
 honoured; rows and cells inside content controls (w:sdt) or custom XML are found. XLSX merged
-ranges behave the same. Cell text is every w:t of the cell (deleted text and field codes are not
-w:t), paragraphs joined by newlines, w:tab as a space, w:br as a newline.
+ranges behave the same.
+
+Cell text is what the person sees in Word (SPEC §6.2): the accepted view of tracked changes
+(w:ins and w:moveTo in; w:del, w:moveFrom and deleted table rows out), no hidden text (w:vanish
+on the run, or through the run's or paragraph's style), a content control showing its placeholder
+(w:showingPlcHdr) reads as empty, a field reads as its result (the w:instrText code between
+w:fldChar begin and separate is left out; w:fldSimple's runs are its result), mc:Fallback copies
+are skipped. Paragraphs are joined by newlines, w:tab is a space, w:br a newline.
+
+A DOCX's tables come back as `Grid`s (lists of rows) carrying `gap`: the visible text between the
+previous table and this one when both sit in the same container (None otherwise), so that a form
+table split in two (Word's Split Table, a page break) can be read as one. XLSX numeric cells are
+read through their number format: a percent format gives the percentage the person sees (0.9
+shown as "90%" is 90.0), a date format gives a `SeenDate` (a str: the date as shown).
 
 The *_texts functions yield the texts in which a form code may hide: body, headers and footers,
 then the document properties.
@@ -14,6 +26,7 @@ then the document properties.
 
 from __future__ import annotations
 
+import math
 import posixpath
 import re
 from collections.abc import Iterator
@@ -83,23 +96,189 @@ def _children(el: etree._Element, tag: str, w: str) -> list[etree._Element]:
     return out
 
 
-def _text_of(el: etree._Element, w: str) -> str:
-    """Text of the paragraphs under `el`: w:t joined, w:tab a space, w:br/w:cr and paragraph
-    ends newlines. One pass over the tree (this is the hot loop of read_form)."""
-    p_tag, t_tag, r_tag = w + "p", w + "t", w + "r"
-    parts: list[str] = []
-    first = True
-    for node in el.iter(p_tag, t_tag, w + "tab", w + "br", w + "cr"):
+_OFF = ("0", "false", "off")
+
+
+class _Walk:
+    """What a cell's text walk needs: the namespace, hidden style ids, open fields' states."""
+
+    __slots__ = ("w", "hidden", "fields", "parts", "first", "join")
+
+    def __init__(self, w: str, hidden: frozenset[str]):
+        self.w, self.hidden = w, hidden
+        self.fields: list[bool] = []  # per open complex field: True while in its code part
+        self.parts: list[str] = []
+        self.first, self.join = True, False
+
+
+_SKIP_LOCAL = frozenset(
+    (
+        "del", "moveFrom", "delText", "instrText", "delInstrText", "sdtPr", "sdtEndPr", "tblPr",
+        "trPr", "tcPr", "tblGrid", "footnoteReference", "endnoteReference", "commentReference",
+        "annotationRef", "sectPr", "bookmarkStart", "bookmarkEnd", "proofErr", "permStart",
+        "permEnd",
+    )
+)
+MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+
+
+def _local(tag: object) -> str:
+    if not isinstance(tag, str):
+        return ""  # a comment or processing instruction
+    return tag[tag.index("}") + 1 :] if tag.startswith("{") else tag
+
+
+def _on(el: etree._Element | None, w: str) -> bool:
+    """A toggle property (w:vanish, w:showingPlcHdr) that is present and not switched off."""
+    return el is not None and (el.get(w + "val") or "true").lower() not in _OFF
+
+
+def _hidden_run(r: etree._Element, st: _Walk, para_hidden: bool) -> bool:
+    rpr = _first_child(r, st.w + "rPr")
+    if rpr is not None:
+        vanish = _first_child(rpr, st.w + "vanish")
+        if vanish is not None:
+            return _on(vanish, st.w)
+        style = _first_child(rpr, st.w + "rStyle")
+        if style is not None and style.get(st.w + "val") in st.hidden:
+            return True
+    return para_hidden
+
+
+def _walk(node: etree._Element, st: _Walk, para_hidden: bool) -> None:
+    w = st.w
+    for child in node:
+        tag = child.tag
+        if not isinstance(tag, str) or tag == MC_FALLBACK:
+            continue
+        name = _local(tag)
+        if tag.startswith(w) and name in _SKIP_LOCAL:
+            continue
+        if tag == w + "p":
+            _paragraph(child, st)
+        elif tag == w + "r":
+            _run(child, st, para_hidden)
+        elif tag == w + "sdt":
+            if _placeholder(child, w):
+                continue
+            content = _first_child(child, w + "sdtContent")
+            if content is not None:
+                _walk(content, st, para_hidden)
+        elif tag == w + "tr" and _row_deleted(child, w):
+            continue
+        else:
+            _walk(child, st, para_hidden)
+
+
+def _paragraph(p: etree._Element, st: _Walk) -> None:
+    w = st.w
+    if not st.first and not st.join:
+        st.parts.append("\n")
+    st.first = st.join = False
+    hidden = False
+    ppr = _first_child(p, w + "pPr")
+    mark_gone = False
+    if ppr is not None:
+        style = _first_child(ppr, w + "pStyle")
+        hidden = style is not None and style.get(w + "val") in st.hidden
+        mark = _first_child(ppr, w + "rPr")
+        if mark is not None:  # a deleted or moved-away paragraph mark joins the next paragraph
+            mark_gone = (
+                _first_child(mark, w + "del") is not None
+                or _first_child(mark, w + "moveFrom") is not None
+            )
+    _walk(p, st, hidden)
+    st.join = mark_gone
+
+
+def _run(r: etree._Element, st: _Walk, para_hidden: bool) -> None:
+    w = st.w
+    hidden = _hidden_run(r, st, para_hidden)
+    for node in r:
         tag = node.tag
-        if tag == t_tag:
-            parts.append(node.text or "")
-        elif tag == p_tag:
-            if not first:
-                parts.append("\n")
-            first = False
-        elif node.getparent().tag == r_tag:  # not a tab stop definition in w:tabs
-            parts.append(" " if tag == w + "tab" else "\n")
-    return "".join(parts)
+        if tag == w + "fldChar":
+            kind = node.get(w + "fldCharType")
+            if kind == "begin":
+                st.fields.append(True)
+            elif kind == "separate" and st.fields:
+                st.fields[-1] = False
+            elif kind == "end" and st.fields:
+                st.fields.pop()
+            continue
+        if hidden or any(st.fields):
+            continue
+        if tag == w + "t":
+            st.parts.append(node.text or "")
+        elif tag in (w + "tab", w + "ptab"):
+            st.parts.append(" ")
+        elif tag in (w + "br", w + "cr"):
+            st.parts.append("\n")
+        elif tag == w + "noBreakHyphen":
+            st.parts.append("-")
+
+
+def _placeholder(sdt: etree._Element, w: str) -> bool:
+    pr = _first_child(sdt, w + "sdtPr")
+    return pr is not None and _on(_first_child(pr, w + "showingPlcHdr"), w)
+
+
+def _row_deleted(tr: etree._Element, w: str) -> bool:
+    """A table row deleted (or moved away) with Track Changes on."""
+    trpr = _first_child(tr, w + "trPr")
+    return trpr is not None and _first_child(trpr, w + "del") is not None
+
+
+def _text_of(el: etree._Element, w: str, hidden: frozenset[str] = frozenset()) -> str:
+    """The visible text of the paragraphs under `el` (see the module docstring)."""
+    st = _Walk(w, hidden)
+    _walk(el, st, False)
+    return "".join(st.parts)
+
+
+def _in_placeholder(tc: etree._Element, stop: etree._Element, w: str) -> bool:
+    """Whether a cell sits inside a content control that shows its placeholder."""
+    node = tc.getparent()
+    while node is not None and node is not stop:
+        if node.tag == w + "sdt" and _placeholder(node, w):
+            return True
+        node = node.getparent()
+    return False
+
+
+def hidden_styles(pkg: Package) -> frozenset[str]:
+    """Ids of paragraph and character styles that hide their text (w:vanish, through basedOn)."""
+    raw = pkg.read("word/styles.xml")
+    if raw is None or b"vanish" not in raw:  # the usual case: no style hides text
+        return frozenset()
+    root = pkg.xml("word/styles.xml")
+    if root is None:
+        return frozenset()
+    w = _ns(root) or "{" + W_MAIN + "}"
+    own: dict[str, bool | None] = {}
+    based: dict[str, str] = {}
+    for style in root.iter(w + "style"):
+        sid = style.get(w + "styleId") or ""
+        vanish = None
+        rpr = _first_child(style, w + "rPr")
+        if rpr is not None:
+            v = _first_child(rpr, w + "vanish")
+            if v is not None:
+                vanish = _on(v, w)
+        own[sid] = vanish
+        parent = _first_child(style, w + "basedOn")
+        if parent is not None:
+            based[sid] = parent.get(w + "val") or ""
+    out = set()
+    for sid in own:
+        seen, cur = set(), sid
+        while cur in own and cur not in seen:
+            seen.add(cur)
+            if own[cur] is not None:
+                if own[cur]:
+                    out.add(sid)
+                break
+            cur = based.get(cur, "")
+    return frozenset(out)
 
 
 def _int(value: str | None, default: int) -> int:
@@ -117,8 +296,17 @@ def _first_child(el: etree._Element, tag: str) -> etree._Element | None:
     return None
 
 
-def _table_grid(tbl: etree._Element, w: str) -> list[list[str | None]]:
-    grid: list[list[str | None]] = []
+class Grid(list):
+    """A table's rows; `gap` is the visible text between the previous table and this one when
+    both sit in the same container (None when they do not, or for the first table)."""
+
+    gap: str | None = None
+
+
+def _table_grid(
+    tbl: etree._Element, w: str, hidden: frozenset[str] = frozenset(), budget: int = MAX_ROWS
+) -> Grid:
+    grid = Grid()
     merged: dict[int, str] = {}  # grid column -> text of the vMerge cell that started there
     val = w + "val"
     trpr_tag, tcpr_tag, gs_tag, vm_tag = w + "trPr", w + "tcPr", w + "gridSpan", w + "vMerge"
@@ -126,6 +314,8 @@ def _table_grid(tbl: etree._Element, w: str) -> list[list[str | None]]:
         row: list[str | None] = []
         trpr = _first_child(tr, trpr_tag)
         if trpr is not None:
+            if _first_child(trpr, w + "del") is not None:
+                continue  # a row deleted with Track Changes on: not what the person sees
             gb = _first_child(trpr, w + "gridBefore")
             if gb is not None:
                 row.extend([None] * _int(gb.get(val), 0))
@@ -144,7 +334,8 @@ def _table_grid(tbl: etree._Element, w: str) -> list[list[str | None]]:
             if vmerge == "continue":
                 text = merged.get(col, "")
             else:
-                text = _text_of(tc, w)
+                wrapped = tc.getparent() is not tr
+                text = "" if wrapped and _in_placeholder(tc, tbl, w) else _text_of(tc, w, hidden)
                 if vmerge == "restart":
                     merged[col] = text
                 else:
@@ -152,7 +343,7 @@ def _table_grid(tbl: etree._Element, w: str) -> list[list[str | None]]:
             row.append(text)
             row.extend([None] * (span - 1))
         grid.append(row)
-        if len(grid) >= MAX_ROWS:
+        if len(grid) >= budget:
             break
     return grid
 
@@ -161,17 +352,42 @@ def _docx_root(pkg: Package) -> etree._Element | None:
     return pkg.xml(_main_part(pkg, "word/document.xml"))
 
 
-def docx_tables(pkg: Package) -> list[list[list[str | None]]]:
-    """Grids of the tables that mention "realisasi" (others cannot be the form's table)."""
+def _gap(prev: etree._Element, tbl: etree._Element, w: str, hidden: frozenset[str]) -> str | None:
+    """Visible text between two tables that are siblings (prev before tbl), else None."""
+    if prev.getparent() is not tbl.getparent():
+        return None
+    parts = []
+    node = prev.getnext()
+    while node is not None and node is not tbl:
+        if node.tag == w + "tbl":
+            return None
+        parts.append(_text_of(node, w, hidden) if node.tag != w + "sectPr" else "")
+        node = node.getnext()
+    return "\n".join(parts) if node is tbl else None
+
+
+def docx_tables(pkg: Package) -> list[Grid]:
+    """Grids of the tables from the first one that mentions "realisasi" (earlier ones cannot be
+    the form's table), with their gaps; at most MAX_ROWS rows in all."""
     root = _docx_root(pkg)
     if root is None:
         return []
     w = _ns(root) or "{" + W_MAIN + "}"
-    return [
-        _table_grid(tbl, w)
-        for tbl in root.iter(w + "tbl")
-        if "realisasi" in "".join(tbl.itertext(w + "t")).casefold()
-    ]
+    hidden = hidden_styles(pkg)
+    out: list[Grid] = []
+    budget, prev = MAX_ROWS, None
+    for tbl in root.iter(w + "tbl"):
+        if not out and "realisasi" not in "".join(tbl.itertext(w + "t")).casefold():
+            prev = tbl
+            continue
+        grid = _table_grid(tbl, w, hidden, budget)
+        grid.gap = _gap(prev, tbl, w, hidden) if prev is not None else None
+        out.append(grid)
+        prev = tbl
+        budget -= len(grid)
+        if budget <= 0:
+            break
+    return out
 
 
 def _body_text(root: etree._Element) -> str:
@@ -215,18 +431,121 @@ def _shared_strings(pkg: Package, path: str | None) -> list[str]:
     if root is None:
         return []
     s = _ns(root)
+    return [_rich_text(si, s) for si in root.iter(s + "si")]
+
+
+def _rich_text(si: etree._Element, s: str) -> str:
+    """A string item's text: its t, or its runs' t (phonetic runs rPh are not shown)."""
+    parts = []
+    for child in si:
+        if child.tag == s + "t":
+            parts.append(child.text or "")
+        elif child.tag == s + "r":
+            t = child.find(s + "t")
+            if t is not None:
+                parts.append(t.text or "")
+    return "".join(parts)
+
+
+class SeenDate(str):
+    """A numeric XLSX cell shown as a date (the str is the date as the person sees it)."""
+
+
+class ShownAs(float):
+    """A numeric XLSX cell whose number format shows fewer decimals than it holds: the float is
+    what it holds, `shown` what the person sees (85.6 in a "0" cell shows 86)."""
+
+    shown: float
+
+
+# built-in number formats (ECMA-376 18.8.30): 9, 10 percent; 14-22, 45-47 (and the East Asian
+# 27-36, 50-58) dates and times
+_BUILTIN_PCT = {9, 10}
+_BUILTIN_DATE = set(range(14, 23)) | set(range(45, 48)) | set(range(27, 37)) | set(range(50, 59))
+_FMT_NOISE = re.compile(r'"[^"]*"|\\.|_.|\*.|\[[^\]]*\]')
+
+
+def format_kind(code: str) -> str:
+    """'pct', 'date' or '' for a number format code ('0%', 'dd/mm/yyyy', '"Rp"#,##0')."""
+    bare = _FMT_NOISE.sub("", code.split(";")[0])
+    if "%" in bare:
+        return "pct"
+    if code.strip().lower() != "general" and re.search(r"[dmyhs]", bare, re.I):
+        return "date"
+    return ""
+
+
+_BUILTIN_DECIMALS = {1: 0, 2: 2, 3: 0, 4: 2, 9: 0, 10: 2, 37: 0, 38: 0, 39: 2, 40: 2}
+
+
+def format_decimals(code: str) -> int | None:
+    """How many decimals a number format shows ('#,##0.00' 2, '0%' 0); None when it does not fix
+    them (General, text, scientific, scaled by thousands)."""
+    bare = _FMT_NOISE.sub("", code.split(";")[0])
+    if "general" in bare.lower() or "@" in bare or "e" in bare.lower() or not re.search(r"[0#?]", bare):
+        return None
+    if re.search(r"[0#?],+(?![0#?])", bare):  # "#,##0," shows thousands
+        return None
+    m = re.search(r"\.([0#?]+)", bare)
+    return len(m.group(1)) if m else 0
+
+
+def _styles(pkg: Package) -> list[tuple[str, int | None]]:
+    """Per cell style index (the c element's s), the kind of its number format and the decimals
+    it shows."""
+    root = pkg.xml("xl/styles.xml")
+    if root is None:
+        return []
+    s = _ns(root)
+    custom = {}
+    for nf in root.iter(s + "numFmt"):
+        custom[_int_attr(nf.get("numFmtId"), -1)] = nf.get("formatCode") or ""
     out = []
-    for si in root.iter(s + "si"):
-        parts = []
-        for child in si:
-            if child.tag == s + "t":
-                parts.append(child.text or "")
-            elif child.tag == s + "r":
-                t = child.find(s + "t")
-                if t is not None:
-                    parts.append(t.text or "")
-        out.append("".join(parts))
+    xfs = root.find(s + "cellXfs")
+    for xf in xfs if xfs is not None else []:
+        if xf.tag != s + "xf":
+            continue
+        fid = _int_attr(xf.get("numFmtId"), 0)
+        if fid in custom:
+            out.append((format_kind(custom[fid]), format_decimals(custom[fid])))
+        elif fid in _BUILTIN_PCT:
+            out.append(("pct", _BUILTIN_DECIMALS.get(fid)))
+        elif fid in _BUILTIN_DATE:
+            out.append(("date", None))
+        else:
+            out.append(("", _BUILTIN_DECIMALS.get(fid)))
     return out
+
+
+def _shown(value: float, decimals: int | None) -> float:
+    """The value as a format with `decimals` shows it (half away from zero, as Excel rounds);
+    a ShownAs when that differs from the value."""
+    from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+    if decimals is None or not math.isfinite(value):
+        return value
+    try:
+        shown = float(Decimal(repr(value)).quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP))
+    except (InvalidOperation, ValueError):
+        return value
+    if abs(shown - value) <= 1e-9 * max(1.0, abs(value)):
+        return value
+    out = ShownAs(value)
+    out.shown = shown
+    return out
+
+
+def _seen_date(serial: float, date1904: bool) -> SeenDate:
+    from datetime import datetime, timedelta
+
+    base = datetime(1904, 1, 1) if date1904 else datetime(1899, 12, 30)
+    try:
+        when = base + timedelta(days=serial)
+    except (OverflowError, ValueError):
+        return SeenDate(str(serial))
+    if when.hour or when.minute:
+        return SeenDate(when.strftime("%d-%m-%Y %H.%M") if serial >= 1 else when.strftime("%H.%M"))
+    return SeenDate(when.strftime("%d-%m-%Y"))
 
 
 def _workbook(pkg: Package) -> tuple[list[str], list[str]]:
@@ -249,8 +568,14 @@ def _workbook(pkg: Package) -> tuple[list[str], list[str]]:
     return sheets, _shared_strings(pkg, shared)
 
 
-def _sheet_grid(root: etree._Element, shared: list[str]) -> list[list[str | float | None]]:
+def _sheet_grid(
+    root: etree._Element,
+    shared: list[str],
+    kinds: list[tuple[str, int | None]] | None = None,
+    date1904: bool = False,
+) -> list[list[str | float | None]]:
     s = _ns(root)
+    kinds = kinds or []
     cells: dict[tuple[int, int], str | float] = {}
     n_rows = n_cols = 0
     next_row = 0
@@ -269,6 +594,15 @@ def _sheet_grid(root: etree._Element, shared: list[str]) -> list[list[str | floa
             if col >= XLSX_MAX_COLS or col < 0:
                 continue
             value = _cell_value(c, s, shared)
+            style = _int_attr(c.get("s"), 0)
+            if isinstance(value, float) and 0 <= style < len(kinds):
+                kind, decimals = kinds[style]
+                if kind == "pct":  # "90%" is stored 0.9: the person sees 90
+                    value = _shown(_percent(c.find(s + "v").text or "", value), decimals)
+                elif kind == "date":
+                    value = _seen_date(value, date1904)
+                else:
+                    value = _shown(value, decimals)
             if value is not None:
                 cells[(r, col)] = value
                 n_rows, n_cols = max(n_rows, r + 1), max(n_cols, col + 1)
@@ -292,6 +626,15 @@ def _sheet_grid(root: etree._Element, shared: list[str]) -> list[list[str | floa
     return grid
 
 
+def _percent(text: str, value: float) -> float:
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        return float(Decimal(text.strip()) * 100)
+    except (InvalidOperation, ValueError):
+        return value * 100
+
+
 def _int_attr(value: str | None, default: int) -> int:
     try:
         return int(value) if value else default
@@ -310,7 +653,7 @@ def _cell_value(c: etree._Element, s: str, shared: list[str]) -> str | float | N
             return None
     if t == "inlineStr":
         is_ = c.find(s + "is")
-        return "".join(is_.itertext(s + "t")) if is_ is not None else None
+        return _rich_text(is_, s) if is_ is not None else None
     if t in ("str", "e", "d"):
         return text
     if t == "b":
@@ -323,12 +666,21 @@ def _cell_value(c: etree._Element, s: str, shared: list[str]) -> str | float | N
         return text
 
 
+def _date1904(pkg: Package) -> bool:
+    root = pkg.xml(_main_part(pkg, "xl/workbook.xml"))
+    if root is None:
+        return False
+    pr = root.find(_ns(root) + "workbookPr")
+    return pr is not None and (pr.get("date1904") or "").lower() in ("1", "true")
+
+
 def xlsx_sheets(pkg: Package) -> Iterator[list[list[str | float | None]]]:
     sheets, shared = _workbook(pkg)
+    kinds, date1904 = _styles(pkg), _date1904(pkg)
     for path in sheets:
         root = pkg.xml(path)
         if root is not None:
-            yield _sheet_grid(root, shared)
+            yield _sheet_grid(root, shared, kinds, date1904)
 
 
 def xlsx_texts(pkg: Package) -> Iterator[str]:

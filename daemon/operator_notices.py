@@ -58,10 +58,18 @@ def _held_item(app, row: dict) -> dict:
         step = t["step"] if t else None
     return {"id": row["id"], "dari": row.get("sender") or "(tanpa pengirim)",
             "nama": names.get((row.get("sender") or "").lower(), ""),
-            "subjek": row.get("subject") or "(tanpa subjek)",
+            # Without the cycle tag and token: a reply to this notice must not look like an answer
+            # to the task.
+            "subjek": _clean_subject(row.get("subject") or "") or "(tanpa subjek)",
             "diterima": datetime.fromisoformat(row["received"]), "alasan": row.get("reason") or "",
             "siklus": row.get("cycle") or "", "langkah": step or "",
             "saran": hint(row, app.store, app.cfg)}
+
+
+def _clean_subject(subject: str) -> str:
+    from .office import _subject
+
+    return _subject(subject)
 
 
 def tell_held(app, now: datetime) -> int:

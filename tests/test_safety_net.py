@@ -310,6 +310,7 @@ def test_a_held_forged_approval_is_told_to_the_operator(office, tmp_path):
         notice = wait_mail(mbox / "operator@kecamatan.test", lambda m: "Pesan ditahan" in m["Subject"], timeout=30)
         text = body(notice)
         assert "rika.marta@gmail.test" in notice["Subject"]
+        assert "[#" not in notice["Subject"] + text  # no task token: a reply to it answers no task
         assert "Permohonan Perintah" in text  # the subject of the held message
         assert "bukan penerima tugas (camat@kecamatan.test)" in text  # the reason
         assert "pejabat.camat.wakil" in text and "pantau replay" in text  # what to do

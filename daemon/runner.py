@@ -178,6 +178,8 @@ class Daemon:
         old.close()
         tz = ZoneInfo(cfg.kantor.zona_waktu)
         self.cron = CronTrigger.from_crontab(cfg.jadwal_cron, timezone=tz)
+        if self.scheduler.running:
+            self.scheduler.reschedule_job("jadwal_siklus", trigger=self.cron)
         log.info("konfigurasi dimuat ulang dari %s", cfg.path, extra={"event": "muat_ulang"})
         self.follow_addresses()
 

@@ -691,3 +691,20 @@ def test_a_units_receipt_names_it_when_it_answers_from_its_old_address(here):
     o.round()
     receipt = next(m for m in mails(o.mbox / "pem@kecamatan.test") if "Tanda terima" in m["Subject"])
     assert "Tanda terima data kinerja Seksi Pemerintahan" in receipt["Subject"]
+
+
+def test_log_lines_are_written_in_indonesian():
+    """Every literal log message in the daemon's code is Indonesian (SPEC §7.2): no English words
+    an operator reading `journalctl -u pantau` would stumble on."""
+    import re
+
+    english = re.compile(r"\b(failed|reconnect\w*|created|connection|error|while|waiting|skipped|gone|"
+                         r"already|nothing|sent|retrying|changed|starting|lost)\b", re.I)
+    found = []
+    for path in sorted((ROOT / "daemon").rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        for m in re.finditer(r"\blog\.(?:debug|info|warning|error|exception)\(\s*((?:f?\"[^\"]*\"\s*)+)", text):
+            literal = " ".join(re.findall(r"\"([^\"]*)\"", m.group(1)))
+            if english.search(re.sub(r"%\w|\{[^}]*\}", "", literal)):
+                found.append(f"{path.relative_to(ROOT)}: {literal}")
+    assert found == []

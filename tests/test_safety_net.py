@@ -708,3 +708,31 @@ def test_log_lines_are_written_in_indonesian():
             if english.search(re.sub(r"%\w|\{[^}]*\}", "", literal)):
                 found.append(f"{path.relative_to(ROOT)}: {literal}")
     assert found == []
+
+
+def test_a_reply_held_before_the_address_was_fixed_is_taken_by_replay(here):
+    o = here()
+    o.cfg_path.write_text(o.cfg_path.read_text().replace('email = "pmd@kecamatan.test"', 'email = "pdm@kecamatan.test"'))
+    o.app.close()
+    from daemon.config import load_config
+    from daemon.office import OfficeApp
+
+    o.app = OfficeApp(load_config(o.cfg_path), clock=o.clock)
+    o.app.start_cycle("2025-TW3")
+    o.round()
+    reply(o.root, mails(o.mbox / "camat@kecamatan.test")[0], "camat@kecamatan.test", "SETUJU")
+    o.round()
+    letter = next(m for m in mails(o.mbox / "pdm@kecamatan.test") if "Permintaan Data" in m["Subject"])
+    # The letter reached the unit another way (forwarded); it answers from its real address: held.
+    reply(o.root, letter, "pmd@kecamatan.test", "Terlampir.", [filled_form(letter)])
+    o.round()
+    (held,) = json.loads(cli(o.env, "triage", "--json").stdout)
+    assert "bukan penerima tugas (pdm@kecamatan.test)" in held["reason"]
+    assert "alamat baru" in held["hint"] and f"pantau replay {held['id']}" in held["hint"]
+    # The operator corrects the address, then replays: the form is taken.
+    o.cfg_path.write_text(o.cfg_path.read_text().replace('email = "pdm@kecamatan.test"', 'email = "pmd@kecamatan.test"'))
+    r = cli(o.env, "replay", str(held["id"]))
+    assert r.returncode == 0 and f"Pesan #{held['id']}: diproses" in r.stdout, r.stdout + r.stderr
+    show = json.loads(cli(o.env, "cycle", "show", "PK-2025-TW3", "--json").stdout)
+    assert {u["code"]: u["status"] for u in show["units"]}["PMD"] == "received"
+    assert any("Tanda terima" in m["Subject"] for m in mails(o.mbox / "pmd@kecamatan.test"))

@@ -192,6 +192,23 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("code", metavar="KODE", help="kode siklus, mis. PK-2025-TW3")
     s.add_argument("--out", metavar="BERKAS", help="berkas XLSX tujuan (bawaan: Data-eMonev-KODE.xlsx)")
 
+    s = sub.add_parser("web", help="dasbor web: keadaan siklus, dokumen, capaian, register (SPEC §8)",
+                       description=_wrap(
+                           "Menjalankan dasbor web di latar depan (bawaan: [web] host dan port). Dasbor hanya "
+                           "menampilkan; persetujuan tetap melalui e-mail. Orang kantor masuk dengan tautan sekali "
+                           "pakai yang dikirim ke alamatnya; `pantau web link EMAIL` mencetak satu tautan.",
+                           "Pasang di belakang reverse proxy kantor dengan TLS dan isi [web] url: lihat "
+                           "docs/panduan-operator.md."))
+    s.add_argument("--host", metavar="ALAMAT", help="alamat yang didengar (bawaan: [web] host, 127.0.0.1)")
+    s.add_argument("--port", type=int, metavar="PORT", help="port (bawaan: [web] port, 8080)")
+    wsub = s.add_subparsers(dest="web_cmd", metavar="PERINTAH", title="perintah")
+    w = wsub.add_parser("link", help="mencetak tautan masuk sekali pakai (15 menit) untuk orang kantor",
+                        description=_wrap(
+                            "Mencetak tautan masuk sekali pakai, berlaku 15 menit, untuk pejabat, unit, atau "
+                            "operator yang alamatnya ada di konfigurasi; berikan kepada orangnya.",
+                            "Kode keluar 1 bila alamat itu bukan orang kantor."))
+    w.add_argument("email", metavar="EMAIL", help="alamat e-mail orang kantor, mis. camat@kecamatan.go.id")
+
     s = sub.add_parser("backup", help="mencadangkan basis data, arsip, konfigurasi dan rahasia token (aman saat daemon berjalan)",
                        description=_wrap("BERKAS.tar.gz (atau .tgz) menjadi satu berkas; nama lain menjadi folder baru. "
                                          "Cadangan lama tidak pernah ditimpa. --periksa memeriksa cadangan terhadap MANIFEST.json."))
@@ -592,9 +609,43 @@ def cmd_export(args) -> int:
         app.close()
 
 
+def cmd_web(args) -> int:
+    from . import logsetup
+
+    cfg = _cfg(args)
+    logsetup.register_secrets(logsetup.secrets_from_config(cfg))
+    if args.web_cmd == "link":
+        from .store import Store
+        from .web import signin
+        from .web.people import directory
+        from .web.settings import web_settings
+
+        settings = web_settings(cfg)
+        email = args.email.strip().lower()
+        person = directory(cfg).get(email)
+        if person is None:
+            print(f"{args.email} bukan alamat pejabat, unit, atau operator di {cfg.path}; "
+                  "tautan tidak dibuat.", file=sys.stderr)
+            return 1
+        store = Store(cfg.db_path)
+        try:
+            link = signin.create_link(store, email, settings.base(), signin.utcnow())
+        finally:
+            store.close()
+        print(link)
+        print(f"Tautan masuk untuk {person.name} <{email}>: sekali pakai, berlaku 15 menit.", file=sys.stderr)
+        return 0
+    from .web import serve
+
+    # stderr only (journald): the daemon owns [log] file and its rotation.
+    logsetup.setup(args.log_format, level=_level(args, logging.INFO))
+    return serve(cfg, host=args.host, port=args.port)
+
+
 COMMANDS = {"init": cmd_init, "check": cmd_check, "run": cmd_run, "demo": cmd_demo, "cycle": cmd_cycle,
             "status": cmd_status, "register": cmd_register, "inspect": cmd_inspect, "triage": cmd_triage,
-            "replay": cmd_replay, "export": cmd_export, "backup": cmd_backup, "outbox": cmd_outbox}
+            "replay": cmd_replay, "export": cmd_export, "backup": cmd_backup, "outbox": cmd_outbox,
+            "web": cmd_web}
 
 
 def _level(args, default: int) -> int:
@@ -611,7 +662,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.cmd:
         parser.print_help()
         return 2
-    if args.cmd != "run":
+    if args.cmd not in ("run", "web"):
         from . import logsetup
 
         # replay shows what the message caused (the same lines the daemon would log).

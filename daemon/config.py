@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .model import Office, Official, Unit
+from .worktime import parse_duration
 
 DEFAULT_CONFIG = Path("config/pantau.toml")
 EMAIL_RE = re.compile(
@@ -140,6 +141,8 @@ class Config:
     dkim_kunci: Path | None = None  # file of DKIM public keys read before DNS
     arc_tepercaya: tuple[str, ...] = ()  # ARC sealers trusted for forwarded mail
     kode_ttd: bool = True  # S11 needs the six-digit signature code
+    jadwal_batas_terlambat: str = "5 hari"
+    balasan: dict[str, list[str]] = field(default_factory=dict)  # the office's own reply words
     operator_email: list[str] = field(default_factory=list)  # told about held mail, bounces (§3.1)
     ringkasan_harian: bool = True  # the Kasubag's daily digest of what is pending
 
@@ -243,6 +246,36 @@ class _Reader:
                 f'{key}: nilai {text!r} bukan jam; diharapkan seperti "09:00" atau "09.00"'
             )
             return _parse_time(default)
+
+
+def _balasan(r: _Reader) -> dict[str, list[str]]:
+    """`[balasan]`: words an office adds to the reply grammar (daemon/reply_grammar.py), e.g.
+    `setuju = ["sip"]`, `syarat = ["asalkan saja"]`. A word that approves may not also be a
+    condition, change or negation word."""
+    from .reply_grammar import GRAMMAR, Grammar
+
+    table = r.get("balasan", dict, {}) or {}
+    out: dict[str, list[str]] = {}
+    for key, words in table.items():
+        if key not in GRAMMAR:
+            r.problems.append(f"balasan.{key}: daftar tidak dikenal; diharapkan salah satu dari "
+                              + ", ".join(GRAMMAR))
+            continue
+        if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
+            r.problems.append(f"balasan.{key}: diharapkan daftar kata, misalnya [\"sip\", \"mantap\"]")
+            continue
+        out[key] = [w.strip() for w in words]
+    if not out:
+        return out
+    grammar = Grammar.from_table(out)
+    for key in ("setuju", "santun", "sapaan", "gelar"):
+        for w in out.get(key, []):
+            found = grammar.conditions([w], 0)
+            if found:
+                r.problems.append(f"balasan.{key}: {w!r} memuat syarat, pertanyaan, perubahan "
+                                  f"atau penolakan ({found[0].words!r}); kata itu tidak boleh "
+                                  "ikut menyetujui")
+    return out
 
 
 def _kind_name(kind: type | tuple) -> str:
@@ -509,6 +542,13 @@ def load_config(path: str | Path) -> Config:
             f'jadwal.cron: {cron!r} bukan jadwal cron yang sah ({e}); diharapkan lima bagian, misalnya "0 8 5 1,4,7,10 *"'
         )
 
+    batas_terlambat = r.get("jadwal.batas_terlambat", str, "5 hari") or "5 hari"
+    try:
+        parse_duration(batas_terlambat)
+    except ValueError as e:
+        r.problems.append(f"jadwal.batas_terlambat: {e}")
+        batas_terlambat = "5 hari"
+
     nomor_kode_default = {
         "permintaan_data": "000.8.6.3",
         "nota_dinas": "000.8.6.3",
@@ -612,6 +652,8 @@ def load_config(path: str | Path) -> Config:
         dkim_kunci=dkim_kunci,
         arc_tepercaya=tuple(x.strip().lower().rstrip(".") for x in arc),
         kode_ttd=r.get("keamanan.kode_ttd", bool, True),
+        jadwal_batas_terlambat=batas_terlambat,
+        balasan=_balasan(r),
         operator_email=operator_email,
         ringkasan_harian=r.get("operator.ringkasan_harian", bool, True),
     )

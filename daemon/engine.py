@@ -169,6 +169,10 @@ class Reply:
     other_files: list[StoredFile] = field(default_factory=list)
     why: str = ""  # why an unclear answer is unclear, when the reader knows (the S11 code)
     kode_ttd: bool = False  # the signature was given with its code (S11); the code itself never
+    # For an unclear reply: what the reader understood and why it did not act, in Indonesian,
+    # quoting the person's words (daemon/reply_grammar.py).
+    understood: str = ""
+    unclear: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -940,10 +944,13 @@ class _Run:
                     "jadwal": t.allow_schedule,
                     "selesai": t.allow_selesai,
                     "baris": ev.note[:200],
+                    "dipahami": ev.understood if not why else "",
+                    "sebab": list(ev.unclear) if not why else [],
                 },
             )
         )
-        self.log(t.step, "balasan_tidak_jelas", ev.sender, why or "tidak memuat kata keputusan")
+        detail = why or "; ".join(ev.unclear) or "tidak memuat kata keputusan"
+        self.log(t.step, "balasan_tidak_jelas", ev.sender, detail[:300])
 
     def register_in(
         self,

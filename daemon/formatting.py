@@ -133,19 +133,26 @@ def _id_number(x: float | int, min_frac: int, max_frac: int) -> str | None:
 
 def angka(x: float | int | None, desimal: int | None = None) -> str:
     """'1.234,5' (thousands '.', decimal ','); `desimal` fixes the number of decimals;
-    None gives '-'."""
+    None gives '-'. The text is Babel's for the `id` locale (rounding the decimal digits as
+    written, half to even), except that a number that rounds to zero has no minus sign."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "-"
+    x = _clean_zero(x)
     if desimal is None:
-        x = _clean_zero(x)
-        return _id_number(x, 0, 3) or format_decimal(x, format="#,##0.###", locale=LOCALE)
-    x = _clean_zero(round(x, desimal))
+        return _unsigned_zero(_id_number(x, 0, 3) or format_decimal(x, format="#,##0.###", locale=LOCALE))
     if 0 <= desimal <= 6:
         fast = _id_number(x, desimal, desimal)
         if fast is not None:
-            return fast
+            return _unsigned_zero(fast)
     pattern = "#,##0" + ("." + "0" * desimal if desimal > 0 else "")
-    return format_decimal(x, format=pattern, locale=LOCALE, decimal_quantization=True)
+    return _unsigned_zero(format_decimal(x, format=pattern, locale=LOCALE, decimal_quantization=True))
+
+
+def _unsigned_zero(text: str) -> str:
+    """'-0', '-0,00', '-Rp0,00' lose their minus: a reader sees no negative zero."""
+    if text.startswith("-") and not any(c in "123456789" for c in text):
+        return text[1:]
+    return text
 
 
 def persen(x: float | None) -> str:
@@ -157,17 +164,17 @@ def rupiah(x: float | int | None) -> str:
     """'Rp1.234.500,00'; None gives '-'."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "-"
-    x = _clean_zero(round(x, 2))
+    x = _clean_zero(x)
     fast = _id_number(x, 2, 2)
     if fast is not None:  # Babel: the negative prefix is "-" before the currency symbol
-        return "-Rp" + fast[1:] if fast.startswith("-") else "Rp" + fast
-    return format_currency(
+        return _unsigned_zero("-Rp" + fast[1:] if fast.startswith("-") else "Rp" + fast)
+    return _unsigned_zero(format_currency(
         x,
         "IDR",
         format="\u00a4#,##0.00",
         locale=LOCALE,
         currency_digits=False,
-    )
+    ))
 
 
 _SATUAN = [

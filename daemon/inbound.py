@@ -27,7 +27,7 @@ from typing import Any
 from .classify import classify, find_cycle_tag, find_plus_tokens, find_subject_token
 from .mime import Limits, parse_message
 from .model import Attachment, Classification, DecisionRead, FormCode, FormResult, ParsedMessage
-from .replies import read_decision, reply_text
+from .replies import read_reply
 from .trust import TrustSettings, authenticate
 from .verification import signature_code
 
@@ -102,6 +102,8 @@ class Analysis:
                 "benar" if self.code_given else ("salah" if "salah" in self.code_problem
                                                   else "tidak_ada" if self.code_problem else None)),
             "decision": self.decision.decision, "note": self.decision.note,
+            "unclear": [{"kind": u.kind, "words": u.words, "line": u.line} for u in self.decision.reasons],
+            "code_given": self.decision.kode is not None,
             "attachments": [{"filename": a.filename, "content_type": a.content_type, "size": a.size, "role": r}
                             for a, r in self.roles],
             "form": form, "errors": list(self.errors) + list(p.errors),
@@ -115,7 +117,7 @@ class Reader:
                  wakil: dict[str, list[str]] | None = None, limits: Limits | None = None,
                  form_reader=None, trust: TrustSettings | None = None,
                  wakil_ttd: dict[str, list[str]] | None = None, signature_step: str = "",
-                 secret: bytes | None = None, kode_ttd: bool = True):
+                 secret: bytes | None = None, kode_ttd: bool = True, grammar=None):
         self.address = address.lower()
         self.domain = domain.lower()
         self.authserv_id = authserv_id.strip().lower()
@@ -128,6 +130,7 @@ class Reader:
         self.signature_step = signature_step  # the step whose approval is the signature (S11)
         self.secret = secret
         self.kode_ttd = kode_ttd
+        self.grammar = grammar  # reply_grammar.Grammar with the office's own words, or None
 
     # ------------------------------------------------------------------ correlation
 
@@ -268,7 +271,6 @@ class Reader:
         a = Analysis(parsed=p, cls=cls)
         if cls.kind in ("bounce", "malformed"):
             return a
-        a.text = reply_text(p)
         a.token, a.matched_by, a.task = self.correlate(p)
         awaiting = a.task["purpose"] if a.task else ""
         allow_schedule = allow_selesai = False
@@ -277,7 +279,10 @@ class Reader:
             et = st.task(a.task["key"]) if st else None
             if et:
                 allow_schedule, allow_selesai = et.allow_schedule, et.allow_selesai
-        a.decision = read_decision(a.text, allow_schedule=allow_schedule, allow_selesai=allow_selesai)
+        a.text, a.decision = read_reply(p, allow_schedule=allow_schedule, allow_selesai=allow_selesai,
+                                        grammar=self.grammar)
+        if cls.kind == "auto_reply":  # auto-replies never carry a decision (SPEC §3.2)
+            a.decision = DecisionRead("none")
         a.roles = [(att, attachment_role(att, awaiting)) for att in p.attachments]
         # Forms: read every candidate; the one whose embedded code fits wins.
         if self.form_reader and (awaiting in ("form", "") or cls.kind == "unrelated"):
@@ -308,6 +313,16 @@ class Reader:
         return a
 
 
+def _grammar(cfg):
+    """The reply grammar with the office's own words (`[balasan]`), or None for the default."""
+    balasan = getattr(cfg, "balasan", None)
+    if not balasan:
+        return None
+    from .reply_grammar import Grammar
+
+    return Grammar.from_table(balasan)
+
+
 def reader_for(cfg, store=None, form_reader=None, *, secret: bytes | None = None) -> Reader:
     """The office's Reader, every trust setting taken from its configuration."""
     from .sop import load_sop
@@ -326,7 +341,7 @@ def reader_for(cfg, store=None, form_reader=None, *, secret: bytes | None = None
     return Reader(address=cfg.mail.alamat, domain=cfg.kantor.domain, authserv_id=cfg.authserv_id,
                   store=store, wakil=wakil, wakil_ttd=wakil_ttd, form_reader=form_reader,
                   trust=settings_from_config(cfg), signature_step=signature_step, secret=secret,
-                  kode_ttd=cfg.kode_ttd,
+                  kode_ttd=cfg.kode_ttd, grammar=_grammar(cfg),
                   limits=Limits(max_message_bytes=int(b.ukuran_pesan_mb * 2**20),
                                 max_attachments=b.jumlah_lampiran,
                                 max_attachment_bytes=int(b.ukuran_lampiran_mb * 2**20)))

@@ -183,7 +183,14 @@ def verdict(ctx: _Context, a, r: dict) -> dict[str, str]:
                     "dibalas daftar kesalahannya dan diminta mengirim ulang"}
         return {"action": "diterima", "reason": f"formulir unit {a.task.get('unit')} diterima"
                 + (f" dengan {len(fc['warnings'])} peringatan" if fc and fc["warnings"] else "")}
-    return _decision_verdict(r["decision"], "")
+    return _decision_verdict(r["decision"], _unclear_words(r))
+
+
+def _unclear_words(r: dict) -> str:
+    from .model import Unclear
+    from .reply_grammar import explain
+
+    return "; ".join(explain(Unclear(**u)) for u in r.get("unclear") or [])
 
 
 def _decision_verdict(decision: str, note: str) -> dict[str, str]:

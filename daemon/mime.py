@@ -179,21 +179,95 @@ _BLOCK = "\x00"  # marks a block boundary while walking; runs of them become one
 _BREAK = "\x01"  # an explicit <br>, which always counts
 
 
+_HIDING = re.compile(
+    r"(?:^|;|\s)\s*(?:display\s*:\s*none|visibility\s*:\s*(?:hidden|collapse)|"
+    r"mso-hide\s*:\s*all|font-size\s*:\s*0*(?:\.0+)?(?:px|pt|em|rem|%)?\s*(?:!important)?\s*(?:;|$)|"
+    r"(?:max-)?height\s*:\s*0*(?:px|pt|em)?\s*(?:!important)?\s*;[^\"]*overflow\s*:\s*hidden|"
+    r"overflow\s*:\s*hidden\s*;[^\"]*(?:max-)?height\s*:\s*0*(?:px|pt|em)?\s*(?:!important)?\s*(?:;|$)|"
+    r"opacity\s*:\s*0*(?:\.0+)?\s*(?:!important)?\s*(?:;|$)|color\s*:\s*transparent)",
+    re.I,
+)
+_CSS_RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
+
+
+def _hidden_selectors(root: etree._Element) -> tuple[set[str], set[str]]:
+    """Class names and ids that a <style> sheet of the message hides (`.x{display:none}`)."""
+    classes: set[str] = set()
+    ids: set[str] = set()
+    for style in root.iter("style"):
+        css = re.sub(r"/\*.*?\*/", "", style.text or "", flags=re.S)
+        for selectors, body in _CSS_RULE.findall(css):
+            if not _HIDING.search(body):
+                continue
+            for sel in selectors.split(","):
+                last = sel.strip().split()[-1] if sel.strip() else ""
+                for m in re.finditer(r"([.#])([\w-]+)", last):
+                    (classes if m.group(1) == "." else ids).add(m.group(2))
+    return classes, ids
+
+
+def is_hidden(el: etree._Element, classes: set[str] = frozenset(), ids: set[str] = frozenset()) -> bool:
+    """Whether a mail client would not show this element: display:none, visibility:hidden,
+    mso-hide:all, font-size:0, zero height with overflow hidden, opacity 0, transparent text,
+    the `hidden` attribute, <input type=hidden>, or a class/id the message's <style> hides."""
+    get = getattr(el, "get", None)
+    if get is None:
+        return False
+    if get("hidden") is not None or (get("type") or "").lower() == "hidden":
+        return True
+    if _HIDING.search(get("style") or ""):
+        return True
+    if classes and set((get("class") or "").split()) & classes:
+        return True
+    return bool(ids) and (get("id") or "") in ids
+
+
+_WHITE = r"(?:#fff(?:fff)?|white|rgb\(\s*255\s*,\s*255\s*,\s*255\s*\))"
+_WHITE_STYLE = re.compile(r"(?:^|;|\s)color\s*:\s*" + _WHITE + r"\s*(?:!important)?\s*(?:;|$)", re.I)
+_BACKGROUND = re.compile(r"background(?:-color)?\s*:\s*(?!\s*(?:none|transparent|" + _WHITE[3:-1]
+                         + r")\b)[#\w]", re.I)
+
+
+def _has_background(el: etree._Element) -> bool:
+    get = getattr(el, "get", None)
+    if get is None:
+        return False
+    bgcolor = (get("bgcolor") or "").strip().lower()
+    if bgcolor and not re.fullmatch(_WHITE, bgcolor, re.I):
+        return True
+    return bool(_BACKGROUND.search(get("style") or ""))
+
+
+def _white_text(el: etree._Element) -> bool:
+    """White text with no coloured background anywhere above it: invisible on a white page."""
+    get = getattr(el, "get", None)
+    if get is None:
+        return False
+    if re.fullmatch(_WHITE, (get("color") or "").strip(), re.I):
+        return True
+    return bool(_WHITE_STYLE.search(get("style") or ""))
+
+
 def tree_to_text(root: etree._Element) -> str:
     """Readable plain text from an HTML tree, rendered the way a mail client shows it: source
     whitespace collapses to one space (except in <pre>), <br> breaks a line, each block starts
     a new line (mail clients style paragraphs without margins), table cells sit side by side,
-    links keep their text only."""
+    links keep their text only. Hidden elements (`is_hidden`) are not shown, so not read."""
     out: list[str] = []
+    try:
+        classes, ids = _hidden_selectors(root)
+    except Exception:  # noqa: BLE001 - a strange sheet hides nothing
+        classes, ids = set(), set()
 
     def put(text: str | None, pre: bool) -> None:
         if text:
             out.append(text.replace("\n", _BREAK) if pre else re.sub(r"\s+", " ", text))
 
-    def walk(el: etree._Element, pre: bool) -> None:
+    def walk(el: etree._Element, pre: bool, bg: bool = False) -> None:
         tag = el.tag if isinstance(el.tag, str) else ""
         tag = tag.lower().rsplit("}", 1)[-1]
-        if tag in _SKIP_TAGS:
+        bg = bg or _has_background(el)
+        if tag in _SKIP_TAGS or is_hidden(el, classes, ids) or (not bg and _white_text(el)):
             put(el.tail, pre)
             return
         inner_pre = pre or tag in ("pre", "textarea", "plaintext", "xmp")
@@ -206,7 +280,7 @@ def tree_to_text(root: etree._Element) -> str:
         if tag:
             put(el.text, inner_pre)
         for child in el:
-            walk(child, inner_pre)
+            walk(child, inner_pre, bg)
         if tag in _BLOCK_TAGS and tag != "br":
             out.append(_BLOCK)
         put(el.tail, pre)
@@ -389,6 +463,41 @@ def _text_of(part: Message, c: _Collector) -> str:
     return clean_text(_decode_bytes(data, charset)).replace("\r\n", "\n").replace("\r", "\n")
 
 
+def _param(part: Message, name: str) -> str:
+    try:
+        return str(part.get_param(name, "") or "")
+    except Exception:  # noqa: BLE001
+        return ""
+
+
+def unflow(text: str, delsp: bool = False) -> str:
+    """A format=flowed body (RFC 3676) with its soft line breaks joined: a line that ends in a
+    space continues on the next line of the same quote depth; space-stuffing is undone; the
+    signature separator "-- " is never flowed."""
+    out: list[str] = []
+    para = ""
+    depth = -1
+    for raw in text.split("\n"):
+        level = len(raw) - len(raw.lstrip(">"))
+        line = raw[level:]
+        if line.startswith(" "):
+            line = line[1:]  # space-stuffed
+        if para and level != depth:
+            out.append((">" * depth + " " + para) if depth > 0 else para)
+            para = ""
+        depth = level
+        soft = line.endswith(" ") and line != "-- "
+        if soft:
+            para += line[:-1] if delsp else line
+            continue
+        para += line
+        out.append((">" * level + " " + para) if level else para)
+        para = ""
+    if para:
+        out.append((">" * depth + " " + para) if depth > 0 else para)
+    return "\n".join(out)
+
+
 def _walk(part: Message, c: _Collector, depth: int, source: str, nesting: int = 0) -> None:
     """Walk one part. `depth` counts containers (forwarded message, TNEF, .msg), `source` is
     how its attachments are labelled; body text is only taken at depth 0."""
@@ -442,7 +551,10 @@ def _walk(part: Message, c: _Collector, depth: int, source: str, nesting: int = 
         # A body part. Only the outer message's body is ours; the body of a forwarded message
         # travels inside its .eml attachment and is not a file of its own.
         if depth == 0:
-            (c.text_parts if ctype == "text/plain" else c.html_parts).append(_text_of(part, c))
+            body = _text_of(part, c)
+            if ctype == "text/plain" and _param(part, "format").lower() == "flowed":
+                body = unflow(body, delsp=_param(part, "delsp").lower() == "yes")
+            (c.text_parts if ctype == "text/plain" else c.html_parts).append(body)
         return
 
     encoded = _raw_payload_len(part)
@@ -847,6 +959,7 @@ def parse_message(raw: bytes, limits: Limits = Limits()) -> ParsedMessage:
     text = "\n".join(t for t in c.text_parts if t.strip())
     if not text.strip() and pm.html:
         text = html_to_text(pm.html)
+        pm.text_from_html = True
     if not text.strip() and c.alt_text:
         text = c.alt_text
     if not text.strip() and not pm.html:

@@ -292,6 +292,7 @@ class ParsedMessage:
     headers: dict[str, list[str]] = field(default_factory=dict)  # lower-case name -> values
     text: str = ""  # the best plain-text body (HTML converted when there is no text part)
     html: str | None = None
+    text_from_html: bool = False  # no text/plain part: `text` is the HTML part as text
     attachments: list[Attachment] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     # Limits the message went over (size, attachment count or size), said in Indonesian: the
@@ -311,13 +312,27 @@ class Classification:
 
 
 @dataclass
+class Unclear:
+    """One reason a reply is unclear (SPEC §3.2), with the words as the person wrote them."""
+
+    # syarat | tanya | ubah | tolak | sangkal | kata_awal | setuju_tengah | kode_saja | salam |
+    # selesai | jadwal |
+    # jadwal_salah | beda_html
+    kind: str
+    words: str = ""
+    line: int = 0  # 1-based line of the own text (0: the whole message)
+
+
+@dataclass
 class DecisionRead:
-    """What the first meaningful line of a reply says (SPEC §3.2)."""
+    """What the own text of a reply decides (SPEC §3.2)."""
 
     decision: str  # approve | revise | schedule | unclear | none
-    note: str = ""  # the rest of the text: comment or correction note
+    note: str = ""  # the rest of the text: comment or correction note (never the S11 code)
     first_line: str = ""
     meeting_date: date | None = None  # for schedule
     meeting_time: str | None = None  # "09:00"
     meeting_place: str | None = None
+    seen: str = ""  # the decision word as written ("Setuju", "REVISI", "tidak setuju")
     kode: str | None = None  # six digits after the approval word (the S11 signature code)
+    reasons: list[Unclear] = field(default_factory=list)  # why it is unclear

@@ -28,6 +28,7 @@ from .indicators import indicators_for, load_indicators
 from .model import FormCode, Period
 from .produce import Producer, file_name
 from .replies import subject_clean
+from .reply_grammar import explain, understood
 from .sop import load_sop
 from .store import Store
 from .tokens import make_token
@@ -40,7 +41,9 @@ log = logging.getLogger("pantau")
 # Notices that answer a person's message: at most one per address, kind and day (loop brake).
 BRAKED = {"mohon_jelas", "sudah_diproses", "lampirkan_formulir", "pengumpulan_ditutup",
           "formulir_salah", "berkas_salah", "gagal_kirim"}
-BRAKE_IGNORES = {"baris"}  # the line the person wrote
+# What the person wrote and what Pantau read in it: one clarification per task and day, whatever
+# the words (SPEC §3.2).
+BRAKE_IGNORES = {"baris", "dipahami", "sebab"}
 RETRY_MINUTES = (1, 2, 5, 10, 30, 60)
 ROLE_JABATAN = {"camat": "camat", "sekretaris": "sekretaris", "kasubag_perencanaan": "kasubag_perencanaan"}
 
@@ -304,7 +307,7 @@ class OfficeApp:
             "hal": "", "warnings": [], "errors": [], "file": "", "terlambat": False, "nomor_agenda": "",
             "catatan": [], "alasan": "", "selesai": False, "baris": "", "tahap": "", "units": [],
             "menunggu": [], "standar": "", "langkah": "", "uraian": "", "alamat": "", "detail": "",
-            "ringkasan": [], "hal_tugas": "", "saran": "", "kode_ttd": "",
+            "ringkasan": [], "hal_tugas": "", "saran": "", "kode_ttd": "", "dipahami": "", "sebab": [],
         }
         ctx.update(data)
         ctx.update(extra)
@@ -702,9 +705,27 @@ class OfficeApp:
             why = (f"{a.code_problem}; untuk menandatangani, balas e-mail permohonan penandatanganan "
                    "dengan SETUJU diikuti kode enam angka yang tertera di e-mail itu")
         return E.Reply(task=et.key, sender=p.from_addr, decision=d.decision, note=d.note,
-                       message_id=p.message_id or "", subject=_subject(p.subject), meeting_date=d.meeting_date,
-                       meeting_time=d.meeting_time, meeting_place=d.meeting_place, docx=docx, pdf=pdf,
-                       other_files=others, why=why, kode_ttd=a.code_given)
+                       message_id=p.message_id or "", subject=self._letter_subject(p, et),
+                       meeting_date=d.meeting_date, meeting_time=d.meeting_time,
+                       meeting_place=d.meeting_place, docx=docx, pdf=pdf, other_files=others,
+                       why=why, kode_ttd=a.code_given,
+                       understood=understood(d) if d.decision == "unclear" else "",
+                       unclear=[explain(u) for u in d.reasons])
+
+    def _letter_subject(self, p, et: E.Task) -> str:
+        """The subject a register shows for a reply: the reply's own, unless it answers one of
+        Pantau's notices (a clarification, a reminder), whose subject says nothing of the
+        matter; then the subject of the task's letter."""
+        subject = _subject(p.subject)
+        notice = self.store.q1(
+            "SELECT 1 FROM outbox WHERE task=? AND kind LIKE 'pemberitahuan:%' AND subject=?",
+            (et.key, subject))
+        if not notice:
+            return subject
+        letter = self.store.q1(
+            "SELECT subject FROM outbox WHERE task=? AND kind NOT LIKE 'pemberitahuan:%' ORDER BY rowid",
+            (et.key,))
+        return _subject(letter["subject"]) if letter else subject
 
     def _bounce(self, id: int, a: Analysis) -> str:
         info = a.cls.bounce

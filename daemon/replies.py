@@ -7,22 +7,26 @@
 done by mail-parser-reply; it knows no Indonesian and silently falls back to English for an
 unknown language, so this module registers a language table of its own (`id`: Indonesian and
 English clients as an Indonesian office meets them) and adds what the library cannot do: joining
-Gmail's wrapped "... menulis:" line, bottom-posted replies, and HTML-only replies.
+Gmail's wrapped "... menulis:" line, bottom-posted replies, and HTML-only replies. The text is
+NFKC-normalised, invisible characters and image placeholders are removed, legal footers are cut,
+and a closing ends the text only when nothing but names, titles and contact lines follow it.
 
-`read_decision` reads the first meaningful line of that text as approve / revise / schedule /
-unclear / none; `subject_clean` strips Re:/BLS:/TRS:/Fwd: prefixes. Pure functions, no I/O.
+`read_decision` reads that text with the grammar of daemon/reply_grammar.py (approve / revise /
+schedule / unclear / none); `read_reply` reads a whole message, its text and HTML parts both,
+unclear when they differ; `subject_clean` strips Re:/BLS:/TRS:/Fwd: prefixes. Pure functions, no
+I/O.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date
+import unicodedata
 
 from mailparser_reply import EmailMessage
 from mailparser_reply.constants import MAIL_LANGUAGES, QUOTED_MATCH_INCLUDE
 
 from .mime import html_to_text, parse_html, tree_to_text
-from .model import DecisionRead, ParsedMessage
+from .model import DecisionRead, ParsedMessage, Unclear
 
 # --------------------------------------------------------------------------- language table
 
@@ -115,11 +119,73 @@ def _fold(line: str) -> list[str]:
     return out
 
 
+# Image placeholders clients leave in the text part ("[image: logo.png]", "[cid:image001.png@01D]",
+# Outlook's "<image001.png>", Indonesian "[gambar: …]").
+_PLACEHOLDER = re.compile(
+    r"\[(?:image|gambar|img|cid|inline image|gambar sebaris)\s*(?::[^\]\n]{0,300})?\]"
+    r"|<image\d{0,4}\.(?:png|jpe?g|gif|bmp)>",
+    re.I,
+)
+
+
+def clean_chars(text: str) -> str:
+    """NFKC (full-width letters, ideographic spaces), no invisible characters (zero-width,
+    word joiner, soft hyphen, BOM, bidi marks: Unicode category Cf), no image placeholders."""
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    return _PLACEHOLDER.sub("", text)
+
+
 def _normalise(text: str) -> str:
     text = (text or "")[:_MAX_TEXT].replace("\r\n", "\n").replace("\r", "\n")
-    text = text.replace("\xa0", " ").replace("\u200b", "").replace("\ufeff", "")
+    text = clean_chars(text)
     text = "\n".join(part for line in text.split("\n") for part in _fold(line))
-    return _unwrap_headers(text).strip()
+    return _cut_footers(_unwrap_headers(text)).strip()
+
+
+# Legal footers end the own text; the quote that may follow them is cut by the splitter.
+_FOOTER = re.compile(
+    r"^[ *_]*(?:PEMBERITAHUAN|PERHATIAN|DISCLAIMER|PENAFIAN|CONFIDENTIALITY(?: NOTICE)?|"
+    r"CONFIDENTIAL|KERAHASIAAN|NOTICE)\s*:|"
+    r"^[ *_]*(?:E-?mail|Surel|Surat elektronik|Pesan) ini (?:bersifat|hanya|berisi|mungkin|"
+    r"ditujukan|dan)|^[ *_]*This (?:e-?mail|message) (?:is|and|may|contains)",
+    re.I,
+)
+_QUOTE_START = re.compile(
+    r"^(?:(?:Pada|On)\s.*(?:menulis|wrote)\s?:\s*$|-{3,}|_{5,}|(?:Dari|From)\s*:)", re.I
+)
+
+
+_LEGAL = re.compile(
+    r"\b(?:rahasia|kerahasiaan|confidential\w*|penerima|recipient|dilarang|prohibited|hapus\w*|"
+    r"delete|intended|dimaksud|disclose\w*|privileged)\b",
+    re.I,
+)
+
+
+def _cut_footers(text: str) -> str:
+    """Without legal footers: from a line that starts like one up to the quote (or the end),
+    when that block reads like one (confidentiality, intended recipient, delete...). A line
+    that only starts like a footer ("Pesan ini hanya berlaku jika ...") stays."""
+    lines = text.split("\n")
+    out: list[str] = []
+    block: list[str] = []
+    for n, line in enumerate(lines):
+        if block and _QUOTE_START.match(line.strip()):
+            if not _LEGAL.search(" ".join(block)):
+                out.extend(block)
+            block = []
+            out.append("")
+        if not block and n > 0 and not _is_quoted(line) and _FOOTER.match(line):
+            block = [line]
+            continue
+        if block:
+            block.append(line)
+        else:
+            out.append(line)
+    if block and not _LEGAL.search(" ".join(block)):
+        out.extend(block)
+    return "\n".join(out)
 
 
 def _is_quoted(line: str) -> bool:
@@ -142,6 +208,42 @@ def _split(text: str) -> EmailMessage:
     ).read()
 
 
+_CONTACT = re.compile(
+    r"(?:NIP|NIK|NRP|Telp|Tel|HP|Hp|WA|Phone|Mobile|Fax|E-?mail|Surel|Web)\b|@|https?://|www\.|"
+    r"^[+()\d\s./-]{6,}$",
+    re.I,
+)
+_HEADER_LINE = re.compile(r"^[*]*\w[\w -]{0,20}[*]*:[*]*\s+\S")
+_SIG_START = re.compile(r"^(?:--\s*|_{3,}|-{3,})$")
+
+
+def _closing_holds(signature: str) -> bool:
+    """A closing ("Terima kasih", "Salam", "Hormat saya", "-- ") ends the own text only when
+    nothing but names, titles, NIP and contact lines follow it (SPEC §3.2)."""
+    from .reply_grammar import DEFAULT
+
+    lines = [line.strip() for line in signature.splitlines() if line.strip()]
+    for n, line in enumerate(lines[1:], 1):
+        if _HEADER_LINE.match(line) and n + 1 < len(lines) and _HEADER_LINE.match(lines[n + 1]):
+            return True  # a quote header block in a language we do not list: the quote follows
+        if _CONTACT.search(line) or _SIG_START.match(line):
+            continue
+        if "?" in line or len(line.split()) > 10:
+            return False
+        words = [t.word for t in _grammar_tokens(line)]
+        for i in range(len(words)):
+            if DEFAULT.any_match(("setuju", "selesai", "revisi", "syarat", "ubah", "penyangkal",
+                                  "jadwal", "permintaan"), words, i):
+                return False
+    return True
+
+
+def _grammar_tokens(line: str):
+    from .reply_grammar import _tokens
+
+    return _tokens(line)
+
+
 def _new_text(text: str, bottom_allowed: bool = True) -> str:
     """The new text of a plain-text reply body."""
     text = _normalise(text)
@@ -153,7 +255,12 @@ def _new_text(text: str, bottom_allowed: bool = True) -> str:
     first = parsed.replies[0]
     if not first.headers:
         # Top-posting, or no quote at all: the library's first reply, without stray `>` lines.
-        body = "\n".join(line for line in first.body.splitlines() if not _is_quoted(line))
+        own = first.body
+        if first.signatures and not _closing_holds(first.signatures):
+            own = first.full_body  # what follows the "closing" is more than a signature
+            for disclaimer in first.disclaimers:
+                own = own.replace(disclaimer, "")
+        body = "\n".join(line for line in own.splitlines() if not _is_quoted(line))
         return _tidy(body)
     if not bottom_allowed:
         return ""
@@ -231,6 +338,8 @@ def html_reply_text(html: str) -> str:
 def _is_html_only(msg: ParsedMessage) -> bool:
     if not msg.html:
         return False
+    if msg.text_from_html:
+        return True
     text = (msg.text or "").strip()
     return not text or text == html_to_text(msg.html).strip()
 
@@ -242,7 +351,43 @@ def reply_text(msg: ParsedMessage) -> str:
             return _new_text(html_reply_text(msg.html or ""))
         return _new_text(msg.text or "")
     except Exception:  # noqa: BLE001 - a reply we cannot split is read as written
-        return _tidy(msg.text or "")
+        return _tidy(clean_chars(msg.text or ""))
+
+
+def _html_own_text(msg: ParsedMessage) -> str:
+    try:
+        return _new_text(html_reply_text(msg.html or ""))
+    except Exception:  # noqa: BLE001
+        return _tidy(clean_chars(html_to_text(msg.html)))
+
+
+_LABEL = {"approve": "persetujuan", "revise": "revisi", "schedule": "jadwal",
+          "unclear": "tidak jelas", "none": "kosong"}
+
+
+def _same(a: DecisionRead, b: DecisionRead) -> bool:
+    return (a.decision, a.kode, a.meeting_date, a.meeting_time) == (
+        b.decision, b.kode, b.meeting_date, b.meeting_time)
+
+
+def read_reply(msg: ParsedMessage, allow_schedule: bool = False, allow_selesai: bool = False,
+               grammar=None) -> tuple[str, DecisionRead]:
+    """The own text of a reply and what it decides (SPEC §3.2). A message with a text part and
+    an HTML part is read twice; when the two readings differ, the answer is unclear."""
+    kw = {"allow_schedule": allow_schedule, "allow_selesai": allow_selesai, "grammar": grammar}
+    text = reply_text(msg)
+    d = read_decision(text, **kw)
+    if not msg.html or _is_html_only(msg):
+        return text, d
+    html_text = _html_own_text(msg)
+    dh = read_decision(html_text, **kw)
+    if _same(d, dh):
+        return text, d
+    words = f"teks biasa: {_LABEL.get(d.decision, d.decision)}"
+    words += f"; HTML: {_LABEL.get(dh.decision, dh.decision)}"
+    return text, DecisionRead("unclear", note=d.note if d.decision != "none" else dh.note,
+                              first_line=d.first_line or dh.first_line, seen=d.seen or dh.seen,
+                              reasons=[Unclear("beda_html", words, 0)])
 
 
 def reply_text_from_str(text: str) -> str:
@@ -255,129 +400,16 @@ def reply_text_from_str(text: str) -> str:
 
 # --------------------------------------------------------------------------- decisions
 
-_APPROVE = {"setuju", "disetujui", "acc", "ok", "oke", "okay", "okey", "lanjut", "lanjutkan",
-            "teruskan"}  # fmt: skip
-_REVISE = {"revisi", "perbaiki", "koreksi", "tolak", "ditolak"}
-_NEGATION = {"tidak", "tak", "belum", "jangan", "gak", "nggak", "enggak", "ga", "ndak", "bukan",
-             "no", "not"}  # fmt: skip
-_LEADING_FILLERS = {"ya", "iya", "baik", "saya", "kami", "pak", "bu", "bapak", "ibu"}
-_GREETING = re.compile(
-    r"^(?:yth|kepada yth|dear|hi|hai|halo|hallo|selamat (?:pagi|siang|sore|malam)|"
-    r"assalamu.?alaikum|salam|om swastiastu|shalom|pak|bu|bapak|ibu)\b",
-    re.I,
-)
-_WORD = re.compile(r"[0-9a-z]+(?:['’][a-z]+)?", re.I)
-_SCHEDULE = re.compile(
-    r"^[\s:,-]*(?:(?:tanggal|tgl\.?|hari)\s+)?(?:\w+,?\s+)??"
-    r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})\s*,?\s*"
-    r"(?:(?:pukul|pkl\.?|jam)\s*)?(\d{1,2})[.:](\d{2})"
-    r"(?:\s*(?:wib|wita|wit)\b)?[\s,.]*(.*)$",
-    re.I,
-)
-
-
-def _tokens(line: str) -> list[re.Match[str]]:
-    return list(_WORD.finditer(line))
-
-
-def _rest(line: str, end: int) -> str:
-    return line[end:].strip().lstrip(",.;:!?-–—").strip()
-
-
-def _is_greeting(line: str) -> bool:
-    if len(line) > 60 or not _GREETING.match(line.strip()):
-        return False
-    words = {m.group(0).lower() for m in _tokens(line)}
-    return not (words & (_APPROVE | _REVISE | {"jadwal", "selesai"}))
-
-
-def _negated(words: list[str], i: int) -> bool:
-    return any(w in _NEGATION or w == "tanpa" for w in words[max(0, i - 3) : i])
-
-
-def _conflicting(words: list[str], start: int) -> bool:
-    """An approval line that also refuses or asks for changes ('OK, tapi revisi tabel 3',
-    'oke saya tidak setuju') is not an approval."""
-    for i in range(start, len(words)):
-        w = words[i]
-        if w in _NEGATION and i + 1 < len(words) and words[i + 1] in _APPROVE:
-            return True
-        if w in _REVISE and not _negated(words, i):
-            return True
-    return False
-
 
 def read_decision(
-    text: str, allow_schedule: bool = False, allow_selesai: bool = False
+    text: str, allow_schedule: bool = False, allow_selesai: bool = False, grammar=None
 ) -> DecisionRead:
-    """What the first meaningful line of a reply (already stripped by `reply_text`) decides."""
-    lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
-    if not lines:
-        return DecisionRead("none")
-    idx = 0
-    while idx < min(2, len(lines) - 1) and _is_greeting(lines[idx]):
-        idx += 1
-    line = lines[idx]
-    following = lines[idx + 1 :]
-    toks = _tokens(line)
-    words = [t.group(0).lower() for t in toks]
-    i = 0
-    while i < len(words) - 1 and words[i] in _LEADING_FILLERS:
-        i += 1
+    """What the own text of a reply (already stripped by `reply_text`) decides: the grammar of
+    SPEC §3.2 (daemon/reply_grammar.py). `grammar`: an office's extended word table."""
+    from .reply_grammar import DEFAULT
 
-    def note_from(end: int) -> str:
-        return "\n".join(p for p in [_rest(line, end), *following] if p).strip()
-
-    def unclear() -> DecisionRead:
-        return DecisionRead("unclear", note="\n".join(lines[idx:]), first_line=line)
-
-    if not words:
-        return unclear()
-    w = words[i]
-    nxt = words[i + 1] if i + 1 < len(words) else ""
-
-    if w in _NEGATION:
-        # "tidak setuju", "belum ok", "jangan lanjut": a refusal. "belum selesai" is no
-        # decision at all.
-        if nxt in _APPROVE:
-            return DecisionRead("revise", note_from(toks[i + 1].end()), line)
-        return unclear()
-    if w in _REVISE:
-        return DecisionRead("revise", note_from(toks[i].end()), line)
-    if w in _APPROVE or (w == "selesai" and allow_selesai):
-        if _conflicting(words, i + 1):
-            return unclear()
-        end, kode = toks[i].end(), None  # "SETUJU 482913": the S11 signature code, not the note
-        if m := re.match(r"[\s,.:;-]*(\d{6})(?!\d)", line[end:]):
-            end, kode = end + m.end(), m.group(1)
-        return DecisionRead("approve", note_from(end), line, kode=kode)
-    if w == "jadwal" and allow_schedule:
-        return _schedule(line, toks[i].end(), following) or unclear()
-    return unclear()
-
-
-def _schedule(line: str, end: int, following: list[str]) -> DecisionRead | None:
-    m = _SCHEDULE.match(line[end:])
-    if not m:
-        return None
-    day, month, year, hour, minute, rest = m.groups()
-    try:
-        when = date(int(year), int(month), int(day))
-    except ValueError:
-        return None
-    h, mi = int(hour), int(minute)
-    if not (0 <= h <= 23 and 0 <= mi <= 59):
-        return None
-    place = re.sub(r"^(?:bertempat\s+di|tempat\s*:?|di)\s+", "", rest.strip(), flags=re.I)
-    place = place.strip().rstrip(".,;!").strip()
-    return DecisionRead(
-        "schedule",
-        note="\n".join(following).strip(),
-        first_line=line,
-        meeting_date=when,
-        meeting_time=f"{h:02d}:{mi:02d}",
-        meeting_place=place or None,
-    )
+    return (grammar or DEFAULT).read(text, allow_schedule=allow_schedule,
+                                     allow_selesai=allow_selesai)
 
 
 # --------------------------------------------------------------------------- subjects

@@ -10,6 +10,7 @@ transport (IMAP IDLE), never busy-polling.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import signal
@@ -21,10 +22,15 @@ from zoneinfo import ZoneInfo
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from .model import Period
+from . import schedule
+from .archive import write_atomic
+from .compose import build_message, new_message_id
+from .formatting import tanggal_waktu
 from .office import CycleExists, OfficeApp
+from .worktime import parse_duration
 
 log = logging.getLogger("pantau")
 MAX_WAIT_S = 60.0  # real seconds between rounds when nothing is due
@@ -49,8 +55,11 @@ class Daemon:
         self.reload_asked = threading.Event()
         self._in_wait = False
         self._was_connected = True
-        tz = ZoneInfo(app.cfg.kantor.zona_waktu)
+        tz = self.tz = ZoneInfo(app.cfg.kantor.zona_waktu)
         self.cron = CronTrigger.from_crontab(app.cfg.jadwal_cron, timezone=tz)
+        self.batas = parse_duration(app.cfg.jadwal_batas_terlambat)
+        self.running_since = app.clock.now()
+        self._wake_at: datetime | None = None
         # The metronome's own chatter (a missed beat while the loop was busy) is not an event of
         # the office: only its errors reach the log.
         logging.getLogger("apscheduler").setLevel(logging.ERROR)
@@ -64,28 +73,71 @@ class Daemon:
         self.wake.set()
 
     def start_due_cycle(self, now: datetime) -> None:
-        """Start the period's cycle when the cron time has passed on the office clock; a start that
-        falls on a day off moves to the next working day."""
-        store = self.app.store
-        last_text = store.meta("cron_last")
-        last = datetime.fromisoformat(last_text) if last_text else None
-        if last is None:
+        """SPEC §2: start the period's cycle at its scheduled start (the cron time, moved to the
+        next office opening); a daemon that came up later starts it if the start passed less than
+        `jadwal.batas_terlambat` ago, else tells the operator once and waits for
+        `pantau cycle start` (daemon/schedule.py decides)."""
+        app, store = self.app, self.app.store
+        d = schedule.decide(self.cron, app.cal, app.cfg.jadwal_periode, now, self.batas,
+                            lambda code: store.load_cycle(code) is not None, self.running_since)
+        if d.action == "none":
+            return
+        due = d.due
+        code = due.period.cycle_code
+        if d.action == "notify":
+            key = f"jadwal_diberitahu:{code}"
+            if store.meta(key):
+                return
             with store.transaction():
-                store.set_meta("cron_last", now.isoformat())
+                store.set_meta(key, now.isoformat())
+                to = schedule.operator_addresses(app.cfg)
+                self._notify_missed(due, d.limit, now, to)
+                store.add_log("", now, "", "jadwal_terlewat", ", ".join(to),
+                              f"{code}: waktu mulai {_when(due.start)} lewat lebih dari "
+                              f"{app.cfg.jadwal_batas_terlambat} kerja")
+            log.warning("siklus %s tidak dimulai otomatis: waktu mulainya %s sudah lewat lebih dari %s "
+                        "kerja; operator diberi tahu (mulai dengan: pantau cycle start %s)",
+                        code, _when(due.start), app.cfg.jadwal_batas_terlambat, due.period.code,
+                        extra={"cycle": code, "event": "jadwal_terlewat"})
             return
-        fire = self.cron.get_next_fire_time(None, last + timedelta(seconds=1))
-        if fire is None or fire > now:
-            return
-        if not self.app.cal.is_working_day(now.date()):
-            return  # try again on the next round; the working day will come
-        period = Period.containing(self.app.cfg.jadwal_periode, now.date())
         try:
-            code = self.app.start_cycle(period.code)
-            log.info("siklus %s dimulai sesuai jadwal", code, extra={"cycle": code, "event": "siklus_dimulai"})
+            app.start_cycle(due.period.code)
         except CycleExists:
-            log.info("siklus %s sudah ada; jadwal dilewati", period.cycle_code)
-        with store.transaction():
-            store.set_meta("cron_last", now.isoformat())
+            return
+        if d.action == "late":
+            log.warning("siklus %s dimulai terlambat: waktu mulainya %s, daemon baru berjalan %s",
+                        code, _when(due.start), _when(self.running_since),
+                        extra={"cycle": code, "event": "siklus_dimulai_terlambat"})
+            with store.transaction():
+                store.add_log(code, now, "", "siklus_dimulai_terlambat", "",
+                              f"waktu mulai {_when(due.start)}")
+        else:
+            log.info("siklus %s dimulai sesuai jadwal", code, extra={"cycle": code, "event": "siklus_dimulai"})
+
+    def _notify_missed(self, due: schedule.ScheduledStart, limit: datetime | None, now: datetime,
+                       to: list[str]) -> None:
+        """An e-mail to the operator: the period's cycle was not started by itself, and how to."""
+        app = self.app
+        cfg = app.cfg
+        mid = new_message_id(cfg.kantor.domain)
+        subject = f"Siklus {due.period.cycle_code} tidak dimulai otomatis"
+        body = (
+            f"Yth. {app.salutation(to[0])},\n\n"
+            f"Siklus pemantauan kinerja {due.period.label} ({due.period.cycle_code}) seharusnya dimulai "
+            f"pada {_when(due.start)} sesuai jadwal. Pantau baru berjalan pada {_when(now)}, lebih dari "
+            f"{cfg.jadwal_batas_terlambat} kerja setelah waktu itu (batas: {_when(limit) if limit else '-'}), "
+            "sehingga siklus tidak dimulai otomatis agar tidak ada surat yang tiba-tiba terkirim.\n\n"
+            "Bila siklus ini tetap perlu dijalankan, mulailah dengan perintah:\n\n"
+            f"    pantau cycle start {due.period.code}\n\n"
+            "Bila tidak, abaikan pemberitahuan ini; siklus berikutnya dimulai sesuai jadwal.\n\n"
+            f"Pesan otomatis dari Pantau, {cfg.kantor.nama}.\n")
+        raw = build_message(sender=cfg.mail.alamat, sender_name=cfg.mail.nama, to=to, cc=[],
+                            subject=subject, body=body, message_id=mid, date=now, cycle="", token=None,
+                            notification=True)
+        path = app.archive.root / "keluar" / "_jadwal" / f"{hashlib.sha1(mid.encode()).hexdigest()}.eml"
+        write_atomic(path, raw)
+        app.store.enqueue(message_id=mid, cycle="", step="", kind="pemberitahuan:jadwal_terlewat",
+                          task=None, recipients=to, subject=subject, path=str(path), now=now)
 
     def next_wait(self, now: datetime) -> float:
         """Real seconds until something is due (a timer, the cron), capped."""
@@ -93,14 +145,25 @@ class Daemon:
         nt = self.app.store.next_timer()
         if nt:
             candidates.append(self.app.clock.real_seconds((nt - now).total_seconds()))
-        fire = self.cron.get_next_fire_time(None, now)
-        if fire:
-            candidates.append(self.app.clock.real_seconds((fire - now).total_seconds()))
+        start = schedule.next_start(self.cron, self.app.cal, now)
+        if start:
+            candidates.append(self.app.clock.real_seconds((start - now).total_seconds()))
+            self._schedule_wake(start, now)
         if self.app.store.outbox_due(now + timedelta(days=3650)):
             row = self.app.store.q1("SELECT MIN(next_attempt) AS t FROM outbox WHERE status IN ('antri','mengirim')")
             if row and row["t"]:
                 candidates.append(self.app.clock.real_seconds((datetime.fromisoformat(row["t"]) - now).total_seconds()))
         return max(0.05, min(candidates))
+
+    def _schedule_wake(self, start: datetime, now: datetime) -> None:
+        """An APScheduler date job at the real instant of the next scheduled start (the office
+        clock may run faster than real time), so the loop wakes then, not at the next poll."""
+        if not self.scheduler.running or start == self._wake_at:
+            return
+        real = time.time() + self.app.clock.real_seconds((start - now).total_seconds())
+        self.scheduler.add_job(self._metronome, DateTrigger(run_date=datetime.fromtimestamp(real, self.tz)),
+                               id="jadwal_siklus", replace_existing=True)
+        self._wake_at = start
 
     def heartbeat(self, now: datetime, connected: bool) -> None:
         store = self.app.store
@@ -176,10 +239,10 @@ class Daemon:
                       extra={"event": "muat_ulang_gagal"})
             return
         old.close()
-        tz = ZoneInfo(cfg.kantor.zona_waktu)
+        tz = self.tz = ZoneInfo(cfg.kantor.zona_waktu)
         self.cron = CronTrigger.from_crontab(cfg.jadwal_cron, timezone=tz)
-        if self.scheduler.running:
-            self.scheduler.reschedule_job("jadwal_siklus", trigger=self.cron)
+        self.batas = parse_duration(cfg.jadwal_batas_terlambat)
+        self._wake_at = None  # next_wait() sets the wake-up for the new schedule
         log.info("konfigurasi dimuat ulang dari %s", cfg.path, extra={"event": "muat_ulang"})
         self.follow_addresses()
 
@@ -224,7 +287,6 @@ class Daemon:
             signal.signal(sig, self._on_wake)
         self.scheduler.add_job(self._metronome, IntervalTrigger(seconds=MAX_WAIT_S), id="metronom",
                                replace_existing=True)
-        self.scheduler.add_job(self._metronome, self.cron, id="jadwal_siklus", replace_existing=True)
         self.scheduler.start()
         with self.app.store.transaction():  # a new process: its connection starts now, not a dead one's
             self.app.store.set_meta("mail_connected", "0")
@@ -259,3 +321,8 @@ class Daemon:
             self.app.close()
             log.info("Pantau berhenti dengan rapi")
         return 0
+
+
+def _when(dt: datetime) -> str:
+    """An instant as an Indonesian reader expects it: 'Senin, 6 Oktober 2025 pukul 07.30 WIB'."""
+    return tanggal_waktu(dt)

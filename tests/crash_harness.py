@@ -25,8 +25,11 @@ How it runs
   cut in the middle of a FETCH of a message body and in the middle of an IDLE (the relay).
 - Afterwards, from the database and the mailboxes: the cycle is closed with every step done or
   skipped; register_keluar and register_masuk are numbered 1..n without gaps; every reply the
-  people sent was taken exactly once (one inbound row of it processed; others are `duplikat`),
-  registered at most once; every outbox row is `terkirim`; every letter (Message-ID) is in each
+  people sent was taken exactly once (one inbound row of it `diproses`, or `diabaikan` only for an
+  auto-reply; others are `duplikat`), registered at most once; every form a unit sent is one
+  submission, accepted with the values it carries (read from the sent DOCX with python-docx) in
+  the final report's tables, or refused when it carries a word where a number belongs; every
+  decision an official sent is in register masuk; every outbox row is `terkirim`; every letter (Message-ID) is in each
   of its recipients' mailboxes, and letters that arrived twice are no more than the kills that
   could cause that (after SMTP accepted and before the outbox row was marked), always with the
   same Message-ID; no letter arrived that the outbox does not know; `pantau status` shows an
@@ -509,12 +512,63 @@ class LiveSimulation(Simulation):
                 continue
             msg = message_from_bytes(raw, policy=policy.default)
             self.delivered.append({"message_id": str(msg["Message-ID"]).strip().strip("<>"), "what": what,
-                                   "auto": bool(msg["Auto-Submitted"])})
+                                   "auto": bool(msg["Auto-Submitted"]),
+                                   "sender": msg["From"].addresses[0].addr_spec.lower(),
+                                   "form": sent_form_values(msg)})
             n += 1
             self.on_delivered()
         self.pending = keep
         self.replies_sent += n
         return n
+
+
+def sent_form_values(msg) -> dict[str, float | str] | None:
+    """What a unit typed into the form it sent, read from the attachment with python-docx alone
+    (not with Pantau's reader): {indicator: realisation}, the realisation a number, or the text
+    typed where a number belongs. None when the message carries no form."""
+    from docx import Document
+
+    for part in msg.iter_attachments():
+        name = part.get_filename() or ""
+        if not (name.startswith("Formulir") and name.endswith(".docx")):
+            continue
+        doc = Document(io.BytesIO(part.get_content()))
+        for table in doc.tables:
+            head = [c.text.strip() for c in table.rows[0].cells]
+            ind = next((i for i, h in enumerate(head) if h.startswith("Indikator")), None)
+            if "Realisasi" not in head or ind is None:
+                continue
+            values: dict[str, float | str] = {}
+            for row in table.rows[1:]:
+                cells = [c.text.strip() for c in row.cells]
+                indikator, text = cells[ind], cells[head.index("Realisasi")]
+                if indikator and text:
+                    values[indikator] = id_number(text)
+            return values
+    return None
+
+
+def id_number(text: str) -> float | str:
+    """'1.234,5' -> 1234.5 (Indonesian digits); text that is no number comes back as it is."""
+    try:
+        return float(text.replace(".", "").replace(",", "."))
+    except ValueError:
+        return text
+
+
+def report_values(path: Path) -> set[tuple[str, float | str]]:
+    """(indicator, realisation) pairs in the tables of a report DOCX, as a reader sees them."""
+    from docx import Document
+
+    out = set()
+    for table in Document(str(path)).tables:
+        head = [c.text.strip() for c in table.rows[0].cells]
+        if "Realisasi" not in head or "Indikator" not in head:
+            continue
+        for row in table.rows[1:]:
+            cells = [c.text.strip() for c in row.cells]
+            out.add((cells[head.index("Indikator")], id_number(cells[head.index("Realisasi")])))
+    return out
 
 
 # ============================================================================ the harness
@@ -572,6 +626,8 @@ class Report:
             lines.append(
                 f"nothing lost: cycle {f['cycle']} {f['status']}; {f['replies']} replies taken exactly once "
                 f"({f['inbound_rows']} inbound rows, {f['duplicate_rows']} duplicates recognised); "
+                f"{f.get('forms', 0)} forms each one submission ({f.get('forms_accepted', 0)} accepted, values in "
+                f"the final report); {f.get('decisions', 0)} decisions all in register masuk; "
                 f"{f['letters']} letters to {f['deliveries']} mailboxes all arrived, {f['letters_twice']} "
                 f"twice with the same Message-ID (kills cut {f['duplicates_allowed']} sends); "
                 f"register keluar 1..{f['register_keluar']} and masuk 1..{f['register_masuk']} without gaps")
@@ -882,17 +938,47 @@ class CrashHarness:
         masuk_ids = [r["message_id"] for r in store.register("register_masuk") if r["message_id"]]
         assert len(masuk_ids) == len(set(masuk_ids)), f"a reply registered twice: {Counter(masuk_ids).most_common(3)}"
 
-        # Every reply taken exactly once.
+        # Every reply taken exactly once, and taken for what it is: a person's answer processed
+        # ("diproses"), only an auto-reply ignored ("diabaikan"); other copies are "duplikat".
         inbound = store.q("SELECT id, message_id, status, reason FROM inbound")
         assert {r["status"] for r in inbound} <= {*FINAL_INBOUND, "duplikat"}, \
             [r for r in inbound if r["status"] not in (*FINAL_INBOUND, "duplikat")]
         taken = Counter(r["message_id"] for r in inbound if r["status"] in FINAL_INBOUND)
         for d in self.sim.delivered:
-            assert taken[d["message_id"]] == 1, (d, [r for r in inbound if r["message_id"] == d["message_id"]])
+            rows = [r for r in inbound if r["message_id"] == d["message_id"]]
+            assert taken[d["message_id"]] == 1, (d, rows)
+            want = "diabaikan" if d["auto"] else "diproses"
+            final = [r for r in rows if r["status"] in FINAL_INBOUND]
+            assert final[0]["status"] == want, f"{d['what']!r} was {final[0]['status']} ({final[0]['reason']})"
         sent_ids = {d["message_id"] for d in self.sim.delivered}
         assert set(taken) <= sent_ids, f"processed messages nobody sent: {set(taken) - sent_ids}"
-        subs = [r["message_id"] for r in store.q("SELECT message_id FROM submissions")]
-        assert len(subs) == len(set(subs)), "a form was taken twice"
+        subs = store.q("SELECT message_id, unit, ok, errors FROM submissions")
+        assert len(subs) == len({r["message_id"] for r in subs}), "a form was taken twice"
+
+        # Every form a unit sent is one submission: accepted, with its values in the final report,
+        # unless the unit typed a word where a number belongs (then refused, and corrected later).
+        final_docx = [d for d in store.documents(code) if d["kind"] == "final_report"]
+        assert final_docx, "no final report"
+        in_report = report_values(Path(final_docx[-1]["path"]))
+        forms = [d for d in self.sim.delivered if d["form"] is not None]
+        assert len(forms) >= len(self.cfg.units), [d["what"] for d in forms]
+        for d in forms:
+            mine = [r for r in subs if r["message_id"] == d["message_id"]]
+            assert len(mine) == 1, f"form {d['what']!r} is {len(mine)} submissions"
+            broken = any(isinstance(v, str) for v in d["form"].values())
+            assert mine[0]["ok"] == (0 if broken else 1), (d["what"], mine[0]["errors"])
+            if not broken:
+                missing = {(k, v) for k, v in d["form"].items()} - in_report
+                assert not missing, f"values of {d['what']!r} not in the final report: {sorted(missing)[:3]}"
+        units_sent = {d["sender"] for d in forms if not any(isinstance(v, str) for v in d["form"].values())}
+        assert units_sent == {u.email for u in self.cfg.units}, units_sent
+
+        # Every decision an official sent is in register masuk.
+        officials = {o.email for o in self.cfg.pejabat.values()}
+        decisions = [d for d in self.sim.delivered if d["sender"] in officials and not d["auto"]]
+        assert decisions, "no decisions were sent"
+        for d in decisions:
+            assert d["message_id"] in masuk_ids, f"decision {d['what']!r} not in register masuk"
 
         # Every letter sent, arrived, at most duplicated by an interrupted send, same Message-ID.
         outbox = store.outbox()
@@ -924,6 +1010,8 @@ class CrashHarness:
         log = self.daemon.log_path.read_text(errors="replace")
         assert "Traceback" not in log, log[log.index("Traceback") - 2000: log.index("Traceback") + 3000]
         return {"cycle": code, "status": st.status, "replies": len(self.sim.delivered),
+                "forms": len(forms), "forms_accepted": sum(1 for r in subs if r["ok"]),
+                "decisions": len(decisions),
                 "inbound_rows": len(inbound), "duplicate_rows": sum(r["status"] == "duplikat" for r in inbound),
                 "letters": len(outbox), "deliveries": deliveries, "letters_twice": twice,
                 "duplicates_allowed": allowed, "register_keluar": regs["register_keluar"],

@@ -11,7 +11,7 @@ temporary directory, leaving `/etc` and the system daemons alone:
   separator), users from a static passwd-file, all with `PASSWORD`. XOAUTH2 works with the
   password as the bearer token (Dovecot 2.3 checks the token against the passdb).
 - TLS uses a self-signed certificate made with openssl at start (`cert_file`, to pass as
-  `ca_file`); without openssl the stack runs without TLS (`tls` is False).
+  `ca_file`), or with the `cryptography` package when openssl is missing: `tls` is always True.
 - An unknown local user is refused by Dovecot's LMTP, so Postfix sends a real DSN bounce back.
 
 Use the session-scoped `mailstack` fixture: it skips when Postfix/Dovecot are missing or not
@@ -221,7 +221,7 @@ class MailStack:
         self.imap_port = 0
         self.smtps_port = 0  # SMTP with TLS from the first byte (0 when TLS is off)
         self.imaps_port = 0
-        self.tls = False  # True when openssl made a certificate: STARTTLS, SMTPS and IMAPS
+        self.tls = False  # True once the certificate is made: STARTTLS, SMTPS and IMAPS
         self.users: dict[str, User] = {}
         self.timings: dict[str, float] = {}
         self._user_seq = 0
@@ -271,9 +271,9 @@ class MailStack:
 
     def _make_certificate(self) -> bool:
         openssl = _which("openssl")
-        if openssl is None:
-            return False
         (self.root / "tls").mkdir(exist_ok=True)
+        if openssl is None:
+            return self._make_certificate_in_python()
         r = subprocess.run(
             [
                 openssl,
@@ -300,7 +300,38 @@ class MailStack:
             stderr=subprocess.DEVNULL,
         )
         if r.returncode != 0:
-            return False
+            return self._make_certificate_in_python()
+        os.chmod(self.key_file, 0o644)  # read by Postfix's smtpd (user postfix) too
+        return True
+
+    def _make_certificate_in_python(self) -> bool:
+        """The same self-signed certificate made with the `cryptography` package, so the TLS
+        tests never depend on the openssl program."""
+        import datetime
+        import ipaddress
+
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.x509.oid import NameOID
+
+        key = ec.generate_private_key(ec.SECP256R1())
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"mail.{DOMAIN}")])
+        now = datetime.datetime.now(datetime.UTC)
+        cert = (
+            x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(hours=1)).not_valid_after(now + datetime.timedelta(days=3))
+            .add_extension(x509.SubjectAlternativeName([
+                x509.DNSName(f"mail.{DOMAIN}"), x509.DNSName("localhost"),
+                x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256())
+        )
+        self.key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                                    serialization.PrivateFormat.PKCS8,
+                                                    serialization.NoEncryption()))
+        self.cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
         os.chmod(self.key_file, 0o644)  # read by Postfix's smtpd (user postfix) too
         return True
 

@@ -6,8 +6,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from mailstack import mailstack_fixture  # noqa: F401  (registers the fixture)
 from test_cycle_imap import set_in_section
+
+pytestmark = pytest.mark.slow  # real mail servers, LibreOffice or whole cycles (tests/README.md)
 
 ROOT = Path(__file__).resolve().parents[1]
 

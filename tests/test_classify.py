@@ -399,23 +399,71 @@ def _corpus_messages() -> list[tuple[str, bytes]]:
     return items
 
 
-def test_corpus_sweep_classifies_everything():
+def test_corpus_sweep_classifies_everything_without_raising():
+    """The whole corpus goes through (nothing raises); what each kind must be is checked on the
+    labelled subsets below."""
     from daemon.replies import reply_text
 
     items = _corpus_messages()
+    assert len(items) > 1000
     tally: Counter[str] = Counter()
-    by_folder: dict[str, Counter[str]] = {}
-    for name, raw in items:
+    for _name, raw in items:
         pm = parse_message(raw)
-        c = classify(pm, OWN, OWN_DOMAINS)
-        assert c.kind in {"reply", "auto_reply", "bounce", "unrelated", "malformed"}, name
-        assert isinstance(reply_text(pm), str), name
-        tally[c.kind] += 1
-        folder = "/".join(name.split("/")[:2])
-        by_folder.setdefault(folder, Counter())[c.kind] += 1
+        tally[classify(pm, OWN, OWN_DOMAINS).kind] += 1
+        reply_text(pm)
     print(f"\nclassify corpus: {len(items)} messages: {dict(sorted(tally.items()))}")
-    for folder in sorted(by_folder):
-        print(f"  {folder}: {dict(sorted(by_folder[folder].items()))}")
+
+
+# Subsets whose kind is known from their source, not from Pantau: sisimai names each sample by
+# what it is (rfc3834-*: RFC 3834 auto-replies; arf-*: abuse feedback reports, auto-generated;
+# lhost-*/rhost-*: bounces by mail server; rfc3464-*: RFC 3464 DSNs; not-bounce/is-not-bounce-*:
+# ordinary mail); flufl.bounce's and Mailman 2's test data are bounces.
+LABELLED = [
+    ("email/sisimai-set-of-emails/*/rfc3834-*.eml", "auto_reply"),
+    ("email/sisimai-set-of-emails/*/arf-*.eml", "auto_reply"),
+    ("email/sisimai-set-of-emails/*/lhost-*.eml", "bounce"),
+    ("email/sisimai-set-of-emails/*/rhost-*.eml", "bounce"),
+    ("email/sisimai-set-of-emails/*/rfc3464-*.eml", "bounce"),
+    ("email/sisimai-set-of-emails/err/make-test-*.eml", "bounce"),
+    ("email/sisimai-set-of-emails/not-bounce/is-not-bounce-*.eml", "unrelated"),
+    ("email/flufl-bounce/*.eml", "bounce"),
+    ("email/mailman2-bounces/*.eml", "bounce"),
+]
+# Where Pantau disagrees with the label today, and what it says: a bounce taken as unrelated is
+# ignored (the Kasubag is not told that the address failed). Listed so that a new miss fails the
+# test, and a fixed one is noticed (remove it here).
+KNOWN_MISSES = {
+    "email/sisimai-set-of-emails/lf/lhost-apachejames-01.eml": "unrelated",
+    "email/sisimai-set-of-emails/lf/lhost-fml-02.eml": "unrelated",
+    "email/sisimai-set-of-emails/lf/lhost-fml-03.eml": "unrelated",
+    "email/sisimai-set-of-emails/lf/lhost-kddi-01.eml": "unrelated",
+    "email/sisimai-set-of-emails/lf/lhost-verizon-02.eml": "unrelated",
+    "email/flufl-bounce/simple_20.eml": "unrelated",  # a French/English bounce from a plain sender
+    "email/flufl-bounce/simple_35.eml": "unrelated",  # a delay warning, not a failure yet
+    "email/mailman2-bounces/groupwise_03.eml": "unrelated",
+    "email/mailman2-bounces/qmail_08.eml": "auto_reply",  # Mailman keeps an auto-reply among its bounces
+}
+
+
+def test_labelled_corpus_subsets_get_their_kind():
+    base = corpus_dir()
+    seen, wrong, counts = 0, {}, Counter()
+    for pattern, expected in LABELLED:
+        files = sorted(base.glob(pattern))
+        assert files, pattern
+        for path in files:
+            name = str(path.relative_to(base))
+            kind = classify(parse_message(path.read_bytes()), OWN, OWN_DOMAINS).kind
+            seen += 1
+            counts[expected] += 1
+            if kind != expected:
+                wrong[name] = kind
+    assert seen >= 390, seen
+    assert wrong == KNOWN_MISSES
+    right = seen - len(wrong)
+    print(f"\nlabelled corpus: {right}/{seen} as labelled ({dict(counts)}); misses: {len(wrong)}")
+    assert right / seen > 0.97
+
 
 
 # Samples checked by hand: what a person reading them would call them.

@@ -18,6 +18,8 @@ from mailstack import HOST, mailstack_fixture  # noqa: F401
 
 from daemon.store import Store
 
+pytestmark = pytest.mark.slow  # real mail servers, LibreOffice or whole cycles (tests/README.md)
+
 SEED = int(os.environ.get("PANTAU_CRASH_SEED", "20251006"))
 MIN_KILLS = int(os.environ.get("PANTAU_CRASH_MIN_KILLS", "20"))
 

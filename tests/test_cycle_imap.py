@@ -20,6 +20,8 @@ from daemon.config import load_config
 from daemon.demo import DEMO_PERIOD, DEMO_START, Simulation
 from daemon.office import OfficeApp
 
+pytestmark = pytest.mark.slow  # real mail servers, LibreOffice or whole cycles (tests/README.md)
+
 ROOT = Path(__file__).resolve().parents[1]
 ROLES = ("pantau", "camat", "sekretaris", "kasubag", "sek", "pem", "trantib", "pmd", "kesos")
 

@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from docx import Document
 
+pytestmark = pytest.mark.slow  # real mail servers, LibreOffice or whole cycles (tests/README.md)
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -1,9 +1,10 @@
-"""The Exchange (EWS) transport against RECORDED EWS responses, not a live Exchange server.
+"""The Exchange (EWS) transport against EWS responses hand-written from the EWS documentation,
+not a live Exchange server and not captures from one.
 
 There is no Exchange server here. `FakeExchange` is a small HTTP server on 127.0.0.1 that
 exchangelib talks to for real (HTTP/1.1 keep-alive, NTLM/Basic/Bearer authentication headers,
 SOAP requests built and responses parsed by exchangelib itself). It answers each request with a
-recorded response from tests/fixtures/ews/ (FindItem, GetItem with base64 MimeContent,
+response hand-written from the EWS documentation, from tests/fixtures/ews/ (FindItem, GetItem with base64 MimeContent,
 CreateItem SendAndSaveCopy, MoveItem, GetFolder, FindFolder, CreateFolder, ConvertId for the
 version probe, 401 pages, ErrorItemNotFound, ErrorFolderExists), chosen by the operation and a
 few request details (folder, item id, display name, the Message-ID searched for), with just
@@ -44,7 +45,7 @@ NS = {
 ADDRESS = "pantau@kecamatan.test"
 USER = "KECAMATAN\\pantau"
 PASSWORD = "Rahasia-Kantor-2025"
-# The Message-ID the recorded Sent Items search (finditem_sentitems_found.xml) finds.
+# The Message-ID the hand-written Sent Items search (finditem_sentitems_found.xml) finds.
 SENT_ID = "pantau.3b0c8f2e5d7a4c1e9f6b2a8d4c0e7f15@kecamatan.test"
 
 
@@ -58,12 +59,12 @@ def _ids_in(name: str, tag: str) -> list[str]:
 
 
 class FakeExchange:
-    """Serves the recorded responses over HTTP on 127.0.0.1 (see the module docstring).
+    """Serves the hand-written responses over HTTP on 127.0.0.1 (see the module docstring).
 
-    `auth`: "ntlm" (the NTLM handshake: 401 + Negotiate/NTLM, then the recorded challenge, then
+    `auth`: "ntlm" (the NTLM handshake: 401 + Negotiate/NTLM, then the hand-written challenge, then
     the client's AUTHENTICATE message, whose user name is checked; the connection stays
     authenticated, as on IIS), "basic" or "oauth2" (Bearer tokens in `tokens`). `reject = True`
-    answers every login with the recorded 401."""
+    answers every login with the hand-written 401."""
 
     def __init__(self, auth: str = "ntlm"):
         self.auth = auth
@@ -79,6 +80,10 @@ class FakeExchange:
         self.sent: list[bytes] = []  # MIME content posted with CreateItem
         self.created_items: list[etree._Element] = []
         self.send_error: str | None = None  # a CreateItem fixture to answer with instead
+        self.busy = 0  # answer this many inbox FindItems with ErrorServerBusy (errorserverbusy.xml)
+        self.many: dict[str, int] = {}  # a generated inbox (item id -> n) served page by page
+        self.pages: list[tuple[int, int]] = []  # (Offset, MaxEntriesReturned) of each FindItem
+        self.finditem_at: list[float] = []
         self.key = {}
         for key in ("root", "msgfolderroot", "inbox", "sentitems"):
             self.key[_ids_in(f"getfolder_{key}.xml", "FolderId")[0]] = key
@@ -114,7 +119,7 @@ class FakeExchange:
         self.errors.append(what)
         fault = (
             '<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="{s}"><s:Body><s:Fault>'
-            "<faultcode>a:ErrorInvalidRequest</faultcode><faultstring>not recorded: {w}"
+            "<faultcode>a:ErrorInvalidRequest</faultcode><faultstring>no response written for: {w}"
             "</faultstring></s:Fault></s:Body></s:Envelope>"
         ).format(s=NS["s"], w=what)
         return 500, fault.encode()
@@ -163,6 +168,12 @@ class FakeExchange:
 
     def _FindItem(self, op) -> tuple[int, bytes]:
         folder = self._folder_key(op, "m:ParentFolderIds/*")
+        self.finditem_at.append(time.monotonic())
+        if folder == "inbox" and self.busy > 0:
+            self.busy -= 1
+            return 500, fixture("errorserverbusy.xml")
+        if folder == "inbox" and self.many:
+            return self._page(op)
         if folder == "inbox":
             name = "_".join(self.inbox) or "empty"
             return self._ok(f"finditem_inbox_{name}.xml")
@@ -187,8 +198,31 @@ class FakeExchange:
         fields = {e.get("FieldURI") for e in op.findall(".//t:AdditionalProperties/t:FieldURI", NS)}
         if len(ids) != 1 or "item:MimeContent" not in fields:
             return self._unexpected("GetItem of more than one item, or without MimeContent")
+        if ids[0].get("Id") in self.many:
+            n = self.many[ids[0].get("Id")]
+            return 200, fixture("getitem_page.xml").replace(b"{mime}", base64.b64encode(page_message(n))).replace(
+                b"{id}", ids[0].get("Id").encode())
         key = self.key.get(ids[0].get("Id"))
         return self._ok(f"getitem_{key}.xml" if key in self.inbox else "getitem_notfound.xml")
+
+    def _page(self, op) -> tuple[int, bytes]:
+        """FindItem over an inbox of len(self.many) items, one IndexedPageItemView page at a time
+        (finditem_inbox_page.xml: IndexedPagingOffset, TotalItemsInView, IncludesLastItemInRange
+        as the FindItem operation reference describes them)."""
+        view = op.find("m:IndexedPageItemView", NS)
+        if view is None or view.get("BasePoint") != "Beginning":
+            return self._unexpected("FindItem in the inbox without an IndexedPageItemView from the beginning")
+        offset, size = int(view.get("Offset", "0")), int(view.get("MaxEntriesReturned", "0"))
+        self.pages.append((offset, size))
+        ids = list(self.many)[offset : offset + size]
+        items = "\n".join(
+            f'              <t:Message><t:ItemId Id="{i}" ChangeKey="CQAAABYAAAAT2nB+d5hCTW6pESwZokW7AABaPA=="/>'
+            f"<t:DateTimeReceived>2025-10-14T02:{n // 60:02d}:{n % 60:02d}Z</t:DateTimeReceived></t:Message>"
+            for n, i in ((self.many[i], i) for i in ids))
+        last = offset + len(ids) >= len(self.many)
+        body = fixture("finditem_inbox_page.xml").decode().format(
+            next_offset=offset + len(ids), total=len(self.many), last="true" if last else "false", items=items)
+        return 200, body.encode()
 
     def _MoveItem(self, op) -> tuple[int, bytes]:
         ids = op.findall("m:ItemIds/t:ItemId", NS)
@@ -342,7 +376,23 @@ def letter(message_id: str = SENT_ID, to: str = "camat@kecamatan.test", cc: str 
 # ---- the recordings themselves --------------------------------------------------------------
 
 
-def test_recorded_mime_content_is_the_eml_files():
+def page_message(n: int) -> bytes:
+    return (f"From: Seksi {n} <unit{n}@kecamatan.test>\r\nTo: {ADDRESS}\r\nSubject: Formulir {n}\r\n"
+            f"Message-ID: <paged-{n}@kecamatan.test>\r\nDate: Tue, 14 Oct 2025 09:10:41 +0700\r\n"
+            "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nTerlampir.\r\n").encode()
+
+
+def test_fixtures_are_described_as_hand_written():
+    """Nobody may take them for captures of a real server: wherever they are described, they are
+    "hand-written from the EWS documentation"."""
+    for text in ((FIXTURES / "README.md").read_text(), __doc__ or "",
+                 (Path(__file__).parents[1] / "README.md").read_text()):
+        text = " ".join(text.split())
+        assert "hand-written from the EWS documentation" in text
+        assert "recorded protocol responses" not in text and "RECORDED" not in text
+
+
+def test_fixture_mime_content_is_the_eml_files():
     for key in ("msg1", "msg2"):
         tree = etree.fromstring(fixture(f"getitem_{key}.xml"))
         mime = tree.find(".//t:MimeContent", NS)
@@ -505,6 +555,51 @@ def test_wait_returns_after_timeout_when_the_server_is_down():
     finally:
         t.close()
     assert 1.4 <= took < 4
+
+
+def test_fetch_pages_past_100_items(exchange):
+    # 150 messages in the inbox: FindItem returns them 100 at a time (IncludesLastItemInRange
+    # "false" and IndexedPagingOffset 100 on the first page), and every one is fetched, in order.
+    exchange.inbox = []
+    exchange.many = {f"AAMkAGM1MWYzYTJlLThiN2QtNGUxOS1hMGM2LTVkMmY4ZTliMWE0NwBGAAAAAAP{n:04d}": n
+                     for n in range(150)}
+    t = make(exchange)
+    try:
+        got = list(t.fetch_new())
+    finally:
+        t.close()
+    assert exchange.pages == [(0, 100), (100, 100)]
+    assert len(got) == 150
+    assert [parse_message(g.raw).message_id for g in got] == [f"paged-{n}@kecamatan.test" for n in range(150)]
+
+
+def test_server_busy_is_a_temporary_error_in_indonesian(exchange):
+    exchange.busy = 1
+    t = make(exchange)
+    try:
+        with pytest.raises(TransportError) as e:
+            list(t.fetch_new())
+        assert e.value.temporary and "server Exchange sedang sibuk" in str(e.value)
+        # The server is no longer busy: the next round reads both messages.
+        assert len(list(t.fetch_new())) == 2
+    finally:
+        t.close()
+
+
+def test_wait_backs_off_as_long_as_server_busy_asks(exchange):
+    # errorserverbusy.xml asks for BackOffMilliseconds = 1500: the next FindItem comes no sooner,
+    # though the poll interval is 0.2 s; then the waiting mail is seen.
+    exchange.busy = 1
+    t = make(exchange)
+    try:
+        start = time.monotonic()
+        assert t.wait(6) is True
+        took = time.monotonic() - start
+    finally:
+        t.close()
+    first, second = exchange.finditem_at[:2]
+    assert second - first >= 1.45, second - first
+    assert took < 4
 
 
 # ---- checking --------------------------------------------------------------------------------

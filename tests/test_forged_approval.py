@@ -464,7 +464,6 @@ def test_s11_without_the_right_code_changes_nothing_and_says_why(s11, text, prob
 
 # Reading HTML as a person sees it is helper `replies`' part of issue 12 (point 5): until that
 # branch is merged these two fail; strict, so the marker must go once they pass.
-@pytest.mark.xfail(strict=True, reason="hidden HTML / plain-vs-HTML: the `replies` branch of issue 12")
 @pytest.mark.parametrize("edit", [
     lambda c: html_only("Nanti saya baca dulu.", f"SETUJU {c}"),
     lambda c: plain_and_html(f"SETUJU {c}", "REVISI tabel 2 salah"),

@@ -1,5 +1,6 @@
 """Indonesian formatting and number reading (daemon.formatting)."""
 
+import re
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -267,17 +268,28 @@ from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 
+# The oracle is Babel alone, on the value itself, plus one rule a reader expects: a number that
+# rounds to zero is shown without a minus sign ("0,00", never "-0,00").
+def _unsigned(text: str) -> str:
+    return text[1:] if text.startswith("-") and not re.search(r"[1-9]", text) else text
+
+
 def _babel_angka(x, desimal=None):
     if desimal is None:
-        return format_decimal(f._clean_zero(x), format="#,##0.###", locale="id")
-    x = f._clean_zero(round(x, desimal))
+        return _unsigned(format_decimal(x, format="#,##0.###", locale="id"))
     pattern = "#,##0" + ("." + "0" * desimal if desimal > 0 else "")
-    return format_decimal(x, format=pattern, locale="id", decimal_quantization=True)
+    return _unsigned(format_decimal(x, format=pattern, locale="id", decimal_quantization=True))
 
 
 def _babel_rupiah(x):
-    return format_currency(f._clean_zero(round(x, 2)), "IDR", format="\u00a4#,##0.00", locale="id",
-                           currency_digits=False)
+    return _unsigned(format_currency(x, "IDR", format="\u00a4#,##0.00", locale="id", currency_digits=False))
+
+
+def test_numbers_that_round_to_zero_have_no_minus_and_halves_round_as_written():
+    assert f.angka(-0.0005) == "0" and f.angka(-1e-7, 2) == "0,00" and f.rupiah(-0.001) == "Rp0,00"
+    # 2,675 is written with a 7 before the 5: half to even on the written digits gives 2,68
+    # (binary rounding of the float 2.67499999... gave 2,67).
+    assert f.angka(2.675, 2) == "2,68" and f.rupiah(896.175) == "Rp896,18"
 
 
 _EDGES = [0, 0.0, -0.0, 1, -1, 0.5, -0.5, 0.0005, -0.0005, 0.0015, 0.0025, 2.5, 3.5, 1e-7, -1e-7,

@@ -562,6 +562,7 @@ def soffice_available() -> bool:
     return ok
 
 
+@pytest.mark.slow
 @pytest.mark.skipif("not soffice_available()")
 def test_form_resaved_by_libreoffice_reads_back(tmp_path, form_docx, spec):
     filled = tmp_path / "diisi" / "formulir.docx"

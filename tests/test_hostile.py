@@ -47,6 +47,8 @@ from daemon.config import load_config
 from daemon.demo import DEMO_START, init_office
 from daemon.office import OfficeApp
 
+pytestmark = pytest.mark.slow  # real mail servers, LibreOffice or whole cycles (tests/README.md)
+
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"

@@ -30,6 +30,8 @@ from daemon.transports.base import DIABAIKAN, DIPROSES, GAGAL, TransportError
 from daemon.transports.imap import ImapSettings, ImapSmtpTransport, parse_ref
 from daemon.transports.smtp import SmtpSender, SmtpSettings
 
+pytestmark = pytest.mark.slow  # real mail servers, LibreOffice or whole cycles (tests/README.md)
+
 HOST = "127.0.0.1"
 
 

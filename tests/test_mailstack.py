@@ -21,6 +21,8 @@ from mailstack import (  # noqa: F401  (mailstack_fixture registers the fixture)
     require_mailstack,
 )
 
+pytestmark = pytest.mark.slow  # real mail servers, LibreOffice or whole cycles (tests/README.md)
+
 
 def message(sender: str, to: str, subject: str, body: str = "Isi surat uji.") -> bytes:
     return (

@@ -120,6 +120,7 @@ def dsn(original_mid: str, rcpt: str) -> bytes:
     return text.encode()
 
 
+@pytest.mark.slow
 def test_cycle_show_reads_as_a_timeline(demo):
     r = demo_cli(demo, "cycle", "show", "PK-2025-TW3")
     assert r.returncode == 0, r.stderr
@@ -250,6 +251,7 @@ def test_inspect_a_directory_and_an_unreadable_file(demo, tmp_path):
 NOW = "2025-10-06T08:00:00+07:00"
 
 
+@pytest.mark.slow
 def test_a_held_reply_is_listed_explained_and_replayed_after_adding_a_wakil(tmp_path):
     from daemon.config import load_config
     from daemon.office import OfficeApp
@@ -337,11 +339,12 @@ def wait_for(predicate, timeout: float = 30.0):
     raise AssertionError("timed out")
 
 
+@pytest.mark.slow
 def test_daemon_log_and_status_while_running(tmp_path):
     cfg_path = init_office(tmp_path / "kantor")
     office = tmp_path / "kantor"
     password = "sandi-sangat-rahasia-123"
-    body = "isi-surat-yang-tidak-boleh-masuk-log"
+    body = "isi-surat-yang-dirahasiakan-dari-log"  # no negation: SETUJU + it approves
     env = {"PANTAU_NOW": NOW, "PANTAU_TIME_SCALE": "60", "PANTAU_SECRET": "rahasia-uji-panjang",
            "PANTAU_CONFIG": str(cfg_path), "PANTAU_IMAP_PASSWORD": password}
     assert pantau("cycle", "start", "2025-TW3", env=env).returncode == 0

@@ -42,8 +42,9 @@ What it does, and what it is written around:
   default) it lists the inbox's item ids (FindItem, ids only) and returns True as soon as one is
   there that fetch_new() has not yet yielded. (Streaming notifications were not used: they need a
   long-lived HTTP response that only ends on whole minutes, and a subscription to keep alive;
-  polling is simpler, testable against recorded responses, and cheap at this interval.) Errors
-  while waiting (server down, DNS, 401) are logged and retried with backoff; wait() never raises.
+  polling is simpler, testable against hand-written responses, and cheap at this interval.) Errors
+  while waiting (server down, DNS, 401) are logged and retried with backoff (at least the
+  BackOffMilliseconds an ErrorServerBusy asks for); wait() never raises.
 - Every other operation reconnects once when the connection fails (a server restarted, an idle
   connection closed), then raises TransportError(temporary=True). send() does not retry by itself:
   when the connection breaks mid-request the outcome is unknown, and the caller settles it with
@@ -431,6 +432,10 @@ class EwsTransport:
                     # Every refused NTLM/Basic login counts towards the account's lockout in
                     # Active Directory: wait the longest before trying the password again.
                     self._backoff = MAX_BACKOFF
+                busy = next((c for c in _causes(e) if isinstance(c, ews_errors.ErrorServerBusy)), None)
+                if busy is not None and busy.back_off:
+                    # Throttled: wait at least what the server asked for (BackOffMilliseconds).
+                    self._backoff = max(self._backoff, min(float(busy.back_off), MAX_BACKOFF))
                 self._sleep(min(self._backoff, max(0.0, deadline - self._now())))
                 self._backoff = min(self._backoff * 2, MAX_BACKOFF)
 

@@ -25,13 +25,16 @@ from daemon.transports.maildir import deliver
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = "2025-10-06T08:00:00+07:00"  # Monday, office open
+# For the real daemons: a Monday well past the scheduled start of PK-2025-TW3 (6 October), so the
+# daemon does not start that cycle by itself (`jadwal.batas_terlambat`) and the tests start it.
+DAEMON_NOW = "2025-11-10T08:00:00+07:00"
 
 
 @pytest.fixture
 def office(tmp_path):
     cfg = init_office(tmp_path / "kantor")
     env = {k: v for k, v in os.environ.items() if not k.startswith("PANTAU_")}
-    env.update(PANTAU_NOW=NOW, PANTAU_TIME_SCALE="60", PANTAU_SECRET="rahasia-uji", PANTAU_CONFIG=str(cfg),
+    env.update(PANTAU_NOW=DAEMON_NOW, PANTAU_TIME_SCALE="60", PANTAU_SECRET="rahasia-uji", PANTAU_CONFIG=str(cfg),
                PYTHONPATH=str(ROOT))
     return tmp_path / "kantor", env
 

@@ -448,4 +448,12 @@ def _sample(cfg: Config) -> dict:
         "baris": "", "tahap": "setengah", "units": ["Seksi"], "menunggu": ["x"], "standar": "1 jam", "langkah": "S1",
         "uraian": "u", "alamat": "a@b.c", "detail": "d", "ringkasan": [], "hal_tugas": "h", "saran": "s",
         "kode_ttd": "",
+        # the operator's notices (operator_notices.py, gagal_kirim)
+        "orang": "YULIA SARI", "unit": "Seksi PMD (PMD)", "kunci": '[[unit]] kode = "PMD" → email', "pid": 1,
+        "berkas_konfigurasi": str(cfg.path), "id": 1, "dari": "x@y.z", "nama": "", "subjek": "s",
+        "diterima": now, "tanggal": now,
+        "pesan": [{"id": 1, "dari": "x@y.z", "nama": "", "subjek": "s", "alasan": "a"}],
+        "daftar_siklus": [{"kode": "PK-2025-TW3", "langkah": "S4", "menunggu": ["m"], "terlambat": ["t"]}],
+        "ditahan": [{"id": 1, "dari": "x@y.z", "alasan": "a"}],
+        "gagal_kirim": [{"id": 1, "subject": "s", "error": "e"}],
     }

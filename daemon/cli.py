@@ -170,6 +170,24 @@ def _parser() -> argparse.ArgumentParser:
                            "atau gagal."))
     s.add_argument("ids", nargs="+", type=int, metavar="ID", help="nomor pesan")
 
+    out = sub.add_parser("outbox", help="surat yang belum terkirim: sebabnya, dan kirim ulang atau batalkan",
+                         description=_wrap(
+                             "Tanpa AKSI: surat yang belum terkirim (menunggu, sedang dikirim, gagal), sebabnya, "
+                             "dan yang perlu dilakukan.",
+                             "`pantau outbox retry ID` mengirim ulang sekarang (daemon yang berjalan dibangunkan); "
+                             "`pantau outbox cancel ID` berhenti mencoba mengirimnya (surat tetap di arsip, "
+                             "pembatalan dicatat di siklusnya)."))
+    out.add_argument("--json", action="store_true", help="keluaran JSON")
+    out.add_argument("--semua", action="store_true", help="sertakan surat yang sudah terkirim atau dibatalkan")
+    osub = out.add_subparsers(dest="outbox_cmd", metavar="AKSI", title="aksi")
+    s = osub.add_parser("retry", help="kirim ulang surat sekarang",
+                        description=_wrap("Mengirim ulang surat yang gagal atau masih menunggu, sekarang."))
+    s.add_argument("id", type=int, metavar="ID", help="nomor surat dari `pantau outbox`")
+    s = osub.add_parser("cancel", help="berhenti mencoba mengirim surat",
+                        description=_wrap("Berhenti mencoba mengirim surat (mis. sudah disampaikan dengan cara "
+                                          "lain). Surat tetap tersimpan di arsip."))
+    s.add_argument("id", type=int, metavar="ID", help="nomor surat dari `pantau outbox`")
+
     exp = sub.add_parser("export", help="ekspor data", description=_wrap("Ekspor data."))
     esub = exp.add_subparsers(dest="export_cmd", metavar="JENIS", title="jenis")
     s = esub.add_parser("emonev", help="data e-Monev satu siklus (XLSX, dan CSV di sebelahnya)",
@@ -317,15 +335,33 @@ def cmd_check(args) -> int:
 
 def cmd_run(args) -> int:
     from . import logsetup
+    from .lock import AlreadyRunning, OfficeLock
     from .office import OfficeApp
     from .runner import Daemon
 
     cfg = _cfg(args)
     logsetup.register_secrets(logsetup.secrets_from_config(cfg))
-    logsetup.setup(args.log_format, level=_level(args, logging.INFO), file=cfg.log_file)
-    log.info("konfigurasi %s (kantor %s), transport %s, alamat %s", cfg.path, cfg.kantor.nama,
-             cfg.mail.transport, cfg.mail.alamat, extra={"event": "mulai"})
-    return Daemon(OfficeApp(cfg)).run()
+    logsetup.setup(args.log_format, level=_level(args, logging.INFO), file=cfg.log_file,
+                   tz=cfg.kantor.zona_waktu)
+    import signal
+
+    # Once the lock names this pid, `cycle start` may wake it (SIGUSR1, whose default action ends a
+    # process) before the loop installs its handlers: until then, wakes are moot (the first round
+    # comes anyway) and ignored.
+    for sig in (signal.SIGUSR1, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_IGN)
+    lock = OfficeLock(cfg.db_path)
+    try:
+        lock.acquire()
+    except AlreadyRunning as e:
+        log.error("%s", e, extra={"event": "sudah_berjalan"})
+        return 1
+    try:
+        log.info("konfigurasi %s (kantor %s), transport %s, alamat %s", cfg.path, cfg.kantor.nama,
+                 cfg.mail.transport, cfg.mail.alamat, extra={"event": "mulai"})
+        return Daemon(OfficeApp(cfg)).run()
+    finally:
+        lock.release()
 
 
 def _positive_int(text: str) -> int:
@@ -364,8 +400,14 @@ def cmd_cycle(args) -> int:
                 return 1
             except ValueError as e:
                 raise Usage(f"periode {args.period!r} tidak dikenal ({e}); contoh: 2025-TW3, 2025-S1, 2025") from None
-            print(f"Siklus {code} dimulai. Surat-suratnya dikirim oleh daemon (`pantau run`); "
-                  f"ikuti dengan `pantau status`.")
+            from .lock import wake_daemon
+
+            if wake_daemon(app.cfg.db_path):
+                print(f"Siklus {code} dimulai. Daemon yang berjalan mengirim surat-suratnya sekarang; "
+                      f"ikuti dengan `pantau status`.")
+            else:
+                print(f"Siklus {code} dimulai. Surat-suratnya dikirim oleh daemon (`pantau run`), yang saat ini "
+                      f"tidak berjalan; jalankan dengan `systemctl start pantau`, lalu ikuti dengan `pantau status`.")
             return 0
         if args.cycle_cmd == "list":
             rows = views.cycle_list(app.store)
@@ -456,7 +498,7 @@ def cmd_triage(args) -> int:
 
     app = _app(args)
     try:
-        rows = views.triage(app.store, app.cfg, include_ignored=args.semua)
+        rows = views.triage(app.store, app.cfg, include_ignored=args.semua, now=app.clock.now())
         if args.json:
             _dump(rows)
         else:
@@ -477,6 +519,9 @@ def cmd_replay(args) -> int:
     worst = 0
     try:
         daemon_alive = views.daemon_state(app.store)["alive"]
+        from .addresses import follow_address_changes
+
+        follow_address_changes(app)  # a corrected address counts for the replayed message too
         for mid in args.ids:
             if app.store.inbound(mid) is None:
                 print(f"Pesan #{mid} tidak ditemukan (lihat `pantau triage`).", file=sys.stderr)
@@ -500,6 +545,51 @@ def cmd_replay(args) -> int:
                 if sent:
                     print(f"{sent} surat terkirim.")
         return worst
+    finally:
+        app.close()
+
+
+def cmd_outbox(args) -> int:
+    from . import outbox_cmd
+    from .lock import wake_daemon
+
+    app = _app(args)
+    try:
+        if args.outbox_cmd in ("retry", "cancel"):
+            try:
+                fn = outbox_cmd.retry if args.outbox_cmd == "retry" else outbox_cmd.cancel
+                row = fn(app.store, args.id, app.clock.now())
+            except outbox_cmd.OutboxError as e:
+                print(f"Gagal: {e}", file=sys.stderr)
+                return 1
+            to = ", ".join(json.loads(row["recipients"]))
+            if args.outbox_cmd == "cancel":
+                print(f"Surat #{args.id} kepada {to} dibatalkan; tidak akan dikirim lagi (tetap di arsip).")
+            elif wake_daemon(app.cfg.db_path):
+                print(f"Surat #{args.id} kepada {to} dikirim ulang sekarang oleh daemon; periksa dengan `pantau outbox`.")
+            else:
+                print(f"Surat #{args.id} kepada {to} dijadwalkan ulang; daemon tidak berjalan, jadi dikirim saat "
+                      f"daemon dijalankan (`systemctl start pantau`).")
+            return 0
+        rows = outbox_cmd.rows(app.store, app.cfg, include_sent=args.semua)
+        if args.json:
+            _dump(rows)
+            return 0
+        if not rows:
+            print("Kotak keluar kosong: semua surat sudah terkirim.")
+            return 0
+        for r in rows:
+            print(f"#{r['id']}  {outbox_cmd.STATUS_ID.get(r['status'], r['status'])}"
+                  + (f"  siklus {r['cycle']} {r['step'] or ''}".rstrip() if r["cycle"] else ""))
+            print(f"   kepada   : {', '.join(r['to'])}")
+            print(f"   subjek   : {r['subject']}")
+            print(f"   antre    : {r['queued']}, dicoba {r['attempts']} kali")
+            if r["error"]:
+                print(f"   sebab    : {r['error']}")
+            if r["what_to_do"]:
+                print(f"   saran    : {r['what_to_do']}")
+            print()
+        return 0
     finally:
         app.close()
 
@@ -567,7 +657,7 @@ def cmd_web(args) -> int:
 
 COMMANDS = {"init": cmd_init, "check": cmd_check, "run": cmd_run, "demo": cmd_demo, "cycle": cmd_cycle,
             "status": cmd_status, "register": cmd_register, "inspect": cmd_inspect, "triage": cmd_triage,
-            "replay": cmd_replay, "export": cmd_export, "backup": cmd_backup,
+            "replay": cmd_replay, "export": cmd_export, "backup": cmd_backup, "outbox": cmd_outbox,
             "web": cmd_web}
 
 

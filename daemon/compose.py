@@ -36,12 +36,21 @@ def new_message_id(domain: str) -> str:
     return f"pantau.{uuid.uuid4().hex}@{domain}"
 
 
+def _shipped_email() -> str:
+    from .shipped import shipped_dir
+
+    return str(shipped_dir("templates") / "email")
+
+
 class EmailTexts:
     """Loads `templates/email/<kind>.txt`: a first line `Subjek: ...`, a blank line, the body."""
 
     def __init__(self, templates_dir: Path):
         self.env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(str(templates_dir / "email")),
+            # The office's own texts first; a text added in a later release (an office's
+            # templates/ was copied at `pantau init`) comes from the shipped set.
+            loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(templates_dir / "email")),
+                                        jinja2.FileSystemLoader(_shipped_email())]),
             undefined=jinja2.StrictUndefined,
             autoescape=False,
             keep_trailing_newline=True,

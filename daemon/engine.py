@@ -842,6 +842,7 @@ class _Run:
                 self.new_version(t, ev)
                 self.close_task(t)
                 if d.jenis == "rute":  # the Kasubag's revision: route again from the first official
+                    self.st.steps[d.id].runs += 1  # a new round of this step (cycle show: putaran)
                     self.st.route_pos = 0
                     self.send_for_decision(d, d.rute[0])
                 else:

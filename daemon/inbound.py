@@ -183,7 +183,9 @@ class Reader:
 
     def allowed_senders(self, task: dict) -> set[str]:
         r = task["recipient"].lower()
-        return {r, *self.wakil.get(r, [])}
+        # An address the task had before the configuration changed it still answers (SPEC §3.1).
+        former = self.store.former_addresses(task["key"]) if self.store and task.get("key") else []
+        return {r, *self.wakil.get(r, []), *former}
 
     def letter_matched(self, p: ParsedMessage, a: Analysis) -> tuple[bool, str, str]:
         """Does a deciding reply answer its own letter? (ok, keyword, reason)."""

@@ -205,19 +205,30 @@ ACTION_STYLE = {"diterima": "green", "ditahan": "bold red", "ditolak": "bold yel
                 "diabaikan": "dim", "duplikat": "dim"}
 
 
+# The JSON keeps SPEC §7.3's English values; the human view says them in Indonesian.
+KIND_ID = {"reply": "balasan", "auto_reply": "balasan otomatis", "bounce": "laporan gagal kirim",
+           "unrelated": "surat lain (bukan balasan)", "malformed": "pesan rusak"}
+DECISION_ID = {"approve": "setuju", "revise": "revisi", "schedule": "jadwal", "unclear": "tidak jelas",
+               "none": "tidak ada", "selesai": "selesai"}
+ROLE_ID = {"form": "formulir", "document": "dokumen", "signed_pdf": "PDF bertanda tangan", "ignored": "diabaikan"}
+MATCH_ID = {"in_reply_to": "In-Reply-To/References", "plus_address": "alamat plus (token)",
+            "subject_token": "token di subjek", "form_code": "kode formulir"}
+
+
 def _doc(r: dict, ctx: _Context):
     from .report_text import Doc
 
     doc = Doc()
     doc.line(f"== {r['file']}", "bold")
-    doc.line(f"   jenis      : {r['kind']}" + (f" ({r.get('reason')})" if r.get("reason") else ""))
+    doc.line(f"   jenis      : {KIND_ID.get(r['kind'], r['kind'])}" + (f" ({r.get('reason')})" if r.get("reason") else ""))
     doc.line(f"   dari       : {r.get('from') or '-'}")
     doc.line(f"   subjek     : {r.get('subject') or '-'}")
     doc.line(f"   Message-ID : {r.get('message_id') or '-'}")
     t = r.get("task")
     if t:
         doc.line(f"   tugas      : siklus {t['cycle']} langkah {t['step']} untuk {t['recipient']} "
-                 f"({'terbuka' if t['status'] == 'open' else 'sudah ditutup'}; dikenali lewat {t['matched_by']})")
+                 f"({'terbuka' if t['status'] == 'open' else 'sudah ditutup'}; dikenali lewat "
+                 f"{MATCH_ID.get(t['matched_by'], t['matched_by'])})")
     elif r.get("token"):
         doc.line(f"   token      : {r['token']}"
                  + ("" if ctx.store is not None else " (tanpa basis data kantor: tugasnya tidak dicari)")
@@ -225,9 +236,10 @@ def _doc(r: dict, ctx: _Context):
     if r.get("sender_ok") is not None:
         doc.line(f"   pengirim   : {'sah' if r['sender_ok'] else 'TIDAK SAH: ' + (r.get('sender_reason') or '')}",
                  "" if r["sender_ok"] else "bold red")
-    doc.line(f"   keputusan  : {r.get('decision')}" + (f" — catatan: {r['note'][:100]}" if r.get("note") else ""))
+    decision = DECISION_ID.get(r.get("decision") or "none", r.get("decision"))
+    doc.line(f"   keputusan  : {decision}" + (f" — catatan: {r['note'][:100]}" if r.get("note") else ""))
     for a in r.get("attachments", []):
-        doc.line(f"   lampiran   : {a['filename']} ({a['content_type']}, {a['size']} bita), peran {a['role']}")
+        doc.line(f"   lampiran   : {a['filename']} ({a['content_type']}, {a['size']} bita), peran {ROLE_ID.get(a['role'], a['role'])}")
     f = r.get("form")
     if f:
         doc.line(f"   formulir   : kode {f['code'] or '-'}, {len(f['rows'])} baris, {len(f['errors'])} kesalahan, "

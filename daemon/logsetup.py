@@ -37,6 +37,12 @@ MASK = "****"
 _PRIORITY = {logging.CRITICAL: 2, logging.ERROR: 3, logging.WARNING: 4, logging.INFO: 6, logging.DEBUG: 7}
 
 _secrets: list[str] = []
+_tz = None  # the office's time zone (SPEC §7.2); None: the machine's
+
+
+def _stamp(created: float) -> str:
+    """A log line's time in the office's time zone, with its offset."""
+    return datetime.fromtimestamp(created, _tz).astimezone(_tz).isoformat(timespec="seconds")
 
 
 def register_secrets(values: Iterable[str]) -> None:
@@ -89,7 +95,7 @@ class TextFormatter(logging.Formatter):
         if self.journald:
             line = f"<{_PRIORITY.get(record.levelno, 6)}>{msg}"
         else:
-            ts = datetime.fromtimestamp(record.created).astimezone().isoformat(timespec="seconds")
+            ts = _stamp(record.created)
             line = f"{ts} {record.levelname:<7} {msg}"
         if record.exc_info:
             # The traceback follows, each line marked, so it is read as part of this event.
@@ -104,7 +110,7 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         obj: dict = {
-            "time": datetime.fromtimestamp(record.created).astimezone().isoformat(timespec="seconds"),
+            "time": _stamp(record.created),
             "level": record.levelname.lower(),
             "message": scrub(record.getMessage()),
         }
@@ -133,8 +139,15 @@ def under_journald(stream=None) -> bool:
     return (st.st_dev, st.st_ino) == (dev, ino)
 
 
-def setup(fmt: str = "text", level: int = logging.INFO, file: Path | None = None) -> None:
-    """Configure the `pantau` logger: stderr always, plus a rotating file (5 × 5 MB) if given."""
+def setup(fmt: str = "text", level: int = logging.INFO, file: Path | None = None,
+          tz: str | None = None) -> None:
+    """Configure the `pantau` logger: stderr always, plus a rotating file (5 × 5 MB) if given.
+    `tz` (the office's `kantor.zona_waktu`) is the time zone of the lines' time stamps."""
+    global _tz
+    if tz:
+        from zoneinfo import ZoneInfo
+
+        _tz = ZoneInfo(tz)
     root = logging.getLogger("pantau")
     for h in list(root.handlers):
         root.removeHandler(h)

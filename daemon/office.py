@@ -94,6 +94,7 @@ class OfficeApp:
             peserta=list(cfg.undangan_peserta), tembusan=list(cfg.laporan_tembusan))
         self.reader = reader_for(cfg, self.store, self.read_form, secret=self.secret)
         self._reply_to_mid: str | None = None
+        self._inbound_id: int | None = None
 
     def _remember(self, key: str, value: str) -> str:
         with self.store.transaction():
@@ -156,9 +157,25 @@ class OfficeApp:
         """Fire due timers; returns how many cycles were ticked."""
         now = self.clock.now()
         codes = self.store.cycles_due(now)
+        # A cycle whose letters have not yet been tried waits: timers (reminders, overdue) never
+        # run ahead of the letter they are about (the runner sends the outbox first).
+        waiting = {r["cycle"] for r in self.store.q(
+            "SELECT DISTINCT cycle FROM outbox WHERE status='antri' AND attempts=0 AND kind LIKE 'surat:%'")}
+        codes = [c for c in codes if c not in waiting]
         for code in codes:
             self.handle(code, E.Tick())
         return len(codes)
+
+    def tell_operator(self) -> None:
+        """Held messages told to the operator, and the Kasubag's daily digest (operator_notices)."""
+        from .operator_notices import daily_digest, tell_held
+
+        now = self.clock.now()
+        for job in (tell_held, daily_digest):
+            try:
+                job(self, now)
+            except Exception:  # never let a notice stop the round; the log says why
+                log.exception("pemberitahuan kepada operator gagal disusun")
 
     # ================================================================== effects
 
@@ -385,6 +402,12 @@ class OfficeApp:
             if not self.store.notice_allowed(to[0], f"{fx.kind}:{fx.task or ''}:{detail}", now.date().isoformat()):
                 self.store.add_log(st.code, now, fx.step, "pemberitahuan_ditahan", to[0],
                                    f"{fx.kind}: sudah dikirim hari ini (rem putaran surel)")
+                if self._inbound_id is not None:
+                    self.store.update_inbound(self._inbound_id, rem=f"sudah dijawab sebelumnya hari ini ({fx.kind})")
+                log.warning("pesan #%s dari %s tidak dibalas lagi: pemberitahuan %s sudah dikirim hari ini "
+                            "(sudah dijawab sebelumnya hari ini)", self._inbound_id or "-", to[0], fx.kind,
+                            extra={"cycle": st.code, "step": fx.step, "event": "sudah_dijawab_hari_ini",
+                                   "who": to[0], "message_id": self._reply_to_mid})
                 return
         data = dict(fx.data)
         t = st.task(fx.task) if fx.task else None
@@ -395,12 +418,26 @@ class OfficeApp:
             data.setdefault("uraian", d.uraian)
             data.setdefault("hal_tugas", d.uraian.lower())
             data.setdefault("batas", st.steps[d.id].due if fx.kind == "pengingat" else st.deadline)
+        if fx.kind == "gagal_kirim":
+            from .addresses import whose
+            from .lock import running_pid
+
+            data.update(whose(self.cfg, data.get("alamat", "")))
+            data["pid"] = running_pid(self.cfg.db_path) or "<pid>"
+            data["berkas_konfigurasi"] = str(self.cfg.path)
+            to = self.cfg.operators or to
         if fx.kind == "eskalasi":
             data["menunggu"] = [self.who(m) for m in data.get("menunggu", [])]
         if fx.kind == "unit_terlambat":
             data["units"] = [self.cfg.unit(c).nama for c in data.get("units", [])]
         if fx.kind == "ringkasan":
             data["ringkasan"] = self.producer.timings(st)
+        if t and t.unit:
+            # The unit by its task, not by the address: a reply from an address the configuration
+            # has since changed still names its unit.
+            unit = next((u for u in self.cfg.units if u.kode == t.unit), None)
+            if unit:
+                data.setdefault("unit_nama", unit.nama)
         if t:
             data.setdefault("jadwal", t.allow_schedule)
             data.setdefault("selesai", t.allow_selesai)
@@ -474,7 +511,7 @@ class OfficeApp:
         """Recipients a letter will never reach. A notice about a failed notice is only logged:
         otherwise a Kasubag whose own address fails would start a mail loop."""
         for addr, why in refused.items():
-            if row["kind"] == "pemberitahuan:gagal_kirim" or not row["cycle"]:  # or outside a cycle
+            if row["kind"] == "pemberitahuan:gagal_kirim" or row["kind"].startswith("operator:") or not row["cycle"]:
                 with self.store.transaction():
                     self.store.add_log(row["cycle"], self.clock.now(), row["step"], "tidak_terkirim", addr, why[:200])
             else:
@@ -508,6 +545,7 @@ class OfficeApp:
         return self.process(mid)
 
     def process(self, inbound_id: int) -> str:
+        self._inbound_id = inbound_id
         try:
             with self.store.transaction():
                 outcome = self._process(inbound_id)
@@ -522,6 +560,7 @@ class OfficeApp:
             return GAGAL
         finally:
             self._reply_to_mid = None
+            self._inbound_id = None
 
     def _hold(self, id: int, a: Analysis, reason: str) -> str:
         self.store.update_inbound(id, status="ditahan", reason=reason, kind=a.cls.kind,
@@ -709,7 +748,7 @@ class OfficeApp:
 
     def replay(self, inbound_id: int) -> str:
         with self.store.transaction():
-            self.store.update_inbound(inbound_id, status="baru", reason="")
+            self.store.update_inbound(inbound_id, status="baru", reason="", rem="")
         return self.process(inbound_id)
 
     # ================================================================== one round

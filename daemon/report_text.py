@@ -206,7 +206,9 @@ def status_doc(data: dict) -> Doc:
     doc.line(f"Surel         : {where}; {conn}; kotak masuk terakhir diperiksa {when(m.get('last_check'))}",
              "" if m["connected"] or not d["alive"] else "bold red")
     ob = data["outbox"]
-    doc.line(f"Kotak keluar  : {ob['queued']} menunggu dikirim, {ob['failed']} gagal",
+    doc.line(f"Kotak keluar  : {ob['queued']} menunggu dikirim, {ob['failed']} gagal"
+             + ("  -> lihat `pantau outbox`, lalu `pantau outbox retry ID` atau `pantau outbox cancel ID`"
+                if ob["failed"] else ""),
              "bold red" if ob["failed"] else "")
     held = data["held"]
     doc.line(f"Pesan ditahan : {held}" + ("  -> lihat `pantau triage`" if held else ""),
@@ -214,6 +216,10 @@ def status_doc(data: dict) -> Doc:
     for code in data.get("final_pdf_missing") or []:
         doc.line(f"Laporan final : PDF siklus {code} belum ada (LibreOffice gagal); Pantau mencoba "
                  "lagi, DOCX-nya sudah diarsipkan", "bold yellow")
+    again = data.get("answered_earlier_today", 0)
+    if again:
+        doc.line(f"Tidak dibalas lagi (sudah dijawab sebelumnya hari ini): {again}  -> lihat `pantau triage`",
+                 "yellow")
     if not data["cycles"]:
         doc.line()
         doc.line("Tidak ada siklus yang berjalan.")
@@ -224,8 +230,9 @@ def status_doc(data: dict) -> Doc:
         t = doc.table(Table("  Menunggu jawaban dari:", ["siapa", "alamat", "langkah", "yang ditunggu", "sejak",
                                                           "terlambat"], max_width={0: 40}, drop=[1, 3]))
         for a in c["awaiting"]:
+            late = "YA" if a["overdue"] else ("surat belum terkirim" if a.get("letter_sent") is False else "tidak")
             t.add(a["name"], a["who"], a["step"], PURPOSE_ID.get(a["purpose"], a["purpose"]), when_short(a["since"]),
-                  "YA" if a["overdue"] else "tidak", style="yellow" if a["overdue"] else "")
+                  late, style="yellow" if a["overdue"] else "")
         if c["overdue"]:
             t = doc.table(Table("  Terlambat dari standar SOP:", ["langkah", "batas", "standar", "lewat (jam kerja)",
                                                                    "pengingat", "eskalasi"]))
@@ -341,7 +348,8 @@ def triage_doc(rows: list[dict], include_ignored: bool = False) -> Doc:
         return doc
     for r in rows:
         style = "bold red" if r["status"] == "gagal" else ("bold yellow" if r["status"] == "ditahan" else "bold")
-        doc.line(f"#{r['id']}  {r['status'].upper()}  diterima {when(r['received'])}", style)
+        label = "SUDAH DIJAWAB SEBELUMNYA HARI INI" if r["status"] == "dijawab_sebelumnya" else r["status"].upper()
+        doc.line(f"#{r['id']}  {label}  diterima {when(r['received'])}", style)
         doc.line(f"   dari    : {r['from'] or '-'}")
         doc.line(f"   subjek  : {r['subject'] or '(tanpa subjek)'}")
         if r.get("cycle"):

@@ -42,17 +42,27 @@ class StopRequested(BaseException):
     transports' `except Exception` recovery code lets it through."""
 
 
+class WakeRequested(BaseException):
+    """Raised by the SIGUSR1/SIGHUP handler while the loop waits on the transport: `cycle start`,
+    `outbox retry` or a reload asks for a round now rather than after the wait."""
+
+
 class Daemon:
     def __init__(self, app: OfficeApp):
         self.app = app
         self.stop = threading.Event()
         self.wake = threading.Event()
+        self.reload_asked = threading.Event()
+        self._in_wait = False
         self._was_connected = True
         tz = self.tz = ZoneInfo(app.cfg.kantor.zona_waktu)
         self.cron = CronTrigger.from_crontab(app.cfg.jadwal_cron, timezone=tz)
         self.batas = parse_duration(app.cfg.jadwal_batas_terlambat)
         self.running_since = app.clock.now()
         self._wake_at: datetime | None = None
+        # The metronome's own chatter (a missed beat while the loop was busy) is not an event of
+        # the office: only its errors reach the log.
+        logging.getLogger("apscheduler").setLevel(logging.ERROR)
         self.scheduler = BackgroundScheduler(
             timezone=tz, executors={"default": ThreadPoolExecutor(1)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600})
@@ -181,13 +191,20 @@ class Daemon:
         if connected and not self._was_connected:
             log.info("kotak masuk tersambung kembali")
         self._was_connected = connected
+        # Letters already queued (a `cycle start` from the CLI) go out before any timer is looked
+        # at, so no reminder ever precedes the letter it is about.
+        self._dispatch()
         self.app.sweep()
         self.start_due_cycle(self.app.clock.now())
+        self.app.tell_operator()
+        self._dispatch()
+        self.heartbeat(now, connected)
+
+    def _dispatch(self) -> None:
         try:
             self.app.dispatch()
         except Exception as e:
             log.warning("kotak keluar tidak dapat dikirim: %s", e)
-        self.heartbeat(now, connected)
 
     def _on_signal(self, *_: object) -> None:
         self.stop.set()
@@ -195,10 +212,51 @@ class Daemon:
         if self._in_wait:
             raise StopRequested()
 
+    def _on_wake(self, signum: int, *_: object) -> None:
+        if signum == signal.SIGHUP:
+            self.reload_asked.set()
+        self.wake.set()
+        if self._in_wait:
+            raise WakeRequested()
+
+    def reload(self) -> None:
+        """SIGHUP: read the configuration again. A broken file keeps the running configuration
+        (and says why); a good one replaces the office and follows people's address changes."""
+        from .config import ConfigError, load_config
+
+        self.reload_asked.clear()
+        try:
+            cfg = load_config(self.app.cfg.path)
+        except ConfigError as e:
+            log.error("konfigurasi baru tidak dipakai (yang lama tetap berlaku): %s", e,
+                      extra={"event": "muat_ulang_gagal"})
+            return
+        old = self.app
+        try:
+            self.app = OfficeApp(cfg, clock=old.clock)
+        except Exception as e:  # SOP or indicators broken: keep running on the old ones
+            log.error("konfigurasi baru tidak dipakai (yang lama tetap berlaku): %s", e,
+                      extra={"event": "muat_ulang_gagal"})
+            return
+        old.close()
+        tz = self.tz = ZoneInfo(cfg.kantor.zona_waktu)
+        self.cron = CronTrigger.from_crontab(cfg.jadwal_cron, timezone=tz)
+        self.batas = parse_duration(cfg.jadwal_batas_terlambat)
+        self._wake_at = None  # next_wait() sets the wake-up for the new schedule
+        log.info("konfigurasi dimuat ulang dari %s", cfg.path, extra={"event": "muat_ulang"})
+        self.follow_addresses()
+
+    def follow_addresses(self) -> None:
+        from .addresses import follow_address_changes
+
+        try:
+            follow_address_changes(self.app)
+        except Exception:
+            log.exception("perubahan alamat tidak dapat diterapkan")
+
     def _wait(self, seconds: float) -> None:
         """Block until mail may have come, a timer may be due, or a stop was asked for."""
         deadline = time.monotonic() + seconds
-        self.wake.clear()
         while not self.stop.is_set() and not self.wake.is_set():
             left = deadline - time.monotonic()
             if left <= 0:
@@ -208,6 +266,12 @@ class Daemon:
                 if self.app.transport.wait(left):
                     return
             except StopRequested:
+                return
+            except WakeRequested:
+                # The transport may have been stopped mid-IDLE: let it start its wait afresh.
+                reset = getattr(self.app.transport, "reset", None)
+                if reset:
+                    reset()
                 return
             except Exception as e:  # the transport promises not to raise; be safe anyway
                 log.warning("menunggu surel gagal: %s", e)
@@ -219,25 +283,36 @@ class Daemon:
         self._in_wait = False
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, self._on_signal)
+        for sig in (signal.SIGUSR1, signal.SIGHUP):
+            signal.signal(sig, self._on_wake)
         self.scheduler.add_job(self._metronome, IntervalTrigger(seconds=MAX_WAIT_S), id="metronom",
                                replace_existing=True)
         self.scheduler.start()
         with self.app.store.transaction():  # a new process: its connection starts now, not a dead one's
             self.app.store.set_meta("mail_connected", "0")
         log.info("Pantau berjalan (transport %s, pid %s)", self.app.cfg.mail.transport, os.getpid())
+        self.follow_addresses()
         try:
             while not self.stop.is_set():
                 try:
+                    self.wake.clear()  # a wake that arrives during the round makes the wait return at once
+                    if self.reload_asked.is_set():
+                        self.reload()
                     self.round()
                 except StopRequested:
                     break
+                except WakeRequested:  # a signal between two waits: the round runs again now
+                    continue
                 except Exception:  # never die on one bad round; the log says why
                     log.exception("putaran gagal; dicoba lagi")
                     self.stop.wait(5)
                 try:
-                    self._wait(self.next_wait(self.app.clock.now()))
+                    if not self.reload_asked.is_set():
+                        self._wait(self.next_wait(self.app.clock.now()))
                 except StopRequested:  # arrived just as the wait returned
                     break
+                except WakeRequested:
+                    continue
         finally:
             self.scheduler.shutdown(wait=False)
             with self.app.store.transaction():

@@ -261,6 +261,21 @@ def m006_form_peringatan(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
+def m005_operator(db: sqlite_utils.Database) -> None:
+    """The operator's safety net (SPEC §3.1, §3.4): what the operator was already told (a held
+    message, a day's digest, a letter re-sent after an address change: each once), the addresses
+    a task had before the configuration changed them (answers from there still count until the
+    task closes), and the loop brake's silence on an inbound message (`rem`)."""
+    db["operator_told"].create({"kind": str, "key": str, "at": str}, pk=("kind", "key"))
+    db["alamat_lama"].create({"task": str, "address": str, "changed": str}, pk=("task", "address"))
+    db["inbound"].add_column("rem", str, not_null_default="")
+    # Messages held before this release were shown by status and triage already: no flood of
+    # notices on the first start after the upgrade.
+    db.execute("INSERT INTO operator_told(kind, key, at) SELECT 'ditahan', CAST(id AS TEXT), received"
+               " FROM inbound WHERE status IN ('ditahan','gagal')")
+
+
+@migrations()
 def m009_web(db: sqlite_utils.Database) -> None:
     """The dashboard's sign-in (SPEC §8): one-time links, sessions and sign-in requests (for rate
     limits). Only sha256 hashes of link tokens and session ids are kept, never the values."""
@@ -296,7 +311,14 @@ class Store:
         self.db = sqlite_utils.Database(conn)
         self._lock = threading.RLock()
         self._depth = 0
-        migrations.apply(self.db)
+        # Two processes opening a new (or older) database at once (the daemon starting while a
+        # `pantau status` runs) would both apply the pending migrations and one would fail with
+        # "database is locked": one at a time, each seeing what the other applied.
+        import fcntl
+
+        with open(self.path.with_name(self.path.name + ".migrasi.lock"), "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            migrations.apply(self.db)
 
     def close(self) -> None:
         self.db.conn.close()
@@ -771,6 +793,26 @@ class Store:
         return self.q("SELECT * FROM kinerja WHERE tahun=? ORDER BY unit, no, period", (year,))
 
     # ------------------------------------------------------------------ notices (loop brake)
+
+    def told(self, kind: str, key: str) -> bool:
+        return bool(self.q1("SELECT 1 FROM operator_told WHERE kind=? AND key=?", (kind, key)))
+
+    def mark_told(self, kind: str, key: str, at: datetime) -> bool:
+        """Record that the operator was told (or a one-time action done); False if it already was."""
+        cur = self.x("INSERT OR IGNORE INTO operator_told(kind, key, at) VALUES(?,?,?)",
+                     (kind, key, at.isoformat()))
+        return cur.rowcount == 1
+
+    def told_since(self, kind: str, since: datetime) -> int:
+        rows = self.q("SELECT at FROM operator_told WHERE kind=?", (kind,))
+        return sum(1 for r in rows if datetime.fromisoformat(r["at"]) >= since)
+
+    def former_addresses(self, task: str) -> list[str]:
+        return [r["address"] for r in self.q("SELECT address FROM alamat_lama WHERE task=?", (task,))]
+
+    def add_former_address(self, task: str, address: str, at: datetime) -> None:
+        self.x("INSERT OR IGNORE INTO alamat_lama(task, address, changed) VALUES(?,?,?)",
+               (task, address, at.isoformat()))
 
     def notice_allowed(self, address: str, kind: str, day: str) -> bool:
         """True the first time (address, kind, day) is seen: one notice per address per error per day."""

@@ -183,6 +183,9 @@ def status(store: Store, sop: Sop, cal: WorkCalendar, now: datetime, cfg=None,
     recorded = store.meta("mail_connected") == "1"
     names = people_names(cfg)
     cycles = []
+    # Tasks whose letter has not gone out yet: nobody is late for a letter they never received.
+    unsent = {row["task"] for row in store.q(
+        "SELECT task FROM outbox WHERE task IS NOT NULL AND status IN ('antri','mengirim','gagal')")}
     for r in store.cycles("running"):
         st = store.load_cycle(r["code"])
         if st is None:
@@ -193,14 +196,18 @@ def status(store: Store, sop: Sop, cal: WorkCalendar, now: datetime, cfg=None,
             if t.purpose == "form" and unit and unit.status != "pending":
                 continue  # the unit has sent valid data (its task stays open for corrections)
             s = st.steps.get(t.step)
-            late = bool(s and s.due and s.due < now and s.status == "active")
+            sent = t.key not in unsent
+            late = bool(sent and s and s.due and s.due < now and s.status == "active")
             awaiting.append({"who": t.recipient, "name": names.get(t.recipient, t.unit or t.role),
                              "role": t.role, "step": t.step, "purpose": t.purpose, "unit": t.unit,
-                             "since": _iso(t.opened), "overdue": late})
+                             "since": _iso(t.opened), "overdue": late, "letter_sent": sent})
         for dstep in sop.steps:
             s = st.steps[dstep.id]
             if s.status != "active" or not s.due or s.due >= now:
                 continue
+            step_tasks = [t for t in st.open_tasks(dstep.id)]
+            if step_tasks and all(t.key in unsent for t in step_tasks):
+                continue  # its letters are still in the outbox: not late yet
             late_min = cal.working_minutes(s.due, now)
             who = [a["who"] for a in awaiting if a["step"] == dstep.id]
             overdue.append({"step": dstep.id, "name": dstep.uraian, "due": _iso(s.due), "standard": dstep.standar_text,
@@ -215,6 +222,9 @@ def status(store: Store, sop: Sop, cal: WorkCalendar, now: datetime, cfg=None,
                        "deadline": _iso(st.deadline),
                        "units": {u.code: u.status for u in st.units.values()},
                        "awaiting": awaiting, "overdue": overdue})
+    day = now.date().isoformat()
+    braked_today = sum(1 for r in store.q("SELECT received FROM inbound WHERE rem<>''")
+                       if r["received"][:10] == day)
     by_status = {row["status"]: row["n"] for row in store.q(
         "SELECT status, COUNT(*) AS n FROM inbound WHERE status IN ('ditahan','gagal') GROUP BY status")}
     return {
@@ -232,6 +242,8 @@ def status(store: Store, sop: Sop, cal: WorkCalendar, now: datetime, cfg=None,
         "held_by_status": {"ditahan": by_status.get("ditahan", 0), "gagal": by_status.get("gagal", 0)},
         "outbox": {"queued": store.q1("SELECT COUNT(*) AS n FROM outbox WHERE status IN ('antri','mengirim')")["n"],
                    "failed": store.q1("SELECT COUNT(*) AS n FROM outbox WHERE status='gagal'")["n"]},
+        # Messages the loop brake left without a new answer today (SPEC §3.4): listed by triage.
+        "answered_earlier_today": braked_today,
     }
 
 
@@ -246,17 +258,25 @@ def _soffice() -> bool:
 IGNORED = ("diabaikan", "duplikat")
 
 
-def triage(store: Store, cfg=None, include_ignored: bool = False) -> list[dict]:
+def triage(store: Store, cfg=None, include_ignored: bool = False, now: datetime | None = None) -> list[dict]:
     """SPEC §7.3 `triage --json` (held and failed messages), plus the status, the cycle and step
     the message was matched to, the archived raw file, and a hint saying what the operator can do.
     `include_ignored` adds the messages Pantau filed without acting (auto-replies, unrelated mail,
     bounces, duplicates), so an operator can see why a message was not taken."""
     statuses = ("ditahan", "gagal") + (IGNORED if include_ignored else ())
     marks = ",".join("?" * len(statuses))
-    rows = store.q(f"SELECT id, received, sender, subject, reason, status, kind, cycle, task, path FROM inbound"
-                   f" WHERE status IN ({marks}) ORDER BY id", statuses)
+    rows = store.q(f"SELECT id, received, sender, subject, reason, status, kind, cycle, task, path, rem FROM inbound"
+                   f" WHERE status IN ({marks}) OR rem<>'' ORDER BY id", statuses)
     out = []
     for r in rows:
+        if r["rem"] and r["status"] not in statuses:
+            # Not held, but left without an answer by the loop brake (SPEC §3.4): listed while
+            # its task is open, or for the day it came.
+            t = store.task(r["task"]) if r["task"] else None
+            recent = now is None or r["received"][:10] == now.date().isoformat()
+            if not include_ignored and not recent and not (t and t["status"] == "open"):
+                continue
+            r = {**r, "status": "dijawab_sebelumnya", "reason": r["rem"]}
         step = None
         if r["task"]:
             t = store.task(r["task"])
@@ -292,15 +312,23 @@ def hint(row: dict, store: Store, cfg=None) -> str:
     if "DMARC" in reason:
         return ("Server surel menyatakan pesan ini tidak lolos DMARC: pesan ini mungkin palsu. Pastikan ke "
                 "pengirimnya lewat telepon; jangan diproses ulang kecuali yakin pesan ini asli.")
+    if status == "dijawab_sebelumnya":
+        return ("Pengirim sudah menerima jawaban yang sama tadi (Pantau menjawab satu kali sehari untuk kesalahan "
+                "yang sama, agar tidak terjadi surat berbalas tanpa henti). Pesan ini tidak diterima sebagai "
+                "jawaban. Bila pengirim tampak bingung, hubungi langsung.")
+    task = store.task(row["task"]) if row.get("task") else None
+    if task and task["status"] != "open" and status in ("ditahan", "gagal"):
+        return (f"Tugas yang dijawab pesan ini sudah selesai; memproses ulang pesan ini tidak akan mengubah apa "
+                f"pun. Bila isinya masih penting, teruskan ke yang berwenang secara manual (berkas: {row.get('path')}).")
     if "bukan penerima tugas" in reason:
-        recipient = ""
-        if row.get("task"):
-            t = store.task(row["task"])
-            recipient = t["recipient"] if t else ""
+        recipient = task["recipient"] if task else ""
         key = _where_wakil(cfg, recipient)
         return (f"Jika {sender} memang boleh menjawab atas nama {recipient or 'penerima tugas'}, tambahkan "
                 f"\"{sender}\" ke {key} di berkas konfigurasi, jalankan `pantau check --offline`, lalu "
-                f"`pantau replay {row['id']}`. Jika tidak, biarkan: pesan ini tidak mengubah apa pun.")
+                f"`pantau replay {row['id']}`. Jika {sender} adalah alamat baru orang itu (alamat lama salah "
+                f"ketik atau berganti), ganti alamatnya di konfigurasi, muat ulang daemon (`systemctl reload "
+                f"pantau` atau `kill -HUP <pid>`), lalu `pantau replay {row['id']}`. Jika tidak, biarkan: pesan "
+                f"ini tidak mengubah apa pun.")
     if "tidak cocok" in reason:
         return ("Pesan ini tidak membalas surat Pantau mana pun (tidak ada token, tag siklus, atau In-Reply-To "
                 "yang dikenal). Minta pengirim membalas (Reply) e-mail Pantau yang asli, jangan menulis e-mail baru.")

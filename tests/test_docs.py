@@ -113,6 +113,9 @@ def test_service_unit_runs_pantau_as_documented():
     assert u["Service.ExecStart"] == ["/opt/pantau/venv/bin/pantau --config /var/lib/pantau/config/pantau.toml run"]
     assert u["Service.ExecStartPre"] == [
         "/opt/pantau/venv/bin/pantau --config /var/lib/pantau/config/pantau.toml check --offline"]
+    assert u["Service.ExecReload"] == [
+        "/opt/pantau/venv/bin/pantau --config /var/lib/pantau/config/pantau.toml check --offline",
+        "/bin/kill -HUP $MAINPID"]
     assert u["Service.Restart"] == ["on-failure"]
     assert u["Service.KillSignal"] == ["SIGTERM"]
     for key, value in (("NoNewPrivileges", "yes"), ("ProtectSystem", "strict"), ("ReadWritePaths", "/var/lib/pantau"),

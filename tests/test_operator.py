@@ -403,3 +403,37 @@ def test_triage_all_shows_why_messages_were_not_taken(demo):
     assert "Auto-Submitted" in auto[0]["reason"]
     out = demo_cli(demo, "triage", "--semua").stdout
     assert "DIABAIKAN" in out and "balasan otomatis" in out
+
+
+# ============================================================================ wording (issue 14, point 8)
+
+
+def test_inspect_speaks_indonesian_words(demo, samples):
+    r = demo_cli(demo, "inspect", str(samples["setuju"]))
+    assert r.returncode == 0, r.stderr
+    assert "jenis      : balasan" in r.stdout and "keputusan  : setuju" in r.stdout
+    assert "dikenali lewat In-Reply-To/References" in r.stdout
+    assert ": reply" not in r.stdout and ": approve" not in r.stdout
+    (j,) = inspect_json(samples["setuju"], config=demo / "config" / "pantau.toml")
+    assert j["kind"] == "reply" and j["decision"] == "approve"  # the JSON keeps SPEC §7.3's values
+
+
+def test_the_letters_people_received_read_well(demo):
+    mbox = demo / "var" / "maildir"
+    texts = {}
+    for box in mbox.iterdir():
+        for p in box_files(box):
+            m = read(p)
+            texts.setdefault(str(m["Subject"]), m.get_body(("plain",)).get_content())
+    hasil = next(t for s, t in texts.items() if "Hasil rapat" in s)
+    assert ") telah\nselesai." in hasil or ") telah selesai" in hasil, hasil
+    for t in (t for t in texts.values() if "kami ingatkan" in t):  # officials' reminders
+        assert "bahwa memerintahkan" not in t and "bahwa menyampaikan" not in t.lower()
+        assert "masih menunggu jawaban" in t and "surat kami untuk langkah S" in t
+
+
+def test_cycle_show_counts_the_round_after_a_revision(demo):
+    show = json.loads(demo_cli(demo, "cycle", "show", "PK-2025-TW3", "--json").stdout)
+    s6 = next(s for s in show["steps"] if s["id"] == "S6")
+    revised = [e for e in show["log"] if e["step"] == "S6" and e["event"] == "revisi"]
+    assert revised and s6["runs"] == 1 + len(revised)

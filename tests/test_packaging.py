@@ -17,9 +17,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_wheel_carries_the_shipped_office(tmp_path):
-    r = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q",
+    r = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-v",
                         "-w", str(tmp_path), str(ROOT)], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
+    # No wall of setuptools deprecation warnings for a newcomer (SPDX `license = "MIT"`).
+    assert "project.license" not in r.stdout + r.stderr and "SetuptoolsDeprecationWarning" not in r.stdout + r.stderr
     (wheel,) = tmp_path.glob("pantau-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     for f in ("daemon/shipped/config/pantau.toml", "daemon/shipped/config/sop.toml",

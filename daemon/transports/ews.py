@@ -271,6 +271,11 @@ class EwsTransport:
             self.connected = True
         return self._account
 
+    def reset(self) -> None:
+        """The daemon was woken (SIGUSR1/SIGHUP) in the middle of wait(): a wait cut short may
+        leave the connection mid-command (IDLE), so the next call starts on a fresh one."""
+        self._drop()
+
     def _drop(self) -> None:
         if self._account is not None:
             _forget(self._account)
@@ -296,7 +301,7 @@ class EwsTransport:
             except Exception as e:  # noqa: BLE001 - exchangelib, requests, a token command
                 self._drop()
                 if attempt < attempts[-1] and _worth_retrying(e, self.settings.auth):
-                    log.info("EWS: %s failed (%s); reconnecting", what, _short(e))
+                    log.info("EWS: %s gagal (%s); menyambung ulang", what, _short(e))
                     continue
                 raise TransportError(f"EWS: gagal {what}: {self.explain(e)}") from e
         raise AssertionError("unreachable")
@@ -330,7 +335,7 @@ class EwsTransport:
                 new = Folder(root=parent.root, name=name, folder_class="IPF.Note")
                 try:
                     child = CreateFolder(account=account).get(parent_folder=parent, folders=[new])
-                    log.info("EWS: created folder %r", name)
+                    log.info("EWS: folder %r dibuat", name)
                 except ews_errors.ErrorFolderExists:
                     # Created meanwhile, or the restriction missed it (case): look again.
                     child = _child(account, parent, name)
@@ -370,7 +375,7 @@ class EwsTransport:
                 raise TransportError(f"EWS: gagal mengambil surat: {self.explain(item)}")
             raw = item.mime_content
             if not raw:
-                log.warning("EWS item %s has no MIME content; skipped", item_id[-12:])
+                log.warning("EWS: pesan %s tidak memiliki isi MIME; dilewati", item_id[-12:])
                 continue
             self._yielded.add(item_id)
             yield Incoming(ref=f"{item_id}|{item.changekey or changekey}", raw=bytes(raw))
@@ -396,7 +401,7 @@ class EwsTransport:
                 if err is None:
                     return
                 if isinstance(err, ews_errors.ErrorItemNotFound):
-                    log.info("EWS item %s is gone already; nothing to file", item_id[-12:])
+                    log.info("EWS: pesan %s sudah tidak ada; tidak ada yang dipindahkan", item_id[-12:])
                     return
                 if isinstance(err, _TARGET_GONE) and attempt == 1:
                     self._folders.pop(target, None)  # deleted by someone: create it again
@@ -421,7 +426,7 @@ class EwsTransport:
                 self._backoff = 1.0
                 self._sleep(min(max(0.0, deadline - self._now()), self.settings.poll_interval))
             except Exception as e:  # noqa: BLE001 - wait() never raises
-                log.warning("EWS: error while waiting for mail: %s", self.explain(e))
+                log.warning("EWS: kesalahan saat menunggu surel: %s", self.explain(e))
                 self._drop()
                 if _is_login_refused(e) and self.settings.auth != "oauth2":
                     # Every refused NTLM/Basic login counts towards the account's lockout in

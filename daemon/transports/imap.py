@@ -209,6 +209,11 @@ class ImapSmtpTransport:
             self.connected = True
         return self._client
 
+    def reset(self) -> None:
+        """The daemon was woken (SIGUSR1/SIGHUP) in the middle of wait(): a wait cut short may
+        leave the connection mid-command (IDLE), so the next call starts on a fresh one."""
+        self._drop()
+
     def _drop(self) -> None:
         if self._client is not None:
             _shutdown(self._client)
@@ -242,7 +247,7 @@ class ImapSmtpTransport:
             except DROPPED as e:
                 self._drop()
                 if attempt == 1:
-                    log.info("IMAP connection lost during %s (%s); reconnecting", what, e)
+                    log.info("sambungan IMAP terputus saat %s (%s); menyambung ulang", what, e)
                     continue
                 raise TransportError(f"IMAP: koneksi terputus ({what}): {e}") from e
             except IMAPClientError as e:
@@ -278,7 +283,7 @@ class ImapSmtpTransport:
         if not client.folder_exists(name):
             try:
                 client.create_folder(name)
-                log.info("IMAP folder created: %s", name)
+                log.info("folder IMAP dibuat: %s", name)
             except IMAPClientError:
                 if not client.folder_exists(name):  # not a creation race: a real refusal
                     raise
@@ -319,7 +324,7 @@ class ImapSmtpTransport:
 
             data = self._run("mengambil surat", fetch)
             if data is None:
-                log.warning("IMAP UIDVALIDITY of %s changed while fetching; starting over", folder)
+                log.warning("UIDVALIDITY folder IMAP %s berubah saat mengambil pesan; diulang dari awal", folder)
                 return
             for uid in batch:
                 item = data.get(uid)
@@ -348,8 +353,8 @@ class ImapSmtpTransport:
             source = self.server_name(folder)
             if self._select(client, source) != validity:
                 log.warning(
-                    "IMAP %s: UIDVALIDITY is now %s, not %s; not filing UID %s (it will be "
-                    "fetched again)",
+                    "folder IMAP %s: UIDVALIDITY kini %s, bukan %s; UID %s tidak dipindahkan (akan "
+                    "diambil lagi)",
                     folder,
                     self._uidvalidity,
                     validity,
@@ -362,12 +367,12 @@ class ImapSmtpTransport:
                 # UID still names the message that was fetched.
                 now = client.fetch([uid], list(_FINGERPRINT)).get(uid)
                 if now is None:
-                    log.info("IMAP %s UID %s is gone already; nothing to file", folder, uid)
+                    log.info("folder IMAP %s: UID %s sudah tidak ada; tidak ada yang dipindahkan", folder, uid)
                     return
                 if _fingerprint(now) != expected:
                     log.warning(
-                        "IMAP %s UID %s now names another message (UIDs renumbered); not "
-                        "filing it (it will be fetched again)",
+                        "folder IMAP %s: UID %s kini menunjuk pesan lain (UID dinomori ulang); "
+                        "tidak dipindahkan (akan diambil lagi)",
                         folder,
                         uid,
                     )
@@ -401,7 +406,7 @@ class ImapSmtpTransport:
             except Exception as e:  # noqa: BLE001 - wait() never raises
                 self._drop()
                 pause = min(self._backoff, remaining)
-                log.warning("IMAP reconnect failed (%s); retrying in %.0f s", e, pause)
+                log.warning("menyambung ulang IMAP gagal (%s); dicoba lagi dalam %.0f detik", e, pause)
                 self._sleep(pause)
                 self._backoff = min(self._backoff * 2, MAX_BACKOFF)
                 continue
@@ -416,7 +421,7 @@ class ImapSmtpTransport:
                 else:
                     self._sleep(min(remaining, self.settings.poll_interval))
             except (*DROPPED, _Dropped) as e:
-                log.info("IMAP connection lost while waiting (%s); reconnecting", e)
+                log.info("sambungan IMAP terputus saat menunggu surel (%s); menyambung ulang", e)
                 self._drop()
                 drops += 1
                 if drops > 1:  # the first reconnect is immediate, repeated drops back off
@@ -424,7 +429,7 @@ class ImapSmtpTransport:
                     self._backoff = min(self._backoff * 2, MAX_BACKOFF)
             except Exception as e:  # noqa: BLE001 - wait() never raises
                 # E.g. the inbox folder is missing: try again, ever more slowly.
-                log.warning("IMAP error while waiting: %s", e)
+                log.warning("kesalahan IMAP saat menunggu surel: %s", e)
                 self._drop()
                 self._sleep(min(self._backoff, max(0.0, deadline - self._now())))
                 self._backoff = min(self._backoff * 2, MAX_BACKOFF)
@@ -508,7 +513,7 @@ class ImapSmtpTransport:
                 self._run(f"menyimpan salinan ke {folder}", append)
             except TransportError as e:
                 # The letter did go out; only the copy is missing (find_sent will not see it).
-                log.warning("sent, but no copy in %s: %s", folder, e)
+                log.warning("terkirim, tetapi salinannya tidak tersimpan di %s: %s", folder, e)
         return result
 
     def find_sent(self, message_id: str) -> bool | None:

@@ -204,7 +204,7 @@ class SmtpSender:
                 # connection was an old one (the server may have dropped it while idle).
                 self._drop()
                 if reused and attempt == 1:
-                    log.info("SMTP connection was stale (%s); reconnecting", e.cause)
+                    log.info("sambungan SMTP sudah basi (%s); menyambung ulang", e.cause)
                     continue
                 raise TransportError(f"koneksi SMTP terputus: {e.cause}") from e.cause
             except (OSError, smtplib.SMTPException) as e:

@@ -705,11 +705,15 @@ class CrashHarness:
             choices = [p for p in POINTS if p != last]
             armed = {}
             for p in choices:
-                chance = 0.8 if kills[p] < 3 else 0.4
+                chance = 1.0 if kills[p] == 0 else 0.8 if kills[p] < 3 else 0.4
                 if p == "rendering":  # documents are rendered at a few moments only: be there
                     chance = 1.0 if step in RENDER_NEXT and kills[p] < 4 else 0.3
                 if self.rng.random() < chance:
-                    armed[p] = self.rng.randint(1, RENDER_NEXT.get(step, 1) if p == "rendering" else POINT_MAX_N[p])
+                    # A point never hit yet is armed at its first passage, so that every point is
+                    # hit in a run whatever the timing (a busy machine sends fewer letters per life).
+                    first = kills[p] == 0 and p != "rendering"
+                    armed[p] = 1 if first else self.rng.randint(
+                        1, RENDER_NEXT.get(step, 1) if p == "rendering" else POINT_MAX_N[p])
             if not armed:
                 p = self.rng.choice(choices)
                 armed[p] = self.rng.randint(1, POINT_MAX_N[p])

@@ -675,7 +675,7 @@ def _cfg(tmp_path: Path, edit) -> Path:
      "ttd = 'ya' tidak sesuai"),
     (lambda t: t.replace("wakil = []", 'wakil = [{ email = "plt@kecamatan.test", tanda = true }]', 1),
      "kunci tanda tidak dikenal"),
-    (lambda t: t.replace("wakil = []", 'wakil = [{ ttd = true }]', 1), "bukan alamat e-mail"),
+    (lambda t: t.replace("wakil = []", 'wakil = [{ ttd = true }]', 1), "alamat e-mail belum diisi"),
     (lambda t: t.replace("# verifikasi = \"dkim\"", 'verifikasi = "dmarc"'), "keamanan.verifikasi"),
     (lambda t: t.replace("# verifikasi = \"dkim\"", 'verifikasi = "authres"'), "keamanan.authserv_id"),
     (lambda t: t.replace('dkim_kunci = ""', 'dkim_kunci = "config/tidak-ada.txt"'), "keamanan.dkim_kunci"),

@@ -319,7 +319,10 @@ def test_a_held_forged_approval_is_told_to_the_operator(office, tmp_path):
         assert "pejabat.camat.wakil" in text and "pantau replay" in text  # what to do
         time.sleep(2)
         # One notice per held message, and nobody else was told.
-        assert len(mails(mbox / "operator@kecamatan.test")) == 1
+        # (the operator may also hear that the quarter's scheduled start has passed: this office's
+        # clock is a month after it; that notice is another matter)
+        held = [m for m in mails(mbox / "operator@kecamatan.test") if "ditahan" in m["Subject"]]
+        assert len(held) == 1, [m["Subject"] for m in mails(mbox / "operator@kecamatan.test")]
         assert not [m for m in mails(mbox / "kasubag@kecamatan.test") if "ditahan" in m["Subject"]]
         assert json.loads(cli(env, "status", "--json").stdout)["cycles"][0]["current_step"] == "S1"
     finally:

@@ -490,6 +490,19 @@ def create_app(cfg: Config, settings: WebSettings | None = None,
         return render(request, "verifikasi.html", row=row, kode=code)
 
     async def http_error(request: Request, exc: HTTPException) -> Response:
+        # No route, wrong method or a trailing slash: without a session, every path but the public
+        # ones answers as a page that needs one does (303 to /masuk, 401 for /api/), so nothing
+        # tells which paths exist.
+        path = request.url.path
+        if not public(path):
+            p = await _run(who, request, path.startswith("/api/") or path == "/api")
+            if isinstance(p, Response):
+                return p
+        if exc.status_code == 404 and len(path) > 1 and path.endswith("/"):
+            return RedirectResponse(path.rstrip("/") or "/", status_code=307)  # relative: never the Host
+        if path.startswith("/api/"):
+            return JSONResponse({"error": "tidak ditemukan" if exc.status_code == 404 else str(exc.detail)},
+                                status_code=exc.status_code)
         if exc.status_code == 404:
             return not_found(request)
         return render(request, "pesan.html", exc.status_code, judul="Permintaan tidak dapat dilayani",
@@ -516,8 +529,14 @@ def create_app(cfg: Config, settings: WebSettings | None = None,
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: http_error})
+    app.router.redirect_slashes = False  # http_error redirects, after the session check
     app.state.office = office
     return Guard(app)
+
+
+def public(path: str) -> bool:
+    """The paths SPEC §8 leaves open without a session."""
+    return any(path == p or path.startswith(p + "/") for p in ("/masuk", "/verifikasi", "/static"))
 
 
 def _json_list(text: str | None) -> list[str]:
@@ -588,6 +607,9 @@ def server_config(app, host: str, port: int):
     import uvicorn
 
     # uvicorn's own access log would print a sign-in link's token: Guard logs requests instead.
+    # Disabled, not only left without handlers: a handler added later (pytest's, an operator's
+    # logging set-up) must not bring it back.
+    logging.getLogger("uvicorn.access").disabled = True
     return uvicorn.Config(app, host=host, port=port, access_log=False, log_config=None, proxy_headers=True,
                           server_header=False, lifespan="off")
 

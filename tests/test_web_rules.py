@@ -316,3 +316,14 @@ def test_sign_in_requests_are_limited_per_address_and_per_client(office):
         codes = [ask(f"orang{i}@contoh.test") for i in range(signin.RATE_PER_CLIENT + 1)]
         assert codes[:-1] == [200] * signin.RATE_PER_CLIENT and codes[-1] == 429
     assert load_config(office["config"])  # the office is untouched
+
+
+def test_error_answers_are_in_indonesian(server, office):
+    signed = sign_in(server, office, "camat@kecamatan.test")
+    anon = browser(server)
+    for c, method, path in ((signed, "GET", "/keluar"), (signed, "POST", "/"), (signed, "PUT", "/api/status"),
+                            (anon, "GET", "/masuk/tautan"), (anon, "DELETE", "/masuk"),
+                            (anon, "POST", "/static/pantau.css"), (anon, "POST", "/verifikasi/AAAA")):
+        r = c.request(method, path)
+        assert r.status_code == 405, (method, path)
+        assert "Not Allowed" not in r.text and "tidak menerima" in r.text, (method, path, r.text[-300:])

@@ -60,6 +60,8 @@ DOC_KIND_ID = {
 }
 OUTBOX_ID = {"antri": "menunggu", "mengirim": "sedang dikirim", "terkirim": "terkirim", "gagal": "gagal",
              "batal": "dibatalkan"}
+ERROR_ID = {400: "Permintaan tidak sah.", 405: "Alamat ini tidak menerima cara permintaan itu (mis. POST).",
+            413: "Permintaan terlalu besar.", 429: "Terlalu banyak permintaan. Tunggu sebentar, lalu coba lagi."}
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
        "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
 
@@ -500,13 +502,24 @@ def create_app(cfg: Config, settings: WebSettings | None = None,
                 return p
         if exc.status_code == 404 and len(path) > 1 and path.endswith("/"):
             return RedirectResponse(path.rstrip("/") or "/", status_code=307)  # relative: never the Host
-        if path.startswith("/api/"):
-            return JSONResponse({"error": "tidak ditemukan" if exc.status_code == 404 else str(exc.detail)},
-                                status_code=exc.status_code)
+        if path.startswith("/api/") and exc.status_code == 404:
+            return JSONResponse({"error": "tidak ditemukan"}, status_code=404)
         if exc.status_code == 404:
             return not_found(request)
+        what = ERROR_ID.get(exc.status_code, f"Permintaan ini tidak dapat dilayani (kode {exc.status_code}).")
+        if path.startswith("/api/"):
+            return JSONResponse({"error": what}, status_code=exc.status_code, headers=exc.headers)
         return render(request, "pesan.html", exc.status_code, judul="Permintaan tidak dapat dilayani",
-                      pesan=str(exc.detail))
+                      pesan=what)
+
+    def server_error(request: Request, exc: Exception) -> Response:
+        log.error("kesalahan dasbor pada %s: %s", _CONTROL.sub("?", request.url.path)[:200], type(exc).__name__,
+                  extra={"event": "web_kesalahan"})
+        text = "Terjadi kesalahan di server dasbor. Coba lagi sebentar lagi; jika berulang, beri tahu operator."
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": text}, status_code=500)
+        return HTMLResponse(f"<!doctype html><html lang=\"id\"><meta charset=\"utf-8\"><title>Kesalahan</title>"
+                            f"<p>{text}</p></html>", status_code=500)
 
     routes = [
         Route("/masuk", masuk, methods=["GET"]),
@@ -528,7 +541,7 @@ def create_app(cfg: Config, settings: WebSettings | None = None,
         Route("/verifikasi/{code}", verifikasi),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
-    app = Starlette(routes=routes, exception_handlers={HTTPException: http_error})
+    app = Starlette(routes=routes, exception_handlers={HTTPException: http_error, Exception: server_error})
     app.router.redirect_slashes = False  # http_error redirects, after the session check
     app.state.office = office
     return Guard(app)

@@ -6,6 +6,7 @@ every page, JSON answer, XLSX download and document for each role searched for s
 
 from __future__ import annotations
 
+import http.client
 import io
 import logging
 import re
@@ -154,6 +155,14 @@ def test_a_signed_in_session_gets_trailing_slashes_and_unknown_json_right(server
     c = sign_in(server, office, "camat@kecamatan.test")
     r = c.get("/siklus/PK-2025-TW3/")
     assert (r.status_code, r.headers["location"]) == (307, "/siklus/PK-2025-TW3")
+    cookie = f"{signin.SESSION_COOKIE}={c.cookies.get(signin.SESSION_COOKIE)}"
+    for path in ("//jahat.test/", "/\\jahat.test/", "///jahat.test//"):  # never an open redirect
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        conn.request("GET", path, headers={"Cookie": cookie})
+        r = conn.getresponse()
+        location = r.getheader("location") or "/"
+        conn.close()
+        assert r.status in (307, 404) and not location.startswith(("//", "/\\")), (path, r.status, location)
     r = c.get("/api/tidak-ada")
     assert r.status_code == 404 and r.json()["error"]
     assert c.get("/api/siklus/TIDAK-ADA").status_code == 404

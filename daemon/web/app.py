@@ -501,7 +501,8 @@ def create_app(cfg: Config, settings: WebSettings | None = None,
             if isinstance(p, Response):
                 return p
         if exc.status_code == 404 and len(path) > 1 and path.endswith("/"):
-            return RedirectResponse(path.rstrip("/") or "/", status_code=307)  # relative: never the Host
+            # Relative, never from the Host, and one leading slash ("//site" would leave the office).
+            return RedirectResponse("/" + path.strip("/"), status_code=307)
         if path.startswith("/api/") and exc.status_code == 404:
             return JSONResponse({"error": "tidak ditemukan"}, status_code=404)
         if exc.status_code == 404:

@@ -336,3 +336,34 @@ def test_error_answers_are_in_indonesian(server, office):
         r = c.request(method, path)
         assert r.status_code == 405, (method, path)
         assert "Not Allowed" not in r.text and "tidak menerima" in r.text, (method, path, r.text[-300:])
+
+
+def test_pantau_web_logs_in_the_office_time_zone(office):
+    """SPEC §7.2: the log's times are in the office's time zone, with its offset."""
+    import os
+    import sys
+    import time
+
+    from tests.webkit import ROOT
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PANTAU_")}
+    env["PYTHONPATH"] = str(ROOT)
+    proc = subprocess.Popen([sys.executable, "-m", "daemon.cli", "--config", str(office["config"]), "web",
+                             "--port", str(port)], env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                            text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                assert httpx.get(f"http://127.0.0.1:{port}/masuk", timeout=2).status_code == 200
+                break
+            except httpx.HTTPError:
+                assert proc.poll() is None and time.monotonic() < deadline
+                time.sleep(0.2)
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=20)
+    assert office["cfg"].kantor.zona_waktu == "Asia/Jakarta"
+    lines = [ln for ln in err.splitlines() if " INFO " in ln]
+    assert lines and all(re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+07:00 ", ln) for ln in lines), lines

@@ -651,7 +651,7 @@ def cmd_web(args) -> int:
     from .web import serve
 
     # stderr only (journald): the daemon owns [log] file and its rotation.
-    logsetup.setup(args.log_format, level=_level(args, logging.INFO))
+    logsetup.setup(args.log_format, level=_level(args, logging.INFO), tz=cfg.kantor.zona_waktu)
     return serve(cfg, host=args.host, port=args.port)
 
 

@@ -243,3 +243,45 @@ def test_verification_page_in_the_browser(browser, server, office):
     assert "tidak dikenal" in text(browser)
     shot(browser, "16-verifikasi-tidak-dikenal")
 
+
+
+PHONE_PAGES = {"ringkasan": "/", "siklus": "/siklus/PK-2025-TW3", "siklus-terbuka": "/siklus/PK-2025-TW4",
+               "capaian": "/capaian", "register": "/register/keluar?tahun=semua", "operator": "/operator",
+               "unit": "/unit/PEM"}
+
+
+def test_every_page_fits_a_phone_and_its_chart_labels_stay_readable(server, office):
+    """At 390×844 (a phone, emulated as one: a headless window cannot be narrower than 500 px) no
+    page is wider than the screen (wide tables and charts scroll inside their card), and a
+    chart's labels are drawn at least 10 px high."""
+    from selenium.webdriver.common.by import By
+
+    from daemon.store import Store
+    from daemon.web import signin
+
+    s = Store(office["cfg"].db_path)
+    try:
+        link = signin.create_link(s, "camat@kecamatan.test", server.url, signin.utcnow())
+    finally:
+        s.close()
+    d = make_driver(390, 844)
+    try:
+        d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                          {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True})
+        d.get(link)
+        d.find_element(By.ID, "tombol-masuk").click()
+        wait_for_url(d, f"{server.url}/")
+        for name, path in PHONE_PAGES.items():
+            d.get(server.url + path)
+            wait_text(d, "Pantau")
+            width, page = d.execute_script("return [document.documentElement.clientWidth,"
+                                           " document.documentElement.scrollWidth]")
+            assert width == 390 and page <= width, (path, page)
+            heights = d.execute_script("return [...document.querySelectorAll('svg.grafik text')]"
+                                       ".map(t => t.getBoundingClientRect().height)")
+            assert all(h >= 10 for h in heights), (path, min(heights))
+            if path == "/capaian":
+                assert heights
+            d.save_screenshot(str(SHOTS / f"17-ponsel-{name}.png"))
+    finally:
+        d.quit()

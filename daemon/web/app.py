@@ -60,6 +60,8 @@ DOC_KIND_ID = {
 }
 OUTBOX_ID = {"antri": "menunggu", "mengirim": "sedang dikirim", "terkirim": "terkirim", "gagal": "gagal",
              "batal": "dibatalkan"}
+ERROR_ID = {400: "Permintaan tidak sah.", 405: "Alamat ini tidak menerima cara permintaan itu (mis. POST).",
+            413: "Permintaan terlalu besar.", 429: "Terlalu banyak permintaan. Tunggu sebentar, lalu coba lagi."}
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
        "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
 
@@ -490,10 +492,35 @@ def create_app(cfg: Config, settings: WebSettings | None = None,
         return render(request, "verifikasi.html", row=row, kode=code)
 
     async def http_error(request: Request, exc: HTTPException) -> Response:
+        # No route, wrong method or a trailing slash: without a session, every path but the public
+        # ones answers as a page that needs one does (303 to /masuk, 401 for /api/), so nothing
+        # tells which paths exist.
+        path = request.url.path
+        if not public(path):
+            p = await _run(who, request, path.startswith("/api/") or path == "/api")
+            if isinstance(p, Response):
+                return p
+        if exc.status_code == 404 and len(path) > 1 and path.endswith("/"):
+            # Relative, never from the Host, and one leading slash ("//site" would leave the office).
+            return RedirectResponse("/" + path.strip("/"), status_code=307)
+        if path.startswith("/api/") and exc.status_code == 404:
+            return JSONResponse({"error": "tidak ditemukan"}, status_code=404)
         if exc.status_code == 404:
             return not_found(request)
+        what = ERROR_ID.get(exc.status_code, f"Permintaan ini tidak dapat dilayani (kode {exc.status_code}).")
+        if path.startswith("/api/"):
+            return JSONResponse({"error": what}, status_code=exc.status_code, headers=exc.headers)
         return render(request, "pesan.html", exc.status_code, judul="Permintaan tidak dapat dilayani",
-                      pesan=str(exc.detail))
+                      pesan=what)
+
+    def server_error(request: Request, exc: Exception) -> Response:
+        log.error("kesalahan dasbor pada %s: %s", _CONTROL.sub("?", request.url.path)[:200], type(exc).__name__,
+                  extra={"event": "web_kesalahan"})
+        text = "Terjadi kesalahan di server dasbor. Coba lagi sebentar lagi; jika berulang, beri tahu operator."
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": text}, status_code=500)
+        return HTMLResponse(f"<!doctype html><html lang=\"id\"><meta charset=\"utf-8\"><title>Kesalahan</title>"
+                            f"<p>{text}</p></html>", status_code=500)
 
     routes = [
         Route("/masuk", masuk, methods=["GET"]),
@@ -515,9 +542,15 @@ def create_app(cfg: Config, settings: WebSettings | None = None,
         Route("/verifikasi/{code}", verifikasi),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
-    app = Starlette(routes=routes, exception_handlers={HTTPException: http_error})
+    app = Starlette(routes=routes, exception_handlers={HTTPException: http_error, Exception: server_error})
+    app.router.redirect_slashes = False  # http_error redirects, after the session check
     app.state.office = office
     return Guard(app)
+
+
+def public(path: str) -> bool:
+    """The paths SPEC §8 leaves open without a session."""
+    return any(path == p or path.startswith(p + "/") for p in ("/masuk", "/verifikasi", "/static"))
 
 
 def _json_list(text: str | None) -> list[str]:
@@ -588,6 +621,9 @@ def server_config(app, host: str, port: int):
     import uvicorn
 
     # uvicorn's own access log would print a sign-in link's token: Guard logs requests instead.
+    # Disabled, not only left without handlers: a handler added later (pytest's, an operator's
+    # logging set-up) must not bring it back.
+    logging.getLogger("uvicorn.access").disabled = True
     return uvicorn.Config(app, host=host, port=port, access_log=False, log_config=None, proxy_headers=True,
                           server_header=False, lifespan="off")
 

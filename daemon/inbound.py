@@ -40,6 +40,10 @@ AUTHOR_PROBLEMS = {
     "sender_berbeda": "kepala Sender berbeda dari From: pesan dikirim atas nama orang lain",
 }
 
+#: Header fields RFC 5322 allows once: a second one (a forger's, above the signed one that DKIM
+#: reads bottom-up) could point a signed reply at another letter.
+SINGLE_HEADERS = ("subject", "in-reply-to", "references", "message-id", "to", "cc", "reply-to")
+
 XLSX_TYPES = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",)
 
 
@@ -212,6 +216,29 @@ class Reader:
                 "Pantau untuk tugas ini)")
         return False, "tidak_cocok", "tidak cocok dengan surat Pantau untuk tugas ini"
 
+    def signed_match(self, p: ParsedMessage, a: Analysis):
+        """What a DKIM signature must sign to vouch for this reply's match to its letter: the
+        In-Reply-To that matched (or a signed Subject with the task's token, for servers such as
+        Microsoft 365 that do not sign In-Reply-To), the Subject whose token matched, the To/Cc
+        with the plus address. A form's embedded code sits in the signed body: nothing more."""
+        task = a.task
+        if a.matched_by == "form_code" or (
+                task["purpose"] == "form" and a.form is not None and a.form.code is not None
+                and a.form.code.cycle == task["cycle"] and a.form.code.unit == task["unit"]):
+            return None
+        token = task["token"]
+
+        def subject(h: set[str]) -> bool:
+            return "subject" in h and find_subject_token(p.subject) == token
+
+        if a.matched_by == "in_reply_to":
+            return lambda h: "in-reply-to" in h or subject(h)
+        if a.matched_by == "plus_address":
+            local = self.address.split("@")[0]
+            in_to = token in find_plus_tokens(p.to + p.cc, local)
+            return lambda h: (in_to and ("to" in h or "cc" in h)) or subject(h)
+        return subject
+
     def check_sender(self, raw: bytes, p: ParsedMessage, a: Analysis) -> tuple[bool, str, str]:
         """Every trust check of SPEC §3.1 for a matched task: (ok, keyword, reason)."""
         task = a.task
@@ -231,10 +258,16 @@ class Reader:
                 "yang ditandai ttd = true (Plt.) dalam konfigurasi")
         if not a.decides:
             return True, "", ""
+        twice = [h for h in SINGLE_HEADERS if len(p.headers.get(h, [])) > 1]
+        if twice:
+            return False, "kepala_ganda", (
+                f"kepala {', '.join(twice)} muncul lebih dari sekali (tidak sah menurut RFC 5322): "
+                "surat yang dijawab tidak dapat dipastikan")
         ok, key, why = self.letter_matched(p, a)
         if not ok:
             return False, key, why
-        ok, key, why = authenticate(raw, p.author.rpartition("@")[2], p.headers, self.trust)
+        ok, key, why = authenticate(raw, p.author.rpartition("@")[2], p.headers, self.trust,
+                                    covers=self.signed_match(p, a))
         if not ok:
             return False, key, why
         return True, "", ""

@@ -266,8 +266,16 @@ class Reader:
         ok, key, why = self.letter_matched(p, a)
         if not ok:
             return False, key, why
+        covers = self.signed_match(p, a)
+        if (self.trust.verifikasi == "authres" and a.matched_by == "in_reply_to" and covers is not None
+                and find_subject_token(p.subject) != a.task["token"]):
+            # The server's verdict does not say what its DKIM signature covered: an In-Reply-To
+            # added to someone's signed mail would pass. The subject keeps the task's token.
+            return False, "token_tidak_ada", (
+                "membalas surat Pantau, tetapi token tugas tidak ada di subjek; dengan verifikasi "
+                "authres balasan keputusan harus tetap memuat subjek surat Pantau")
         ok, key, why = authenticate(raw, p.author.rpartition("@")[2], p.headers, self.trust,
-                                    covers=self.signed_match(p, a))
+                                    covers=covers)
         if not ok:
             return False, key, why
         return True, "", ""

@@ -194,6 +194,7 @@ ATTACKS = [
         o, t, approve(c), sender="wakil.sekcam@kecamatan.test"), "held"),
     ("ajudan-wakil-unsigned", ("S6",), lambda o, t, c: reply(
         o, t, approve(c), sender=AJUDAN, signer=None), "held"),
+    ("bait-reply-in-reply-to-repointed", ("S6", "S10"), lambda o, t, c: _bait_repointed(o, t), "held"),
     ("two-subjects", ("S11",), lambda o, t, c: prepend("Subject: Re: rapat")(reply(o, t, approve(c))), "held"),
     ("two-in-reply-to", ("S6",), lambda o, t, c: prepend(
         f"In-Reply-To: {make_msgid(domain=DOMAIN)}")(reply(o, t, approve(c))), "held"),
@@ -217,6 +218,14 @@ ATTACKS = [
     ("setuju-question-code", ("S11",), lambda o, t, c: reply(o, t, f"SETUJU {c}?"), "unclear"),
     ("code-forward-by-staff-rfc822-irt", ("S11",), lambda o, t, c: _rfc822(o, t, c), "held"),
 ]
+
+
+def _bait_repointed(o, t) -> bytes:
+    """The person's genuine signed 'Ok' to a staff member's bait that carried the token, its
+    signed In-Reply-To (the bait's) changed to name Pantau's letter."""
+    bait_id = make_msgid(domain=DOMAIN)
+    raw = reply(o, t, "Ok", subject=f"Re: Rapat besok {token_of(o, t)}", irt=bait_id, refs=bait_id)
+    return raw.replace(bait_id.encode(), str(o.request(t)["Message-ID"]).encode())
 
 
 def _sign_l0(raw: bytes) -> bytes:
@@ -322,6 +331,7 @@ AUTHRES_ATTACKS = [
     ("arc-authres-ours", [f"ARC-Authentication-Results: i=1; {AUTHSERV}; dmarc=pass header.from={DOMAIN}"]),
     ("x-original-authres-ours", [f"X-Original-Authentication-Results: {AUTHSERV}; dmarc=pass "
                                  f"header.from={DOMAIN}"]),
+    ("in-reply-to-added-to-fresh-mail", None),
     ("ours-below-a-blank-authserv", [f"{AR}; dmarc=pass header.from={DOMAIN}",
                                      f"{AR}{AUTHSERV}; dmarc=pass header.from={DOMAIN}"]),
 ]
@@ -333,7 +343,12 @@ def test_authres_forgeries_change_nothing(office_for, step, lines):
     office = office_for(step, authres_mode)
     assert office.app.cfg.verifikasi == "authres"
     task = office.task(step=real(step), status="open")
-    raw = reply(office, task, approve(_code(office, task)), signer=None, edit=add_headers(*lines))
+    if lines is None:  # someone's own mail, DMARC pass, pointed at the letter by an In-Reply-To
+        raw = prepend(f"In-Reply-To: {office.request(task)['Message-ID']}",
+                      f"{AR}{AUTHSERV}; dmarc=pass header.from={DOMAIN}")(
+            fresh_mail(office, task, approve(_code(office, task)), sender=task["recipient"]))
+    else:
+        raw = reply(office, task, approve(_code(office, task)), signer=None, edit=add_headers(*lines))
     assert_no_change(office, raw, step, "held")
 
 

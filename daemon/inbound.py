@@ -13,7 +13,11 @@ Trust (SPEC §3.1, `check_sender`), in this order, the first failure named in `s
 4. for a reply that decides (approve, revise, schedule, a document, a form): the letter it
    answers (In-Reply-To naming one of Pantau's letters of the task, or its token when
    In-Reply-To is absent or names such a letter; never References alone; a form may match by
-   its embedded code), then the authentication of its From domain (daemon/trust.py).
+   its embedded code), then the authentication of its From domain (daemon/trust.py); a
+   second Subject, In-Reply-To, References, Message-ID, To, Cc or Reply-To is held (DKIM reads
+   the bottom one, Pantau the top one); with `dkim` the valid signature must sign the header
+   that matched (`signed_match`); with `authres`, whose verdict does not say what was signed, a
+   match by In-Reply-To also needs the task's token in the subject.
 At S11 an approval or a signed PDF also needs the six-digit signature code on the first line
 (`check_signature_code`): without it, or with a wrong one, the decision is unclear.
 """

@@ -3,7 +3,10 @@
 A reply that decides something counts only when the mail system vouches for its From domain:
 
 - `dkim`: Pantau verifies the DKIM signatures itself (dkimpy). One valid signature whose `d=`
-  is exactly the From address's domain is enough. A subdomain does not count (`d=mail.x.go.id`
+  is exactly the From address's domain is enough, when it signs the whole body (an `l=` shorter
+  than the body vouches for nothing: text appended after it is no one's) and the headers that
+  matched the reply to its letter (`covers`, from inbound.py: a signed mail of the official
+  cannot be pointed at a task by an added In-Reply-To, Subject or envelope address). A subdomain does not count (`d=mail.x.go.id`
   does not vouch for `camat@x.go.id`, nor `d=x.go.id` for `camat@sub.x.go.id`): strict
   alignment, so a sub-domain delegated to a mailing service cannot sign for officials.
   Public keys come first from the file `keamanan.dkim_kunci`, then from DNS. Names under

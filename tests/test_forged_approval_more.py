@@ -70,6 +70,11 @@ def prepend(*lines: str):
     return edit
 
 
+def _with_line(line: str):
+    """An unsigned reply with one hand-written (broken) DKIM-Signature line on top."""
+    return lambda o, t, c: prepend(line)(o.reply(t, approve(c)))
+
+
 def sign_len(raw: bytes, domain: str) -> bytes:
     """Signed with the l= body length tag (dkimpy `length=True`)."""
     sig = dkim.sign(raw, SELECTOR.encode(), domain.encode(), keypair(domain)[0],
@@ -171,6 +176,18 @@ ATTACKS = [
         o, t, approve(c), signer=None, edit=prepend("DKIM-Signature: \x01\x02 ;;;; d=")), "held"),
     ("dkim-d-uppercase-other", ("S6",), lambda o, t, c: reply(
         o, t, approve(c), signer="evil.test", edit=set_header("From", "camat@EVIL.test")), "held"),
+    *[(f"bad-dkim-{n}", ("S10",), _with_line(line),
+       "held") for n, line in (
+        ("huge-h", "DKIM-Signature: v=1; a=rsa-sha256; d=kecamatan.test; s=pantau-test; h="
+                   + ":".join(["from"] * 5000) + "; bh=AAAA; b=AAAA"),
+        ("unicode-d", "DKIM-Signature: v=1; a=rsa-sha256; d=kecamat\u0430n.test; s=pantau-test; h=from; "
+                      "bh=AAAA; b=AAAA"),
+        ("ed25519-bogus", "DKIM-Signature: v=1; a=ed25519-sha256; d=kecamatan.test; s=pantau-test; h=from; "
+                          "bh=AAAA; b=AAAA"),
+        ("l-negative", "DKIM-Signature: v=1; a=rsa-sha256; d=kecamatan.test; s=pantau-test; l=-5; h=from; "
+                       "bh=AAAA; b=AAAA"),
+        ("selector-is-a-dns-name", "DKIM-Signature: v=1; a=rsa-sha256; d=kecamatan.test; "
+                                   "s=x._domainkey.evil.test.; h=from; bh=AAAA; b=AAAA"))],
     ("expired-soon-x-in-past", ("S10",), lambda o, t, c: sign(o.reply(t, approve(c)), DOMAIN, expire=-10),
      "held"),
     # -- replays and correlation

@@ -13,7 +13,11 @@ Trust (SPEC §3.1, `check_sender`), in this order, the first failure named in `s
 4. for a reply that decides (approve, revise, schedule, a document, a form): the letter it
    answers (In-Reply-To naming one of Pantau's letters of the task, or its token when
    In-Reply-To is absent or names such a letter; never References alone; a form may match by
-   its embedded code), then the authentication of its From domain (daemon/trust.py).
+   its embedded code), then the authentication of its From domain (daemon/trust.py); a
+   second Subject, In-Reply-To, References, Message-ID, To, Cc or Reply-To is held (DKIM reads
+   the bottom one, Pantau the top one); with `dkim` the valid signature must sign the header
+   that matched (`signed_match`); with `authres`, whose verdict does not say what was signed, a
+   match by In-Reply-To also needs the task's token in the subject.
 At S11 an approval or a signed PDF also needs the six-digit signature code on the first line
 (`check_signature_code`): without it, or with a wrong one, the decision is unclear.
 """
@@ -39,6 +43,10 @@ AUTHOR_PROBLEMS = {
     "from_rusak": "kepala From tidak sah menurut RFC 5322: pengirim tidak dapat dipastikan",
     "sender_berbeda": "kepala Sender berbeda dari From: pesan dikirim atas nama orang lain",
 }
+
+#: Header fields RFC 5322 allows once: a second one (a forger's, above the signed one that DKIM
+#: reads bottom-up) could point a signed reply at another letter.
+SINGLE_HEADERS = ("subject", "in-reply-to", "references", "message-id", "to", "cc", "reply-to")
 
 XLSX_TYPES = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",)
 
@@ -212,6 +220,29 @@ class Reader:
                 "Pantau untuk tugas ini)")
         return False, "tidak_cocok", "tidak cocok dengan surat Pantau untuk tugas ini"
 
+    def signed_match(self, p: ParsedMessage, a: Analysis):
+        """What a DKIM signature must sign to vouch for this reply's match to its letter: the
+        In-Reply-To that matched (or a signed Subject with the task's token, for servers such as
+        Microsoft 365 that do not sign In-Reply-To), the Subject whose token matched, the To/Cc
+        with the plus address. A form's embedded code sits in the signed body: nothing more."""
+        task = a.task
+        if a.matched_by == "form_code" or (
+                task["purpose"] == "form" and a.form is not None and a.form.code is not None
+                and a.form.code.cycle == task["cycle"] and a.form.code.unit == task["unit"]):
+            return None
+        token = task["token"]
+
+        def subject(h: set[str]) -> bool:
+            return "subject" in h and find_subject_token(p.subject) == token
+
+        if a.matched_by == "in_reply_to":
+            return lambda h: "in-reply-to" in h or subject(h)
+        if a.matched_by == "plus_address":
+            local = self.address.split("@")[0]
+            in_to = token in find_plus_tokens(p.to + p.cc, local)
+            return lambda h: (in_to and ("to" in h or "cc" in h)) or subject(h)
+        return subject
+
     def check_sender(self, raw: bytes, p: ParsedMessage, a: Analysis) -> tuple[bool, str, str]:
         """Every trust check of SPEC §3.1 for a matched task: (ok, keyword, reason)."""
         task = a.task
@@ -231,10 +262,24 @@ class Reader:
                 "yang ditandai ttd = true (Plt.) dalam konfigurasi")
         if not a.decides:
             return True, "", ""
+        twice = [h for h in SINGLE_HEADERS if len(p.headers.get(h, [])) > 1]
+        if twice:
+            return False, "kepala_ganda", (
+                f"kepala {', '.join(twice)} muncul lebih dari sekali (tidak sah menurut RFC 5322): "
+                "surat yang dijawab tidak dapat dipastikan")
         ok, key, why = self.letter_matched(p, a)
         if not ok:
             return False, key, why
-        ok, key, why = authenticate(raw, p.author.rpartition("@")[2], p.headers, self.trust)
+        covers = self.signed_match(p, a)
+        if (self.trust.verifikasi == "authres" and a.matched_by == "in_reply_to" and covers is not None
+                and find_subject_token(p.subject) != a.task["token"]):
+            # The server's verdict does not say what its DKIM signature covered: an In-Reply-To
+            # added to someone's signed mail would pass. The subject keeps the task's token.
+            return False, "token_tidak_ada", (
+                "membalas surat Pantau, tetapi token tugas tidak ada di subjek; dengan verifikasi "
+                "authres balasan keputusan harus tetap memuat subjek surat Pantau")
+        ok, key, why = authenticate(raw, p.author.rpartition("@")[2], p.headers, self.trust,
+                                    covers=covers)
         if not ok:
             return False, key, why
         return True, "", ""

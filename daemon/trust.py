@@ -3,7 +3,10 @@
 A reply that decides something counts only when the mail system vouches for its From domain:
 
 - `dkim`: Pantau verifies the DKIM signatures itself (dkimpy). One valid signature whose `d=`
-  is exactly the From address's domain is enough. A subdomain does not count (`d=mail.x.go.id`
+  is exactly the From address's domain is enough, when it signs the whole body (an `l=` shorter
+  than the body vouches for nothing: text appended after it is no one's) and the headers that
+  matched the reply to its letter (`covers`, from inbound.py: a signed mail of the official
+  cannot be pointed at a task by an added In-Reply-To, Subject or envelope address). A subdomain does not count (`d=mail.x.go.id`
   does not vouch for `camat@x.go.id`, nor `d=x.go.id` for `camat@sub.x.go.id`): strict
   alignment, so a sub-domain delegated to a mailing service cannot sign for officials.
   Public keys come first from the file `keamanan.dkim_kunci`, then from DNS. Names under
@@ -99,14 +102,19 @@ def _dnsfunc(s: TrustSettings) -> Callable[..., bytes | None]:
 
 
 def authenticate(raw: bytes, from_domain: str, headers: dict[str, list[str]],
-                 s: TrustSettings) -> tuple[bool, str, str]:
-    """Is the From domain vouched for? (ok, keyword, reason in Indonesian)."""
+                 s: TrustSettings, covers: Callable[[set[str]], bool] | None = None
+                 ) -> tuple[bool, str, str]:
+    """Is the From domain vouched for? (ok, keyword, reason in Indonesian).
+
+    `covers(signed)` (dkim only): a DKIM signature vouches only when the set of header names it
+    signs (`h=`, lower-case) covers the headers that matched the reply to its letter, so a
+    signed mail cannot be pointed at another task by adding an unsigned In-Reply-To or To."""
     from_domain = from_domain.casefold().rstrip(".")
     if s.verifikasi == "tidak":
         return True, "", ""
     if s.verifikasi == "authres":
         return _authres(headers.get("authentication-results", []), from_domain, s)
-    return _dkim(raw, from_domain, s)
+    return _dkim(raw, from_domain, s, covers)
 
 
 # --------------------------------------------------------------------------- authres
@@ -141,7 +149,22 @@ def _authres(values: list[str], from_domain: str, s: TrustSettings) -> tuple[boo
 # --------------------------------------------------------------------------- dkim
 
 
-def _dkim(raw: bytes, from_domain: str, s: TrustSettings) -> tuple[bool, str, str]:
+def _whole_body(d, tags: dict) -> bool:
+    """A signature with `l=` vouches only when l covers the whole (canonicalised) body: text
+    appended after the signed length is no one's."""
+    if b"l" not in tags:
+        return True
+    from dkim.canonicalization import CanonicalizationPolicy
+
+    try:
+        policy = CanonicalizationPolicy.from_c_value(tags.get(b"c", b"simple/simple"))
+        return int(tags[b"l"]) >= len(policy.canonicalize_body(d.body))
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _dkim(raw: bytes, from_domain: str, s: TrustSettings,
+          covers: Callable[[set[str]], bool] | None = None) -> tuple[bool, str, str]:
     import dkim
     from dkim.util import parse_tag_value
 
@@ -164,7 +187,16 @@ def _dkim(raw: bytes, from_domain: str, s: TrustSettings) -> tuple[bool, str, st
         aligned += 1
         try:
             if d.verify(idx=idx, dnsfunc=dns):
-                return True, "", ""
+                signed = {h.strip().decode("ascii", "replace").lower()
+                          for h in tags.get(b"h", b"").split(b":")}
+                if not _whole_body(d, tags):
+                    why = "tanda tangan hanya menutup sebagian isi pesan (l=)"
+                elif covers is not None and not covers(signed):
+                    why = ("tanda tangan tidak menutup kepala yang mencocokkan pesan dengan surat "
+                           "Pantau (In-Reply-To, Subject atau To)")
+                else:
+                    return True, "", ""
+                continue
             why = why or "tanda tangan tidak cocok dengan isi pesan"
         except dkim.DnsTimeoutError:
             why = "kunci DKIM tidak dapat diambil dari DNS (coba lagi dengan `pantau replay`)"

@@ -6,6 +6,7 @@ The renderers (daemon/documents) know templates and formats; this module knows w
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -99,7 +100,10 @@ class Producer:
 
     def make(self, st: CycleState, ref: DocRef, data: dict, now: datetime, nomor: str = "") -> None:
         crash_point("rendering")
-        getattr(self, f"make_{ref.kind}")(st, ref, data, now, nomor)
+        maker = MAKERS.get(ref.kind)
+        if maker is None:
+            raise KeyError(f"tidak ada pembuat dokumen untuk jenis {ref.kind!r} (produce.MAKERS)")
+        maker(self, st, ref, data, now, nomor)
 
     def make_form(self, st: CycleState, ref: DocRef, data: dict, now: datetime, nomor: str) -> None:
         from .documents import build_form
@@ -595,3 +599,15 @@ class Producer:
         self.record(st, doc_kind, self.store.count_documents(st.code, doc_kind) + 1, None, path, sha, now)
         files.insert(0, (path.name, path))
         return files
+
+
+# The documents the engine asks for (`MakeDoc.ref.kind`), each with its maker: an explicit table,
+# never a method found by building its name. tests/test_handlers.py checks it covers every kind
+# the engine makes and every `lampiran` of config/sop.toml.
+MAKERS: dict[str, Callable[[Producer, CycleState, DocRef, dict, datetime, str], None]] = {
+    "form": Producer.make_form,
+    "draft_report": Producer.make_draft_report,
+    "final_report": Producer.make_final_report,
+    "emonev_export": Producer.make_emonev_export,
+    "timeliness_summary": Producer.make_timeliness_summary,
+}

@@ -369,7 +369,7 @@ class _Run:
         t = Task(
             key=f"{self.st.code}#{self.st.seq}",
             step=step,
-            role=role,
+            role=Role(role),
             recipient=recipient,
             opened=self.now,
             **kw,
@@ -495,7 +495,9 @@ class _Run:
                     docs=[DocRef(kind="form", version=1, unit=code) for code in self.st.units],
                 )
             )
-            self.set_timer(self.st.steps[d.id].due, TimerKind.REMIND, d.id)
+            due = self.st.steps[d.id].due
+            assert due is not None  # set by enter()
+            self.set_timer(due, TimerKind.REMIND, d.id)
             return
         self.finish(d.id, d.lanjut)
 
@@ -517,8 +519,8 @@ class _Run:
     def enter_kumpul(self, d: StepDef) -> None:
         s = self.st.steps[d.id]
         cal = self.ctx.cal
-        if s.due:
-            s.due = self.close_of_day(s.due)
+        assert s.due is not None  # set by enter()
+        s.due = self.close_of_day(s.due)
         self.st.deadline = s.due
         self.set_timer(
             cal.add(self.now, cal.scale(d.standar, 0.5)), TimerKind.REMIND_UNITS, d.id, tahap="setengah"
@@ -764,7 +766,7 @@ class _Run:
             waiting = [
                 t
                 for t in self.st.open_tasks(d.id)
-                if not (t.purpose == TaskPurpose.FORM and self.st.units[t.unit].status == UnitStatus.RECEIVED)
+                if not (t.purpose == TaskPurpose.FORM and self.st.units[t.unit or ""].status == UnitStatus.RECEIVED)
             ]
             actor = waiting[0].role if waiting else d.pelaksana
             boss = self.sop.atasan.get(actor)
@@ -1214,10 +1216,17 @@ def _plain(obj: Any) -> Any:
 
 def from_json(data: dict) -> CycleState:
     d = _plain(data)
-    d["steps"] = {k: StepState(**v) for k, v in d["steps"].items()}
-    d["tasks"] = [Task(**t) for t in d["tasks"]]
-    d["units"] = {k: UnitState(**v) for k, v in d["units"].items()}
-    d["timers"] = [Timer(**t) for t in d["timers"]]
+    # Statuses, roles and kinds come back as the StrEnums (equal to the stored strings).
+    d["steps"] = {k: StepState(**{**v, "status": StepStatus(v["status"])}) for k, v in d["steps"].items()}
+    d["tasks"] = [
+        Task(**{**t, "role": Role(t["role"]), "purpose": TaskPurpose(t["purpose"]),
+                "status": TaskStatus(t["status"])})
+        for t in d["tasks"]
+    ]
+    d["units"] = {k: UnitState(**{**v, "status": UnitStatus(v["status"])}) for k, v in d["units"].items()}
+    d["timers"] = [Timer(**{**t, "kind": TimerKind(t["kind"])}) for t in d["timers"]]
+    d["status"] = CycleStatus(d["status"])
+    d["draft_source"] = DraftSource(d.get("draft_source", DraftSource.GENERATED))
     return CycleState(**d)
 
 

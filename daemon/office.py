@@ -45,7 +45,6 @@ BRAKED = {"mohon_jelas", "sudah_diproses", "lampirkan_formulir", "pengumpulan_di
 # the words (SPEC §3.2).
 BRAKE_IGNORES = {"baris", "dipahami", "sebab"}
 RETRY_MINUTES = (1, 2, 5, 10, 30, 60)
-ROLE_JABATAN = {"camat": "camat", "sekretaris": "sekretaris", "kasubag_perencanaan": "kasubag_perencanaan"}
 
 
 class CycleExists(Exception):

@@ -17,6 +17,7 @@ from .documents import contexts as C
 from .engine import CycleState, DocRef
 from .faults import crash_point
 from .model import Official, Period
+from .roles import Role
 from .store import Store
 
 # Display names of archived documents (also the attachment names people see).
@@ -214,9 +215,9 @@ class Producer:
             units=units,
             capaian_rata=overall,
             kategori=self.bands.kategori(overall),
-            penyusun=self.official("kasubag_perencanaan"),
-            camat=self.official("camat"),
-            sekretaris=self.official("sekretaris"),
+            penyusun=self.official(Role.KASUBAG),
+            camat=self.official(Role.CAMAT),
+            sekretaris=self.official(Role.SEKRETARIS),
             catatan_revisi=notes,
             peringatan=peringatan,
             # the earlier periods are shown when the data base kinerja holds any of them
@@ -290,7 +291,7 @@ class Producer:
             cycle_code=st.code,
             nomor=nomor,
             tanggal=now.date(),
-            penandatangan=self.official("camat"),
+            penandatangan=self.official(Role.CAMAT),
             approvals=approvals,
             source_version=version,
             kode_verifikasi=code,
@@ -489,8 +490,8 @@ class Producer:
             nomor=nomor or "-",
             tanggal=now.date(),
             hal=f"Ringkasan Ketepatan Waktu Pemantauan Kinerja {self.period(st).label}",
-            kepada=[self.official("camat").jabatan, self.official("sekretaris").jabatan],
-            penandatangan=self.official("kasubag_perencanaan"),
+            kepada=[self.official(Role.CAMAT).jabatan, self.official(Role.SEKRETARIS).jabatan],
+            penandatangan=self.official(Role.KASUBAG),
             cycle_code=st.code,
             ringkasan=self.timings(st),
         )
@@ -543,7 +544,7 @@ class Producer:
 
         period = self.period(st)
         cfg = self.cfg
-        dari_role = data.get("dari", "kasubag_perencanaan")
+        dari_role = data.get("dari", Role.KASUBAG)
         signer = cfg.pejabat.get(dari_role, cfg.kasubag) if kind == "nota_dinas" else cfg.camat
         letter = C.Letter(
             kind=kind,

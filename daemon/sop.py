@@ -10,10 +10,11 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .roles import Role
 from .worktime import Duration, parse_duration
 
 KINDS = ("persetujuan", "otomatis", "kumpul", "rute", "rapat", "unggah")
-ACTORS = ("camat", "sekretaris", "kasubag_perencanaan", "unit")
+ACTORS = tuple(Role)  # who may act in a step (`pelaksana`, `rute`)
 ACTIONS = (
     "buat_format",
     "kirim_format",

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from .engine import CycleState
+from .roles import Role
 from .sop import Sop
 from .store import Store
 from .worktime import WorkCalendar
@@ -163,7 +164,7 @@ def people_names(cfg) -> dict[str, str]:
     if cfg is None:
         return {}
     out: dict[str, str] = {}
-    labels = {"camat": "Camat", "sekretaris": "Sekretaris", "kasubag_perencanaan": "Kasubag Perencanaan"}
+    labels = {Role.CAMAT: "Camat", Role.SEKRETARIS: "Sekretaris", Role.KASUBAG: "Kasubag Perencanaan"}
     for role, o in cfg.pejabat.items():
         out[o.email] = f"{labels.get(role, role)} ({o.nama})" if o.nama else labels.get(role, role)
         for w in o.wakil:

@@ -617,16 +617,12 @@ class _Run:
                 SendNotice(step=d.id, kind="minta_keputusan", to=[recipient], task=t.key, docs=docs, data=data)
             )
 
-    def letter_subject(self, d: StepDef, version: int) -> str:
+    def letter_subject(self, d: StepDef, version: int = 1) -> str:
+        """The step's letter subject: its `perihal` in sop.toml (daemon/sop.py DEFAULT_PERIHAL)."""
         label = self.period_label()
-        return {
-            "perintah": f"Permohonan Perintah Pelaksanaan Pemantauan Kinerja {label}",
-            "konsep": f"Konsep Laporan Pemantauan Kinerja {label} (Versi {version})",
-            "ajukan_konsep": f"Penyampaian Konsep Laporan Pemantauan Kinerja {label} (Versi {version})",
-            "koreksi": f"Permohonan Koreksi Laporan Pemantauan Kinerja {label} (Versi {version})",
-            "tanda_tangan": f"Permohonan Penandatanganan Laporan Pemantauan Kinerja {label}",
-            "emonev": f"Data Kinerja {label} untuk Entri e-Monev dan e-Project",
-        }.get(d.tujuan_surat, f"{d.uraian} {label}")
+        if not d.perihal:
+            return f"{d.uraian} {label}"
+        return d.perihal.format(periode=label, versi=version)
 
     def propose_meeting(self) -> dict:
         """The next working day (at least one working day ahead) at the configured hour."""
@@ -669,7 +665,7 @@ class _Run:
                 step=d.id,
                 kind="permintaan_data",
                 purpose="",
-                hal=f"Permintaan Data Pemantauan Kinerja {self.period_label()}",
+                hal=self.letter_subject(d),
                 tujuan="Sekretariat dan Kepala Seksi",
                 kode="permintaan_data",
                 envelopes=envelopes,
@@ -699,7 +695,7 @@ class _Run:
                 step=d.id,
                 kind="undangan",
                 purpose="",
-                hal=f"Undangan Rapat Pembahasan Pemantauan Kinerja {self.period_label()}",
+                hal=self.letter_subject(d),
                 tujuan="Pejabat Eselon III dan IV",
                 kode="undangan",
                 envelopes=[Envelope(to=list(self.ctx.peserta))],
@@ -727,7 +723,7 @@ class _Run:
                 step=d.id,
                 kind="pengantar",
                 purpose="",
-                hal=f"Penyampaian Laporan Pemantauan Kinerja {self.period_label()}",
+                hal=self.letter_subject(d),
                 tujuan=ROLE_NAMES[Role.KASUBAG],
                 kode="pengantar",
                 envelopes=[Envelope(to=[self.person(Role.KASUBAG)], cc=list(self.ctx.tembusan))],

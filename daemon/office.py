@@ -30,6 +30,7 @@ from .produce import Producer, file_name
 from .replies import subject_clean
 from .reply_grammar import explain, understood
 from .sop import load_sop
+from .statuses import CycleStatus, TaskStatus, UnitStatus
 from .store import Store
 from .tokens import make_token
 from .transports.base import DIABAIKAN, DIPROSES, GAGAL, TransportError
@@ -303,7 +304,7 @@ class OfficeApp:
             "penerima": self.salutation(to), "pengirim_nama": self.cfg.mail.nama,
             "unit_nama": u.nama if u else "", "batas": st.deadline, "jadwal": False, "dokumen": False,
             "contoh_jadwal": (self.clock.now() + timedelta(days=2)).strftime("%d-%m-%Y") + " 09.00",
-            "tidak_lengkap": [x.code for x in st.units.values() if x.status != "received"],
+            "tidak_lengkap": [x.code for x in st.units.values() if x.status != UnitStatus.RECEIVED],
             "rapat": st.meeting, "usul_rapat": None, "versi": st.draft_version, "nomor": "",
             "hal": "", "warnings": [], "errors": [], "file": "", "terlambat": False, "nomor_agenda": "",
             "catatan": [], "alasan": "", "selesai": False, "baris": "", "tahap": "", "units": [],
@@ -606,7 +607,7 @@ class OfficeApp:
         self._reply_to_mid = p.message_id
         if et is None:
             return self._hold(id, a, "tugas tidak ditemukan pada siklus")
-        if et.status != "open" or st.status != "running":
+        if et.status != TaskStatus.OPEN or st.status != CycleStatus.RUNNING:
             self._advance(st, E.Reply(task=et.key, sender=p.from_addr, decision=a.decision.decision,
                                       subject=_subject(p.subject), message_id=p.message_id or ""))
             self.store.update_inbound(id, status="diproses", reason="tugas sudah ditutup: dijawab sudah diproses")

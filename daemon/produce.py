@@ -18,6 +18,7 @@ from .engine import CycleState, DocRef
 from .faults import crash_point
 from .model import Official, Period
 from .roles import Role
+from .statuses import StepStatus
 from .store import Store
 
 # Display names of archived documents (also the attachment names people see).
@@ -505,12 +506,12 @@ class Producer:
         out = []
         for d in self.o.sop.steps:
             s = st.steps[d.id]
-            if s.status == "skipped":
+            if s.status == StepStatus.SKIPPED:
                 out.append(C.StepTiming(d.id, d.uraian, d.standar_text, "-", None))
                 continue
             minutes = s.active_minutes
             on_time = (
-                minutes <= self.o.cal.standard_minutes(d.standar) if s.status == "done" else None
+                minutes <= self.o.cal.standard_minutes(d.standar) if s.status == StepStatus.DONE else None
             )
             out.append(
                 C.StepTiming(

@@ -127,7 +127,11 @@ class CycleState:
         return None
 
     def open_tasks(self, step: str | None = None) -> list[Task]:
-        return [t for t in self.tasks if t.status == TaskStatus.OPEN and (step is None or t.step == step)]
+        return [
+            t
+            for t in self.tasks
+            if t.status == TaskStatus.OPEN and (step is None or t.step == step)
+        ]
 
 
 # =========================================================================== context, events, effects
@@ -257,7 +261,9 @@ class SendLetter:
     envelopes: list[Envelope]
     docs: list[DocRef] = field(default_factory=list)  # attached to every envelope
     data: dict = field(default_factory=dict)
-    register: bool = True  # False: a working copy (S5's draft to the Kasubag), not a letter (SPEC §4)
+    register: bool = (
+        True  # False: a working copy (S5's draft to the Kasubag), not a letter (SPEC §4)
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -423,7 +429,9 @@ class _Run:
         if d.jenis not in ("kumpul", "rapat", "otomatis"):
             self.set_timer(s.due, TimerKind.REMIND, d.id)
             self.set_timer(
-                self.ctx.cal.add(self.now, self.ctx.cal.scale(d.standar, 2)), TimerKind.ESCALATE, d.id
+                self.ctx.cal.add(self.now, self.ctx.cal.scale(d.standar, 2)),
+                TimerKind.ESCALATE,
+                d.id,
             )
         ENTER[d.jenis](self, d)
 
@@ -523,7 +531,10 @@ class _Run:
         s.due = self.close_of_day(s.due)
         self.st.deadline = s.due
         self.set_timer(
-            cal.add(self.now, cal.scale(d.standar, 0.5)), TimerKind.REMIND_UNITS, d.id, tahap="setengah"
+            cal.add(self.now, cal.scale(d.standar, 0.5)),
+            TimerKind.REMIND_UNITS,
+            d.id,
+            tahap="setengah",
         )
         self.set_timer(s.due, TimerKind.REMIND_UNITS, d.id, tahap="batas")
         self.set_timer(cal.add(s.due, self.ctx.tenggang_kumpul), TimerKind.CLOSE_COLLECTION, d.id)
@@ -543,7 +554,9 @@ class _Run:
             self.ctx.cal.add(start, d.standar),
         )
         self.set_timer(end, TimerKind.MEETING_OVER, d.id)
-        self.set_timer(self.ctx.cal.add(start, self.ctx.cal.scale(d.standar, 2)), TimerKind.ESCALATE, d.id)
+        self.set_timer(
+            self.ctx.cal.add(start, self.ctx.cal.scale(d.standar, 2)), TimerKind.ESCALATE, d.id
+        )
         if end <= self.now:
             self.fire(Timer(at=end, kind=TimerKind.MEETING_OVER, step=d.id))
 
@@ -614,7 +627,14 @@ class _Run:
             )
         else:
             self.fx.append(
-                SendNotice(step=d.id, kind="minta_keputusan", to=[recipient], task=t.key, docs=docs, data=data)
+                SendNotice(
+                    step=d.id,
+                    kind="minta_keputusan",
+                    to=[recipient],
+                    task=t.key,
+                    docs=docs,
+                    data=data,
+                )
             )
 
     def letter_subject(self, d: StepDef, version: int = 1) -> str:
@@ -659,7 +679,11 @@ class _Run:
                 doc_version=1,
             )
             u.task = t.key
-            envelopes.append(Envelope(to=[u.email], task=t.key, docs=[DocRef(kind="form", version=1, unit=u.code)]))
+            envelopes.append(
+                Envelope(
+                    to=[u.email], task=t.key, docs=[DocRef(kind="form", version=1, unit=u.code)]
+                )
+            )
         self.fx.append(
             SendLetter(
                 step=d.id,
@@ -677,7 +701,10 @@ class _Run:
         self.st.draft_version += 1
         self.st.draft_source = DraftSource.GENERATED
         self.fx.append(
-            MakeDoc(ref=DocRef(kind="draft_report", version=self.st.draft_version), data={"catatan": list(self.st.notes)})
+            MakeDoc(
+                ref=DocRef(kind="draft_report", version=self.st.draft_version),
+                data={"catatan": list(self.st.notes)},
+            )
         )
         missing = [u.code for u in self.st.units.values() if u.status != UnitStatus.RECEIVED]
         self.log(
@@ -708,8 +735,13 @@ class _Run:
         self.fx.append(
             MakeDoc(
                 ref=DocRef(kind="final_report", version=1),
-                data={"source_version": self.st.draft_version, "approvals": [a for a in self.st.approvals if a["version"] >= 1],  # of the report, not the order
-                 "step": d.id},
+                data={
+                    "source_version": self.st.draft_version,
+                    "approvals": [
+                        a for a in self.st.approvals if a["version"] >= 1
+                    ],  # of the report, not the order
+                    "step": d.id,
+                },
             )
         )
         self.log(
@@ -752,7 +784,13 @@ class _Run:
             tasks = self.st.open_tasks(d.id)
             for t in tasks:
                 self.fx.append(
-                    SendNotice(step=d.id, kind="pengingat", to=[t.recipient], task=t.key, data={"batas": s.due})
+                    SendNotice(
+                        step=d.id,
+                        kind="pengingat",
+                        to=[t.recipient],
+                        task=t.key,
+                        data={"batas": s.due},
+                    )
                 )
             self.log(
                 d.id, "pengingat", ", ".join(t.recipient for t in tasks), "melewati standar waktu"
@@ -762,7 +800,10 @@ class _Run:
             waiting = [
                 t
                 for t in self.st.open_tasks(d.id)
-                if not (t.purpose == TaskPurpose.FORM and self.st.units[t.unit or ""].status == UnitStatus.RECEIVED)
+                if not (
+                    t.purpose == TaskPurpose.FORM
+                    and self.st.units[t.unit or ""].status == UnitStatus.RECEIVED
+                )
             ]
             actor = waiting[0].role if waiting else d.pelaksana
             boss = self.sop.atasan.get(actor)
@@ -831,11 +872,19 @@ class _Run:
             t = self.open_task(d.id, d.pelaksana, self.person(d.pelaksana))
             self.fx.append(
                 SendNotice(
-                    step=d.id, kind="hasil_rapat", to=[t.recipient], task=t.key, data={"rapat": self.st.meeting}
+                    step=d.id,
+                    kind="hasil_rapat",
+                    to=[t.recipient],
+                    task=t.key,
+                    data={"rapat": self.st.meeting},
                 )
             )
             # The meeting's standard is the meeting itself; give the outcome half of it again.
-            remind = s.due if s.due and s.due > self.now else self.ctx.cal.add(self.now, self.ctx.cal.scale(d.standar, 0.5))
+            remind = (
+                s.due
+                if s.due and s.due > self.now
+                else self.ctx.cal.add(self.now, self.ctx.cal.scale(d.standar, 0.5))
+            )
             self.set_timer(remind, TimerKind.REMIND, d.id)
             self.log(d.id, "menanyakan_hasil_rapat", t.recipient, "")
 
@@ -846,7 +895,10 @@ class _Run:
         if t is None or t.status != TaskStatus.OPEN or self.st.status != CycleStatus.RUNNING:
             self.fx.append(
                 SendNotice(
-                    step=t.step if t else "", kind="sudah_diproses", to=[ev.sender], data={"subject": ev.subject}
+                    step=t.step if t else "",
+                    kind="sudah_diproses",
+                    to=[ev.sender],
+                    data={"subject": ev.subject},
                 )
             )
             self.log(
@@ -855,7 +907,9 @@ class _Run:
             return
         d = self.sop.step(t.step)
         if t.purpose == TaskPurpose.FORM:
-            self.fx.append(SendNotice(step=d.id, kind="lampirkan_formulir", to=[ev.sender], task=t.key))
+            self.fx.append(
+                SendNotice(step=d.id, kind="lampirkan_formulir", to=[ev.sender], task=t.key)
+            )
             self.log(d.id, "balasan_tanpa_formulir", ev.sender, "diminta melampirkan formulir")
             return
         if t.purpose == TaskPurpose.UPLOAD:
@@ -873,7 +927,13 @@ class _Run:
             return
         if ev.pdf and d.pdf:
             self.register_in(t, ev, "Laporan final bertanda tangan (PDF)", files=[ev.pdf])
-            self.fx.append(RecordDoc(ref=DocRef(kind="final_report", version=1), file=ev.pdf, message_id=ev.message_id))
+            self.fx.append(
+                RecordDoc(
+                    ref=DocRef(kind="final_report", version=1),
+                    file=ev.pdf,
+                    message_id=ev.message_id,
+                )
+            )
             self.st.final = {"source": "signed_pdf", "version": self.st.draft_version}
             self.approve_record(t, ev)
             self.log(d.id, "pdf_bertanda_tangan_diterima", ev.sender, ev.pdf.filename)
@@ -950,7 +1010,11 @@ class _Run:
         self.st.draft_source = DraftSource.UPLOADED
         self.st.notes = []
         self.fx.append(
-            RecordDoc(ref=DocRef(kind="draft_report", version=self.st.draft_version), file=ev.docx, message_id=ev.message_id)
+            RecordDoc(
+                ref=DocRef(kind="draft_report", version=self.st.draft_version),
+                file=ev.docx,
+                message_id=ev.message_id,
+            )
         )
         self.register_in(t, ev, f"Laporan versi {self.st.draft_version} (DOCX)", files=[ev.docx])
         self.log(
@@ -962,7 +1026,9 @@ class _Run:
 
     def record_other_files(self, ev: Reply, kind: str) -> None:
         for i, f in enumerate(ev.other_files + ([ev.docx] if ev.docx else []), 1):
-            self.fx.append(RecordDoc(ref=DocRef(kind=kind, version=i), file=f, message_id=ev.message_id))
+            self.fx.append(
+                RecordDoc(ref=DocRef(kind=kind, version=i), file=f, message_id=ev.message_id)
+            )
 
     def clarify(self, t: Task, ev: Reply, why: str) -> None:
         self.fx.append(
@@ -1004,7 +1070,12 @@ class _Run:
                 message_id=ev.message_id,
                 disposisi=disposisi,
                 keterangan="; ".join(
-                    x for x in ["dengan kode tanda tangan" if ev.kode_ttd else "", ev.note.strip()[:200]] if x
+                    x
+                    for x in [
+                        "dengan kode tanda tangan" if ev.kode_ttd else "",
+                        ev.note.strip()[:200],
+                    ]
+                    if x
                 ),
                 files=files,
             )
@@ -1152,7 +1223,9 @@ def missing_handlers(sop: Sop | None = None) -> list[str]:
     return [
         f"jenis langkah {k!r} tidak punya penangan di engine.ENTER"
         for k in sorted(kinds - set(ENTER))
-    ] + [f"aksi {a!r} tidak punya penangan di engine.ACTIONS" for a in sorted(actions - set(ACTIONS))]
+    ] + [
+        f"aksi {a!r} tidak punya penangan di engine.ACTIONS" for a in sorted(actions - set(ACTIONS))
+    ]
 
 
 _missing = missing_handlers()
@@ -1165,11 +1238,19 @@ def copy_state(s: CycleState) -> CycleState:
     copy.deepcopy did the same at ~8x the cost, a fifth of the time spent on each inbound message."""
     r = dataclasses.replace
     dc = copy.deepcopy
-    return r(s, steps={k: r(v) for k, v in s.steps.items()}, tasks=[r(t) for t in s.tasks],
-             units={k: r(v) for k, v in s.units.items()},
-             timers=[r(t, data=dc(t.data)) for t in s.timers], meeting=dc(s.meeting),
-             proposed_meeting=dc(s.proposed_meeting), approvals=dc(s.approvals),
-             notes=list(s.notes), final=dc(s.final), undeliverable=list(s.undeliverable))
+    return r(
+        s,
+        steps={k: r(v) for k, v in s.steps.items()},
+        tasks=[r(t) for t in s.tasks],
+        units={k: r(v) for k, v in s.units.items()},
+        timers=[r(t, data=dc(t.data)) for t in s.timers],
+        meeting=dc(s.meeting),
+        proposed_meeting=dc(s.proposed_meeting),
+        approvals=dc(s.approvals),
+        notes=list(s.notes),
+        final=dc(s.final),
+        undeliverable=list(s.undeliverable),
+    )
 
 
 def _fmt_meeting(m: dict | None) -> str:
@@ -1213,13 +1294,23 @@ def _plain(obj: Any) -> Any:
 def from_json(data: dict) -> CycleState:
     d = _plain(data)
     # Statuses, roles and kinds come back as the StrEnums (equal to the stored strings).
-    d["steps"] = {k: StepState(**{**v, "status": StepStatus(v["status"])}) for k, v in d["steps"].items()}
+    d["steps"] = {
+        k: StepState(**{**v, "status": StepStatus(v["status"])}) for k, v in d["steps"].items()
+    }
     d["tasks"] = [
-        Task(**{**t, "role": Role(t["role"]), "purpose": TaskPurpose(t["purpose"]),
-                "status": TaskStatus(t["status"])})
+        Task(
+            **{
+                **t,
+                "role": Role(t["role"]),
+                "purpose": TaskPurpose(t["purpose"]),
+                "status": TaskStatus(t["status"]),
+            }
+        )
         for t in d["tasks"]
     ]
-    d["units"] = {k: UnitState(**{**v, "status": UnitStatus(v["status"])}) for k, v in d["units"].items()}
+    d["units"] = {
+        k: UnitState(**{**v, "status": UnitStatus(v["status"])}) for k, v in d["units"].items()
+    }
     d["timers"] = [Timer(**{**t, "kind": TimerKind(t["kind"])}) for t in d["timers"]]
     d["status"] = CycleStatus(d["status"])
     d["draft_source"] = DraftSource(d.get("draft_source", DraftSource.GENERATED))

@@ -34,8 +34,19 @@ def test_a_missing_handler_is_named(monkeypatch):
 
 
 def test_an_unknown_kind_in_sop_toml_is_refused_with_its_name():
-    raw = {"langkah": [{"id": "S1", "kunci": "a", "uraian": "x", "pelaksana": "camat",
-                        "standar": "1 jam", "jenis": "terbang", "lanjut": "selesai"}]}
+    raw = {
+        "langkah": [
+            {
+                "id": "S1",
+                "kunci": "a",
+                "uraian": "x",
+                "pelaksana": "camat",
+                "standar": "1 jam",
+                "jenis": "terbang",
+                "lanjut": "selesai",
+            }
+        ]
+    }
     with pytest.raises(Exception) as e:
         parse_sop(raw)
     assert "'terbang' tidak dikenal" in str(e.value)

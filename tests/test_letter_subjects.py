@@ -34,11 +34,16 @@ def test_the_shipped_subjects_come_from_sop_toml():
 def test_an_office_rewords_a_subject():
     raw = {**RAW, "langkah": [dict(s) for s in RAW["langkah"]]}
     raw["langkah"][0]["perihal"] = "Mohon Perintah Camat: Pemantauan {periode}"
-    assert _letters(parse_sop(raw))["S1"] == "Mohon Perintah Camat: Pemantauan Triwulan III Tahun 2025"
+    assert (
+        _letters(parse_sop(raw))["S1"] == "Mohon Perintah Camat: Pemantauan Triwulan III Tahun 2025"
+    )
 
 
 def test_an_older_sop_toml_without_perihal_keeps_its_subjects():
-    raw = {**RAW, "langkah": [{k: v for k, v in s.items() if k != "perihal"} for s in RAW["langkah"]]}
+    raw = {
+        **RAW,
+        "langkah": [{k: v for k, v in s.items() if k != "perihal"} for s in RAW["langkah"]],
+    }
     old, new = parse_sop(raw), load_sop(ROOT / "config" / "sop.toml")
     assert [s.perihal for s in old.steps] == [s.perihal for s in new.steps]
     assert sum(1 for s in new.steps if s.perihal) == 9

@@ -24,7 +24,7 @@ def capaian(realisasi: float | None, target: float | None, polaritas: str) -> fl
 
     Target 0: positive polarity gives 100 when realisasi >= 0 (nothing was asked); negative
     polarity gives 100 when realisasi is 0 (none of what should not happen happened), else 0."""
-    if _missing(realisasi) or _missing(target):
+    if realisasi is None or target is None or _missing(realisasi) or _missing(target):
         return None
     pol = polaritas.strip().lower()
     if pol not in ("positif", "negatif"):
@@ -42,7 +42,7 @@ def capaian(realisasi: float | None, target: float | None, polaritas: str) -> fl
 
 def capaian_anggaran(realisasi_anggaran: float | None, pagu: float | None) -> float | None:
     """Budget absorption in percent; None when pagu is missing or 0, or nothing was reported."""
-    if _missing(realisasi_anggaran) or _missing(pagu) or pagu == 0:
+    if realisasi_anggaran is None or pagu is None or _missing(realisasi_anggaran) or _missing(pagu) or pagu == 0:
         return None
     return realisasi_anggaran / pagu * 100
 
@@ -96,7 +96,7 @@ class Bands:
         return cls(tuple(bands))
 
     def kategori(self, pct: float | None) -> str:
-        if _missing(pct):
+        if pct is None or _missing(pct):
             return "-"
         value = round(pct, 2)
         for bound, label in self.bands:
@@ -116,5 +116,5 @@ def kategori(pct: float | None, bands: Bands | None = None) -> str:
 
 def rata(values: Iterable[float | None]) -> float | None:
     """The mean of the values that are present; None when there are none."""
-    present = [v for v in values if not _missing(v)]
+    present = [v for v in values if v is not None and not _missing(v)]
     return sum(present) / len(present) if present else None

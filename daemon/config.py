@@ -18,13 +18,14 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .model import Office, Official, Unit
+from .roles import OFFICIALS, Role
 from .worktime import parse_duration
 
 DEFAULT_CONFIG = Path("config/pantau.toml")
 EMAIL_RE = re.compile(
     r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$|^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+$"
 )
-ROLES = ("camat", "sekretaris", "kasubag_perencanaan")
+ROLES = OFFICIALS  # the keys of [pejabat.*]
 
 
 class ConfigError(Exception):
@@ -154,20 +155,20 @@ class Config:
         """Who is told about held messages and bounces: `[operator] email`, else the Kasubag."""
         if self.operator_email:
             return list(self.operator_email)
-        k = self.pejabat.get("kasubag_perencanaan")
+        k = self.pejabat.get(Role.KASUBAG)
         return [k.email] if k and k.email else []
 
     @property
     def camat(self) -> Official:
-        return self.pejabat["camat"]
+        return self.pejabat[Role.CAMAT]
 
     @property
     def sekretaris(self) -> Official:
-        return self.pejabat["sekretaris"]
+        return self.pejabat[Role.SEKRETARIS]
 
     @property
     def kasubag(self) -> Official:
-        return self.pejabat["kasubag_perencanaan"]
+        return self.pejabat[Role.KASUBAG]
 
     def unit(self, kode: str) -> Unit:
         for u in self.units:

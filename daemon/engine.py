@@ -5,6 +5,11 @@ clock, the disk, the database or the network. The shell (daemon/office.py) loads
 `advance`, and applies the effects in one transaction: log rows, register entries, documents to
 render, letters and notices to queue. So every branch can be tested with a fake clock.
 
+Events (`Event`) and effects (`Effect`) are closed unions of frozen keyword-only dataclasses;
+`advance` dispatches events with a `match` ending in `assert_never`, and each SOP step kind
+(`jenis`) and action (`aksi`) has its handler in an explicit table (`ENTER`, `ACTIONS`), checked
+against the SOP's kinds when this module loads. Statuses are the StrEnums of daemon/statuses.py.
+
 Task keys are made here (`<cycle>#<n>`); the shell derives each task's token from its key.
 """
 
@@ -12,12 +17,27 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, assert_never
 
+from . import sop as _sop
+from .roles import ROLE_NAMES, Role
 from .sop import END, Sop, StepDef
+from .statuses import (
+    CycleStatus,
+    DecisionKind,
+    DraftSource,
+    StepStatus,
+    TaskPurpose,
+    TaskStatus,
+    TimerKind,
+    UnitStatus,
+)
 from .worktime import Duration, WorkCalendar
+
+__all__ = ["ROLE_NAMES", "Role"]  # re-exported: the shell reads role names from here too
 
 # =========================================================================== state
 
@@ -25,7 +45,7 @@ from .worktime import Duration, WorkCalendar
 @dataclass
 class StepState:
     id: str
-    status: str = "waiting"  # waiting | active | done | skipped
+    status: StepStatus = StepStatus.WAITING
     started: datetime | None = None
     due: datetime | None = None
     finished: datetime | None = None
@@ -41,16 +61,16 @@ class Task:
 
     key: str
     step: str
-    role: str  # camat | sekretaris | kasubag_perencanaan | unit
+    role: Role
     recipient: str
-    purpose: str = "decision"  # decision | form | upload
+    purpose: TaskPurpose = TaskPurpose.DECISION
     unit: str | None = None
     doc_kind: str = ""
     doc_version: int = 0
     allow_schedule: bool = False
     allow_selesai: bool = False
     route_pos: int | None = None
-    status: str = "open"
+    status: TaskStatus = TaskStatus.OPEN
     opened: datetime | None = None
     closed: datetime | None = None
 
@@ -59,7 +79,7 @@ class Task:
 class UnitState:
     code: str
     email: str
-    status: str = "pending"  # pending | received | missing
+    status: UnitStatus = UnitStatus.PENDING
     version: int = 0  # how many valid forms were accepted
     received: datetime | None = None
     rejected: int = 0
@@ -68,8 +88,10 @@ class UnitState:
 
 @dataclass
 class Timer:
+    """A timer in the cycle's state (fired by a `Tick`); mutable state, not an event."""
+
     at: datetime
-    kind: str
+    kind: TimerKind
     step: str
     data: dict = field(default_factory=dict)
 
@@ -78,7 +100,7 @@ class Timer:
 class CycleState:
     code: str
     period: str
-    status: str = "running"  # running | closed
+    status: CycleStatus = CycleStatus.RUNNING
     current: str = ""
     steps: dict[str, StepState] = field(default_factory=dict)
     tasks: list[Task] = field(default_factory=list)
@@ -86,7 +108,7 @@ class CycleState:
     timers: list[Timer] = field(default_factory=list)
     seq: int = 0
     draft_version: int = 0
-    draft_source: str = "generated"  # generated | uploaded: how the current version was made
+    draft_source: DraftSource = DraftSource.GENERATED  # how the current version was made
     route_pos: int = 0
     deadline: datetime | None = None  # the units' data deadline (S4 due)
     meeting: dict | None = None  # {"start", "end", "place"} once set
@@ -105,7 +127,11 @@ class CycleState:
         return None
 
     def open_tasks(self, step: str | None = None) -> list[Task]:
-        return [t for t in self.tasks if t.status == "open" and (step is None or t.step == step)]
+        return [
+            t
+            for t in self.tasks
+            if t.status == TaskStatus.OPEN and (step is None or t.step == step)
+        ]
 
 
 # =========================================================================== context, events, effects
@@ -132,7 +158,7 @@ class Context:
         return bool(getattr(self, name, False)) if name else False
 
 
-@dataclass
+@dataclass(frozen=True, kw_only=True)
 class StoredFile:
     """An attachment already archived by the shell."""
 
@@ -141,23 +167,23 @@ class StoredFile:
     filename: str
 
 
-@dataclass
+@dataclass(frozen=True, kw_only=True)
 class Start:
     period: str
 
 
-@dataclass
+@dataclass(frozen=True, kw_only=True)
 class Tick:
     """Time passed: fire the timers that are due."""
 
 
-@dataclass
+@dataclass(frozen=True, kw_only=True)
 class Reply:
     """An authorised answer to an open task (the inbound pipeline checked sender and token)."""
 
     task: str
     sender: str
-    decision: str  # approve | revise | schedule | unclear | none
+    decision: DecisionKind  # a plain string with the same value also matches
     note: str = ""
     message_id: str = ""
     subject: str = ""
@@ -175,7 +201,7 @@ class Reply:
     unclear: list[str] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(frozen=True, kw_only=True)
 class FormIn:
     """A unit's filled form, already read and checked against its indicators."""
 
@@ -190,14 +216,14 @@ class FormIn:
     notes: list[str] = field(default_factory=list)  # note rows of the form's table
 
 
-@dataclass
+@dataclass(frozen=True, kw_only=True)
 class Bounce:
     recipient: str
     detail: str = ""
     message_id: str = ""
 
 
-@dataclass
+@dataclass(frozen=True, kw_only=True)
 class DocRef:
     kind: (
         str  # form | draft_report | final_report | cover_letter | invitation | emonev_export | ...
@@ -206,7 +232,7 @@ class DocRef:
     unit: str | None = None
 
 
-@dataclass
+@dataclass(frozen=True, kw_only=True)
 class Log:
     step: str
     event: str
@@ -214,7 +240,7 @@ class Log:
     detail: str = ""
 
 
-@dataclass
+@dataclass(frozen=True, kw_only=True)
 class Envelope:
     to: list[str]
     cc: list[str] = field(default_factory=list)
@@ -222,7 +248,7 @@ class Envelope:
     docs: list[DocRef] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(frozen=True, kw_only=True)
 class SendLetter:
     """A letter: one `keluar` register entry, one or more e-mails (envelopes)."""
 
@@ -235,10 +261,12 @@ class SendLetter:
     envelopes: list[Envelope]
     docs: list[DocRef] = field(default_factory=list)  # attached to every envelope
     data: dict = field(default_factory=dict)
-    register: bool = True  # False: a working copy (S5's draft to the Kasubag), not a letter (SPEC §4)
+    register: bool = (
+        True  # False: a working copy (S5's draft to the Kasubag), not a letter (SPEC §4)
+    )
 
 
-@dataclass
+@dataclass(frozen=True, kw_only=True)
 class SendNotice:
     """A notification (acknowledgement, reminder, clarification, escalation): logged, not
     registered."""
@@ -252,20 +280,20 @@ class SendNotice:
     data: dict = field(default_factory=dict)
 
 
-@dataclass
+@dataclass(frozen=True, kw_only=True)
 class MakeDoc:
     ref: DocRef
     data: dict = field(default_factory=dict)
 
 
-@dataclass
+@dataclass(frozen=True, kw_only=True)
 class RecordDoc:
     ref: DocRef
     file: StoredFile
     message_id: str = ""
 
 
-@dataclass
+@dataclass(frozen=True, kw_only=True)
 class RegisterIn:
     step: str
     pengirim: str
@@ -277,23 +305,23 @@ class RegisterIn:
     files: list[StoredFile] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(frozen=True, kw_only=True)
 class SaveKinerja:
     """Keep the cycle's accepted data in the data base kinerja."""
 
 
-@dataclass
+Event = Start | Tick | Reply | FormIn | Bounce
+"""Everything that can happen to a cycle (a closed union: `advance` matches every member)."""
+
+Effect = Log | SendLetter | SendNotice | MakeDoc | RecordDoc | RegisterIn | SaveKinerja
+"""Everything the engine can ask of the shell (office.py's `apply` matches every member)."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class Decision:
     state: CycleState
-    effects: list[Any] = field(default_factory=list)
+    effects: list[Effect] = field(default_factory=list)
 
-
-ROLE_NAMES = {
-    "camat": "Camat",
-    "sekretaris": "Sekretaris Camat",
-    "kasubag_perencanaan": "Kasubag Perencanaan",
-    "unit": "unit",
-}
 
 # =========================================================================== the engine
 
@@ -301,28 +329,29 @@ ROLE_NAMES = {
 def new_cycle(period_code: str, cycle_code: str, ctx: Context) -> CycleState:
     st = CycleState(code=cycle_code, period=period_code)
     for s in ctx.sop.steps:
-        st.steps[s.id] = StepState(s.id)
+        st.steps[s.id] = StepState(id=s.id)
     for code, email in ctx.units:
-        st.units[code] = UnitState(code, email)
+        st.units[code] = UnitState(code=code, email=email)
     return st
 
 
-def advance(state: CycleState, event: Any, now: datetime, ctx: Context) -> Decision:
+def advance(state: CycleState, event: Event, now: datetime, ctx: Context) -> Decision:
     """Apply one event to one cycle. The input state is not modified."""
     run = _Run(copy_state(state), now, ctx)
-    if isinstance(event, Start):
-        run.start()
-    elif isinstance(event, Tick):
-        run.tick()
-    elif isinstance(event, Reply):
-        run.reply(event)
-    elif isinstance(event, FormIn):
-        run.form(event)
-    elif isinstance(event, Bounce):
-        run.bounce(event)
-    else:
-        raise TypeError(f"unknown event {event!r}")
-    return Decision(run.st, run.fx)
+    match event:
+        case Start():
+            run.start()
+        case Tick():
+            run.tick()
+        case Reply():
+            run.reply(event)
+        case FormIn():
+            run.form(event)
+        case Bounce():
+            run.bounce(event)
+        case _:
+            assert_never(event)
+    return Decision(state=run.st, effects=run.fx)
 
 
 class _Run:
@@ -331,12 +360,12 @@ class _Run:
     def __init__(self, st: CycleState, now: datetime, ctx: Context):
         self.st, self.now, self.ctx = st, now, ctx
         self.sop = ctx.sop
-        self.fx: list[Any] = []
+        self.fx: list[Effect] = []
 
     # ------------------------------------------------------------------ helpers
 
     def log(self, step: str, event: str, who: str = "", detail: str = "") -> None:
-        self.fx.append(Log(step, event, who, detail))
+        self.fx.append(Log(step=step, event=event, who=who, detail=detail))
 
     def person(self, role: str) -> str:
         return self.ctx.people[role]
@@ -346,7 +375,7 @@ class _Run:
         t = Task(
             key=f"{self.st.code}#{self.st.seq}",
             step=step,
-            role=role,
+            role=Role(role),
             recipient=recipient,
             opened=self.now,
             **kw,
@@ -357,13 +386,13 @@ class _Run:
     def close_tasks(self, step: str, purpose: str | None = None) -> None:
         for t in self.st.open_tasks(step):
             if purpose is None or t.purpose == purpose:
-                t.status, t.closed = "closed", self.now
+                t.status, t.closed = TaskStatus.CLOSED, self.now
 
     def close_task(self, t: Task) -> None:
-        t.status, t.closed = "closed", self.now
+        t.status, t.closed = TaskStatus.CLOSED, self.now
 
-    def set_timer(self, at: datetime, kind: str, step: str, **data: Any) -> None:
-        self.st.timers.append(Timer(at, kind, step, data))
+    def set_timer(self, at: datetime, kind: TimerKind, step: str, **data: Any) -> None:
+        self.st.timers.append(Timer(at=at, kind=kind, step=step, data=data))
 
     def clear_timers(self, step: str) -> None:
         self.st.timers = [t for t in self.st.timers if t.step != step]
@@ -388,31 +417,33 @@ class _Run:
         s = self.st.steps[step_id]
         self.st.current = step_id
         if d.lewati_jika and self.ctx.flag(d.lewati_jika):
-            s.status, s.started, s.finished = "skipped", self.now, self.now
+            s.status, s.started, s.finished = StepStatus.SKIPPED, self.now, self.now
             self.log(d.id, "langkah_dilewati", "", f"{d.uraian} (dilewati: {d.lewati_jika})")
             self.enter(d.next_on_approve)
             return
-        s.status, s.started, s.finished = "active", self.now, None
+        s.status, s.started, s.finished = StepStatus.ACTIVE, self.now, None
         s.runs += 1
         s.reminded = s.escalated = False
         s.due = self.ctx.cal.add(self.now, d.standar)
         self.log(d.id, "langkah_dimulai", ROLE_NAMES.get(d.pelaksana, d.pelaksana), d.uraian)
         if d.jenis not in ("kumpul", "rapat", "otomatis"):
-            self.set_timer(s.due, "ingat", d.id)
+            self.set_timer(s.due, TimerKind.REMIND, d.id)
             self.set_timer(
-                self.ctx.cal.add(self.now, self.ctx.cal.scale(d.standar, 2)), "eskalasi", d.id
+                self.ctx.cal.add(self.now, self.ctx.cal.scale(d.standar, 2)),
+                TimerKind.ESCALATE,
+                d.id,
             )
-        getattr(self, f"enter_{d.jenis}")(d)
+        ENTER[d.jenis](self, d)
 
     def finish(self, step_id: str, to: str) -> None:
         """Close `step_id` and go to `to` (a later step, an earlier one for a REVISI loop, or END)."""
         s = self.st.steps[step_id]
-        if s.started and s.status == "active":
+        if s.started and s.status == StepStatus.ACTIVE:
             s.active_minutes += self.ctx.cal.working_minutes(s.started, self.now)
-        s.status, s.finished = "done", self.now
+        s.status, s.finished = StepStatus.DONE, self.now
         self.clear_timers(step_id)
         for t in self.st.open_tasks(step_id):
-            if t.purpose != "form":
+            if t.purpose != TaskPurpose.FORM:
                 self.close_task(t)
         self.log(step_id, "langkah_selesai", "", self.sop.step(step_id).uraian)
         if to == END:
@@ -422,8 +453,8 @@ class _Run:
         if j > i:
             for skipped in self.sop.steps[i + 1 : j]:
                 ss = self.st.steps[skipped.id]
-                if ss.status == "waiting":
-                    ss.status, ss.started, ss.finished = "skipped", self.now, self.now
+                if ss.status == StepStatus.WAITING:
+                    ss.status, ss.started, ss.finished = StepStatus.SKIPPED, self.now, self.now
                     self.log(
                         skipped.id,
                         "langkah_dilewati",
@@ -433,23 +464,23 @@ class _Run:
         else:
             # A REVISI loop: the steps between go back to waiting; they will run again.
             for back in self.sop.steps[j + 1 : i + 1]:
-                self.st.steps[back.id].status = "waiting"
+                self.st.steps[back.id].status = StepStatus.WAITING
         self.enter(to)
 
     def close_cycle(self) -> None:
-        self.st.status, self.st.closed, self.st.current = "closed", self.now, ""
+        self.st.status, self.st.closed, self.st.current = CycleStatus.CLOSED, self.now, ""
         self.st.timers = []
         for t in self.st.open_tasks():
             self.close_task(t)
         self.fx.append(SaveKinerja())
-        self.fx.append(MakeDoc(DocRef("timeliness_summary", 1)))
+        self.fx.append(MakeDoc(ref=DocRef(kind="timeliness_summary", version=1)))
         self.fx.append(
             SendNotice(
-                "",
-                "ringkasan",
-                [self.person("camat"), self.person("sekretaris")],
-                cc=[self.person("kasubag_perencanaan")],
-                docs=[DocRef("timeliness_summary", 1)],
+                step="",
+                kind="ringkasan",
+                to=[self.person(Role.CAMAT), self.person(Role.SEKRETARIS)],
+                cc=[self.person(Role.KASUBAG)],
+                docs=[DocRef(kind="timeliness_summary", version=1)],
             )
         )
         self.log(
@@ -460,25 +491,27 @@ class _Run:
 
     def enter_otomatis(self, d: StepDef) -> None:
         if d.aksi:
-            getattr(self, f"do_{d.aksi}")(d)
+            ACTIONS[d.aksi](self, d)
         if d.tinjau_jika and self.ctx.flag(d.tinjau_jika):
             t = self.open_task(d.id, d.pelaksana, self.person(d.pelaksana))
             self.fx.append(
                 SendNotice(
-                    d.id,
-                    "tinjau_format",
-                    [t.recipient],
+                    step=d.id,
+                    kind="tinjau_format",
+                    to=[t.recipient],
                     task=t.key,
-                    docs=[DocRef("form", 1, code) for code in self.st.units],
+                    docs=[DocRef(kind="form", version=1, unit=code) for code in self.st.units],
                 )
             )
-            self.set_timer(self.st.steps[d.id].due, "ingat", d.id)
+            due = self.st.steps[d.id].due
+            assert due is not None  # set by enter()
+            self.set_timer(due, TimerKind.REMIND, d.id)
             return
         self.finish(d.id, d.lanjut)
 
     def enter_persetujuan(self, d: StepDef) -> None:
         if d.aksi:
-            getattr(self, f"do_{d.aksi}")(d)
+            ACTIONS[d.aksi](self, d)
         self.send_for_decision(d, d.pelaksana)
 
     def enter_rute(self, d: StepDef) -> None:
@@ -494,16 +527,19 @@ class _Run:
     def enter_kumpul(self, d: StepDef) -> None:
         s = self.st.steps[d.id]
         cal = self.ctx.cal
-        if s.due:
-            s.due = self.close_of_day(s.due)
+        assert s.due is not None  # set by enter()
+        s.due = self.close_of_day(s.due)
         self.st.deadline = s.due
         self.set_timer(
-            cal.add(self.now, cal.scale(d.standar, 0.5)), "ingat_unit", d.id, tahap="setengah"
+            cal.add(self.now, cal.scale(d.standar, 0.5)),
+            TimerKind.REMIND_UNITS,
+            d.id,
+            tahap="setengah",
         )
-        self.set_timer(s.due, "ingat_unit", d.id, tahap="batas")
-        self.set_timer(cal.add(s.due, self.ctx.tenggang_kumpul), "tutup_kumpul", d.id)
-        self.set_timer(cal.add(self.now, cal.scale(d.standar, 2)), "eskalasi", d.id)
-        if all(u.status == "received" for u in self.st.units.values()):
+        self.set_timer(s.due, TimerKind.REMIND_UNITS, d.id, tahap="batas")
+        self.set_timer(cal.add(s.due, self.ctx.tenggang_kumpul), TimerKind.CLOSE_COLLECTION, d.id)
+        self.set_timer(cal.add(self.now, cal.scale(d.standar, 2)), TimerKind.ESCALATE, d.id)
+        if all(u.status == UnitStatus.RECEIVED for u in self.st.units.values()):
             self.finish(d.id, d.lanjut)
 
     def enter_rapat(self, d: StepDef) -> None:
@@ -513,14 +549,16 @@ class _Run:
         if not start or not end:  # no meeting set: ask for the outcome straight away
             start = end = self.now
         s.status, s.started, s.due = (
-            ("waiting" if start > self.now else "active"),
+            (StepStatus.WAITING if start > self.now else StepStatus.ACTIVE),
             start,
             self.ctx.cal.add(start, d.standar),
         )
-        self.set_timer(end, "rapat_selesai", d.id)
-        self.set_timer(self.ctx.cal.add(start, self.ctx.cal.scale(d.standar, 2)), "eskalasi", d.id)
+        self.set_timer(end, TimerKind.MEETING_OVER, d.id)
+        self.set_timer(
+            self.ctx.cal.add(start, self.ctx.cal.scale(d.standar, 2)), TimerKind.ESCALATE, d.id
+        )
         if end <= self.now:
-            self.fire(Timer(end, "rapat_selesai", d.id))
+            self.fire(Timer(at=end, kind=TimerKind.MEETING_OVER, step=d.id))
 
     def enter_unggah(self, d: StepDef) -> None:
         self.ask_revision(d, d.pelaksana, list(self.st.notes))
@@ -531,17 +569,17 @@ class _Run:
             d.id,
             role,
             self.person(role),
-            purpose="upload",
+            purpose=TaskPurpose.UPLOAD,
             doc_kind="draft_report",
             doc_version=self.st.draft_version,
         )
         self.fx.append(
             SendNotice(
-                d.id,
-                "minta_revisi",
-                [t.recipient],
+                step=d.id,
+                kind="minta_revisi",
+                to=[t.recipient],
                 task=t.key,
-                docs=[DocRef("draft_report", self.st.draft_version)],
+                docs=[DocRef(kind="draft_report", version=self.st.draft_version)],
                 data={"catatan": notes},
             )
         )
@@ -561,12 +599,12 @@ class _Run:
             allow_selesai=d.kata_selesai,
             route_pos=self.st.route_pos if d.jenis == "rute" else None,
         )
-        docs = [DocRef(kind_of_doc, version)] if kind_of_doc else []
+        docs = [DocRef(kind=kind_of_doc, version=version)] if kind_of_doc else []
         data: dict[str, Any] = {"versi": version}
         if allow_schedule:
             self.st.proposed_meeting = self.propose_meeting()
             data["usul_rapat"] = self.st.proposed_meeting
-        dari = d.dari or "kasubag_perencanaan"
+        dari = d.dari or Role.KASUBAG
         if d.jenis == "rute" and self.st.route_pos > 0:
             dari = d.rute[self.st.route_pos - 1]
         data["dari"] = dari
@@ -574,14 +612,14 @@ class _Run:
         if d.surat:
             self.fx.append(
                 SendLetter(
-                    d.id,
+                    step=d.id,
                     # surel: by e-mail only, still registered; salinan: a working copy, unregistered
-                    "" if d.surat in ("surel", "salinan") else d.surat,
-                    d.tujuan_surat,
-                    self.letter_subject(d, version),
-                    ROLE_NAMES[role],
-                    "nota_dinas" if d.surat in ("nota_dinas", "surel", "salinan") else d.surat,
-                    [Envelope([recipient], task=t.key)],
+                    kind="" if d.surat in ("surel", "salinan") else d.surat,
+                    purpose=d.tujuan_surat,
+                    hal=self.letter_subject(d, version),
+                    tujuan=ROLE_NAMES[role],
+                    kode="nota_dinas" if d.surat in ("nota_dinas", "surel", "salinan") else d.surat,
+                    envelopes=[Envelope(to=[recipient], task=t.key)],
                     docs=docs,
                     data=data,
                     register=d.surat != "salinan",
@@ -589,19 +627,22 @@ class _Run:
             )
         else:
             self.fx.append(
-                SendNotice(d.id, "minta_keputusan", [recipient], task=t.key, docs=docs, data=data)
+                SendNotice(
+                    step=d.id,
+                    kind="minta_keputusan",
+                    to=[recipient],
+                    task=t.key,
+                    docs=docs,
+                    data=data,
+                )
             )
 
-    def letter_subject(self, d: StepDef, version: int) -> str:
+    def letter_subject(self, d: StepDef, version: int = 1) -> str:
+        """The step's letter subject: its `perihal` in sop.toml (daemon/sop.py DEFAULT_PERIHAL)."""
         label = self.period_label()
-        return {
-            "perintah": f"Permohonan Perintah Pelaksanaan Pemantauan Kinerja {label}",
-            "konsep": f"Konsep Laporan Pemantauan Kinerja {label} (Versi {version})",
-            "ajukan_konsep": f"Penyampaian Konsep Laporan Pemantauan Kinerja {label} (Versi {version})",
-            "koreksi": f"Permohonan Koreksi Laporan Pemantauan Kinerja {label} (Versi {version})",
-            "tanda_tangan": f"Permohonan Penandatanganan Laporan Pemantauan Kinerja {label}",
-            "emonev": f"Data Kinerja {label} untuk Entri e-Monev dan e-Project",
-        }.get(d.tujuan_surat, f"{d.uraian} {label}")
+        if not d.perihal:
+            return f"{d.uraian} {label}"
+        return d.perihal.format(periode=label, versi=version)
 
     def propose_meeting(self) -> dict:
         """The next working day (at least one working day ahead) at the configured hour."""
@@ -620,7 +661,7 @@ class _Run:
 
     def do_buat_format(self, d: StepDef) -> None:
         for code in self.st.units:
-            self.fx.append(MakeDoc(DocRef("form", 1, code)))
+            self.fx.append(MakeDoc(ref=DocRef(kind="form", version=1, unit=code)))
         self.log(d.id, "format_dibuat", "", f"{len(self.st.units)} formulir dibuat")
 
     def do_kirim_format(self, d: StepDef) -> None:
@@ -630,35 +671,42 @@ class _Run:
         for u in self.st.units.values():
             t = self.open_task(
                 collect.id,
-                "unit",
+                Role.UNIT,
                 u.email,
-                purpose="form",
+                purpose=TaskPurpose.FORM,
                 unit=u.code,
                 doc_kind="form",
                 doc_version=1,
             )
             u.task = t.key
-            envelopes.append(Envelope([u.email], task=t.key, docs=[DocRef("form", 1, u.code)]))
+            envelopes.append(
+                Envelope(
+                    to=[u.email], task=t.key, docs=[DocRef(kind="form", version=1, unit=u.code)]
+                )
+            )
         self.fx.append(
             SendLetter(
-                d.id,
-                "permintaan_data",
-                "",
-                f"Permintaan Data Pemantauan Kinerja {self.period_label()}",
-                "Sekretariat dan Kepala Seksi",
-                "permintaan_data",
-                envelopes,
+                step=d.id,
+                kind="permintaan_data",
+                purpose="",
+                hal=self.letter_subject(d),
+                tujuan="Sekretariat dan Kepala Seksi",
+                kode="permintaan_data",
+                envelopes=envelopes,
                 data={"batas_waktu": deadline},
             )
         )
 
     def do_susun_konsep(self, d: StepDef) -> None:
         self.st.draft_version += 1
-        self.st.draft_source = "generated"
+        self.st.draft_source = DraftSource.GENERATED
         self.fx.append(
-            MakeDoc(DocRef("draft_report", self.st.draft_version), {"catatan": list(self.st.notes)})
+            MakeDoc(
+                ref=DocRef(kind="draft_report", version=self.st.draft_version),
+                data={"catatan": list(self.st.notes)},
+            )
         )
-        missing = [u.code for u in self.st.units.values() if u.status != "received"]
+        missing = [u.code for u in self.st.units.values() if u.status != UnitStatus.RECEIVED]
         self.log(
             d.id,
             "konsep_disusun",
@@ -671,13 +719,13 @@ class _Run:
         # The invitation letter and its .ics are rendered with the letter (they carry its number).
         self.fx.append(
             SendLetter(
-                d.id,
-                "undangan",
-                "",
-                f"Undangan Rapat Pembahasan Pemantauan Kinerja {self.period_label()}",
-                "Pejabat Eselon III dan IV",
-                "undangan",
-                [Envelope(list(self.ctx.peserta))],
+                step=d.id,
+                kind="undangan",
+                purpose="",
+                hal=self.letter_subject(d),
+                tujuan="Pejabat Eselon III dan IV",
+                kode="undangan",
+                envelopes=[Envelope(to=list(self.ctx.peserta))],
                 data={"rapat": self.st.meeting},
             )
         )
@@ -686,9 +734,14 @@ class _Run:
         self.st.final = {"source": "generated", "version": self.st.draft_version}
         self.fx.append(
             MakeDoc(
-                DocRef("final_report", 1),
-                {"source_version": self.st.draft_version, "approvals": [a for a in self.st.approvals if a["version"] >= 1],  # of the report, not the order
-                 "step": d.id},
+                ref=DocRef(kind="final_report", version=1),
+                data={
+                    "source_version": self.st.draft_version,
+                    "approvals": [
+                        a for a in self.st.approvals if a["version"] >= 1
+                    ],  # of the report, not the order
+                    "step": d.id,
+                },
             )
         )
         self.log(
@@ -696,23 +749,23 @@ class _Run:
         )
 
     def do_kirim_pengantar(self, d: StepDef) -> None:
-        docs = [DocRef("final_report", 1)]
+        docs = [DocRef(kind="final_report", version=1)]
         self.fx.append(
             SendLetter(
-                d.id,
-                "pengantar",
-                "",
-                f"Penyampaian Laporan Pemantauan Kinerja {self.period_label()}",
-                ROLE_NAMES["kasubag_perencanaan"],
-                "pengantar",
-                [Envelope([self.person("kasubag_perencanaan")], cc=list(self.ctx.tembusan))],
+                step=d.id,
+                kind="pengantar",
+                purpose="",
+                hal=self.letter_subject(d),
+                tujuan=ROLE_NAMES[Role.KASUBAG],
+                kode="pengantar",
+                envelopes=[Envelope(to=[self.person(Role.KASUBAG)], cc=list(self.ctx.tembusan))],
                 docs=docs,
                 data={"final": self.st.final},
             )
         )
 
     def do_buat_emonev(self, d: StepDef) -> None:
-        self.fx.append(MakeDoc(DocRef("emonev_export", 1)))
+        self.fx.append(MakeDoc(ref=DocRef(kind="emonev_export", version=1)))
 
     # ------------------------------------------------------------------ timers
 
@@ -726,32 +779,41 @@ class _Run:
     def fire(self, timer: Timer) -> None:
         d = self.sop.step(timer.step)
         s = self.st.steps[timer.step]
-        if timer.kind == "ingat" and s.status == "active" and not s.reminded:
+        if timer.kind == TimerKind.REMIND and s.status == StepStatus.ACTIVE and not s.reminded:
             s.reminded = True
             tasks = self.st.open_tasks(d.id)
             for t in tasks:
                 self.fx.append(
-                    SendNotice(d.id, "pengingat", [t.recipient], task=t.key, data={"batas": s.due})
+                    SendNotice(
+                        step=d.id,
+                        kind="pengingat",
+                        to=[t.recipient],
+                        task=t.key,
+                        data={"batas": s.due},
+                    )
                 )
             self.log(
                 d.id, "pengingat", ", ".join(t.recipient for t in tasks), "melewati standar waktu"
             )
-        elif timer.kind == "eskalasi" and s.status == "active" and not s.escalated:
+        elif timer.kind == TimerKind.ESCALATE and s.status == StepStatus.ACTIVE and not s.escalated:
             s.escalated = True
             waiting = [
                 t
                 for t in self.st.open_tasks(d.id)
-                if not (t.purpose == "form" and self.st.units[t.unit].status == "received")
+                if not (
+                    t.purpose == TaskPurpose.FORM
+                    and self.st.units[t.unit or ""].status == UnitStatus.RECEIVED
+                )
             ]
             actor = waiting[0].role if waiting else d.pelaksana
             boss = self.sop.atasan.get(actor)
             if boss and waiting:
                 self.fx.append(
                     SendNotice(
-                        d.id,
-                        "eskalasi",
-                        [self.person(boss)],
-                        cc=[self.person("kasubag_perencanaan")],
+                        step=d.id,
+                        kind="eskalasi",
+                        to=[self.person(boss)],
+                        cc=[self.person(Role.KASUBAG)],
                         data={
                             "menunggu": [t.recipient for t in waiting],
                             "standar": d.standar_text,
@@ -765,14 +827,14 @@ class _Run:
                     f"dua kali standar ({d.standar_text}) terlampaui; menunggu "
                     + ", ".join(t.recipient for t in waiting),
                 )
-        elif timer.kind == "ingat_unit" and s.status == "active":
-            pending = [u for u in self.st.units.values() if u.status == "pending"]
+        elif timer.kind == TimerKind.REMIND_UNITS and s.status == StepStatus.ACTIVE:
+            pending = [u for u in self.st.units.values() if u.status == UnitStatus.PENDING]
             for u in pending:
                 self.fx.append(
                     SendNotice(
-                        d.id,
-                        "pengingat_unit",
-                        [u.email],
+                        step=d.id,
+                        kind="pengingat_unit",
+                        to=[u.email],
                         task=u.task,
                         data={"tahap": timer.data.get("tahap"), "batas": self.st.deadline},
                     )
@@ -785,10 +847,10 @@ class _Run:
                     "pengingat "
                     + ("separuh waktu" if timer.data.get("tahap") == "setengah" else "batas waktu"),
                 )
-        elif timer.kind == "tutup_kumpul" and s.status == "active":
-            missing = [u for u in self.st.units.values() if u.status == "pending"]
+        elif timer.kind == TimerKind.CLOSE_COLLECTION and s.status == StepStatus.ACTIVE:
+            missing = [u for u in self.st.units.values() if u.status == UnitStatus.PENDING]
             for u in missing:
-                u.status = "missing"
+                u.status = UnitStatus.MISSING
             if missing:
                 names = ", ".join(u.code for u in missing)
                 self.log(
@@ -796,36 +858,47 @@ class _Run:
                 )
                 self.fx.append(
                     SendNotice(
-                        d.id,
-                        "unit_terlambat",
-                        [self.person("sekretaris")],
-                        cc=[self.person("kasubag_perencanaan")],
+                        step=d.id,
+                        kind="unit_terlambat",
+                        to=[self.person(Role.SEKRETARIS)],
+                        cc=[self.person(Role.KASUBAG)],
                         data={"units": [u.code for u in missing]},
                     )
                 )
             self.finish(d.id, d.lanjut)
-        elif timer.kind == "rapat_selesai" and self.st.current == d.id:
-            if s.status == "waiting":
-                s.status = "active"
+        elif timer.kind == TimerKind.MEETING_OVER and self.st.current == d.id:
+            if s.status == StepStatus.WAITING:
+                s.status = StepStatus.ACTIVE
             t = self.open_task(d.id, d.pelaksana, self.person(d.pelaksana))
             self.fx.append(
                 SendNotice(
-                    d.id, "hasil_rapat", [t.recipient], task=t.key, data={"rapat": self.st.meeting}
+                    step=d.id,
+                    kind="hasil_rapat",
+                    to=[t.recipient],
+                    task=t.key,
+                    data={"rapat": self.st.meeting},
                 )
             )
             # The meeting's standard is the meeting itself; give the outcome half of it again.
-            remind = s.due if s.due and s.due > self.now else self.ctx.cal.add(self.now, self.ctx.cal.scale(d.standar, 0.5))
-            self.set_timer(remind, "ingat", d.id)
+            remind = (
+                s.due
+                if s.due and s.due > self.now
+                else self.ctx.cal.add(self.now, self.ctx.cal.scale(d.standar, 0.5))
+            )
+            self.set_timer(remind, TimerKind.REMIND, d.id)
             self.log(d.id, "menanyakan_hasil_rapat", t.recipient, "")
 
     # ------------------------------------------------------------------ answers
 
     def reply(self, ev: Reply) -> None:
         t = self.st.task(ev.task)
-        if t is None or t.status != "open" or self.st.status != "running":
+        if t is None or t.status != TaskStatus.OPEN or self.st.status != CycleStatus.RUNNING:
             self.fx.append(
                 SendNotice(
-                    t.step if t else "", "sudah_diproses", [ev.sender], data={"subject": ev.subject}
+                    step=t.step if t else "",
+                    kind="sudah_diproses",
+                    to=[ev.sender],
+                    data={"subject": ev.subject},
                 )
             )
             self.log(
@@ -833,11 +906,13 @@ class _Run:
             )
             return
         d = self.sop.step(t.step)
-        if t.purpose == "form":
-            self.fx.append(SendNotice(d.id, "lampirkan_formulir", [ev.sender], task=t.key))
+        if t.purpose == TaskPurpose.FORM:
+            self.fx.append(
+                SendNotice(step=d.id, kind="lampirkan_formulir", to=[ev.sender], task=t.key)
+            )
             self.log(d.id, "balasan_tanpa_formulir", ev.sender, "diminta melampirkan formulir")
             return
-        if t.purpose == "upload":
+        if t.purpose == TaskPurpose.UPLOAD:
             if ev.docx:
                 self.new_version(t, ev)
                 self.close_task(t)
@@ -852,7 +927,13 @@ class _Run:
             return
         if ev.pdf and d.pdf:
             self.register_in(t, ev, "Laporan final bertanda tangan (PDF)", files=[ev.pdf])
-            self.fx.append(RecordDoc(DocRef("final_report", 1), ev.pdf, ev.message_id))
+            self.fx.append(
+                RecordDoc(
+                    ref=DocRef(kind="final_report", version=1),
+                    file=ev.pdf,
+                    message_id=ev.message_id,
+                )
+            )
             self.st.final = {"source": "signed_pdf", "version": self.st.draft_version}
             self.approve_record(t, ev)
             self.log(d.id, "pdf_bertanda_tangan_diterima", ev.sender, ev.pdf.filename)
@@ -863,15 +944,15 @@ class _Run:
             self.new_version(t, ev)
             self.approve(t, d, ev, via_document=True)
             return
-        if ev.decision == "approve":
+        if ev.decision == DecisionKind.APPROVE:
             self.register_in(t, ev, "Persetujuan")
             self.approve(t, d, ev)
-        elif ev.decision == "schedule" and t.allow_schedule:
+        elif ev.decision == DecisionKind.SCHEDULE and t.allow_schedule:
             self.register_in(t, ev, "Persetujuan dan jadwal rapat")
             self.st.proposed_meeting = self.meeting_from(ev)
             self.log(d.id, "jadwal_rapat", ev.sender, _fmt_meeting(self.st.proposed_meeting))
             self.approve(t, d, ev)
-        elif ev.decision == "revise" and d.revisi:
+        elif ev.decision == DecisionKind.REVISE and d.revisi:
             self.register_in(t, ev, "Permintaan revisi", disposisi="Kasubag Perencanaan")
             note = ev.note.strip() or "(tanpa catatan)"
             self.st.notes.append(f"{ROLE_NAMES.get(t.role, t.role)}: {note}")
@@ -879,15 +960,15 @@ class _Run:
             self.close_task(t)
             if d.jenis == "rute":
                 self.record_other_files(ev, "lampiran_revisi")
-                self.ask_revision(d, "kasubag_perencanaan", [self.st.notes[-1]])
+                self.ask_revision(d, Role.KASUBAG, [self.st.notes[-1]])
             else:
                 self.record_other_files(ev, "notulen" if d.jenis == "rapat" else "lampiran_revisi")
                 self.finish(d.id, d.revisi)
-        elif ev.decision == "schedule":
+        elif ev.decision == DecisionKind.SCHEDULE:
             self.clarify(
                 t, ev, "jadwal rapat hanya dapat ditentukan oleh Camat pada pengajuan konsep"
             )
-        elif ev.decision == "revise":
+        elif ev.decision == DecisionKind.REVISE:
             self.clarify(
                 t, ev, "pada langkah ini kirim SETUJU, atau lampirkan DOCX yang sudah diperbaiki"
             )
@@ -905,9 +986,9 @@ class _Run:
         if d.jenis == "rute":
             self.st.meeting = self.st.proposed_meeting or self.propose_meeting()
         if d.aksi_setuju:
-            getattr(self, f"do_{d.aksi_setuju}")(d)
+            ACTIONS[d.aksi_setuju](self, d)
         if d.aksi == "susun_konsep":  # the draft is approved: late forms are no longer taken
-            self.close_tasks(self.sop.by_key("kumpul").id, "form")
+            self.close_tasks(self.sop.by_key("kumpul").id, TaskPurpose.FORM)
         self.finish(d.id, (d.dokumen if via_document and d.dokumen else d.next_on_approve))
 
     def approve_record(self, t: Task, ev: Reply) -> None:
@@ -926,10 +1007,14 @@ class _Run:
     def new_version(self, t: Task, ev: Reply) -> None:
         assert ev.docx is not None
         self.st.draft_version += 1
-        self.st.draft_source = "uploaded"
+        self.st.draft_source = DraftSource.UPLOADED
         self.st.notes = []
         self.fx.append(
-            RecordDoc(DocRef("draft_report", self.st.draft_version), ev.docx, ev.message_id)
+            RecordDoc(
+                ref=DocRef(kind="draft_report", version=self.st.draft_version),
+                file=ev.docx,
+                message_id=ev.message_id,
+            )
         )
         self.register_in(t, ev, f"Laporan versi {self.st.draft_version} (DOCX)", files=[ev.docx])
         self.log(
@@ -941,14 +1026,16 @@ class _Run:
 
     def record_other_files(self, ev: Reply, kind: str) -> None:
         for i, f in enumerate(ev.other_files + ([ev.docx] if ev.docx else []), 1):
-            self.fx.append(RecordDoc(DocRef(kind, i), f, ev.message_id))
+            self.fx.append(
+                RecordDoc(ref=DocRef(kind=kind, version=i), file=f, message_id=ev.message_id)
+            )
 
     def clarify(self, t: Task, ev: Reply, why: str) -> None:
         self.fx.append(
             SendNotice(
-                t.step,
-                "mohon_jelas",
-                [ev.sender],
+                step=t.step,
+                kind="mohon_jelas",
+                to=[ev.sender],
                 task=t.key,
                 data={
                     "alasan": why,
@@ -976,14 +1063,19 @@ class _Run:
         )
         self.fx.append(
             RegisterIn(
-                t.step,
-                ev.sender,
-                f"{perihal}: {ev.subject}".strip(": "),
-                f"{len(files)} berkas" if files else "-",
-                ev.message_id,
+                step=t.step,
+                pengirim=ev.sender,
+                perihal=f"{perihal}: {ev.subject}".strip(": "),
+                lampiran=f"{len(files)} berkas" if files else "-",
+                message_id=ev.message_id,
                 disposisi=disposisi,
                 keterangan="; ".join(
-                    x for x in ["dengan kode tanda tangan" if ev.kode_ttd else "", ev.note.strip()[:200]] if x
+                    x
+                    for x in [
+                        "dengan kode tanda tangan" if ev.kode_ttd else "",
+                        ev.note.strip()[:200],
+                    ]
+                    if x
                 ),
                 files=files,
             )
@@ -1005,8 +1097,8 @@ class _Run:
 
     def form(self, ev: FormIn) -> None:
         t = self.st.task(ev.task)
-        if t is None or t.status != "open" or t.purpose != "form":
-            self.fx.append(SendNotice("", "pengumpulan_ditutup", [ev.sender]))
+        if t is None or t.status != TaskStatus.OPEN or t.purpose != TaskPurpose.FORM:
+            self.fx.append(SendNotice(step="", kind="pengumpulan_ditutup", to=[ev.sender]))
             self.log(
                 t.step if t else "",
                 "formulir_terlambat_ditolak",
@@ -1019,9 +1111,9 @@ class _Run:
             u.rejected += 1
             self.fx.append(
                 SendNotice(
-                    t.step,
-                    "formulir_salah",
-                    [ev.sender],
+                    step=t.step,
+                    kind="formulir_salah",
+                    to=[ev.sender],
                     task=t.key,
                     data={"errors": ev.errors, "warnings": ev.warnings, "file": ev.filename},
                 )
@@ -1033,25 +1125,25 @@ class _Run:
                 f"{len(ev.errors)} kesalahan: " + "; ".join(ev.errors[:3]),
             )
             return
-        late = u.status == "missing" or self.st.current != t.step
-        u.status, u.received = "received", self.now
+        late = u.status == UnitStatus.MISSING or self.st.current != t.step
+        u.status, u.received = UnitStatus.RECEIVED, self.now
         u.version += 1
         self.fx.append(
             RegisterIn(
-                t.step,
-                ev.sender,
-                f"Data kinerja {u.code} {self.period_label()} (versi {u.version})",
-                "1 berkas",
-                ev.message_id,
+                step=t.step,
+                pengirim=ev.sender,
+                perihal=f"Data kinerja {u.code} {self.period_label()} (versi {u.version})",
+                lampiran="1 berkas",
+                message_id=ev.message_id,
                 disposisi="Kasubag Perencanaan",
                 keterangan="; ".join(ev.warnings)[:200],
             )
         )
         self.fx.append(
             SendNotice(
-                t.step,
-                "formulir_diterima",
-                [ev.sender],
+                step=t.step,
+                kind="formulir_diterima",
+                to=[ev.sender],
                 task=t.key,
                 data={
                     "warnings": ev.warnings,
@@ -1071,7 +1163,7 @@ class _Run:
         )
         collect = self.sop.step(t.step)
         if self.st.current == collect.id:
-            if all(x.status == "received" for x in self.st.units.values()):
+            if all(x.status == UnitStatus.RECEIVED for x in self.st.units.values()):
                 self.finish(collect.id, collect.lanjut)
             return
         # Late or corrected data while the draft is still with the Kasubag: recompile and re-send.
@@ -1091,12 +1183,54 @@ class _Run:
         self.log(self.st.current, "tidak_terkirim", addr, ev.detail[:200])
         self.fx.append(
             SendNotice(
-                self.st.current,
-                "gagal_kirim",
-                [self.person("kasubag_perencanaan")],
+                step=self.st.current,
+                kind="gagal_kirim",
+                to=[self.person(Role.KASUBAG)],
                 data={"alamat": addr, "detail": ev.detail[:300]},
             )
         )
+
+
+# The handler tables: each step kind (`jenis`) and each action (`aksi`, `aksi_setuju`) of the SOP
+# names its method here, so "where does S6 route the draft" is read, not guessed: S6 is
+# `jenis = "rute"`, handled by `_Run.enter_rute` -> `_Run.send_for_decision`.
+_Handler = Callable[["_Run", StepDef], None]
+ENTER: dict[str, _Handler] = {
+    "persetujuan": _Run.enter_persetujuan,
+    "otomatis": _Run.enter_otomatis,
+    "kumpul": _Run.enter_kumpul,
+    "rute": _Run.enter_rute,
+    "rapat": _Run.enter_rapat,
+    "unggah": _Run.enter_unggah,
+}
+ACTIONS: dict[str, _Handler] = {
+    "buat_format": _Run.do_buat_format,
+    "kirim_format": _Run.do_kirim_format,
+    "susun_konsep": _Run.do_susun_konsep,
+    "kirim_undangan": _Run.do_kirim_undangan,
+    "terbitkan_final": _Run.do_terbitkan_final,
+    "kirim_pengantar": _Run.do_kirim_pengantar,
+    "buat_emonev": _Run.do_buat_emonev,
+}
+
+
+def missing_handlers(sop: Sop | None = None) -> list[str]:
+    """The step kinds and actions (of the SOP loader's vocabulary, and of `sop` when given) that
+    have no handler here; empty when the engine can run every step. Each message names the kind."""
+    steps = sop.steps if sop else ()
+    kinds = set(_sop.KINDS) | {s.jenis for s in steps}
+    actions = set(_sop.ACTIONS) | {a for s in steps for a in (s.aksi, s.aksi_setuju) if a}
+    return [
+        f"jenis langkah {k!r} tidak punya penangan di engine.ENTER"
+        for k in sorted(kinds - set(ENTER))
+    ] + [
+        f"aksi {a!r} tidak punya penangan di engine.ACTIONS" for a in sorted(actions - set(ACTIONS))
+    ]
+
+
+_missing = missing_handlers()
+if _missing:  # checked when the engine loads: a kind added to sop.py without a handler fails here
+    raise RuntimeError("engine: " + "; ".join(_missing))
 
 
 def copy_state(s: CycleState) -> CycleState:
@@ -1104,11 +1238,19 @@ def copy_state(s: CycleState) -> CycleState:
     copy.deepcopy did the same at ~8x the cost, a fifth of the time spent on each inbound message."""
     r = dataclasses.replace
     dc = copy.deepcopy
-    return r(s, steps={k: r(v) for k, v in s.steps.items()}, tasks=[r(t) for t in s.tasks],
-             units={k: r(v) for k, v in s.units.items()},
-             timers=[r(t, data=dc(t.data)) for t in s.timers], meeting=dc(s.meeting),
-             proposed_meeting=dc(s.proposed_meeting), approvals=dc(s.approvals),
-             notes=list(s.notes), final=dc(s.final), undeliverable=list(s.undeliverable))
+    return r(
+        s,
+        steps={k: r(v) for k, v in s.steps.items()},
+        tasks=[r(t) for t in s.tasks],
+        units={k: r(v) for k, v in s.units.items()},
+        timers=[r(t, data=dc(t.data)) for t in s.timers],
+        meeting=dc(s.meeting),
+        proposed_meeting=dc(s.proposed_meeting),
+        approvals=dc(s.approvals),
+        notes=list(s.notes),
+        final=dc(s.final),
+        undeliverable=list(s.undeliverable),
+    )
 
 
 def _fmt_meeting(m: dict | None) -> str:
@@ -1151,10 +1293,27 @@ def _plain(obj: Any) -> Any:
 
 def from_json(data: dict) -> CycleState:
     d = _plain(data)
-    d["steps"] = {k: StepState(**v) for k, v in d["steps"].items()}
-    d["tasks"] = [Task(**t) for t in d["tasks"]]
-    d["units"] = {k: UnitState(**v) for k, v in d["units"].items()}
-    d["timers"] = [Timer(**t) for t in d["timers"]]
+    # Statuses, roles and kinds come back as the StrEnums (equal to the stored strings).
+    d["steps"] = {
+        k: StepState(**{**v, "status": StepStatus(v["status"])}) for k, v in d["steps"].items()
+    }
+    d["tasks"] = [
+        Task(
+            **{
+                **t,
+                "role": Role(t["role"]),
+                "purpose": TaskPurpose(t["purpose"]),
+                "status": TaskStatus(t["status"]),
+            }
+        )
+        for t in d["tasks"]
+    ]
+    d["units"] = {
+        k: UnitState(**{**v, "status": UnitStatus(v["status"])}) for k, v in d["units"].items()
+    }
+    d["timers"] = [Timer(**{**t, "kind": TimerKind(t["kind"])}) for t in d["timers"]]
+    d["status"] = CycleStatus(d["status"])
+    d["draft_source"] = DraftSource(d.get("draft_source", DraftSource.GENERATED))
     return CycleState(**d)
 
 

@@ -14,7 +14,7 @@ import logging
 import re
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, assert_never
 
 from . import engine as E
 from .archive import Archive, sha256_file, write_atomic
@@ -30,6 +30,7 @@ from .produce import Producer, file_name
 from .replies import subject_clean
 from .reply_grammar import explain, understood
 from .sop import load_sop
+from .statuses import CycleStatus, TaskStatus, UnitStatus
 from .store import Store
 from .tokens import make_token
 from .transports.base import DIABAIKAN, DIPROSES, GAGAL, TransportError
@@ -45,7 +46,6 @@ BRAKED = {"mohon_jelas", "sudah_diproses", "lampirkan_formulir", "pengumpulan_di
 # the words (SPEC §3.2).
 BRAKE_IGNORES = {"baris", "dipahami", "sebab"}
 RETRY_MINUTES = (1, 2, 5, 10, 30, 60)
-ROLE_JABATAN = {"camat": "camat", "sekretaris": "sekretaris", "kasubag_perencanaan": "kasubag_perencanaan"}
 
 
 class CycleExists(Exception):
@@ -133,10 +133,10 @@ class OfficeApp:
             if self.store.load_cycle(code):
                 raise CycleExists(f"siklus {code} sudah ada")
             st = E.new_cycle(period.code, code, self.ctx)
-            self._advance(st, E.Start(period.code))
+            self._advance(st, E.Start(period=period.code))
         return code
 
-    def handle(self, code: str, event: Any) -> E.CycleState:
+    def handle(self, code: str, event: E.Event) -> E.CycleState:
         with self.store.transaction():
             st = self.store.load_cycle(code)
             if st is None:
@@ -145,7 +145,7 @@ class OfficeApp:
         crash_point("committed")
         return new
 
-    def _advance(self, st: E.CycleState, event: Any) -> E.CycleState:
+    def _advance(self, st: E.CycleState, event: E.Event) -> E.CycleState:
         now = self.clock.now()
         dec = E.advance(st, event, now, self.ctx)
         for fx in dec.effects:
@@ -179,46 +179,48 @@ class OfficeApp:
 
     # ================================================================== effects
 
-    def apply(self, st: E.CycleState, fx: Any, now: datetime) -> None:
-        if isinstance(fx, E.Log):
-            self.store.add_log(st.code, now, fx.step, fx.event, fx.who, fx.detail)
-            log.info("%s %s %s %s", st.code, fx.step or "-", fx.event, fx.who,
-                     extra={"cycle": st.code, "step": fx.step, "event": fx.event, "who": fx.who})
-        elif isinstance(fx, E.MakeDoc):
-            nomor = ""
-            if fx.ref.kind == "final_report":
-                nomor = self.register_out(st, now, step=fx.data.get("step", "S11"), kode_key="laporan",
-                                          tujuan="Arsip / Kasubag Perencanaan",
-                                          perihal=f"Laporan Pemantauan Kinerja {Period.parse(st.period).label}",
-                                          lampiran="-", message_id="", berkas=[],
-                                          keterangan="laporan final; disetujui Camat melalui e-mail"
-                                          + ("; dengan kode tanda tangan"
-                                             if any(x.get("kode_ttd") for x in st.approvals) else ""))[1]
-            self.producer.make(st, fx.ref, fx.data, now, nomor)
-            if nomor:
-                doc = self.store.document(st.code, "final_report")
-                self.store.x("UPDATE register_keluar SET berkas=? WHERE nomor_surat=?",
-                             (json.dumps([_berkas(doc)]), nomor))
-        elif isinstance(fx, E.RecordDoc):
-            self.store.add_document(cycle=st.code, kind=fx.ref.kind, version=fx.ref.version, unit=fx.ref.unit,
-                                    path=fx.file.path, sha256=fx.file.sha256, source="diterima",
-                                    message_id=fx.message_id, now=now)
-        elif isinstance(fx, E.SendLetter):
-            self.send_letter(st, fx, now)
-        elif isinstance(fx, E.SendNotice):
-            self.send_notice(st, fx, now)
-        elif isinstance(fx, E.RegisterIn):
-            self.store.add_register("register_masuk", now.year, {
-                "tanggal_terima": now.isoformat(timespec="seconds"), "nomor_surat": "-",
-                "tanggal_surat": now.date().isoformat(), "pengirim": self.who(fx.pengirim),
-                "perihal": fx.perihal, "lampiran": fx.lampiran, "siklus": st.code, "langkah": fx.step,
-                "message_id": fx.message_id, "berkas": json.dumps([{"nama": Path(f.path).name, "sha256": f.sha256}
-                                                                    for f in fx.files]),
-                "disposisi": fx.disposisi, "keterangan": fx.keterangan})
-        elif isinstance(fx, E.SaveKinerja):
-            self.store.replace_kinerja(st.code, self.producer.kinerja_rows(st))
-        else:
-            raise TypeError(fx)
+    def apply(self, st: E.CycleState, fx: E.Effect, now: datetime) -> None:
+        """Carry out one effect (a `match` over the closed union `engine.Effect`)."""
+        match fx:
+            case E.Log():
+                self.store.add_log(st.code, now, fx.step, fx.event, fx.who, fx.detail)
+                log.info("%s %s %s %s", st.code, fx.step or "-", fx.event, fx.who,
+                         extra={"cycle": st.code, "step": fx.step, "event": fx.event, "who": fx.who})
+            case E.MakeDoc():
+                nomor = ""
+                if fx.ref.kind == "final_report":
+                    nomor = self.register_out(st, now, step=fx.data.get("step", "S11"), kode_key="laporan",
+                                              tujuan="Arsip / Kasubag Perencanaan",
+                                              perihal=f"Laporan Pemantauan Kinerja {Period.parse(st.period).label}",
+                                              lampiran="-", message_id="", berkas=[],
+                                              keterangan="laporan final; disetujui Camat melalui e-mail"
+                                              + ("; dengan kode tanda tangan"
+                                                 if any(x.get("kode_ttd") for x in st.approvals) else ""))[1]
+                self.producer.make(st, fx.ref, fx.data, now, nomor)
+                if nomor:
+                    doc = self.store.document(st.code, "final_report")
+                    self.store.x("UPDATE register_keluar SET berkas=? WHERE nomor_surat=?",
+                                 (json.dumps([_berkas(doc)]), nomor))
+            case E.RecordDoc():
+                self.store.add_document(cycle=st.code, kind=fx.ref.kind, version=fx.ref.version, unit=fx.ref.unit,
+                                        path=fx.file.path, sha256=fx.file.sha256, source="diterima",
+                                        message_id=fx.message_id, now=now)
+            case E.SendLetter():
+                self.send_letter(st, fx, now)
+            case E.SendNotice():
+                self.send_notice(st, fx, now)
+            case E.RegisterIn():
+                self.store.add_register("register_masuk", now.year, {
+                    "tanggal_terima": now.isoformat(timespec="seconds"), "nomor_surat": "-",
+                    "tanggal_surat": now.date().isoformat(), "pengirim": self.who(fx.pengirim),
+                    "perihal": fx.perihal, "lampiran": fx.lampiran, "siklus": st.code, "langkah": fx.step,
+                    "message_id": fx.message_id, "berkas": json.dumps([{"nama": Path(f.path).name, "sha256": f.sha256}
+                                                                        for f in fx.files]),
+                    "disposisi": fx.disposisi, "keterangan": fx.keterangan})
+            case E.SaveKinerja():
+                self.store.replace_kinerja(st.code, self.producer.kinerja_rows(st))
+            case _:
+                assert_never(fx)
 
     def register_out(self, st: E.CycleState, now: datetime, *, step: str, kode_key: str, tujuan: str,
                      perihal: str, lampiran: str, message_id: str, berkas: list, keterangan: str = "",
@@ -302,7 +304,7 @@ class OfficeApp:
             "penerima": self.salutation(to), "pengirim_nama": self.cfg.mail.nama,
             "unit_nama": u.nama if u else "", "batas": st.deadline, "jadwal": False, "dokumen": False,
             "contoh_jadwal": (self.clock.now() + timedelta(days=2)).strftime("%d-%m-%Y") + " 09.00",
-            "tidak_lengkap": [x.code for x in st.units.values() if x.status != "received"],
+            "tidak_lengkap": [x.code for x in st.units.values() if x.status != UnitStatus.RECEIVED],
             "rapat": st.meeting, "usul_rapat": None, "versi": st.draft_version, "nomor": "",
             "hal": "", "warnings": [], "errors": [], "file": "", "terlambat": False, "nomor_agenda": "",
             "catatan": [], "alasan": "", "selesai": False, "baris": "", "tahap": "", "units": [],
@@ -515,7 +517,7 @@ class OfficeApp:
                 with self.store.transaction():
                     self.store.add_log(row["cycle"], self.clock.now(), row["step"], "tidak_terkirim", addr, why[:200])
             else:
-                self.handle(row["cycle"], E.Bounce(addr, why, row["message_id"]))
+                self.handle(row["cycle"], E.Bounce(recipient=addr, detail=why, message_id=row["message_id"]))
 
     # ================================================================== inbound
 
@@ -605,13 +607,13 @@ class OfficeApp:
         self._reply_to_mid = p.message_id
         if et is None:
             return self._hold(id, a, "tugas tidak ditemukan pada siklus")
-        if et.status != "open" or st.status != "running":
+        if et.status != TaskStatus.OPEN or st.status != CycleStatus.RUNNING:
             self._advance(st, E.Reply(task=et.key, sender=p.from_addr, decision=a.decision.decision,
                                       subject=_subject(p.subject), message_id=p.message_id or ""))
             self.store.update_inbound(id, status="diproses", reason="tugas sudah ditutup: dijawab sudah diproses")
             return DIPROSES
         if p.refused:
-            self.send_notice(st, E.SendNotice(et.step, "berkas_salah", [p.from_addr], task=et.key, data={
+            self.send_notice(st, E.SendNotice(step=et.step, kind="berkas_salah", to=[p.from_addr], task=et.key, data={
                 "errors": list(p.refused),
                 "saran": "Mohon kirim ulang dengan membalas e-mail ini dan melampirkan formulir/dokumen saja, "
                          "tanpa berkas lain yang besar."}), now)
@@ -634,7 +636,7 @@ class OfficeApp:
 
     def _store_attachment(self, cycle: str, att) -> E.StoredFile:
         sha, path = self.archive.store_received(cycle, att.data, att.filename)
-        return E.StoredFile(str(path), sha, att.filename)
+        return E.StoredFile(path=str(path), sha256=sha, filename=att.filename)
 
     def _form_event(self, id: int, a: Analysis, st: E.CycleState, et: E.Task, now: datetime):
         p = a.parsed
@@ -652,7 +654,7 @@ class OfficeApp:
             if not a.roles:
                 return E.Reply(task=et.key, sender=p.from_addr, decision=a.decision.decision,
                                note=a.decision.note, subject=_subject(p.subject), message_id=p.message_id or "")
-            self.send_notice(st, E.SendNotice(et.step, "berkas_salah", [p.from_addr], task=et.key, data={
+            self.send_notice(st, E.SendNotice(step=et.step, kind="berkas_salah", to=[p.from_addr], task=et.key, data={
                 "errors": reasons or ["lampiran tidak dikenali"],
                 "saran": "Mohon balas e-mail ini dengan melampirkan formulir pemantauan (DOCX) yang dikirim Pantau, "
                          "setelah diisi. Pindaian (scan) atau foto tidak dapat dibaca."}), now)

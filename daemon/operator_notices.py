@@ -21,11 +21,12 @@ from typing import Any
 
 from .archive import write_atomic
 from .compose import build_message, new_message_id
+from .statuses import InboundStatus
 
 log = logging.getLogger("pantau")
 
 HELD_PER_HOUR = 10  # more than this within an hour: one digest instead of one notice each
-HELD_STATUSES = ("ditahan", "gagal")
+HELD_STATUSES = (InboundStatus.HELD, InboundStatus.FAILED)
 
 
 def queue_mail(app, *, kind: str, to: list[str], subject: str, body: str, now: datetime,

@@ -8,15 +8,19 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-NOT_DELIVERED = ("antri", "mengirim", "gagal")
-STATUS_ID = {"antri": "menunggu dikirim", "mengirim": "sedang dikirim (hasil belum pasti)",
-             "gagal": "GAGAL", "terkirim": "terkirim", "dibatalkan": "dibatalkan"}
+from .statuses import OutboxStatus
+
+NOT_DELIVERED = (OutboxStatus.QUEUED, OutboxStatus.SENDING, OutboxStatus.FAILED)
+STATUS_ID = {OutboxStatus.QUEUED: "menunggu dikirim",
+             OutboxStatus.SENDING: "sedang dikirim (hasil belum pasti)",
+             OutboxStatus.FAILED: "GAGAL", OutboxStatus.SENT: "terkirim",
+             OutboxStatus.CANCELLED: "dibatalkan"}
 
 
 def advice(row: dict, cfg=None) -> str:
     """What the operator can do about one undelivered letter (Indonesian)."""
     rid = row["id"]
-    if row["status"] == "gagal":
+    if row["status"] == OutboxStatus.FAILED:
         who = ""
         if cfg is not None:
             from .addresses import whose

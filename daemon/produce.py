@@ -6,6 +6,7 @@ The renderers (daemon/documents) know templates and formats; this module knows w
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,8 @@ from .documents import contexts as C
 from .engine import CycleState, DocRef
 from .faults import crash_point
 from .model import Official, Period
+from .roles import Role
+from .statuses import StepStatus
 from .store import Store
 
 # Display names of archived documents (also the attachment names people see).
@@ -99,7 +102,10 @@ class Producer:
 
     def make(self, st: CycleState, ref: DocRef, data: dict, now: datetime, nomor: str = "") -> None:
         crash_point("rendering")
-        getattr(self, f"make_{ref.kind}")(st, ref, data, now, nomor)
+        maker = MAKERS.get(ref.kind)
+        if maker is None:
+            raise KeyError(f"tidak ada pembuat dokumen untuk jenis {ref.kind!r} (produce.MAKERS)")
+        maker(self, st, ref, data, now, nomor)
 
     def make_form(self, st: CycleState, ref: DocRef, data: dict, now: datetime, nomor: str) -> None:
         from .documents import build_form
@@ -210,9 +216,9 @@ class Producer:
             units=units,
             capaian_rata=overall,
             kategori=self.bands.kategori(overall),
-            penyusun=self.official("kasubag_perencanaan"),
-            camat=self.official("camat"),
-            sekretaris=self.official("sekretaris"),
+            penyusun=self.official(Role.KASUBAG),
+            camat=self.official(Role.CAMAT),
+            sekretaris=self.official(Role.SEKRETARIS),
             catatan_revisi=notes,
             peringatan=peringatan,
             # the earlier periods are shown when the data base kinerja holds any of them
@@ -286,7 +292,7 @@ class Producer:
             cycle_code=st.code,
             nomor=nomor,
             tanggal=now.date(),
-            penandatangan=self.official("camat"),
+            penandatangan=self.official(Role.CAMAT),
             approvals=approvals,
             source_version=version,
             kode_verifikasi=code,
@@ -485,8 +491,8 @@ class Producer:
             nomor=nomor or "-",
             tanggal=now.date(),
             hal=f"Ringkasan Ketepatan Waktu Pemantauan Kinerja {self.period(st).label}",
-            kepada=[self.official("camat").jabatan, self.official("sekretaris").jabatan],
-            penandatangan=self.official("kasubag_perencanaan"),
+            kepada=[self.official(Role.CAMAT).jabatan, self.official(Role.SEKRETARIS).jabatan],
+            penandatangan=self.official(Role.KASUBAG),
             cycle_code=st.code,
             ringkasan=self.timings(st),
         )
@@ -500,12 +506,12 @@ class Producer:
         out = []
         for d in self.o.sop.steps:
             s = st.steps[d.id]
-            if s.status == "skipped":
+            if s.status == StepStatus.SKIPPED:
                 out.append(C.StepTiming(d.id, d.uraian, d.standar_text, "-", None))
                 continue
             minutes = s.active_minutes
             on_time = (
-                minutes <= self.o.cal.standard_minutes(d.standar) if s.status == "done" else None
+                minutes <= self.o.cal.standard_minutes(d.standar) if s.status == StepStatus.DONE else None
             )
             out.append(
                 C.StepTiming(
@@ -539,7 +545,7 @@ class Producer:
 
         period = self.period(st)
         cfg = self.cfg
-        dari_role = data.get("dari", "kasubag_perencanaan")
+        dari_role = data.get("dari", Role.KASUBAG)
         signer = cfg.pejabat.get(dari_role, cfg.kasubag) if kind == "nota_dinas" else cfg.camat
         letter = C.Letter(
             kind=kind,
@@ -595,3 +601,15 @@ class Producer:
         self.record(st, doc_kind, self.store.count_documents(st.code, doc_kind) + 1, None, path, sha, now)
         files.insert(0, (path.name, path))
         return files
+
+
+# The documents the engine asks for (`MakeDoc.ref.kind`), each with its maker: an explicit table,
+# never a method found by building its name. tests/test_handlers.py checks it covers every kind
+# the engine makes and every `lampiran` of config/sop.toml.
+MAKERS: dict[str, Callable[[Producer, CycleState, DocRef, dict, datetime, str], None]] = {
+    "form": Producer.make_form,
+    "draft_report": Producer.make_draft_report,
+    "final_report": Producer.make_final_report,
+    "emonev_export": Producer.make_emonev_export,
+    "timeliness_summary": Producer.make_timeliness_summary,
+}

@@ -10,10 +10,11 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .roles import Role
 from .worktime import Duration, parse_duration
 
 KINDS = ("persetujuan", "otomatis", "kumpul", "rute", "rapat", "unggah")
-ACTORS = ("camat", "sekretaris", "kasubag_perencanaan", "unit")
+ACTORS = tuple(Role)  # who may act in a step (`pelaksana`, `rute`)
 ACTIONS = (
     "buat_format",
     "kirim_format",
@@ -24,6 +25,21 @@ ACTIONS = (
     "buat_emonev",
 )
 END = "selesai"
+
+# The subject (`perihal`) of each step's letter, for an office whose sop.toml predates the
+# `perihal` key (the shipped sop.toml states each one): by `tujuan_surat`, else by `aksi`.
+# `{periode}` is the period's label ("Triwulan III Tahun 2025"), `{versi}` the draft's version.
+DEFAULT_PERIHAL = {
+    "perintah": "Permohonan Perintah Pelaksanaan Pemantauan Kinerja {periode}",
+    "konsep": "Konsep Laporan Pemantauan Kinerja {periode} (Versi {versi})",
+    "ajukan_konsep": "Penyampaian Konsep Laporan Pemantauan Kinerja {periode} (Versi {versi})",
+    "koreksi": "Permohonan Koreksi Laporan Pemantauan Kinerja {periode} (Versi {versi})",
+    "tanda_tangan": "Permohonan Penandatanganan Laporan Pemantauan Kinerja {periode}",
+    "emonev": "Data Kinerja {periode} untuk Entri e-Monev dan e-Project",
+    "kirim_format": "Permintaan Data Pemantauan Kinerja {periode}",
+    "kirim_undangan": "Undangan Rapat Pembahasan Pemantauan Kinerja {periode}",
+    "kirim_pengantar": "Penyampaian Laporan Pemantauan Kinerja {periode}",
+}
 
 
 class SopError(Exception):
@@ -58,6 +74,7 @@ class StepDef:
     rute: tuple[str, ...] = ()
     usul_jadwal: str = ""
     kata_selesai: bool = False
+    perihal: str = ""  # the letter's subject: {periode}, {versi} (DEFAULT_PERIHAL when not given)
 
     @property
     def next_on_approve(self) -> str:
@@ -142,6 +159,14 @@ def parse_sop(data: dict) -> Sop:
         kwargs.setdefault("uraian", "")
         kwargs.setdefault("keluaran", "")
         kwargs["rute"] = tuple(raw.get("rute", ()))
+        perihal = str(raw.get("perihal") or DEFAULT_PERIHAL.get(str(raw.get("tujuan_surat", "")))
+                      or DEFAULT_PERIHAL.get(str(raw.get("aksi", ""))) or "")
+        try:
+            perihal.format(periode="", versi=0)
+        except (KeyError, IndexError, ValueError) as e:
+            problems.append(f"{where}.perihal: {perihal!r} tidak dapat diisi ({e}); gunakan "
+                            "{periode} dan {versi} saja")
+        kwargs["perihal"] = perihal
         steps.append(
             StepDef(
                 id=str(sid),

@@ -13,7 +13,9 @@ from datetime import datetime
 from typing import Any
 
 from .engine import CycleState
+from .roles import Role
 from .sop import Sop
+from .statuses import InboundStatus, StepStatus, TaskPurpose, TaskStatus, UnitStatus
 from .store import Store
 from .worktime import WorkCalendar
 
@@ -41,9 +43,9 @@ def cycle_show(store: Store, st: CycleState, sop: Sop, cal: WorkCalendar, now: d
     for d in sop.steps:
         s = st.steps[d.id]
         actual = None
-        if s.status == "done":
+        if s.status == StepStatus.DONE:
             actual = s.active_minutes
-        elif s.status == "active" and s.started:
+        elif s.status == StepStatus.ACTIVE and s.started:
             end = now or datetime.now(s.started.tzinfo)
             actual = s.active_minutes + cal.working_minutes(s.started, end)
         standard = cal.standard_minutes(d.standar)
@@ -163,7 +165,7 @@ def people_names(cfg) -> dict[str, str]:
     if cfg is None:
         return {}
     out: dict[str, str] = {}
-    labels = {"camat": "Camat", "sekretaris": "Sekretaris", "kasubag_perencanaan": "Kasubag Perencanaan"}
+    labels = {Role.CAMAT: "Camat", Role.SEKRETARIS: "Sekretaris", Role.KASUBAG: "Kasubag Perencanaan"}
     for role, o in cfg.pejabat.items():
         out[o.email] = f"{labels.get(role, role)} ({o.nama})" if o.nama else labels.get(role, role)
         for w in o.wakil:
@@ -193,17 +195,17 @@ def status(store: Store, sop: Sop, cal: WorkCalendar, now: datetime, cfg=None,
         awaiting, overdue = [], []
         for t in st.open_tasks():
             unit = st.units.get(t.unit or "") if t.unit else None
-            if t.purpose == "form" and unit and unit.status != "pending":
+            if t.purpose == TaskPurpose.FORM and unit and unit.status != UnitStatus.PENDING:
                 continue  # the unit has sent valid data (its task stays open for corrections)
             s = st.steps.get(t.step)
             sent = t.key not in unsent
-            late = bool(sent and s and s.due and s.due < now and s.status == "active")
+            late = bool(sent and s and s.due and s.due < now and s.status == StepStatus.ACTIVE)
             awaiting.append({"who": t.recipient, "name": names.get(t.recipient, t.unit or t.role),
                              "role": t.role, "step": t.step, "purpose": t.purpose, "unit": t.unit,
                              "since": _iso(t.opened), "overdue": late, "letter_sent": sent})
         for dstep in sop.steps:
             s = st.steps[dstep.id]
-            if s.status != "active" or not s.due or s.due >= now:
+            if s.status != StepStatus.ACTIVE or not s.due or s.due >= now:
                 continue
             step_tasks = [t for t in st.open_tasks(dstep.id)]
             if step_tasks and all(t.key in unsent for t in step_tasks):
@@ -317,7 +319,7 @@ def hint(row: dict, store: Store, cfg=None) -> str:
                 "yang sama, agar tidak terjadi surat berbalas tanpa henti). Pesan ini tidak diterima sebagai "
                 "jawaban. Bila pengirim tampak bingung, hubungi langsung.")
     task = store.task(row["task"]) if row.get("task") else None
-    if task and task["status"] != "open" and status in ("ditahan", "gagal"):
+    if task and task["status"] != TaskStatus.OPEN and status in (InboundStatus.HELD, InboundStatus.FAILED):
         return (f"Tugas yang dijawab pesan ini sudah selesai; memproses ulang pesan ini tidak akan mengubah apa "
                 f"pun. Bila isinya masih penting, teruskan ke yang berwenang secara manual (berkas: {row.get('path')}).")
     if "bukan penerima tugas" in reason:

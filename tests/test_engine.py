@@ -99,7 +99,7 @@ class Run:
 
 
 def to_s6(r: Run) -> None:
-    r.ev(E.Start("2025-TW3"))
+    r.ev(E.Start(period="2025-TW3"))
     r.reply("S1", "approve")
     r.forms()
     r.reply("S5", "approve")
@@ -107,7 +107,7 @@ def to_s6(r: Run) -> None:
 
 def test_start_asks_camat_for_the_order():
     r = Run()
-    fx = r.ev(E.Start("2025-TW3"))
+    fx = r.ev(E.Start(period="2025-TW3"))
     letters = r.of(E.SendLetter, fx)
     assert r.st.current == "S1" and r.st.steps["S1"].status == "active"
     assert letters[0].kind == "nota_dinas" and letters[0].purpose == "perintah"
@@ -117,7 +117,7 @@ def test_start_asks_camat_for_the_order():
 
 def test_order_then_forms_and_request_letter_go_out():
     r = Run()
-    r.ev(E.Start("2025-TW3"))
+    r.ev(E.Start(period="2025-TW3"))
     fx = r.reply("S1", "approve")
     made = [m.ref for m in r.of(E.MakeDoc, fx)]
     assert {(m.kind, m.unit) for m in made} == {
@@ -145,20 +145,20 @@ def test_deadline_on_a_friday_is_fridays_close():
     hours = {d: (time(7, 30), time(16, 0)) for d in range(4)} | {4: (time(7, 30), time(16, 30))}
     r = Run(cal=WorkCalendar("Asia/Jakarta", hours=hours))
     r.now = datetime(2025, 10, 7, 8, 0, tzinfo=TZ)  # Tuesday: three working days -> Friday
-    r.ev(E.Start("2025-TW3"))
+    r.ev(E.Start(period="2025-TW3"))
     r.reply("S1", "approve")
     assert r.st.deadline.isoformat() == "2025-10-10T16:30:00+07:00"
 
 
 def test_perintah_otomatis_skips_s1():
     r = Run(perintah_otomatis=True)
-    r.ev(E.Start("2025-TW3"))
+    r.ev(E.Start(period="2025-TW3"))
     assert r.st.steps["S1"].status == "skipped" and r.st.current == "S4"
 
 
 def test_tinjau_format_waits_for_kasubag():
     r = Run(tinjau_format=True)
-    r.ev(E.Start("2025-TW3"))
+    r.ev(E.Start(period="2025-TW3"))
     r.reply("S1", "approve")
     assert r.st.current == "S2" and r.notices("tinjau_format")
     r.reply("S2", "approve")
@@ -167,7 +167,7 @@ def test_tinjau_format_waits_for_kasubag():
 
 def test_collection_reminders_grace_and_missing_unit():
     r = Run()
-    r.ev(E.Start("2025-TW3"))
+    r.ev(E.Start(period="2025-TW3"))
     r.reply("S1", "approve")
     r.forms(units=("SEK",))
     start = r.st.steps["S4"].started
@@ -187,7 +187,7 @@ def test_collection_reminders_grace_and_missing_unit():
 
 def test_all_forms_move_on_before_deadline_and_invalid_form_is_answered():
     r = Run()
-    r.ev(E.Start("2025-TW3"))
+    r.ev(E.Start(period="2025-TW3"))
     r.reply("S1", "approve")
     r.forms(units=("SEK",), ok=False)
     assert (
@@ -203,7 +203,7 @@ def test_all_forms_move_on_before_deadline_and_invalid_form_is_answered():
 
 def test_late_form_during_s5_recompiles_and_resends():
     r = Run()
-    r.ev(E.Start("2025-TW3"))
+    r.ev(E.Start(period="2025-TW3"))
     r.reply("S1", "approve")
     r.forms(units=("SEK", "PEM"))
     r.until(r.ctx.cal.add(r.st.deadline, r.ctx.tenggang_kumpul))
@@ -228,13 +228,13 @@ def test_form_after_draft_approved_is_refused():
 
 def test_kasubag_docx_at_s5_is_new_version_and_goes_to_s6():
     r = Run()
-    r.ev(E.Start("2025-TW3"))
+    r.ev(E.Start(period="2025-TW3"))
     r.reply("S1", "approve")
     r.forms()
-    f = E.StoredFile("/a/x.docx", "ab" * 32, "x.docx")
+    f = E.StoredFile(path="/a/x.docx", sha256="ab" * 32, filename="x.docx")
     r.reply("S5", "none", docx=f)
     assert r.st.draft_version == 2 and r.st.current == "S6"
-    assert r.of(E.RecordDoc)[-1].ref == E.DocRef("draft_report", 2)
+    assert r.of(E.RecordDoc)[-1].ref == E.DocRef(kind="draft_report", version=2)
 
 
 def test_route_revisi_loop_then_camat_schedules():
@@ -247,7 +247,7 @@ def test_route_revisi_loop_then_camat_schedules():
     # Kasubag replies SETUJU without a file: asked again, nothing changes.
     r.reply("S6", "approve")
     assert r.notices("mohon_jelas") and r.task("S6").role == "kasubag_perencanaan"
-    r.reply("S6", "none", docx=E.StoredFile("/a/v2.docx", "cd" * 32, "v2.docx"))
+    r.reply("S6", "none", docx=E.StoredFile(path="/a/v2.docx", sha256="cd" * 32, filename="v2.docx"))
     assert r.st.draft_version == 2 and r.task("S6").role == "sekretaris"  # route starts again
     r.reply("S6", "approve")
     t = r.task("S6")
@@ -296,7 +296,7 @@ def test_meeting_revisi_goes_through_s9_then_s10_revisi_loops_back():
     assert r.st.current == "S9" and r.notices("minta_revisi")[-1].data["catatan"][-1].endswith(
         "target disesuaikan"
     )
-    r.reply("S9", "none", docx=E.StoredFile("/a/v2.docx", "ef" * 32, "v2.docx"))
+    r.reply("S9", "none", docx=E.StoredFile(path="/a/v2.docx", sha256="ef" * 32, filename="v2.docx"))
     assert r.st.current == "S10"
     r.reply("S10", "revise", note="salah ketik")
     assert (
@@ -304,9 +304,9 @@ def test_meeting_revisi_goes_through_s9_then_s10_revisi_loops_back():
         and r.st.steps["S10"].status == "waiting"
         and r.st.steps["S9"].runs == 2
     )
-    r.reply("S9", "none", docx=E.StoredFile("/a/v3.docx", "aa" * 32, "v3.docx"))
+    r.reply("S9", "none", docx=E.StoredFile(path="/a/v3.docx", sha256="aa" * 32, filename="v3.docx"))
     # Sekretaris sends a corrected DOCX: accepted as the new version, goes to the Camat.
-    r.reply("S10", "none", docx=E.StoredFile("/a/v4.docx", "bb" * 32, "v4.docx"))
+    r.reply("S10", "none", docx=E.StoredFile(path="/a/v4.docx", sha256="bb" * 32, filename="v4.docx"))
     assert r.st.current == "S11" and r.st.draft_version == 4
 
 
@@ -331,7 +331,7 @@ def test_signed_pdf_is_archived_as_final_report():
     meeting_done(r)
     r.reply("S8", "approve")
     r.reply("S10", "approve")
-    pdf = E.StoredFile("/a/ttd.pdf", "cc" * 32, "ttd.pdf")
+    pdf = E.StoredFile(path="/a/ttd.pdf", sha256="cc" * 32, filename="ttd.pdf")
     fx = r.reply("S11", "none", pdf=pdf)
     assert r.of(E.RecordDoc, fx)[0].ref.kind == "final_report"
     assert not any(m.ref.kind == "final_report" for m in r.of(E.MakeDoc, fx))
@@ -349,7 +349,7 @@ def test_camat_revisi_at_s11_goes_back_to_s9():
 
 def test_overdue_reminder_once_and_escalation_at_twice_the_standard():
     r = Run()
-    r.ev(E.Start("2025-TW3"))
+    r.ev(E.Start(period="2025-TW3"))
     fx = r.until(T0 + timedelta(minutes=10))
     assert len(r.notices("pengingat", fx)) == 1 and r.notices("pengingat", fx)[0].to == [
         "camat@k.test"
@@ -363,7 +363,7 @@ def test_overdue_reminder_once_and_escalation_at_twice_the_standard():
 
 def test_kasubag_escalates_to_sekretaris():
     r = Run()
-    r.ev(E.Start("2025-TW3"))
+    r.ev(E.Start(period="2025-TW3"))
     r.reply("S1", "approve")
     r.forms()
     start = r.st.steps["S5"].started
@@ -374,7 +374,7 @@ def test_kasubag_escalates_to_sekretaris():
 
 def test_unclear_reply_changes_nothing():
     r = Run()
-    r.ev(E.Start("2025-TW3"))
+    r.ev(E.Start(period="2025-TW3"))
     before = E.to_json(r.st)
     fx = r.reply("S1", "unclear", minutes=1)
     assert r.notices("mohon_jelas", fx)
@@ -384,8 +384,8 @@ def test_unclear_reply_changes_nothing():
 
 def test_bounce_marks_recipient_and_tells_kasubag():
     r = Run()
-    r.ev(E.Start("2025-TW3"))
-    fx = r.ev(E.Bounce("camat@k.test", "5.1.1 user unknown"))
+    r.ev(E.Start(period="2025-TW3"))
+    fx = r.ev(E.Bounce(recipient="camat@k.test", detail="5.1.1 user unknown"))
     assert "camat@k.test" in r.st.undeliverable and r.notices("gagal_kirim", fx)[0].to == [
         "kasubag@k.test"
     ]
@@ -400,7 +400,7 @@ def test_state_round_trips_through_json():
 def test_input_state_is_not_modified():
     r = Run()
     st = r.st
-    E.advance(st, E.Start("2025-TW3"), T0, r.ctx)
+    E.advance(st, E.Start(period="2025-TW3"), T0, r.ctx)
     assert st.current == "" and not st.tasks
 
 

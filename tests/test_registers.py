@@ -70,7 +70,7 @@ def test_a_failed_event_leaves_no_gap(tmp_path):
 
 def _killed_writer(path: str) -> None:
     s = Store(path)
-    s.db.conn.execute("BEGIN IMMEDIATE")
+    s._db.conn.execute("BEGIN IMMEDIATE")
     s._depth = 1
     s.add_register("register_keluar", 2025, {"perihal": "tidak pernah selesai"})
     os.kill(os.getpid(), signal.SIGKILL)
@@ -90,14 +90,33 @@ def test_a_killed_writer_leaves_no_gap(tmp_path):
     assert [r["no"] for r in s.register("register_keluar")] == [1, 2]
 
 
-def test_register_outside_a_transaction_is_refused(tmp_path):
+def test_register_outside_a_transaction_takes_its_own(tmp_path):
+    """With no transaction open, add_register takes its own BEGIN IMMEDIATE: the entry is
+    committed (another connection sees it) and numbering goes on from there."""
+    db = tmp_path / "p.db"
+    s = Store(db)
+    assert s.add_register("register_keluar", 2025, {"perihal": "x"}) == 1
+    assert [r["no"] for r in Store(db).register("register_keluar", 2025)] == [1]
+    with s.transaction():
+        assert s.add_register("register_keluar", 2025, {"perihal": "y"}) == 2
+
+
+def test_an_entry_is_completed_by_its_number_never_renumbered(tmp_path):
+    """Letters enter the register first and fill in their e-mails and files afterwards
+    (office.register_out, then update_register): the number stays the one allocated."""
     s = Store(tmp_path / "p.db")
+    with s.transaction():
+        no = s.add_register("register_keluar", 2025, {
+            "nomor_surat": lambda n: f"000.8.6.3/{n}/Kec-LSB/2025", "message_id": "", "berkas": "[]"})
+        s.update_register("register_keluar", 2025, no, message_id="<a@x> <b@x>", berkas='[{"nama": "s.pdf"}]')
+    [row] = s.register("register_keluar", 2025)
+    assert (row["no"], row["nomor_surat"], row["message_id"]) == (1, "000.8.6.3/1/Kec-LSB/2025", "<a@x> <b@x>")
     with pytest.raises(AssertionError):
-        s.add_register("register_keluar", 2025, {"perihal": "x"})
+        s.update_register("register_keluar", 2025, no, tahun=2026)
 
 
 def test_database_is_private_and_in_wal_mode(tmp_path):
     s = Store(tmp_path / "p.db")
     assert (tmp_path / "p.db").stat().st_mode & 0o077 == 0
-    assert s.q1("PRAGMA journal_mode")["journal_mode"] == "wal"
-    assert s.q1("PRAGMA synchronous")["synchronous"] == 2  # FULL
+    assert s._q1("PRAGMA journal_mode")["journal_mode"] == "wal"
+    assert s._q1("PRAGMA synchronous")["synchronous"] == 2  # FULL

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing as mp
 import os
 import signal
@@ -120,3 +121,33 @@ def test_database_is_private_and_in_wal_mode(tmp_path):
     assert (tmp_path / "p.db").stat().st_mode & 0o077 == 0
     assert s._q1("PRAGMA journal_mode")["journal_mode"] == "wal"
     assert s._q1("PRAGMA synchronous")["synchronous"] == 2  # FULL
+
+
+def test_letters_are_numbered_through_add_register(tmp_path, monkeypatch):
+    """The office's outgoing letters take their number from Store.add_register (the path the tests
+    above run under concurrent and killed writers), and the entry that ends up in the register is
+    the one it numbered, completed with the letter's e-mails."""
+    from daemon.clock import ManualClock
+    from daemon.config import load_config
+    from daemon.demo import DEMO_START, init_office
+    from daemon.office import OfficeApp
+
+    taken: list[tuple[str, int, int]] = []
+    original = Store.add_register
+
+    def spy(self, table, year, row):
+        no = original(self, table, year, row)
+        taken.append((table, year, no))
+        return no
+
+    monkeypatch.setattr(Store, "add_register", spy)
+    app = OfficeApp(load_config(init_office(tmp_path / "kantor")), clock=ManualClock(DEMO_START))
+    app.start_cycle("2025-TW3")
+    keluar = app.store.register("register_keluar")
+    assert keluar, "starting a cycle sends at least one registered letter"
+    assert [("register_keluar", r["tahun"], r["no"]) for r in keluar] == taken
+    assert [r["no"] for r in keluar] == list(range(1, len(keluar) + 1))
+    mids = {m["message_id"] for m in app.store.outbox() if m["kind"].startswith("surat:")}
+    assert all(r["message_id"] and set(r["message_id"].split()) <= mids for r in keluar)  # completed
+    assert all(json.loads(r["berkas"]) for r in keluar)  # ... with the letter's files
+    assert all(f"/{r['no']}/" in r["nomor_surat"] for r in keluar)

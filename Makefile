@@ -26,6 +26,7 @@ demo: install
 	$(PANTAU) demo --dir var/demo
 
 test: install system-deps
+	$(VENV)/bin/ruff check daemon tests tools
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 test-fast: install

@@ -73,7 +73,7 @@ def follow_address_changes(app) -> int:
                 t.recipient = new
                 if t.unit and t.unit in st.units:
                     st.units[t.unit].email = new
-                app.store.x("UPDATE tasks SET recipient=? WHERE key=?", (new, t.key))
+                app.store.set_task_recipient(t.key, new)
                 if old in st.undeliverable:
                     st.undeliverable.remove(old)
                 resent = _resend(app, st.code, t.key, old, new, now)
@@ -95,8 +95,7 @@ def _resend(app, cycle: str, task: str, old: str, new: str, now) -> bool:
     Message-ID and date. Once per (task, new address)."""
     if not app.store.mark_told("alamat", f"{task}→{new}", now):
         return False
-    row = app.store.q1("SELECT * FROM outbox WHERE task=? AND kind NOT LIKE 'pemberitahuan:pengingat%'"
-                       " ORDER BY id LIMIT 1", (task,))
+    row = app.store.task_first_letter(task)
     if row is None or not Path(row["path"]).exists():
         return False
     msg = email.message_from_bytes(Path(row["path"]).read_bytes(), policy=policy.default)

@@ -29,7 +29,6 @@ import io
 import json
 import os
 import shutil
-import sqlite3
 import sys
 import tarfile
 import tempfile
@@ -41,6 +40,7 @@ from typing import IO, Any
 
 from . import __version__
 from .config import Config
+from .store.snapshot import DatabaseError, copy_database, file_facts
 
 FORMAT = "pantau-backup/1"
 DB_NAME = "pantau.db"
@@ -81,45 +81,10 @@ def snapshot_database(db_path: Path, out: Path) -> dict[str, Any]:
         raise BackupError(f"basis data {db_path} tidak ditemukan")
     fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     os.close(fd)
-    src = sqlite3.connect(str(db_path), timeout=60)
-    try:
-        src.execute("PRAGMA busy_timeout=60000")
-        dst = sqlite3.connect(str(out))
-        try:
-            src.backup(dst)  # pages=-1: one step, one read transaction, one snapshot
-            dst.execute("PRAGMA journal_mode=DELETE")
-            facts = database_facts(dst)
-        finally:
-            dst.close()
-    finally:
-        src.close()
+    facts = copy_database(db_path, out)
     if facts["integrity_check"] != "ok":
         raise BackupError(f"salinan basis data rusak: {facts['integrity_check']}")
     return facts
-
-
-def database_facts(conn: sqlite3.Connection) -> dict[str, Any]:
-    """integrity_check, rows per table, and gaps in the registers' numbering per year."""
-    check = "; ".join(r[0] for r in conn.execute("PRAGMA integrity_check").fetchall())
-    tables = [
-        r[0]
-        for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
-        )
-    ]
-    counts = {t: conn.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in tables}
-    gaps: dict[str, dict[str, list[int]]] = {}
-    for reg in REGISTERS:
-        if reg not in tables:
-            continue
-        years: dict[int, list[int]] = {}
-        for tahun, no in conn.execute(f"SELECT tahun, no FROM {reg} ORDER BY tahun, no"):
-            years.setdefault(tahun, []).append(no)
-        for tahun, nos in years.items():
-            missing = sorted(set(range(1, max(nos) + 1)) - set(nos))
-            if missing or len(nos) != len(set(nos)):
-                gaps.setdefault(reg, {})[str(tahun)] = missing
-    return {"integrity_check": check, "tables": counts, "register_gaps": gaps}
 
 
 # =========================================================================== what goes in
@@ -431,11 +396,7 @@ def verify(path: Path) -> list[str]:
         if manifest.get("format") != FORMAT:
             problems.append(f"format {manifest.get('format')!r} tidak dikenal")
         if db_copy.is_file():
-            conn = sqlite3.connect(f"file:{db_copy}?mode=ro", uri=True)
-            try:
-                facts = database_facts(conn)
-            finally:
-                conn.close()
+            facts = file_facts(db_copy)
             if facts["integrity_check"] != "ok":
                 problems.append(f"basis data: {facts['integrity_check']}")
         else:
@@ -479,7 +440,7 @@ def command(
         raise ValueError("a backup needs the office's configuration")
     try:
         result = make_backup(cfg, dest)
-    except (BackupError, OSError, sqlite3.Error) as e:
+    except (BackupError, OSError, DatabaseError) as e:
         if as_json:
             print(
                 json.dumps({"file": str(dest), "ok": False, "error": str(e)}, ensure_ascii=False),

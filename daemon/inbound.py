@@ -166,9 +166,7 @@ class Reader:
     def by_form_code(self, code: FormCode) -> dict | None:
         if not self.store:
             return None
-        rows = self.store.q("SELECT * FROM tasks WHERE cycle=? AND unit=? AND purpose='form' ORDER BY opened DESC",
-                            (code.cycle, code.unit))
-        return rows[0] if rows else None
+        return self.store.form_task_of_unit(code.cycle, code.unit)
 
     # ------------------------------------------------------------------ trust
 

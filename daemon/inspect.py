@@ -104,8 +104,7 @@ def _recorded(ctx: _Context, raw: bytes) -> dict | None:
         return None
     import hashlib
 
-    row = ctx.store.q1("SELECT id, status, reason, received FROM inbound WHERE sha256=?",
-                       (hashlib.sha256(raw).hexdigest(),))
+    row = ctx.store.inbound_by_sha(hashlib.sha256(raw).hexdigest())
     return dict(row) if row else None
 
 
@@ -140,8 +139,7 @@ def verdict(ctx: _Context, a, r: dict) -> dict[str, str]:
     store = ctx.store
     if store is not None and r.get("message_id"):
         mine = (r.get("recorded") or {}).get("id", 0)
-        seen = store.q1("SELECT id, status, reason FROM inbound WHERE message_id=? AND id<>? AND status NOT IN"
-                        " ('baru','gagal') ORDER BY id LIMIT 1", (r["message_id"], mine))
+        seen = store.first_taken_with_message_id(r["message_id"], mine)
         if seen:
             first = seen["status"] + (f": {seen['reason']}" if seen["reason"] else "")
             return {"action": "duplikat", "reason": f"pesan lain dengan Message-ID yang sama sudah diterima sebagai "
@@ -166,8 +164,7 @@ def verdict(ctx: _Context, a, r: dict) -> dict[str, str]:
                 "di basis data ini)"}
     if r.get("sender_ok") is False:
         return {"action": "ditahan", "reason": r.get("sender_reason") or "pengirim tidak sah"}
-    cyc = store.q1("SELECT status FROM cycles WHERE code=?", (t["cycle"],))
-    if t["status"] != "open" or not cyc or cyc["status"] != "running":
+    if t["status"] != "open" or store.cycle_status(t["cycle"]) != "running":
         return {"action": "dijawab", "reason": "tugas ini sudah ditutup: pengirim dibalas 'sudah diproses'; "
                 "siklus tidak berubah"}
     purpose = a.task.get("purpose")

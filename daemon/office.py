@@ -159,8 +159,7 @@ class OfficeApp:
         codes = self.store.cycles_due(now)
         # A cycle whose letters have not yet been tried waits: timers (reminders, overdue) never
         # run ahead of the letter they are about (the runner sends the outbox first).
-        waiting = {r["cycle"] for r in self.store.q(
-            "SELECT DISTINCT cycle FROM outbox WHERE status='antri' AND attempts=0 AND kind LIKE 'surat:%'")}
+        waiting = self.store.cycles_with_untried_letters()
         codes = [c for c in codes if c not in waiting]
         for code in codes:
             self.handle(code, E.Tick())
@@ -187,20 +186,20 @@ class OfficeApp:
                 log.info("%s %s %s %s", st.code, fx.step or "-", fx.event, fx.who,
                          extra={"cycle": st.code, "step": fx.step, "event": fx.event, "who": fx.who})
             case E.MakeDoc():
-                nomor = ""
+                no, nomor = 0, ""
                 if fx.ref.kind == "final_report":
-                    nomor = self.register_out(st, now, step=fx.data.get("step", "S11"), kode_key="laporan",
+                    no, nomor = self.register_out(st, now, step=fx.data.get("step", "S11"), kode_key="laporan",
                                               tujuan="Arsip / Kasubag Perencanaan",
                                               perihal=f"Laporan Pemantauan Kinerja {Period.parse(st.period).label}",
                                               lampiran="-", message_id="", berkas=[],
                                               keterangan="laporan final; disetujui Camat melalui e-mail"
                                               + ("; dengan kode tanda tangan"
-                                                 if any(x.get("kode_ttd") for x in st.approvals) else ""))[1]
+                                                 if any(x.get("kode_ttd") for x in st.approvals) else ""))
                 self.producer.make(st, fx.ref, fx.data, now, nomor)
                 if nomor:
                     doc = self.store.document(st.code, "final_report")
-                    self.store.x("UPDATE register_keluar SET berkas=? WHERE nomor_surat=?",
-                                 (json.dumps([_berkas(doc)]), nomor))
+                    self.store.update_register("register_keluar", now.year, no,
+                                               berkas=json.dumps([_berkas(doc)]))
             case E.RecordDoc():
                 self.store.add_document(cycle=st.code, kind=fx.ref.kind, version=fx.ref.version, unit=fx.ref.unit,
                                         path=fx.file.path, sha256=fx.file.sha256, source="diterima",
@@ -223,18 +222,17 @@ class OfficeApp:
                 assert_never(fx)
 
     def register_out(self, st: E.CycleState, now: datetime, *, step: str, kode_key: str, tujuan: str,
-                     perihal: str, lampiran: str, message_id: str, berkas: list, keterangan: str = "",
-                     no: int | None = None) -> tuple[int, str]:
+                     perihal: str, lampiran: str, message_id: str, berkas: list,
+                     keterangan: str = "") -> tuple[int, str]:
+        """Enter an outgoing letter in the register keluar; returns its (no, nomor_surat). The number
+        is allocated by `Store.add_register`, the one numbering path (daemon/store/registers.py)."""
         kode = self.cfg.nomor_kode.get(kode_key) or self.cfg.nomor_kode["nota_dinas"]
-        year = now.year
-        no = no or self.store.next_register_no("register_keluar", year)
-        nomor = self.nomor_surat(kode, no, now)
-        self.store.db["register_keluar"].insert({
-            "tahun": year, "no": no, "nomor_surat": nomor, "tanggal_surat": now.date().isoformat(),
+        no = self.store.add_register("register_keluar", now.year, {
+            "nomor_surat": lambda n: self.nomor_surat(kode, n, now), "tanggal_surat": now.date().isoformat(),
             "tanggal_kirim": "", "tujuan": tujuan, "perihal": perihal, "lampiran": lampiran,
             "kode_klasifikasi": kode, "siklus": st.code, "langkah": step, "message_id": message_id,
             "berkas": json.dumps(berkas, ensure_ascii=False), "keterangan": keterangan})
-        return no, nomor
+        return no, self.nomor_surat(kode, no, now)
 
     def nomor_surat(self, kode: str, no: int, now: datetime) -> str:
         roman = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"][now.month - 1]
@@ -337,9 +335,10 @@ class OfficeApp:
 
     def send_letter(self, st: E.CycleState, fx: E.SendLetter, now: datetime) -> None:
         if fx.register:
-            no = self.store.next_register_no("register_keluar", now.year)
-            kode = self.cfg.nomor_kode.get(fx.kode) or self.cfg.nomor_kode["nota_dinas"]
-            nomor = self.nomor_surat(kode, no, now)
+            # Numbered and entered first (inside this event's transaction); the entry's e-mails and
+            # files are filled in below, once they exist.
+            no, nomor = self.register_out(st, now, step=fx.step, kode_key=fx.kode, tujuan=fx.tujuan,
+                                          perihal=fx.hal, lampiran="-", message_id="", berkas=[])
         else:  # a working copy (S5's draft to the Kasubag): no register number (SPEC §4)
             no, nomor = 0, ""
         data = dict(fx.data)
@@ -387,10 +386,9 @@ class OfficeApp:
                                    now=now, notification=False))
         if not fx.register:
             return
-        self.register_out(st, now, step=fx.step, kode_key=fx.kode, tujuan=fx.tujuan, perihal=fx.hal,
-                          lampiran=data["lampiran"], message_id=" ".join(mids),
-                          berkas=berkas, keterangan=f"{len(fx.envelopes)} e-mail" if len(fx.envelopes) > 1 else "",
-                          no=no)
+        self.store.update_register("register_keluar", now.year, no, lampiran=data["lampiran"],
+                                   message_id=" ".join(mids), berkas=json.dumps(berkas, ensure_ascii=False),
+                                   keterangan=f"{len(fx.envelopes)} e-mail" if len(fx.envelopes) > 1 else "")
 
     def send_notice(self, st: E.CycleState, fx: E.SendNotice, now: datetime) -> None:
         to = [a for a in fx.to if a]
@@ -726,24 +724,18 @@ class OfficeApp:
         Pantau's notices (a clarification, a reminder), whose subject says nothing of the
         matter; then the subject of the task's letter."""
         subject = _subject(p.subject)
-        notice = self.store.q1(
-            "SELECT 1 FROM outbox WHERE task=? AND kind LIKE 'pemberitahuan:%' AND subject=?",
-            (et.key, subject))
-        if not notice:
+        if not self.store.task_notice_with_subject(et.key, subject):
             return subject
-        letter = self.store.q1(
-            "SELECT subject FROM outbox WHERE task=? AND kind NOT LIKE 'pemberitahuan:%' ORDER BY rowid",
-            (et.key,))
-        return _subject(letter["subject"]) if letter else subject
+        letter = self.store.task_letter_subject(et.key)
+        return _subject(letter) if letter else subject
 
     def _bounce(self, id: int, a: Analysis) -> str:
         info = a.cls.bounce
-        cycle = None
+        cycle, row = None, None
         if info and info.original_message_id:
-            row = self.store.q1("SELECT cycle FROM outbox WHERE message_id=?", (info.original_message_id,))
+            row = self.store.outbox_by_message_id(info.original_message_id)
             cycle = row["cycle"] if row else None
         if cycle and info:
-            row = self.store.q1("SELECT * FROM outbox WHERE message_id=?", (info.original_message_id,))
             self._undeliverable(row, {addr: f"status {status}" for addr, status in info.recipients})
         self.store.update_inbound(id, status="diabaikan", reason=f"laporan gagal kirim ({a.cls.reason})", cycle=cycle)
         return DIABAIKAN

@@ -78,10 +78,7 @@ def tell_held(app, now: datetime) -> int:
     to = app.cfg.operators
     if not to:
         return 0
-    rows = app.store.q(
-        "SELECT id, received, sender, subject, reason, status, kind, cycle, task, path FROM inbound"
-        " WHERE status IN ('ditahan','gagal') AND id NOT IN"
-        " (SELECT CAST(key AS INTEGER) FROM operator_told WHERE kind='ditahan') ORDER BY id")
+    rows = app.store.held_messages(untold_only=True)
     if not rows:
         return 0
     hour_ago = now - timedelta(hours=1)
@@ -160,8 +157,6 @@ def pending(app, now: datetime) -> dict:
         if menunggu or terlambat:
             cycles.append({"kode": c["code"], "langkah": f"{c['current_step']} {c['step_name'] or ''}".strip(),
                            "menunggu": menunggu, "terlambat": terlambat})
-    held = [_held_item(app, r) for r in app.store.q(
-        "SELECT id, received, sender, subject, reason, status, kind, cycle, task, path FROM inbound"
-        " WHERE status IN ('ditahan','gagal') ORDER BY id")]
-    failed = app.store.q("SELECT id, subject, recipients, error FROM outbox WHERE status='gagal' ORDER BY id")
+    held = [_held_item(app, r) for r in app.store.held_messages()]
+    failed = app.store.failed_letters()
     return {"daftar_siklus": cycles, "ditahan": held, "gagal_kirim": failed, "tanggal": now}

@@ -45,9 +45,8 @@ def advice(row: dict, cfg=None) -> str:
 
 
 def rows(store, cfg=None, include_sent: bool = False) -> list[dict]:
-    sql = "SELECT * FROM outbox" + ("" if include_sent else " WHERE status IN ('antri','mengirim','gagal')")
     out = []
-    for r in store.q(sql + " ORDER BY id"):
+    for r in store.outbox_rows(include_sent):
         out.append({"id": r["id"], "status": r["status"], "cycle": r["cycle"] or None, "step": r["step"] or None,
                     "kind": r["kind"], "to": json.loads(r["recipients"] or "[]"), "subject": r["subject"],
                     "queued": r["queued"], "attempts": r["attempts"], "next_attempt": r["next_attempt"],
@@ -61,7 +60,7 @@ class OutboxError(Exception):
 
 
 def _row(store, rid: int) -> dict:
-    row = store.q1("SELECT * FROM outbox WHERE id=?", (rid,))
+    row = store.outbox_row(rid)
     if row is None:
         raise OutboxError(f"surat #{rid} tidak ada di kotak keluar (lihat `pantau outbox`)")
     return row

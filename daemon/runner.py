@@ -150,9 +150,9 @@ class Daemon:
             candidates.append(self.app.clock.real_seconds((start - now).total_seconds()))
             self._schedule_wake(start, now)
         if self.app.store.outbox_due(now + timedelta(days=3650)):
-            row = self.app.store.q1("SELECT MIN(next_attempt) AS t FROM outbox WHERE status IN ('antri','mengirim')")
-            if row and row["t"]:
-                candidates.append(self.app.clock.real_seconds((datetime.fromisoformat(row["t"]) - now).total_seconds()))
+            first = self.app.store.next_outbox_attempt()
+            if first:
+                candidates.append(self.app.clock.real_seconds((datetime.fromisoformat(first) - now).total_seconds()))
         return max(0.05, min(candidates))
 
     def _schedule_wake(self, start: datetime, now: datetime) -> None:

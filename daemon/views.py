@@ -186,8 +186,7 @@ def status(store: Store, sop: Sop, cal: WorkCalendar, now: datetime, cfg=None,
     names = people_names(cfg)
     cycles = []
     # Tasks whose letter has not gone out yet: nobody is late for a letter they never received.
-    unsent = {row["task"] for row in store.q(
-        "SELECT task FROM outbox WHERE task IS NOT NULL AND status IN ('antri','mengirim','gagal')")}
+    unsent = store.tasks_with_unsent_letters()
     for r in store.cycles("running"):
         st = store.load_cycle(r["code"])
         if st is None:
@@ -225,10 +224,8 @@ def status(store: Store, sop: Sop, cal: WorkCalendar, now: datetime, cfg=None,
                        "units": {u.code: u.status for u in st.units.values()},
                        "awaiting": awaiting, "overdue": overdue})
     day = now.date().isoformat()
-    braked_today = sum(1 for r in store.q("SELECT received FROM inbound WHERE rem<>''")
-                       if r["received"][:10] == day)
-    by_status = {row["status"]: row["n"] for row in store.q(
-        "SELECT status, COUNT(*) AS n FROM inbound WHERE status IN ('ditahan','gagal') GROUP BY status")}
+    braked_today = sum(1 for received in store.braked_received() if received[:10] == day)
+    by_status = store.held_counts()
     return {
         "now": _iso(now),
         "daemon": d,
@@ -242,8 +239,7 @@ def status(store: Store, sop: Sop, cal: WorkCalendar, now: datetime, cfg=None,
         # final reports still without their PDF (SPEC §6.5), while LibreOffice is installed
         "final_pdf_missing": store.final_reports_without_pdf() if _soffice() else [],
         "held_by_status": {"ditahan": by_status.get("ditahan", 0), "gagal": by_status.get("gagal", 0)},
-        "outbox": {"queued": store.q1("SELECT COUNT(*) AS n FROM outbox WHERE status IN ('antri','mengirim')")["n"],
-                   "failed": store.q1("SELECT COUNT(*) AS n FROM outbox WHERE status='gagal'")["n"]},
+        "outbox": store.outbox_counts(),
         # Messages the loop brake left without a new answer today (SPEC §3.4): listed by triage.
         "answered_earlier_today": braked_today,
     }
@@ -266,9 +262,7 @@ def triage(store: Store, cfg=None, include_ignored: bool = False, now: datetime 
     `include_ignored` adds the messages Pantau filed without acting (auto-replies, unrelated mail,
     bounces, duplicates), so an operator can see why a message was not taken."""
     statuses = ("ditahan", "gagal") + (IGNORED if include_ignored else ())
-    marks = ",".join("?" * len(statuses))
-    rows = store.q(f"SELECT id, received, sender, subject, reason, status, kind, cycle, task, path, rem FROM inbound"
-                   f" WHERE status IN ({marks}) OR rem<>'' ORDER BY id", statuses)
+    rows = store.triage_rows(statuses)
     out = []
     for r in rows:
         if r["rem"] and r["status"] not in statuses:

@@ -232,7 +232,7 @@ def run_big(cfg_path: str, append_from: str, imap_port: int, password: str) -> d
     handled = app.poll()
     elapsed = time.perf_counter() - t0
     after = proc_status()
-    row = app.store.q1("SELECT status, reason FROM inbound ORDER BY id DESC LIMIT 1")
+    row = app.store._q1("SELECT status, reason FROM inbound ORDER BY id DESC LIMIT 1")
     app.close()
     return {
         "warm_handled": warm,

@@ -59,7 +59,7 @@ def _patch_state_once() -> None:
     original = Store.load_cycle
 
     def load_cycle(self, code):
-        row = self.q1("SELECT state FROM cycles WHERE code=?", (code,))
+        row = self._q1("SELECT state FROM cycles WHERE code=?", (code,))
         if row is None:
             return None
         memo = getattr(self, "_bench_memo", None)
@@ -79,7 +79,7 @@ def _patch_tasks_diff() -> None:
 
     def save_cycle(self, st, token_for):
         year = int(st.period[:4])
-        self.x(
+        self._x(
             "INSERT INTO cycles(code, period, year, status, current, started, closed, next_timer, state)"
             " VALUES(?,?,?,?,?,?,?,?,?) ON CONFLICT(code) DO UPDATE SET status=excluded.status,"
             " current=excluded.current, closed=excluded.closed, next_timer=excluded.next_timer,"
@@ -87,16 +87,16 @@ def _patch_tasks_diff() -> None:
             (st.code, st.period, year, st.status, st.current, S._iso(st.started), S._iso(st.closed),
              S._iso(next_timer(st)), json.dumps(S.to_json(st), ensure_ascii=False)),
         )
-        stored = {r[0]: (r[1], r[2]) for r in self.db.conn.execute(
+        stored = {r[0]: (r[1], r[2]) for r in self._db.conn.execute(
             "SELECT key, status, closed FROM tasks WHERE cycle=?", (st.code,))}
         for t in st.tasks:
             have = stored.get(t.key)
             if have == (t.status, S._iso(t.closed)):
                 continue
             if have is not None:
-                self.x("UPDATE tasks SET status=?, closed=? WHERE key=?", (t.status, S._iso(t.closed), t.key))
+                self._x("UPDATE tasks SET status=?, closed=? WHERE key=?", (t.status, S._iso(t.closed), t.key))
                 continue
-            self.x(
+            self._x(
                 "INSERT INTO tasks(key, token, cycle, step, role, recipient, unit, purpose, doc_kind,"
                 " doc_version, status, opened, closed) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)"
                 " ON CONFLICT(key) DO UPDATE SET status=excluded.status, closed=excluded.closed",
@@ -104,12 +104,12 @@ def _patch_tasks_diff() -> None:
                  t.doc_kind, t.doc_version, t.status, S._iso(t.opened), S._iso(t.closed)),
             )
         want = sorted((tm.step, tm.kind, tm.at.isoformat()) for tm in st.timers)
-        have_t = sorted(tuple(r) for r in self.db.conn.execute(
+        have_t = sorted(tuple(r) for r in self._db.conn.execute(
             "SELECT step, kind, at FROM timers WHERE cycle=?", (st.code,)))
         if want != have_t:
-            self.x("DELETE FROM timers WHERE cycle=?", (st.code,))
+            self._x("DELETE FROM timers WHERE cycle=?", (st.code,))
             for tm in st.timers:
-                self.x("INSERT INTO timers(cycle, step, kind, at) VALUES(?,?,?,?)",
+                self._x("INSERT INTO timers(cycle, step, kind, at) VALUES(?,?,?,?)",
                        (st.code, tm.step, tm.kind, tm.at.isoformat()))
 
     S.Store.save_cycle = save_cycle

@@ -170,7 +170,7 @@ def measure(office: B.BenchOffice, env: dict, clients: int = 50, requests: int =
 
     st = Store(load_config(office.cfg).db_path)
     try:
-        units = st.q("SELECT state FROM cycles WHERE status='running'")
+        units = st._q("SELECT state FROM cycles WHERE status='running'")
         received = sum(1 for r in units for u in json.loads(r["state"])["units"].values()
                        if u.get("status") == "received")
         total = sum(len(json.loads(r["state"])["units"]) for r in units)

@@ -740,7 +740,7 @@ class CrashHarness:
             return False
         if self.refusal_cm is not None or self.smtp_relay.banner is not None:
             return True
-        row = self.store.q1("SELECT COUNT(*) AS n FROM outbox WHERE status IN ('antri','mengirim') AND attempts >= 1")
+        row = self.store._q1("SELECT COUNT(*) AS n FROM outbox WHERE status IN ('antri','mengirim') AND attempts >= 1")
         return bool(row and row["n"])
 
     def _where_now(self) -> tuple[str, str]:
@@ -748,8 +748,8 @@ class CrashHarness:
         return self.office.clock.now().strftime("%a %H:%M"), (st.current if st else "") or "-"
 
     def _found(self) -> tuple[str, list[str]]:
-        sending = self.store.q("SELECT message_id, subject, attempts FROM outbox WHERE status='mengirim'")
-        waiting = self.store.q1("SELECT COUNT(*) AS n FROM inbound WHERE status='baru'")["n"]
+        sending = self.store._q("SELECT message_id, subject, attempts FROM outbox WHERE status='mengirim'")
+        waiting = self.store._q1("SELECT COUNT(*) AS n FROM inbound WHERE status='baru'")["n"]
         parts = []
         if sending:
             parts.append(f"{len(sending)} letter(s) mid-send (" + "; ".join(
@@ -835,7 +835,7 @@ class CrashHarness:
     # ------------------------------------------------------------------ the run
 
     def _closed(self) -> bool:
-        row = self.store.q1("SELECT status FROM cycles WHERE code=?", (self.code,))
+        row = self.store._q1("SELECT status FROM cycles WHERE code=?", (self.code,))
         return bool(row and row["status"] == "closed")
 
     def _settled(self) -> bool:
@@ -843,11 +843,11 @@ class CrashHarness:
         and every reply was processed."""
         if not self._closed() or self.sim.pending:
             return False
-        if self.store.q1("SELECT COUNT(*) AS n FROM outbox WHERE status<>'terkirim'")["n"]:
+        if self.store._q1("SELECT COUNT(*) AS n FROM outbox WHERE status<>'terkirim'")["n"]:
             return False
-        if self.store.q1("SELECT COUNT(*) AS n FROM inbound WHERE status='baru'")["n"]:
+        if self.store._q1("SELECT COUNT(*) AS n FROM inbound WHERE status='baru'")["n"]:
             return False
-        taken = {r["message_id"] for r in self.store.q("SELECT message_id FROM inbound WHERE message_id IS NOT NULL")}
+        taken = {r["message_id"] for r in self.store._q("SELECT message_id FROM inbound WHERE message_id IS NOT NULL")}
         if any(d["message_id"] not in taken for d in self.sim.delivered):
             return False
         for row in self.store.outbox():
@@ -916,8 +916,8 @@ class CrashHarness:
         st = self.store.load_cycle(self.code)
         tail = "\n".join(f"  {r['at']} {r['step']} {r['event']} {r['who']} {r['detail'][:80]}"
                          for r in self.store.cycle_log(self.code)[-12:])
-        out = self.store.q("SELECT id, subject, status, attempts, error FROM outbox WHERE status<>'terkirim'")
-        inb = self.store.q("SELECT id, status, reason, subject FROM inbound WHERE status NOT IN ('diproses','diabaikan')")
+        out = self.store._q("SELECT id, subject, status, attempts, error FROM outbox WHERE status<>'terkirim'")
+        inb = self.store._q("SELECT id, status, reason, subject FROM inbound WHERE status NOT IN ('diproses','diabaikan')")
         return (f"step {st.current if st else '?'} status {st.status if st else '?'}; office time "
                 f"{self.office.clock.now():%a %d %H:%M}; pending replies {len(self.sim.pending)}\n"
                 f"log tail:\n{tail}\noutbox not sent: {out}\ninbound not done: {inb}\n"
@@ -944,7 +944,7 @@ class CrashHarness:
 
         # Every reply taken exactly once, and taken for what it is: a person's answer processed
         # ("diproses"), only an auto-reply ignored ("diabaikan"); other copies are "duplikat".
-        inbound = store.q("SELECT id, message_id, status, reason FROM inbound")
+        inbound = store._q("SELECT id, message_id, status, reason FROM inbound")
         assert {r["status"] for r in inbound} <= {*FINAL_INBOUND, "duplikat"}, \
             [r for r in inbound if r["status"] not in (*FINAL_INBOUND, "duplikat")]
         taken = Counter(r["message_id"] for r in inbound if r["status"] in FINAL_INBOUND)
@@ -956,7 +956,7 @@ class CrashHarness:
             assert final[0]["status"] == want, f"{d['what']!r} was {final[0]['status']} ({final[0]['reason']})"
         sent_ids = {d["message_id"] for d in self.sim.delivered}
         assert set(taken) <= sent_ids, f"processed messages nobody sent: {set(taken) - sent_ids}"
-        subs = store.q("SELECT message_id, unit, ok, errors FROM submissions")
+        subs = store._q("SELECT message_id, unit, ok, errors FROM submissions")
         assert len(subs) == len({r["message_id"] for r in subs}), "a form was taken twice"
 
         # Every form a unit sent is one submission: accepted, with its values in the final report,

@@ -91,5 +91,5 @@ def test_a_form_sent_as_a_new_mail_is_matched_by_its_code(tmp_path):
           attachment=("isian.docx", out.getvalue()))
     st = app.store.load_cycle("PK-2025-TW3")
     assert st.units["PEM"].status == "received"
-    row = app.store.q1("SELECT status FROM inbound ORDER BY id DESC LIMIT 1")
+    row = app.store._q1("SELECT status FROM inbound ORDER BY id DESC LIMIT 1")
     assert row["status"] == "diproses"

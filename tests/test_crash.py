@@ -46,7 +46,7 @@ def _db(office):
 def _first_letter(office) -> dict:
     store = _db(office)
     try:
-        return store.q1("SELECT * FROM outbox ORDER BY id LIMIT 1")
+        return store._q1("SELECT * FROM outbox ORDER BY id LIMIT 1")
     finally:
         store.close()
 

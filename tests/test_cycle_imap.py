@@ -63,7 +63,7 @@ class ImapMailer:
         while time.monotonic() < deadline:
             sent_rows = sim.app.store.outbox("terkirim")
             expected_people = sum(len(json.loads(r["recipients"])) for r in sent_rows)
-            got_pantau = sim.app.store.q1("SELECT COUNT(*) AS n FROM inbound")["n"]
+            got_pantau = sim.app.store._q1("SELECT COUNT(*) AS n FROM inbound")["n"]
             sim.read_mail()
             if self.received >= expected_people and got_pantau >= sim.replies_sent:
                 return
@@ -121,7 +121,7 @@ def test_whole_cycle_over_imap_and_smtp(imap_office, mailstack):
     assert st.status == "closed", [e for e in app.store.cycle_log(code)][-5:]
     assert all(s.status in ("done", "skipped") for s in st.steps.values())
     # Every reply was taken exactly once, and filed out of the inbox.
-    statuses = [r["status"] for r in app.store.q("SELECT status FROM inbound")]
+    statuses = [r["status"] for r in app.store._q("SELECT status FROM inbound")]
     assert statuses and set(statuses) <= {"diproses", "diabaikan"}, statuses
     assert len(statuses) == sim.replies_sent
     assert mailstack.messages(users["pantau"].name, "INBOX") == []

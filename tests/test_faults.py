@@ -58,7 +58,7 @@ class Kantor:
     def q(self, sql: str, params=()) -> list[dict]:
         store = Store(self.office.cfg.db_path)
         try:
-            return store.q(sql, params)
+            return store._q(sql, params)
         finally:
             store.close()
 
@@ -218,11 +218,11 @@ def test_a_recipient_refused_among_several_is_marked_and_the_kasubag_told(kantor
                               ("camat", "Penyampaian Konsep")):
             letter = mailstack.wait_for(k.user(role).name, lambda r, s=subject: s in subject_of(r), timeout=30)
             mid = answer(mailstack, k.user(role), letter, "SETUJU")
-            drive(lambda m=mid: app.store.q1("SELECT 1 FROM inbound WHERE message_id=? AND status='diproses'", (m,)),
+            drive(lambda m=mid: app.store._q1("SELECT 1 FROM inbound WHERE message_id=? AND status='diproses'", (m,)),
                   f"the {role}'s approval")
         drive(lambda: app.store.load_cycle(code).current == "S8" and not app.store.outbox_due(app.clock.now()),
               "the invitation sent")
-        invitation = app.store.q1("SELECT * FROM outbox WHERE kind LIKE '%undangan%'")
+        invitation = app.store._q1("SELECT * FROM outbox WHERE kind LIKE '%undangan%'")
         assert invitation["status"] == "terkirim"
         assert list(json.loads(invitation["refused"])) == [REJECT_ADDRESS]
         gone = [r for r in app.store.cycle_log(code) if r["event"] == "tidak_terkirim"]

@@ -713,7 +713,7 @@ def test_a_reply_to_the_reminder_signs(s11):
     s11.clock.advance(days=2)
     s11.app.sweep()
     s11.app.dispatch()
-    row = s11.store.q1("SELECT * FROM outbox WHERE task=? AND kind='pemberitahuan:pengingat'", (task["key"],))
+    row = s11.store._q1("SELECT * FROM outbox WHERE task=? AND kind='pemberitahuan:pengingat'", (task["key"],))
     assert row, "no reminder"
     reminder = message_from_bytes(Path(row["path"]).read_bytes(), policy=policy.default)
     assert code not in body(reminder)

@@ -96,9 +96,9 @@ def token_of(office, task) -> str:
 
 def other_task(office, task) -> dict:
     """An earlier, closed task of the same person (the Camat's S1 or the Sekretaris's S8...)."""
-    rows = office.store.q("SELECT * FROM tasks WHERE cycle=? AND lower(recipient)=? AND key<>? "
+    rows = office.store._q("SELECT * FROM tasks WHERE cycle=? AND lower(recipient)=? AND key<>? "
                           "ORDER BY opened", (office.code, task["recipient"].lower(), task["key"]))
-    rows = [r for r in rows if office.store.q1("SELECT 1 FROM outbox WHERE task=?", (r["key"],))]
+    rows = [r for r in rows if office.store._q1("SELECT 1 FROM outbox WHERE task=?", (r["key"],))]
     assert rows, "no other task of this person"
     return rows[-1]
 

@@ -119,7 +119,7 @@ def test_budget_above_pagu_is_accepted_and_the_acknowledgement_lists_it(office):
     assert f"Keterangan yang ditulis pada tabel (dicatat bersama data ini): - {note}" in body
     assert unit_status(office, unit) == "received"
 
-    sub = office.store.q1(
+    sub = office.store._q1(
         "SELECT * FROM submissions WHERE cycle=? AND unit=? ORDER BY id DESC", (office.code, unit)
     )
     assert sub["ok"] == 1 and json.loads(sub["catatan"]) == [note]
@@ -176,7 +176,7 @@ def test_wrong_file_gets_an_answer_naming_it_and_the_unit_stays_pending(office, 
     assert f"{name}: {what} tidak dapat dibaca sebagai formulir" in body, body
     assert "Word Document (*.docx)" in body or "Word 2007-365 (.docx)" in body
     assert unit_status(office, unit) == "pending"
-    assert office.store.q("SELECT id FROM submissions WHERE unit=?", (unit,)) == []
+    assert office.store._q("SELECT id FROM submissions WHERE unit=?", (unit,)) == []
 
 
 def test_cumulative_figure_below_last_period_is_acknowledged_with_a_warning(office):

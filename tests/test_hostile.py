@@ -120,13 +120,13 @@ class Office:
             sql, params = sql + " AND step=?", params + [step]
         if status:
             sql, params = sql + " AND status=?", params + [status]
-        rows = self.store.q(sql + " ORDER BY opened DESC, key DESC", params)
+        rows = self.store._q(sql + " ORDER BY opened DESC, key DESC", params)
         assert rows, (unit, step, status)
         return rows[0]
 
     def request(self, task: dict) -> EmailMessage:
         """The e-mail Pantau sent for this task (the newest one)."""
-        row = self.store.q1(
+        row = self.store._q1(
             "SELECT path FROM outbox WHERE task=? ORDER BY id DESC LIMIT 1", (task["key"],)
         )
         assert row, task["key"]
@@ -168,12 +168,12 @@ class Office:
     def ingest(self, raw: bytes) -> dict:
         self.app.ingest(raw)
         sha = hashlib.sha256(raw).hexdigest()
-        row = self.store.q1("SELECT * FROM inbound WHERE sha256=?", (sha,))
+        row = self.store._q1("SELECT * FROM inbound WHERE sha256=?", (sha,))
         assert row, "no inbound row: the message was lost"
         return row
 
     def outbox_since(self, last_id: int, to: str | None = None) -> list[tuple[dict, EmailMessage]]:
-        rows = self.store.q("SELECT * FROM outbox WHERE id>? ORDER BY id", (last_id,))
+        rows = self.store._q("SELECT * FROM outbox WHERE id>? ORDER BY id", (last_id,))
         out = []
         for r in rows:
             if to and to not in json.loads(r["recipients"]):
@@ -182,18 +182,18 @@ class Office:
         return out
 
     def last_outbox_id(self) -> int:
-        row = self.store.q1("SELECT COALESCE(MAX(id), 0) AS n FROM outbox")
+        row = self.store._q1("SELECT COALESCE(MAX(id), 0) AS n FROM outbox")
         return int(row["n"])
 
     def state(self) -> dict:
         """Everything a message could wrongly change: the cycle, tasks, registers, submissions."""
         s = self.store
         return {
-            "cycle": s.q1("SELECT state FROM cycles WHERE code=?", (self.code,))["state"],
-            "tasks": s.q("SELECT key, status FROM tasks ORDER BY key"),
-            "masuk": s.q("SELECT no FROM register_masuk"),
-            "keluar": s.q("SELECT no FROM register_keluar"),
-            "accepted": s.q("SELECT id FROM submissions WHERE ok=1"),
+            "cycle": s._q1("SELECT state FROM cycles WHERE code=?", (self.code,))["state"],
+            "tasks": s._q("SELECT key, status FROM tasks ORDER BY key"),
+            "masuk": s._q("SELECT no FROM register_masuk"),
+            "keluar": s._q("SELECT no FROM register_keluar"),
+            "accepted": s._q("SELECT id FROM submissions WHERE ok=1"),
         }
 
     def close(self) -> None:
@@ -245,7 +245,7 @@ def open_office(root: Path) -> Office:
     clock = ManualClock(DEMO_START)
     app = OfficeApp(cfg, clock=clock)
     code = app.store.cycles()[0]["code"]
-    clock.set(datetime.fromisoformat(app.store.q1("SELECT MAX(at) AS at FROM log")["at"]))
+    clock.set(datetime.fromisoformat(app.store._q1("SELECT MAX(at) AS at FROM log")["at"]))
     return Office(root, app, clock, code)
 
 
@@ -414,7 +414,7 @@ def test_every_corpus_document_is_read_by_the_form_reader_as_a_units_reply(s4_of
         name = str(path.relative_to(CORPUS))
         data = path.read_bytes()
         n_log = len(office.store.cycle_log(office.code))
-        n_sub = office.store.q1("SELECT COUNT(*) AS n FROM submissions")["n"]
+        n_sub = office.store._q1("SELECT COUNT(*) AS n FROM submissions")["n"]
         raw = office.reply(task, attachments=[(path.name, data)], thread=False)
         row = office.ingest(raw)
         check_not_lost(office, raw, row, name)
@@ -424,7 +424,7 @@ def test_every_corpus_document_is_read_by_the_form_reader_as_a_units_reply(s4_of
         # The attachment really reached the form reader: either a submission was recorded
         # (a form with errors) or the sender was told the file is not a form.
         new_log = [e["event"] for e in office.store.cycle_log(office.code)[n_log:]]
-        if office.store.q1("SELECT COUNT(*) AS n FROM submissions")["n"] > n_sub:
+        if office.store._q1("SELECT COUNT(*) AS n FROM submissions")["n"] > n_sub:
             outcomes["formulir_ditolak"] += 1
             assert "formulir_ditolak" in new_log, name
         else:
@@ -657,7 +657,7 @@ def test_path_traversal_and_nul_in_file_names_stay_inside_the_archive(office, tm
         assert "\x00" not in k and ".." not in Path(k).name, k
         assert (tmp_path / k).resolve().is_relative_to(office.arsip.resolve()), k
     # The names the database and the log keep are clean too.
-    for r in office.store.q("SELECT filename FROM submissions"):
+    for r in office.store._q("SELECT filename FROM submissions"):
         assert (
             "\x00" not in r["filename"] and "/" not in r["filename"] and "\\" not in r["filename"]
         ), r

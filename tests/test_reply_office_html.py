@@ -90,5 +90,5 @@ def test_the_genuine_answer_in_both_parts_approves(s1):
                           "tapi jangan</span></div>"))
     assert row["status"] == "diproses"
     assert s1.app.store.load_cycle(s1.code).current != "S1"
-    masuk = s1.store.q("SELECT perihal FROM register_masuk")
+    masuk = s1.store._q("SELECT perihal FROM register_masuk")
     assert [r["perihal"].split(":")[0] for r in masuk] == ["Persetujuan"]

@@ -116,7 +116,7 @@ def test_token_replayed_after_its_task_closed_gets_sudah_diproses(s4):
     again = s4.ingest(raw)
     assert again["id"] == first["id"] and again["attempts"] == first["attempts"] == 1
     assert s4.outbox_since(last) == []
-    n = s4.store.q1("SELECT COUNT(*) AS n FROM inbound WHERE sha256=?", (first["sha256"],))["n"]
+    n = s4.store._q1("SELECT COUNT(*) AS n FROM inbound WHERE sha256=?", (first["sha256"],))["n"]
     assert n == 1
 
 
@@ -329,7 +329,7 @@ def test_pantaus_own_messages_coming_back_are_ignored(s4):
     # A notification too (Auto-Submitted): PEM answers without its form and is asked for it.
     s4.ingest(s4.reply(s4.task(unit="PEM", step="S4"), "Baik, segera kami kirim."))
     s4.app.dispatch()
-    own = s4.store.q("SELECT path, kind FROM outbox ORDER BY id")
+    own = s4.store._q("SELECT path, kind FROM outbox ORDER BY id")
     kinds = [r["kind"] for r in own]
     assert len(own) == 7 and "pemberitahuan:lampirkan_formulir" in kinds, (
         kinds
@@ -350,7 +350,7 @@ def test_pantaus_own_messages_coming_back_are_ignored(s4):
 def test_own_letter_with_rewritten_from_is_ignored(s4, sender):
     """The S4 request (a letter, so no Auto-Submitted) relayed back with another From."""
     task = s4.task(unit="PEM", step="S4")
-    path = s4.store.q1("SELECT path FROM outbox WHERE task=?", (task["key"],))["path"]
+    path = s4.store._q1("SELECT path FROM outbox WHERE task=?", (task["key"],))["path"]
     raw = Path(path).read_bytes()
     raw = re.sub(rb"(?m)^From: .*$", f"From: {sender}".encode(), raw, count=1)
     raw = re.sub(rb"(?m)^Message-ID: <", b"Message-ID: <relay.", raw, count=1)

@@ -44,7 +44,7 @@ def office(tmp_path_factory):
     app = OfficeApp(cfg)
     try:
         (task,) = [t for t in app.store.open_tasks("PK-2025-TW4") if t["step"] == "S1"]
-        sent = app.store.q1("SELECT message_id FROM outbox WHERE task=?", (task["key"],))
+        sent = app.store._q1("SELECT message_id FROM outbox WHERE task=?", (task["key"],))
         msg = EmailMessage()
         msg["From"] = cfg.camat.email
         msg["To"] = cfg.mail.alamat
@@ -59,10 +59,10 @@ def office(tmp_path_factory):
         open_tasks = app.store.open_tasks("PK-2025-TW4")
         assert {t["recipient"] for t in open_tasks} >= set(UNITS.values()), "the units' tasks must be open"
         o["open_tokens"] = [t["token"] for t in open_tasks]
-        o["s11"] = [signature_code(app.secret, r["key"]) for r in app.store.q("SELECT key FROM tasks WHERE step='S11'")]
+        o["s11"] = [signature_code(app.secret, r["key"]) for r in app.store._q("SELECT key FROM tasks WHERE step='S11'")]
         o["open_mids"] = sorted(app.store.open_task_message_ids())
-        o["docs"] = app.store.q("SELECT id, kind, unit, path FROM documents ORDER BY id")
-        o["verif"] = app.store.q1("SELECT kode FROM verifikasi")["kode"]
+        o["docs"] = app.store._q("SELECT id, kind, unit, path FROM documents ORDER BY id")
+        o["verif"] = app.store._q1("SELECT kode FROM verifikasi")["kode"]
     finally:
         app.close()
     assert o["open_mids"] and o["s11"] and o["docs"]

@@ -262,7 +262,7 @@ def test_session_cookie_flags_and_expiry(office):
 def test_a_unit_sees_only_its_own_unit(app, office):
     c = sign_in(client(app), office, "pem@kecamatan.test")
     with _store(office) as s:
-        docs = s.q("SELECT id, unit, kind FROM documents WHERE cycle='PK-2025-TW3'")
+        docs = s._q("SELECT id, unit, kind FROM documents WHERE cycle='PK-2025-TW3'")
     own = [d["id"] for d in docs if d["unit"] == "PEM"]
     others = [d["id"] for d in docs if d["unit"] and d["unit"] != "PEM"]
     office_docs = [d["id"] for d in docs if not d["unit"]]

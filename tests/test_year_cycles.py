@@ -46,7 +46,7 @@ def form_values(path: Path) -> dict[str, float]:
 def accepted_forms(app: OfficeApp, code: str) -> dict[str, dict[str, float]]:
     """unit -> the values of its last accepted form in cycle `code`, from the archived file."""
     out = {}
-    for r in app.store.q("SELECT unit, path FROM submissions WHERE cycle=? AND ok=1 ORDER BY id", (code,)):
+    for r in app.store._q("SELECT unit, path FROM submissions WHERE cycle=? AND ok=1 ORDER BY id", (code,)):
         out[r["unit"]] = form_values(Path(r["path"]))
     return out
 

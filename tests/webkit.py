@@ -40,8 +40,8 @@ def demo_office(tmp_path_factory) -> dict:
         msg["Message-ID"] = make_msgid(domain="contoh.test")
         msg.set_content("SETUJU")
         app.ingest(bytes(msg))
-        tokens = [r["token"] for r in app.store.q("SELECT token FROM tasks")]
-        s11 = [signature_code(app.secret, r["key"]) for r in app.store.q("SELECT key FROM tasks WHERE step='S11'")]
+        tokens = [r["token"] for r in app.store._q("SELECT token FROM tasks")]
+        s11 = [signature_code(app.secret, r["key"]) for r in app.store._q("SELECT key FROM tasks WHERE step='S11'")]
         open_mids = sorted(app.store.open_task_message_ids())
         held = app.store.held()
     finally:

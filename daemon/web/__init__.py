@@ -1,7 +1,7 @@
 """`pantau web`: the dashboard of SPEC §8.
 
 It shows, it does not decide: decisions stay in e-mail, where they become letters in the
-registers. It reads the office's SQLite (WAL) while the daemon writes, through daemon/store.py and
+registers. It reads the office's SQLite (WAL) while the daemon writes, through daemon/store/ and
 daemon/views.py, and works whether the daemon runs or not. Its own writes are the sign-in links
 and sessions (tables of migration m009_web). Sign-in is by one-time e-mail links sent through the
 office's own transport (or printed by `pantau web link EMAIL`).

@@ -81,6 +81,20 @@ GRAMMAR: dict[str, list[str]] = {
                "perlu dikaji", "dikaji lagi", "kaji lagi",
                "periksa lagi", "periksa kembali", "diperiksa lagi", "diperiksa kembali",
                "cek ulang",
+               # found by the review table (issue 11): typing variants, hypotheticals,
+               # "see my notes", requests to examine
+               "tetepi", "tetpi", "kcuali", "kec", "kecali", "andai", "andaikan", "seumpama",
+               "misalkan", "smntara", "smtr", "lihat lagi", "lihat dulu", "lihat kembali",
+               "lihat lampiran", "lihat catatan", "liat lagi", "liat dulu", "baca lagi",
+               "baca ulang", "mohon diteliti", "mohon teliti", "tolong diteliti", "kaji", "dikaji", "telaah", "ditelaah", "tindaklanjuti",
+               "ditindaklanjuti", "lampiran", "terlampir", "lampirannya", "coret", "dicoret",
+               "coretan", "tandai", "ditandai", "stabilo", "catatan saya", "catatan terlampir",
+               "catatannya", "verifikasi", "diverifikasi", "klarifikasi", "diklarifikasi",
+               "pastikan", "dipastikan", "cross check", "crosscheck", "kroscek", "dikroscek",
+               "sesuai catatan", "mohon perhatikan", "perhatikan", "diperhatikan",
+               "once", "when", "as long as", "subject to", "with notes", "with note", "notes",
+               "note", "comments", "conditional", "conditionally", "pending", "provided that",
+               "assuming", "see", "attached", "attachment", "check", "verify", "confirm",
                "but", "if", "unless", "after", "before",
                "later", "wait", "hold", "except", "however", "tomorrow", "review", "yet",
                "not yet", "partly", "partially", "provided"],
@@ -90,7 +104,17 @@ GRAMMAR: dict[str, list[str]] = {
              "perjelas", "sesuaikan", "masalah", "aneh", "janggal", "kosong", "seharusnya",
              "harusnya", "mestinya", "semestinya", "sebaiknya", "ulang", "ulangi", "typo",
              "tertukar", "terbalik", "kebalik", "keberatan", "revise", "correct", "correction", "change", "wrong", "reject",
-             "mistake", "fix", "missing", "add", "remove", "delete"],
+             "mistake", "fix", "missing", "add", "remove", "delete",
+             # found by the review table (issue 11)
+             "rubah", "tambah", "betulkan", "dibetulkan", "membetulkan", "pembetulan",
+             "betulin", "benerin", "dibenerin", "perbaharui", "diperbaharui", "memperbaharui",
+             "pembaharuan", "perbarui", "diperbarui", "memperbarui", "pembaruan", "update",
+             "diupdate", "apdet", "diapdet", "edit", "diedit", "editan", "buang", "dibuang",
+             "slh", "kliru", "klru", "kurg", "krg", "kesalahan", "kekeliruan", "kekurangan",
+             "amend", "amended", "amendment", "update", "updated", "incorrect", "changes",
+             "changed", "corrections", "corrected", "revision", "revisions", "revised",
+             "edits", "errors", "error", "adjust", "adjustment", "adjustments", "modify",
+             "modification", "modifications"],
     # words of quality: negated ("tidak sesuai", "belum lengkap") they ask for a change
     "mutu": ["sesuai", "tepat", "lengkap", "benar", "valid", "cocok", "akurat", "jelas",
              "sinkron", "konsisten", "wajar", "pas", "final", "terakhir", "jadi", "correct",
@@ -155,8 +179,11 @@ def affixed_forms(word: str, light: bool = False) -> set[str]:
 
 
 _WORD = re.compile(r"[0-9a-z]+(?:['’`][a-z]+)*")  # "assalamu'alaikum", "don't": one word
-_CODE = re.compile(r"^[\s,.:;=-]*(?:(?:kode|code)\s*[:.]?\s*)?(\d{6})(?!\d)[\s,.;:!-]*", re.I)
-_LONE_CODE = re.compile(r"^\s*(?:(?:kode|code)\s*[:.]?\s*)?\d{6}\s*[.!]?\s*$", re.I)
+# the six digits, also typed in two groups ("482 913", "482-913", "482.913")
+_DIGITS6 = r"\d{3}[ .\-]?\d{3}"
+_CODE = re.compile(r"^[\s,.:;=-]*(?:(?:kode|code)\s*[:.]?\s*)?(" + _DIGITS6 + r")(?![\d.,]?\d)"
+                   r"[\s,.;:!-]*", re.I)
+_LONE_CODE = re.compile(r"^\s*(?:(?:kode|code)\s*[:.]?\s*)?" + _DIGITS6 + r"\s*[.!]?\s*$", re.I)
 _SCHEDULE = re.compile(
     r"^[\s:,-]*(?:(?:tanggal|tgl\.?|hari)\s+)?(?:\w+,?\s+)??"
     r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})\s*,?\s*"
@@ -403,7 +430,7 @@ class Grammar:
         kode = None
         m = _CODE.match(line[end:])
         if m:
-            kode = m.group(1)
+            kode = re.sub(r"\D", "", m.group(1))
             end += m.end()
         reasons = self.conditions(lines, first_no)
         # Setuju, JADWAL ...
@@ -474,8 +501,29 @@ class Grammar:
                     add(Unclear("ubah", words_q, no + 1))
                     i += n
                     continue
+                kind = self.misspelt(words[i])
+                if kind:  # "tetepi", "kcuali", "kliru": a typo of a word that holds it back
+                    words_q, covered = _clause(line, toks, i, back=kind == "ubah")
+                    add(Unclear(kind, words_q, no + 1))
                 i += 1
         return out
+
+    def misspelt(self, word: str) -> str:
+        """`syarat` or `ubah` when `word` (not itself a listed word) is one typing slip (a
+        letter left out, added, changed or two swapped) away from a listed condition or change
+        word of at least six letters; else "". A phone keyboard makes "tetepi" of "tetapi";
+        reading it as an approval would be the one failure that must never happen."""
+        if len(word) < 5 or not word.isalpha() or self._known(word):
+            return ""
+        for kind in ("syarat", "ubah"):
+            for target in self.lists.get(kind, {}):
+                if len(target) >= 6 and abs(len(target) - len(word)) <= 1 \
+                        and _one_slip(word, target):
+                    return kind
+        return ""
+
+    def _known(self, word: str) -> bool:
+        return any(word in index for index in self.lists.values()) or word in _COMMON
 
     def _schedule_or_unclear(self, lines, first_no, line, end, following, allow_schedule,
                              approved_by: str, kode: str | None = None) -> DecisionRead:
@@ -519,7 +567,39 @@ def _head(line: str, start: int = 0, words: int = 6) -> str:
     return out + (" …" if len(parts) > words else "")
 
 
-_SIX = re.compile(r"(?<!\d)\d{6}(?!\d)")
+def _one_slip(a: str, b: str) -> bool:
+    """`a` and `b` differ by one deleted, inserted or changed letter, or two swapped ones."""
+    if a == b:
+        return False
+    if len(a) == len(b):
+        diff = [k for k in range(len(a)) if a[k] != b[k]]
+        if len(diff) == 1:
+            return True
+        return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] \
+            and a[diff[1]] == b[diff[0]]
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:k] + long_[k + 1 :] == short for k in range(len(long_)))
+
+
+#: Ordinary words one slip away from a condition or change word; they are not typos.
+_COMMON = frozenset({
+    "tahun", "tahunan", "sesuai", "selesai", "salam", "sudah", "silakan", "silahkan", "kasih",
+    "dengan", "terima", "semua", "semoga", "sehat", "lancar", "bapak", "tanda", "tangan",
+    "kirim", "dikirim", "hasil", "ruang", "sekarang", "segera", "setuju", "lanjut", "lengkap",
+    "angka",
+    "tetap", "dapat", "terus", "surat", "catat", "dicatat", "lihat", "kabar", "bagus", "sempat",
+    "sampai", "sampaikan", "disampaikan", "tabel", "laporan", "konsep", "camat", "kepada",
+    "sekali", "sangat", "banyak", "kerja", "keras", "mantap", "benar", "betul", "dibaca",
+    "seksi", "kasie", "kesos", "trantib", "pelayanan", "umum", "bagian", "data", "datanya",
+    "waktu", "tepat", "jelas", "final", "kami", "kalian", "besar", "kecil", "sebut",
+    "setiap", "selalu", "semangat", "berhasil", "proses", "diproses", "periksa", "diperiksa",
+    "teliti", "diteliti", "ditelaah", "cepat", "hebat", "rapi", "rapat", "dirapatkan",
+    "thanks", "great", "good", "fine", "agreed", "approve", "approved", "please", "forward",
+    "proceed", "ahead", "sounds", "perfect", "regards",
+})
+
+
+_SIX = re.compile(r"(?<![\d.,])(?:\d{6}|\d{3}[ .\-]\d{3})(?![\d]|[.,]\d)")
 
 
 def mask_codes(text: str) -> str:

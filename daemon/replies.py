@@ -42,6 +42,8 @@ INDONESIAN: dict[str, object] = {
         #   "Pada Sab, 15 Jun 2024 pukul 14.59 Nama <alamat> menulis:"
         #   "Pada tanggal 15/06/24 14.59, Nama menulis:"
         r"^(" + _Q + r"Pada\s(?:.+?\s?.+?)\s?menulis\s?:)$",
+        # "Pantau <pantau@kecamatan.test> menulis pada 6 Okt 2025:" (name and address first)
+        r"^(" + _Q + r"[^\n<>]{0,120}<[^\s<>@]+@[^\s<>]+>\s?(?:menulis|wrote)[^\n]{0,80}:)$",
         # Separators of Outlook, Yahoo and Gmail, Indonesian and English.
         r"^(" + _Q + r"-{3,}\s?(?:Pesan Asli|Pesan Balasan|Pesan Terusan|Pesan yang Diteruskan|"
         r"Pesan Diteruskan|Forwarded message|Original Message|Weitergeleitete Nachricht)"
@@ -164,27 +166,44 @@ _LEGAL = re.compile(
 
 
 def _cut_footers(text: str) -> str:
-    """Without legal footers: from a line that starts like one up to the quote (or the end),
-    when that block reads like one (confidentiality, intended recipient, delete...). A line
-    that only starts like a footer ("Pesan ini hanya berlaku jika ...") stays."""
+    """Without legal footers: a paragraph that starts like one (up to a blank line or the
+    quote) when it reads like one (confidentiality, intended recipient, delete...), and the
+    paragraphs right after a dropped one that read like it too (two legal words in a line). A paragraph that only starts
+    like a footer ("Pesan ini hanya berlaku jika ...") stays, even when a real footer follows
+    it further down."""
     lines = text.split("\n")
     out: list[str] = []
     block: list[str] = []
+    dropped = False  # the last paragraph was a legal footer
+
+    def close() -> None:
+        nonlocal dropped
+        if _LEGAL.search(" ".join(block)):
+            dropped = True
+        else:
+            out.extend(block)
+            dropped = False
+
     for n, line in enumerate(lines):
-        if block and _QUOTE_START.match(line.strip()):
-            if not _LEGAL.search(" ".join(block)):
-                out.extend(block)
+        if block and (_QUOTE_START.match(line.strip()) or not line.strip()):
+            close()
             block = []
             out.append("")
-        if not block and n > 0 and not _is_quoted(line) and _FOOTER.match(line):
+            if not line.strip():
+                continue
+        starts = n > 0 and not _is_quoted(line) and (
+            _FOOTER.match(line) or (dropped and len(set(_LEGAL.findall(line.casefold()))) >= 2))
+        if not block and starts:
             block = [line]
             continue
         if block:
             block.append(line)
         else:
+            if line.strip():
+                dropped = False
             out.append(line)
-    if block and not _LEGAL.search(" ".join(block)):
-        out.extend(block)
+    if block:
+        close()
     return "\n".join(out)
 
 

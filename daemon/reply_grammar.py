@@ -95,6 +95,11 @@ GRAMMAR: dict[str, list[str]] = {
                "once", "when", "as long as", "subject to", "with notes", "with note", "notes",
                "note", "comments", "conditional", "conditionally", "pending", "provided that",
                "assuming", "see", "attached", "attachment", "check", "verify", "confirm",
+               "perlu", "harus", "mesti", "musti", "hendaknya", "wajib", "gmn", "gmna",
+               "bgmn", "gmana", "klu", "kalu", "cma", "cm", "entah", "entahlah", "mungkin",
+               "kayaknya", "sepertinya", "nb", "ps", "yang benar", "yg benar", "yang betul",
+               "yg betul", "yg bener", "yang bener", "needs", "should", "must", "maybe",
+               "perhaps", "mencurigakan", "curiga", "menunggu", "nunggu",
                "but", "if", "unless", "after", "before",
                "later", "wait", "hold", "except", "however", "tomorrow", "review", "yet",
                "not yet", "partly", "partially", "provided"],
@@ -114,7 +119,18 @@ GRAMMAR: dict[str, list[str]] = {
              "amend", "amended", "amendment", "update", "updated", "incorrect", "changes",
              "changed", "corrections", "corrected", "revision", "revisions", "revised",
              "edits", "errors", "error", "adjust", "adjustment", "adjustments", "modify",
-             "modification", "modifications"],
+             "modification", "modifications", "hilang", "terlewat", "lewat", "beda",
+             "berbeda", "perbedaan", "selisih", "tukar", "cantumkan", "masukkan", "bulatkan",
+             "samakan", "sinkronkan", "selaraskan", "naikkan", "turunkan", "isi", "rapikan",
+             "pindahkan", "geser", "sertakan", "hitung"],
+    # parts of the report: an approval whose own text names one ("Setuju, tabel 2 perlu
+    # diisi", "Setuju, yang benar 58") is a remark on the content, read as unclear; so is a
+    # figure in it (review of issue 11: the list of change words can never be complete)
+    "bagian": ["tabel", "table", "tabelnya", "bab", "halaman", "hal", "hlm", "page", "kolom",
+               "column", "baris", "row", "angka", "angkanya", "nilai", "nilainya", "capaian",
+               "capaiannya", "target", "targetnya", "realisasi", "realisasinya", "indikator",
+               "anggaran", "pagu", "grafik", "judul", "paragraf", "poin", "butir",
+               "persen", "persentase", "figure", "figures", "number", "numbers"],
     # words of quality: negated ("tidak sesuai", "belum lengkap") they ask for a change
     "mutu": ["sesuai", "tepat", "lengkap", "benar", "valid", "cocok", "akurat", "jelas",
              "sinkron", "konsisten", "wajar", "pas", "final", "terakhir", "jadi", "correct",
@@ -128,7 +144,7 @@ GRAMMAR: dict[str, list[str]] = {
                         "tiada", "without", "no need"],
     # words allowed between a negator and the word it negates ("tidak ada yang perlu direvisi",
     # "belum dapat disetujui")
-    "sisipan": ["ada", "perlu", "yang", "usah", "harus", "lagi", "bisa", "dapat", "boleh",
+    "sisipan": ["ada", "perlu", "yang", "yg", "usah", "harus", "lagi", "bisa", "dapat", "boleh",
                 "saya", "kami", "versi", "ini", "any", "need", "to"],
     # the schedule word (S6, the Camat) and the word that may precede the S11 code
     "jadwal": ["jadwal"],
@@ -457,7 +473,10 @@ class Grammar:
                 out.append(u)
 
         for no in range(first_no, len(lines)):
-            line = lines[no]
+            line = mask_codes(lines[no])  # the S11 code is not a figure
+            lw = [t.word for t in _tokens(line)]
+            dated = any(self.match("jadwal", lw, k) for k in range(len(lw)))  # JADWAL 20-10-2025
+            contact = sum(ch.isdigit() for ch in line) >= 8  # NIP, telephone
             if "?" in line:
                 add(Unclear("tanya", _sentence_around(line, line.index("?")), no + 1))
             toks = _tokens(line)
@@ -500,6 +519,17 @@ class Grammar:
                     words_q, covered = _clause(line, toks, i, back=True)
                     add(Unclear("ubah", words_q, no + 1))
                     i += n
+                    continue
+                n = self.match("bagian", words, i)
+                if n:
+                    words_q, covered = _clause(line, toks, i)
+                    add(Unclear("bagian", words_q, no + 1))
+                    i += n
+                    continue
+                if words[i].isdigit() and not dated and not contact:
+                    words_q, covered = _clause(line, toks, i, back=True)
+                    add(Unclear("bagian", words_q, no + 1))
+                    i += 1
                     continue
                 kind = self.misspelt(words[i])
                 if kind:  # "tetepi", "kcuali", "kliru": a typo of a word that holds it back
@@ -684,6 +714,7 @@ _EXPLAIN = {
     "(\u2018{w}\u2019)",
     "jadwal_salah": "tanggal atau jam pada \u2018{w}\u2019 tidak terbaca "
     "(contoh: JADWAL 20-10-2025 09.00 di Aula)",
+    "bagian": "jawaban memuat catatan tentang isi laporan \u2018{w}\u2019",
     "beda_html": "isi teks biasa dan isi HTML e-mail berbeda keputusannya ({w})",
 }
 
@@ -691,7 +722,7 @@ _EXPLAIN = {
 def explain(u: Unclear) -> str:
     """One reason in Indonesian, quoting the words as written."""
     text = _EXPLAIN.get(u.kind, "{w}").format(w=u.words)
-    if u.kind in ("ubah", "syarat", "tanya", "tolak", "sangkal") and u.line > 1:
+    if u.kind in ("ubah", "syarat", "tanya", "tolak", "sangkal", "bagian") and u.line > 1:
         text += f" pada baris ke-{u.line}"
     return text
 

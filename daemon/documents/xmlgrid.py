@@ -133,9 +133,33 @@ def _on(el: etree._Element | None, w: str) -> bool:
     return el is not None and (el.get(w + "val") or "true").lower() not in _OFF
 
 
+def _unseen(rpr: etree._Element, w: str) -> bool:
+    """Text no one sees on the page (review of issue 11): white or near-white letters with no
+    highlight or dark shading of their own (the form's cells are light), or letters of 2 pt
+    or less. A '1' typed white before '85' is not part of the 85 the person sees."""
+    size = _first_child(rpr, w + "sz")
+    if size is not None and _int(size.get(w + "val"), 99) <= 4:
+        return True
+    color = _first_child(rpr, w + "color")
+    val = (color.get(w + "val") or "") if color is not None else ""
+    if not re.fullmatch(r"[0-9A-Fa-f]{6}", val) or any(
+        int(val[k : k + 2], 16) < 0xE0 for k in (0, 2, 4)
+    ):
+        return False
+    highlight = _first_child(rpr, w + "highlight")
+    if highlight is not None and (highlight.get(w + "val") or "none") != "none":
+        return False
+    shd = _first_child(rpr, w + "shd")
+    fill = (shd.get(w + "fill") or "") if shd is not None else ""
+    return not (re.fullmatch(r"[0-9A-Fa-f]{6}", fill) and sum(
+        int(fill[k : k + 2], 16) for k in (0, 2, 4)) < 3 * 0x90)
+
+
 def _hidden_run(r: etree._Element, st: _Walk, para_hidden: bool) -> bool:
     rpr = _first_child(r, st.w + "rPr")
     if rpr is not None:
+        if _on(_first_child(rpr, st.w + "specVanish"), st.w) or _unseen(rpr, st.w):
+            return True
         vanish = _first_child(rpr, st.w + "vanish")
         if vanish is not None:
             return _on(vanish, st.w)
@@ -194,6 +218,9 @@ def _paragraph(p: etree._Element, st: _Walk) -> None:
 def _run(r: etree._Element, st: _Walk, para_hidden: bool) -> None:
     w = st.w
     hidden = _hidden_run(r, st, para_hidden)
+    rpr = _first_child(r, w + "rPr")
+    align = _first_child(rpr, w + "vertAlign") if rpr is not None else None
+    raised = align is not None and align.get(w + "val") in ("superscript", "subscript")
     for node in r:
         tag = node.tag
         if tag == w + "fldChar":
@@ -208,13 +235,38 @@ def _run(r: etree._Element, st: _Walk, para_hidden: bool) -> None:
         if hidden or any(st.fields):
             continue
         if tag == w + "t":
-            st.parts.append(node.text or "")
+            text = node.text or ""
+            if raised and text:  # "85¹": a footnote mark typed raised is not a digit of 85
+                text = text.translate(_RAISED)
+            st.parts.append(text)
+        elif tag == w + "sym":
+            st.parts.append(_sym(node, w))
         elif tag in (w + "tab", w + "ptab"):
             st.parts.append(" ")
         elif tag in (w + "br", w + "cr"):
             st.parts.append("\n")
         elif tag == w + "noBreakHyphen":
             st.parts.append("-")
+
+
+_RAISED = str.maketrans("0123456789", "\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079")
+
+
+def _sym(node: etree._Element, w: str) -> str:
+    """A w:sym character: Symbol-font digits and punctuation (F020-F03F) are what they show;
+    any other symbol is shown as U+FFFD, never as nothing (it may be a digit the person sees)."""
+    code = _int_hex(node.get(w + "char"))
+    font = (node.get(w + "font") or "").casefold()
+    if code is not None and font == "symbol" and 0x20 <= (code & 0xFF) <= 0x3F:
+        return chr(code & 0xFF)
+    return "\ufffd"
+
+
+def _int_hex(value: str | None) -> int | None:
+    try:
+        return int(value or "", 16)
+    except ValueError:
+        return None
 
 
 def _placeholder(sdt: etree._Element, w: str) -> bool:

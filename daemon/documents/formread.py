@@ -39,7 +39,16 @@ from .. import formatting
 from ..model import FormCode, FormProblem, FormResult, FormRow, Indicator, Period
 from .safezip import NOT_A_FORM, Package, ReadLimits, UnsafeFile, sniff
 from .wrongfile import describe
-from .xmlgrid import Grid, SeenDate, ShownAs, docx_tables, docx_texts, xlsx_sheets, xlsx_texts
+from .xmlgrid import (
+    Grid,
+    Marked,
+    SeenDate,
+    ShownAs,
+    docx_tables,
+    docx_texts,
+    xlsx_sheets,
+    xlsx_texts,
+)
 
 __all__ = ["FORM_HEADERS", "ReadLimits", "check_form", "read_form"]
 
@@ -482,6 +491,17 @@ def _row(
             ))
         value: Cell = raw.strip() if isinstance(raw, str) else raw
         percent_sign = False
+        if isinstance(raw, Marked):  # what the XLSX cell's number format shows
+            shown = ("%" if raw.kind == "pct" else "") + ("Rp" if raw.kind == "rp" else "")
+            bad = _wrong_kind(shown, texts["satuan"], key) if shown else None
+            if bad:
+                (result.errors if strict else result.warnings).append(problem(f"{lead}{bad}"))
+                continue
+            percent_sign = raw.kind == "pct"
+            if raw.why and strict:
+                result.warnings.append(problem(
+                    f"{lead}{raw.why}; Pantau memakai isi selnya, {formatting.angka(raw)}. Bila "
+                    "yang dimaksud lain, ubah isi selnya dan kirim ulang."))
         if isinstance(value, str):
             bad = _wrong_kind(value, texts["satuan"], key)
             if bad:

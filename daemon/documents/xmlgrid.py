@@ -385,6 +385,8 @@ def _table_grid(
                         vmerge = prop.get(val) or "continue"
             if vmerge == "continue":
                 text = merged.get(col, "")
+                if _DIGIT_RE.search(text) and not _WORD_RE.search(text):
+                    text = MERGED_NUMBER  # a figure merged down is not also the next row's
             else:
                 wrapped = tc.getparent() is not tr
                 text = "" if wrapped and _in_placeholder(tc, tbl, w) else _text_of(tc, w, hidden)
@@ -503,11 +505,53 @@ class SeenDate(str):
     """A numeric XLSX cell shown as a date (the str is the date as the person sees it)."""
 
 
-class ShownAs(float):
+class Marked(float):
+    """A numeric XLSX cell with what its number format says about it (review of issue 11):
+    `kind` "pct" (shown with %, the float is the percentage the person sees) or "rp" (shown as
+    rupiah), and `why`, when the format shows the number otherwise than it is held (scaled by
+    thousands, hidden, a negative number without its minus sign), in Indonesian."""
+
+    kind: str = ""
+    why: str = ""
+
+
+class ShownAs(Marked):
     """A numeric XLSX cell whose number format shows fewer decimals than it holds: the float is
     what it holds, `shown` what the person sees (85.6 in a "0" cell shows 86)."""
 
     shown: float
+
+
+_RP_FMT = re.compile(r'"\s*rp\.?\s*"|\[\$\s*rp|\\r\\p|\bidr\b', re.I)
+
+
+def format_doubt(code: str, value: float) -> str:
+    """Why a number format shows `value` otherwise than it is held ('' when it does not)."""
+    sections = code.split(";")
+    section = sections[0]
+    if value < 0 and len(sections) > 1:
+        section = sections[1]
+    elif value == 0 and len(sections) > 2:
+        section = sections[2]
+    bare = _FMT_NOISE.sub("", section)
+    if not section.strip() and len(sections) > 1:
+        return "format selnya menyembunyikan angka ini (sel tampak kosong)"
+    if re.search(r"[0#?],+(?![0#?])", bare):
+        return "format selnya menampilkan angka ini dibagi seribu (atau sejuta)"
+    if value < 0 and len(sections) > 1 and "-" not in bare and "(" not in bare:
+        return "format selnya menampilkan angka negatif ini tanpa tanda minus"
+    return ""
+
+
+def _marked(value: float, kind: str, code: str) -> float:
+    rp = bool(code) and bool(_RP_FMT.search(code))
+    why = format_doubt(code, value) if code else ""
+    if not (kind == "pct" or rp or why):
+        return value
+    out = value if isinstance(value, Marked) else Marked(value)
+    out.kind = "pct" if kind == "pct" else ("rp" if rp else "")
+    out.why = why
+    return out
 
 
 # built-in number formats (ECMA-376 18.8.30): 9, 10 percent; 14-22, 45-47 (and the East Asian
@@ -542,7 +586,7 @@ def format_decimals(code: str) -> int | None:
     return len(m.group(1)) if m else 0
 
 
-def _styles(pkg: Package) -> list[tuple[str, int | None]]:
+def _styles(pkg: Package) -> list[tuple[str, int | None, str]]:
     """Per cell style index (the c element's s), the kind of its number format and the decimals
     it shows."""
     root = pkg.xml("xl/styles.xml")
@@ -559,13 +603,14 @@ def _styles(pkg: Package) -> list[tuple[str, int | None]]:
             continue
         fid = _int_attr(xf.get("numFmtId"), 0)
         if fid in custom:
-            out.append((format_kind(custom[fid]), format_decimals(custom[fid])))
+            code = custom[fid]
+            out.append((format_kind(code), format_decimals(code), code))
         elif fid in _BUILTIN_PCT:
-            out.append(("pct", _BUILTIN_DECIMALS.get(fid)))
+            out.append(("pct", _BUILTIN_DECIMALS.get(fid), ""))
         elif fid in _BUILTIN_DATE:
-            out.append(("date", None))
+            out.append(("date", None, ""))
         else:
-            out.append(("", _BUILTIN_DECIMALS.get(fid)))
+            out.append(("", _BUILTIN_DECIMALS.get(fid), ""))
     return out
 
 
@@ -623,12 +668,18 @@ def _workbook(pkg: Package) -> tuple[list[str], list[str]]:
 def _sheet_grid(
     root: etree._Element,
     shared: list[str],
-    kinds: list[tuple[str, int | None]] | None = None,
+    kinds: list[tuple[str, int | None, str]] | None = None,
     date1904: bool = False,
 ) -> list[list[str | float | None]]:
     s = _ns(root)
     kinds = kinds or []
     cells: dict[tuple[int, int], str | float] = {}
+    hidden_cols: set[int] = set()
+    for col_el in root.iter(s + "col"):
+        if (col_el.get("hidden") or "").lower() in ("1", "true") or (
+                col_el.get("width") not in (None, "") and _float(col_el.get("width")) == 0):
+            lo, hi = _int_attr(col_el.get("min"), 1), _int_attr(col_el.get("max"), 0)
+            hidden_cols.update(range(max(lo, 1) - 1, min(hi, XLSX_MAX_COLS)))
     n_rows = n_cols = 0
     next_row = 0
     for row in root.iter(s + "row"):
@@ -648,13 +699,15 @@ def _sheet_grid(
             value = _cell_value(c, s, shared)
             style = _int_attr(c.get("s"), 0)
             if isinstance(value, float) and 0 <= style < len(kinds):
-                kind, decimals = kinds[style]
+                kind, decimals, code = kinds[style]
                 if kind == "pct":  # "90%" is stored 0.9: the person sees 90
                     value = _shown(_percent(c.find(s + "v").text or "", value), decimals)
                 elif kind == "date":
                     value = _seen_date(value, date1904)
                 else:
                     value = _shown(value, decimals)
+                if kind != "date":
+                    value = _marked(value, kind, code)
             if value is not None:
                 cells[(r, col)] = value
                 n_rows, n_cols = max(n_rows, r + 1), max(n_cols, col + 1)
@@ -670,12 +723,30 @@ def _sheet_grid(
         c1 = _col_index(a.group(1))
         if (r1, c1) in cells and 0 < r2 - r1 <= budget:
             budget -= r2 - r1
+            top = cells[(r1, c1)]
             for r in range(r1 + 1, r2 + 1):
-                cells[(r, c1)] = cells[(r1, c1)]
+                # a text (a sasaran, a program) merged down is every row's; a number merged
+                # down is one row's figure, never silently also the next indicator's
+                cells[(r, c1)] = top if isinstance(top, str) else MERGED_NUMBER
+    for r, col in [k for k in cells if k[1] in hidden_cols]:
+        del cells[(r, col)]  # a hidden column: nobody sees what is in it
     grid: list[list[str | float | None]] = [[None] * n_cols for _ in range(n_rows)]
     for (r, col), value in cells.items():
         grid[r][col] = value
     return grid
+
+
+_DIGIT_RE = re.compile(r"\d")
+_WORD_RE = re.compile(r"[^\W\d_]{3,}")
+#: What a row reads in a figure column under a number merged down from the row above.
+MERGED_NUMBER = "(sel digabung dengan baris di atasnya)"
+
+
+def _float(value: str | None) -> float | None:
+    try:
+        return float(value or "")
+    except ValueError:
+        return None
 
 
 def _percent(text: str, value: float) -> float:

@@ -84,9 +84,14 @@ INDONESIAN: dict[str, object] = {
 MAIL_LANGUAGES["id"] = INDONESIAN  # pinned library version; this table is ours
 
 # Gmail wraps its quote header at ~78 characters, often right before "menulis:" / "wrote:".
+# The first line must start like a quote header (a day or a date after "Pada"/"On"), and the
+# lines are consecutive: "Pada tabel 2 angkanya salah" above a blank line and the real header is
+# the person's own sentence, not part of the header (review of issue 11: it was cut with it).
 _WRAPPED_HEADER = re.compile(
-    r"^(?P<a>(?:> ?)*(?:Pada|On)\s[^\n]{0,200})\n"
-    r"(?P<b>(?:> ?)*[^\n]{0,200}\n)?"
+    r"^(?P<a>(?:> ?)*(?:Pada|On)\s+(?:(?:hari|tanggal|tgl\.?)\s+)?"
+    r"(?:(?:Sen|Sel|Rab|Kam|Jum|Sab|Min|Ahd|Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z']*\.?,?\s|\d)"
+    r"[^\n]{0,200})\n"
+    r"(?P<b>(?:> ?)*[^\n]{0,200}\S[^\n]{0,200}\n)?"
     r"(?P<c>(?:> ?)*[^\n]{0,200}?(?:menulis|wrote)\s?:)[ \t]*$",
     re.M | re.I,
 )
@@ -153,6 +158,7 @@ _FOOTER = re.compile(
     r"ditujukan|dan)|^[ *_]*This (?:e-?mail|message) (?:is|and|may|contains)",
     re.I,
 )
+_FOOTER_HEAD = re.compile(r"^[ *_]*[A-Z ]{4,30}\s*:")
 _QUOTE_START = re.compile(
     r"^(?:(?:Pada|On)\s.*(?:menulis|wrote)\s?:\s*$|-{3,}|_{5,}|(?:Dari|From)\s*:)", re.I
 )
@@ -178,7 +184,9 @@ def _cut_footers(text: str) -> str:
 
     def close() -> None:
         nonlocal dropped
-        if _LEGAL.search(" ".join(block)):
+        # the legal words of the footer's own heading ("CONFIDENTIAL:") do not count
+        body = _FOOTER_HEAD.sub("", " ".join(block), count=1)
+        if _LEGAL.search(body):
             dropped = True
         else:
             out.extend(block)
@@ -245,15 +253,21 @@ def _closing_holds(signature: str) -> bool:
     for n, line in enumerate(lines[1:], 1):
         if _HEADER_LINE.match(line) and n + 1 < len(lines) and _HEADER_LINE.match(lines[n + 1]):
             return True  # a quote header block in a language we do not list: the quote follows
-        if _CONTACT.search(line) or _SIG_START.match(line):
+        if _SIG_START.match(line):
             continue
-        if "?" in line or len(line.split()) > 10:
-            return False
-        words = [t.word for t in _grammar_tokens(line)]
+        if "@" in line and re.search(r"\b(?:menulis|wrote)\b", line, re.I):
+            return True  # Yahoo's one-line quote header "Pada ..., Nama<alamat> menulis: ..."
+        # a contact line holds no decision words either ("HP 0812 - jangan dikirim dulu")
+        plain = re.sub(r"\S*@\S*|https?://\S*|www\.\S*", " ", line)
+        words = [t.word for t in _grammar_tokens(plain)]
         for i in range(len(words)):
             if DEFAULT.any_match(("setuju", "selesai", "revisi", "syarat", "ubah", "penyangkal",
                                   "jadwal", "permintaan"), words, i):
                 return False
+        if _CONTACT.search(line):
+            continue
+        if "?" in line or len(line.split()) > 10:
+            return False
     return True
 
 

@@ -294,7 +294,8 @@ def _new_text(text: str, bottom_allowed: bool = True) -> str:
             for disclaimer in first.disclaimers:
                 own = own.replace(disclaimer, "")
         body = "\n".join(line for line in own.splitlines() if not _is_quoted(line))
-        return _tidy(body)
+        inline = _inline_answers(text) if bottom_allowed else []
+        return _tidy("\n".join([body, *inline]) if inline else body)
     if not bottom_allowed:
         return ""
     # The body starts with a quote header: bottom-posting. The new text is what follows the
@@ -305,6 +306,30 @@ def _new_text(text: str, bottom_allowed: bool = True) -> str:
         return ""
     after = [line for line in lines if not _is_quoted(line)]
     return _new_text("\n".join(after), bottom_allowed=False)
+
+
+_ANY_HEADER = re.compile(r"^(?:Pada|On)\s.*(?:menulis|wrote)\s?:\s*$|^\S.{0,200}<[^<>\s]+@[^<>\s]+>"
+                         r".{0,80}(?:menulis|wrote)", re.I)
+
+
+def _inline_answers(text: str) -> list[str]:
+    """Lines a person typed inside or below a `>`-quoted letter (answering inline, or adding a
+    line under the quote): unquoted lines after the first quoted one, up to a signature
+    separator. They are the person's own text (review of issue 11: "Tabel 2 masih salah" typed
+    between the quoted lines was dropped with the quote, and "Setuju" on top approved)."""
+    lines = text.split("\n")
+    start = next((n for n, line in enumerate(lines) if _is_quoted(line)), None)
+    if start is None:
+        return []
+    out: list[str] = []
+    for line in lines[start + 1 :]:
+        bare = line.strip()
+        if re.fullmatch(r"--\s*", line) or bare in ("--", "__"):
+            break
+        if not bare or _is_quoted(line) or _ANY_HEADER.match(bare) or _RULE_LINE.match(bare):
+            continue
+        out.append(bare)
+    return out
 
 
 # --------------------------------------------------------------------------- HTML replies

@@ -119,7 +119,7 @@ GRAMMAR: dict[str, list[str]] = {
              "amend", "amended", "amendment", "update", "updated", "incorrect", "changes",
              "changed", "corrections", "corrected", "revision", "revisions", "revised",
              "edits", "errors", "error", "adjust", "adjustment", "adjustments", "modify",
-             "modification", "modifications", "hilang", "terlewat", "lewat", "beda",
+             "modification", "modifications", "hilang", "terlewat", "kelewat", "beda",
              "berbeda", "perbedaan", "selisih", "tukar", "cantumkan", "masukkan", "bulatkan",
              "samakan", "sinkronkan", "selaraskan", "naikkan", "turunkan", "isi", "rapikan",
              "pindahkan", "geser", "sertakan", "hitung"],

@@ -124,3 +124,21 @@ def test_review_table_summary():
           f"{false_approvals}, missed approvals {missed}")
     assert false_approvals == 0, wrong
     assert right == len(ROWS), wrong
+
+
+QUOTE_HEAD = "Pada Sen, 6 Okt 2025 pukul 08.00 Pantau <pantau@kecamatan.test> menulis:"
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    # answered inline, between the quoted lines: the person's words, not the quote
+    (f"Setuju\n\n{QUOTE_HEAD}\n> Yth. Bapak Camat,\n> Konsep laporan terlampir.\nTabel 2 masih "
+     "salah\n> SETUJU\n", "unclear"),
+    (f"Setuju\n\n{QUOTE_HEAD}\n{_q()}\n\nTapi tabel 2 salah\n", "unclear"),
+    (f"OK\n\n{QUOTE_HEAD}\n{_q()}\nyang ini belum\n", "unclear"),
+    # a signature or a name under the quote is not an answer
+    (f"Setuju\n\n{QUOTE_HEAD}\n{_q()}\n\n-- \nBudi\nKasi PMD\n", "approve"),
+    (f"Setuju\n\n{QUOTE_HEAD}\n{_q()}\n\nBudi Santoso\n", "approve"),
+    (f"Setuju\n\n{QUOTE_HEAD}\n{_q()}\n", "approve"),
+])
+def test_lines_typed_inside_or_under_the_quote_are_read(body, expected):
+    assert READER.analyse(_msg(body)).decision.decision == expected

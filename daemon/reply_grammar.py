@@ -472,10 +472,13 @@ class Grammar:
                 seen_kinds.add(key)
                 out.append(u)
 
+        scheduled = False
+        for text in lines[first_no:]:
+            lw = [t.word for t in _tokens(text)]
+            scheduled = scheduled or any(self.match("jadwal", lw, k) for k in range(len(lw)))
         for no in range(first_no, len(lines)):
             line = mask_codes(lines[no])  # the S11 code is not a figure
-            lw = [t.word for t in _tokens(line)]
-            dated = any(self.match("jadwal", lw, k) for k in range(len(lw)))  # JADWAL 20-10-2025
+            dated = scheduled  # the figures of "JADWAL 20-10-2025 09.00 / di Aula Lt. 2"
             contact = sum(ch.isdigit() for ch in line) >= 8  # NIP, telephone
             if "?" in line:
                 add(Unclear("tanya", _sentence_around(line, line.index("?")), no + 1))

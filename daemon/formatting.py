@@ -344,8 +344,8 @@ def parse_number(text: str | float | int | None) -> ParsedNumber:
     if not _BODY.match(s):
         return ParsedNumber(None, error=ERR_NOT_NUMBER)
 
-    ambiguous = False
     dots, commas = s.count("."), s.count(",")
+    ambiguous = False
     if dots and commas:
         dec = "," if s.rfind(",") > s.rfind(".") else "."
         thou = "." if dec == "," else ","
@@ -355,6 +355,9 @@ def parse_number(text: str | float | int | None) -> ParsedNumber:
         if not _grouped(intpart, thou) or not frac:
             return ParsedNumber(None, error=ERR_GROUPING)
         number = intpart.replace(thou, "") + "." + frac
+        # "1,234.5" is the English way round: one clear number, but not the way an Indonesian
+        # form is written, so it is said back (a warning), never taken in silence
+        ambiguous = dec == "."
     elif dots + commas == 0:
         number = s
     else:

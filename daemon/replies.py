@@ -42,6 +42,8 @@ INDONESIAN: dict[str, object] = {
         #   "Pada Sab, 15 Jun 2024 pukul 14.59 Nama <alamat> menulis:"
         #   "Pada tanggal 15/06/24 14.59, Nama menulis:"
         r"^(" + _Q + r"Pada\s(?:.+?\s?.+?)\s?menulis\s?:)$",
+        # "Pantau <pantau@kecamatan.test> menulis pada 6 Okt 2025:" (name and address first)
+        r"^(" + _Q + r"[^\n<>]{0,120}<[^\s<>@]+@[^\s<>]+>\s?(?:menulis|wrote)[^\n]{0,80}:)$",
         # Separators of Outlook, Yahoo and Gmail, Indonesian and English.
         r"^(" + _Q + r"-{3,}\s?(?:Pesan Asli|Pesan Balasan|Pesan Terusan|Pesan yang Diteruskan|"
         r"Pesan Diteruskan|Forwarded message|Original Message|Weitergeleitete Nachricht)"
@@ -82,9 +84,14 @@ INDONESIAN: dict[str, object] = {
 MAIL_LANGUAGES["id"] = INDONESIAN  # pinned library version; this table is ours
 
 # Gmail wraps its quote header at ~78 characters, often right before "menulis:" / "wrote:".
+# The first line must start like a quote header (a day or a date after "Pada"/"On"), and the
+# lines are consecutive: "Pada tabel 2 angkanya salah" above a blank line and the real header is
+# the person's own sentence, not part of the header (review of issue 11: it was cut with it).
 _WRAPPED_HEADER = re.compile(
-    r"^(?P<a>(?:> ?)*(?:Pada|On)\s[^\n]{0,200})\n"
-    r"(?P<b>(?:> ?)*[^\n]{0,200}\n)?"
+    r"^(?P<a>(?:> ?)*(?:Pada|On)\s+(?:(?:hari|tanggal|tgl\.?)\s+)?"
+    r"(?:(?:Sen|Sel|Rab|Kam|Jum|Sab|Min|Ahd|Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z']*\.?,?\s|\d)"
+    r"[^\n]{0,200})\n"
+    r"(?P<b>(?:> ?)*[^\n]{0,200}\S[^\n]{0,200}\n)?"
     r"(?P<c>(?:> ?)*[^\n]{0,200}?(?:menulis|wrote)\s?:)[ \t]*$",
     re.M | re.I,
 )
@@ -151,6 +158,7 @@ _FOOTER = re.compile(
     r"ditujukan|dan)|^[ *_]*This (?:e-?mail|message) (?:is|and|may|contains)",
     re.I,
 )
+_FOOTER_HEAD = re.compile(r"^[ *_]*[A-Z ]{4,30}\s*:")
 _QUOTE_START = re.compile(
     r"^(?:(?:Pada|On)\s.*(?:menulis|wrote)\s?:\s*$|-{3,}|_{5,}|(?:Dari|From)\s*:)", re.I
 )
@@ -164,27 +172,46 @@ _LEGAL = re.compile(
 
 
 def _cut_footers(text: str) -> str:
-    """Without legal footers: from a line that starts like one up to the quote (or the end),
-    when that block reads like one (confidentiality, intended recipient, delete...). A line
-    that only starts like a footer ("Pesan ini hanya berlaku jika ...") stays."""
+    """Without legal footers: a paragraph that starts like one (up to a blank line or the
+    quote) when it reads like one (confidentiality, intended recipient, delete...), and the
+    paragraphs right after a dropped one that read like it too (two legal words in a line). A paragraph that only starts
+    like a footer ("Pesan ini hanya berlaku jika ...") stays, even when a real footer follows
+    it further down."""
     lines = text.split("\n")
     out: list[str] = []
     block: list[str] = []
+    dropped = False  # the last paragraph was a legal footer
+
+    def close() -> None:
+        nonlocal dropped
+        # the legal words of the footer's own heading ("CONFIDENTIAL:") do not count
+        body = _FOOTER_HEAD.sub("", " ".join(block), count=1)
+        if _LEGAL.search(body):
+            dropped = True
+        else:
+            out.extend(block)
+            dropped = False
+
     for n, line in enumerate(lines):
-        if block and _QUOTE_START.match(line.strip()):
-            if not _LEGAL.search(" ".join(block)):
-                out.extend(block)
+        if block and (_QUOTE_START.match(line.strip()) or not line.strip()):
+            close()
             block = []
             out.append("")
-        if not block and n > 0 and not _is_quoted(line) and _FOOTER.match(line):
+            if not line.strip():
+                continue
+        starts = n > 0 and not _is_quoted(line) and (
+            _FOOTER.match(line) or (dropped and len(set(_LEGAL.findall(line.casefold()))) >= 2))
+        if not block and starts:
             block = [line]
             continue
         if block:
             block.append(line)
         else:
+            if line.strip():
+                dropped = False
             out.append(line)
-    if block and not _LEGAL.search(" ".join(block)):
-        out.extend(block)
+    if block:
+        close()
     return "\n".join(out)
 
 
@@ -226,15 +253,21 @@ def _closing_holds(signature: str) -> bool:
     for n, line in enumerate(lines[1:], 1):
         if _HEADER_LINE.match(line) and n + 1 < len(lines) and _HEADER_LINE.match(lines[n + 1]):
             return True  # a quote header block in a language we do not list: the quote follows
-        if _CONTACT.search(line) or _SIG_START.match(line):
+        if _SIG_START.match(line):
             continue
-        if "?" in line or len(line.split()) > 10:
-            return False
-        words = [t.word for t in _grammar_tokens(line)]
+        if "@" in line and re.search(r"\b(?:menulis|wrote)\b", line, re.I):
+            return True  # Yahoo's one-line quote header "Pada ..., Nama<alamat> menulis: ..."
+        # a contact line holds no decision words either ("HP 0812 - jangan dikirim dulu")
+        plain = re.sub(r"\S*@\S*|https?://\S*|www\.\S*", " ", line)
+        words = [t.word for t in _grammar_tokens(plain)]
         for i in range(len(words)):
             if DEFAULT.any_match(("setuju", "selesai", "revisi", "syarat", "ubah", "penyangkal",
                                   "jadwal", "permintaan"), words, i):
                 return False
+        if _CONTACT.search(line):
+            continue
+        if "?" in line or len(line.split()) > 10:
+            return False
     return True
 
 
@@ -261,7 +294,8 @@ def _new_text(text: str, bottom_allowed: bool = True) -> str:
             for disclaimer in first.disclaimers:
                 own = own.replace(disclaimer, "")
         body = "\n".join(line for line in own.splitlines() if not _is_quoted(line))
-        return _tidy(body)
+        inline = _inline_answers(text) if bottom_allowed else []
+        return _tidy("\n".join([body, *inline]) if inline else body)
     if not bottom_allowed:
         return ""
     # The body starts with a quote header: bottom-posting. The new text is what follows the
@@ -272,6 +306,30 @@ def _new_text(text: str, bottom_allowed: bool = True) -> str:
         return ""
     after = [line for line in lines if not _is_quoted(line)]
     return _new_text("\n".join(after), bottom_allowed=False)
+
+
+_ANY_HEADER = re.compile(r"^(?:Pada|On)\s.*(?:menulis|wrote)\s?:\s*$|^\S.{0,200}<[^<>\s]+@[^<>\s]+>"
+                         r".{0,80}(?:menulis|wrote)", re.I)
+
+
+def _inline_answers(text: str) -> list[str]:
+    """Lines a person typed inside or below a `>`-quoted letter (answering inline, or adding a
+    line under the quote): unquoted lines after the first quoted one, up to a signature
+    separator. They are the person's own text (review of issue 11: "Tabel 2 masih salah" typed
+    between the quoted lines was dropped with the quote, and "Setuju" on top approved)."""
+    lines = text.split("\n")
+    start = next((n for n, line in enumerate(lines) if _is_quoted(line)), None)
+    if start is None:
+        return []
+    out: list[str] = []
+    for line in lines[start + 1 :]:
+        bare = line.strip()
+        if re.fullmatch(r"--\s*", line) or bare in ("--", "__"):
+            break
+        if not bare or _is_quoted(line) or _ANY_HEADER.match(bare) or _RULE_LINE.match(bare):
+            continue
+        out.append(bare)
+    return out
 
 
 # --------------------------------------------------------------------------- HTML replies

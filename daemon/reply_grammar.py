@@ -81,6 +81,25 @@ GRAMMAR: dict[str, list[str]] = {
                "perlu dikaji", "dikaji lagi", "kaji lagi",
                "periksa lagi", "periksa kembali", "diperiksa lagi", "diperiksa kembali",
                "cek ulang",
+               # found by the review table (issue 11): typing variants, hypotheticals,
+               # "see my notes", requests to examine
+               "tetepi", "tetpi", "kcuali", "kec", "kecali", "andai", "andaikan", "seumpama",
+               "misalkan", "smntara", "smtr", "lihat lagi", "lihat dulu", "lihat kembali",
+               "lihat lampiran", "lihat catatan", "liat lagi", "liat dulu", "baca lagi",
+               "baca ulang", "mohon diteliti", "mohon teliti", "tolong diteliti", "kaji", "dikaji", "telaah", "ditelaah", "tindaklanjuti",
+               "ditindaklanjuti", "lampiran", "terlampir", "lampirannya", "coret", "dicoret",
+               "coretan", "tandai", "ditandai", "stabilo", "catatan saya", "catatan terlampir",
+               "catatannya", "verifikasi", "diverifikasi", "klarifikasi", "diklarifikasi",
+               "pastikan", "dipastikan", "cross check", "crosscheck", "kroscek", "dikroscek",
+               "sesuai catatan", "mohon perhatikan", "perhatikan", "diperhatikan",
+               "once", "when", "as long as", "subject to", "with notes", "with note", "notes",
+               "note", "comments", "conditional", "conditionally", "pending", "provided that",
+               "assuming", "see", "attached", "attachment", "check", "verify", "confirm",
+               "perlu", "harus", "mesti", "musti", "hendaknya", "wajib", "gmn", "gmna",
+               "bgmn", "gmana", "klu", "kalu", "cma", "cm", "entah", "entahlah", "mungkin",
+               "kayaknya", "sepertinya", "nb", "ps", "yang benar", "yg benar", "yang betul",
+               "yg betul", "yg bener", "yang bener", "needs", "should", "must", "maybe",
+               "perhaps", "mencurigakan", "curiga", "menunggu", "nunggu",
                "but", "if", "unless", "after", "before",
                "later", "wait", "hold", "except", "however", "tomorrow", "review", "yet",
                "not yet", "partly", "partially", "provided"],
@@ -90,7 +109,28 @@ GRAMMAR: dict[str, list[str]] = {
              "perjelas", "sesuaikan", "masalah", "aneh", "janggal", "kosong", "seharusnya",
              "harusnya", "mestinya", "semestinya", "sebaiknya", "ulang", "ulangi", "typo",
              "tertukar", "terbalik", "kebalik", "keberatan", "revise", "correct", "correction", "change", "wrong", "reject",
-             "mistake", "fix", "missing", "add", "remove", "delete"],
+             "mistake", "fix", "missing", "add", "remove", "delete",
+             # found by the review table (issue 11)
+             "rubah", "tambah", "betulkan", "dibetulkan", "membetulkan", "pembetulan",
+             "betulin", "benerin", "dibenerin", "perbaharui", "diperbaharui", "memperbaharui",
+             "pembaharuan", "perbarui", "diperbarui", "memperbarui", "pembaruan", "update",
+             "diupdate", "apdet", "diapdet", "edit", "diedit", "editan", "buang", "dibuang",
+             "slh", "kliru", "klru", "kurg", "krg", "kesalahan", "kekeliruan", "kekurangan",
+             "amend", "amended", "amendment", "update", "updated", "incorrect", "changes",
+             "changed", "corrections", "corrected", "revision", "revisions", "revised",
+             "edits", "errors", "error", "adjust", "adjustment", "adjustments", "modify",
+             "modification", "modifications", "hilang", "terlewat", "kelewat", "beda",
+             "berbeda", "perbedaan", "selisih", "tukar", "cantumkan", "masukkan", "bulatkan",
+             "samakan", "sinkronkan", "selaraskan", "naikkan", "turunkan", "isi", "rapikan",
+             "pindahkan", "geser", "sertakan", "hitung"],
+    # parts of the report: an approval whose own text names one ("Setuju, tabel 2 perlu
+    # diisi", "Setuju, yang benar 58") is a remark on the content, read as unclear; so is a
+    # figure in it (review of issue 11: the list of change words can never be complete)
+    "bagian": ["tabel", "table", "tabelnya", "bab", "halaman", "hal", "hlm", "page", "kolom",
+               "column", "baris", "row", "angka", "angkanya", "nilai", "nilainya", "capaian",
+               "capaiannya", "target", "targetnya", "realisasi", "realisasinya", "indikator",
+               "anggaran", "pagu", "grafik", "judul", "paragraf", "poin", "butir",
+               "persen", "persentase", "figure", "figures", "number", "numbers"],
     # words of quality: negated ("tidak sesuai", "belum lengkap") they ask for a change
     "mutu": ["sesuai", "tepat", "lengkap", "benar", "valid", "cocok", "akurat", "jelas",
              "sinkron", "konsisten", "wajar", "pas", "final", "terakhir", "jadi", "correct",
@@ -104,7 +144,7 @@ GRAMMAR: dict[str, list[str]] = {
                         "tiada", "without", "no need"],
     # words allowed between a negator and the word it negates ("tidak ada yang perlu direvisi",
     # "belum dapat disetujui")
-    "sisipan": ["ada", "perlu", "yang", "usah", "harus", "lagi", "bisa", "dapat", "boleh",
+    "sisipan": ["ada", "perlu", "yang", "yg", "usah", "harus", "lagi", "bisa", "dapat", "boleh",
                 "saya", "kami", "versi", "ini", "any", "need", "to"],
     # the schedule word (S6, the Camat) and the word that may precede the S11 code
     "jadwal": ["jadwal"],
@@ -155,8 +195,11 @@ def affixed_forms(word: str, light: bool = False) -> set[str]:
 
 
 _WORD = re.compile(r"[0-9a-z]+(?:['’`][a-z]+)*")  # "assalamu'alaikum", "don't": one word
-_CODE = re.compile(r"^[\s,.:;=-]*(?:(?:kode|code)\s*[:.]?\s*)?(\d{6})(?!\d)[\s,.;:!-]*", re.I)
-_LONE_CODE = re.compile(r"^\s*(?:(?:kode|code)\s*[:.]?\s*)?\d{6}\s*[.!]?\s*$", re.I)
+# the six digits, also typed in two groups ("482 913", "482-913", "482.913")
+_DIGITS6 = r"\d{3}[ .\-]?\d{3}"
+_CODE = re.compile(r"^[\s,.:;=-]*(?:(?:kode|code)\s*[:.]?\s*)?(" + _DIGITS6 + r")(?![\d.,]?\d)"
+                   r"[\s,.;:!-]*", re.I)
+_LONE_CODE = re.compile(r"^\s*(?:(?:kode|code)\s*[:.]?\s*)?" + _DIGITS6 + r"\s*[.!]?\s*$", re.I)
 _SCHEDULE = re.compile(
     r"^[\s:,-]*(?:(?:tanggal|tgl\.?|hari)\s+)?(?:\w+,?\s+)??"
     r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})\s*,?\s*"
@@ -403,7 +446,7 @@ class Grammar:
         kode = None
         m = _CODE.match(line[end:])
         if m:
-            kode = m.group(1)
+            kode = re.sub(r"\D", "", m.group(1))
             end += m.end()
         reasons = self.conditions(lines, first_no)
         # Setuju, JADWAL ...
@@ -429,8 +472,14 @@ class Grammar:
                 seen_kinds.add(key)
                 out.append(u)
 
+        scheduled = False
+        for text in lines[first_no:]:
+            lw = [t.word for t in _tokens(text)]
+            scheduled = scheduled or any(self.match("jadwal", lw, k) for k in range(len(lw)))
         for no in range(first_no, len(lines)):
-            line = lines[no]
+            line = mask_codes(lines[no])  # the S11 code is not a figure
+            dated = scheduled  # the figures of "JADWAL 20-10-2025 09.00 / di Aula Lt. 2"
+            contact = sum(ch.isdigit() for ch in line) >= 8  # NIP, telephone
             if "?" in line:
                 add(Unclear("tanya", _sentence_around(line, line.index("?")), no + 1))
             toks = _tokens(line)
@@ -474,8 +523,40 @@ class Grammar:
                     add(Unclear("ubah", words_q, no + 1))
                     i += n
                     continue
+                n = self.match("bagian", words, i)
+                if n:
+                    words_q, covered = _clause(line, toks, i)
+                    add(Unclear("bagian", words_q, no + 1))
+                    i += n
+                    continue
+                if words[i].isdigit() and not dated and not contact:
+                    words_q, covered = _clause(line, toks, i, back=True)
+                    add(Unclear("bagian", words_q, no + 1))
+                    i += 1
+                    continue
+                kind = self.misspelt(words[i])
+                if kind:  # "tetepi", "kcuali", "kliru": a typo of a word that holds it back
+                    words_q, covered = _clause(line, toks, i, back=kind == "ubah")
+                    add(Unclear(kind, words_q, no + 1))
                 i += 1
         return out
+
+    def misspelt(self, word: str) -> str:
+        """`syarat` or `ubah` when `word` (not itself a listed word) is one typing slip (a
+        letter left out, added, changed or two swapped) away from a listed condition or change
+        word of at least six letters; else "". A phone keyboard makes "tetepi" of "tetapi";
+        reading it as an approval would be the one failure that must never happen."""
+        if len(word) < 5 or not word.isalpha() or self._known(word):
+            return ""
+        for kind in ("syarat", "ubah"):
+            for target in self.lists.get(kind, {}):
+                if len(target) >= 6 and abs(len(target) - len(word)) <= 1 \
+                        and _one_slip(word, target):
+                    return kind
+        return ""
+
+    def _known(self, word: str) -> bool:
+        return any(word in index for index in self.lists.values()) or word in _COMMON
 
     def _schedule_or_unclear(self, lines, first_no, line, end, following, allow_schedule,
                              approved_by: str, kode: str | None = None) -> DecisionRead:
@@ -519,7 +600,39 @@ def _head(line: str, start: int = 0, words: int = 6) -> str:
     return out + (" …" if len(parts) > words else "")
 
 
-_SIX = re.compile(r"(?<!\d)\d{6}(?!\d)")
+def _one_slip(a: str, b: str) -> bool:
+    """`a` and `b` differ by one deleted, inserted or changed letter, or two swapped ones."""
+    if a == b:
+        return False
+    if len(a) == len(b):
+        diff = [k for k in range(len(a)) if a[k] != b[k]]
+        if len(diff) == 1:
+            return True
+        return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] \
+            and a[diff[1]] == b[diff[0]]
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:k] + long_[k + 1 :] == short for k in range(len(long_)))
+
+
+#: Ordinary words one slip away from a condition or change word; they are not typos.
+_COMMON = frozenset({
+    "tahun", "tahunan", "sesuai", "selesai", "salam", "sudah", "silakan", "silahkan", "kasih",
+    "dengan", "terima", "semua", "semoga", "sehat", "lancar", "bapak", "tanda", "tangan",
+    "kirim", "dikirim", "hasil", "ruang", "sekarang", "segera", "setuju", "lanjut", "lengkap",
+    "angka",
+    "tetap", "dapat", "terus", "surat", "catat", "dicatat", "lihat", "kabar", "bagus", "sempat",
+    "sampai", "sampaikan", "disampaikan", "tabel", "laporan", "konsep", "camat", "kepada",
+    "sekali", "sangat", "banyak", "kerja", "keras", "mantap", "benar", "betul", "dibaca",
+    "seksi", "kasie", "kesos", "trantib", "pelayanan", "umum", "bagian", "data", "datanya",
+    "waktu", "tepat", "jelas", "final", "kami", "kalian", "besar", "kecil", "sebut",
+    "setiap", "selalu", "semangat", "berhasil", "proses", "diproses", "periksa", "diperiksa",
+    "teliti", "diteliti", "ditelaah", "cepat", "hebat", "rapi", "rapat", "dirapatkan",
+    "thanks", "great", "good", "fine", "agreed", "approve", "approved", "please", "forward",
+    "proceed", "ahead", "sounds", "perfect", "regards",
+})
+
+
+_SIX = re.compile(r"(?<![\d.,])(?:\d{6}|\d{3}[ .\-]\d{3})(?![\d]|[.,]\d)")
 
 
 def mask_codes(text: str) -> str:
@@ -604,6 +717,7 @@ _EXPLAIN = {
     "(\u2018{w}\u2019)",
     "jadwal_salah": "tanggal atau jam pada \u2018{w}\u2019 tidak terbaca "
     "(contoh: JADWAL 20-10-2025 09.00 di Aula)",
+    "bagian": "jawaban memuat catatan tentang isi laporan \u2018{w}\u2019",
     "beda_html": "isi teks biasa dan isi HTML e-mail berbeda keputusannya ({w})",
 }
 
@@ -611,7 +725,7 @@ _EXPLAIN = {
 def explain(u: Unclear) -> str:
     """One reason in Indonesian, quoting the words as written."""
     text = _EXPLAIN.get(u.kind, "{w}").format(w=u.words)
-    if u.kind in ("ubah", "syarat", "tanya", "tolak", "sangkal") and u.line > 1:
+    if u.kind in ("ubah", "syarat", "tanya", "tolak", "sangkal", "bagian") and u.line > 1:
         text += f" pada baris ke-{u.line}"
     return text
 

@@ -185,7 +185,7 @@ def test_format_duration(minutes, per_day, expected):
         ("1.234.567", 1234567.0, False),
         ("1.234.567,89", 1234567.89, False),
         ("1,234,567", 1234567.0, False),
-        ("1,234.5", 1234.5, False),
+        ("1,234.5", 1234.5, True),  # the English way round: read, and said back (a warning)
         ("Rp 1.234.500", 1234500.0, False),
         ("Rp1.234.500,00", 1234500.0, False),
         ("Rp. 1.234.500,-", 1234500.0, False),

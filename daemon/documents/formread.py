@@ -39,7 +39,16 @@ from .. import formatting
 from ..model import FormCode, FormProblem, FormResult, FormRow, Indicator, Period
 from .safezip import NOT_A_FORM, Package, ReadLimits, UnsafeFile, sniff
 from .wrongfile import describe
-from .xmlgrid import Grid, SeenDate, ShownAs, docx_tables, docx_texts, xlsx_sheets, xlsx_texts
+from .xmlgrid import (
+    Grid,
+    Marked,
+    SeenDate,
+    ShownAs,
+    docx_tables,
+    docx_texts,
+    xlsx_sheets,
+    xlsx_texts,
+)
 
 __all__ = ["FORM_HEADERS", "ReadLimits", "check_form", "read_form"]
 
@@ -391,6 +400,30 @@ def _lenient(raw: str, satuan: str, key: str) -> tuple[str, list[str], str | Non
     return text, notes, None
 
 
+_PERSEN_WORD = re.compile(r"\b(?:persen|prosen)\b", re.I)
+_RUPIAH = re.compile(r"^\s*(?:rp|idr)\b|\brupiah\b", re.I)
+
+
+def _is_percent(satuan: str) -> bool:
+    return "%" in satuan or bool(_PERSEN_WORD.search(satuan))
+
+
+def _wrong_kind(text: str, satuan: str, key: str) -> str | None:
+    """A figure of another kind than the column asks for (review of issue 11): a percentage in
+    Realisasi Anggaran (Rp) would be taken as that many rupiah, rupiah in the Realisasi of an
+    indicator not counted in rupiah as that many of its unit. Both are refused, saying why."""
+    if key == "realisasi_anggaran" and ("%" in text or _PERSEN_WORD.search(text)):
+        return ("isian ini berupa persen, sedangkan kolom ini meminta nilai rupiah realisasi "
+                "anggaran (misalnya 1.234.500); persentase serapan dihitung oleh Pantau.")
+    if key == "realisasi" and _RUPIAH.search(text) and not _RUPIAH.search(satuan or "") \
+            and "rupiah" not in (satuan or "").casefold():
+        said = f" (\u201c{satuan}\u201d)" if satuan else ""
+        return ("isian ini berupa nilai rupiah, sedangkan satuan indikator ini bukan rupiah"
+                f"{said}; nilai rupiah ditulis di kolom Realisasi Anggaran (Rp), dan kolom "
+                "Realisasi diisi dengan angka menurut satuan indikator.")
+    return None
+
+
 def _row(
     row: list[Cell], cols: dict[str, int], header: list[str], index: int, result: FormResult
 ) -> FormRow | None:
@@ -457,7 +490,24 @@ def _row(
                 value=formatting.angka(raw.shown),
             ))
         value: Cell = raw.strip() if isinstance(raw, str) else raw
+        percent_sign = False
+        if isinstance(raw, Marked):  # what the XLSX cell's number format shows
+            shown = ("%" if raw.kind == "pct" else "") + ("Rp" if raw.kind == "rp" else "")
+            bad = _wrong_kind(shown, texts["satuan"], key) if shown else None
+            if bad:
+                (result.errors if strict else result.warnings).append(problem(f"{lead}{bad}"))
+                continue
+            percent_sign = raw.kind == "pct"
+            if raw.why and strict:
+                result.warnings.append(problem(
+                    f"{lead}{raw.why}; Pantau memakai isi selnya, {formatting.angka(raw)}. Bila "
+                    "yang dimaksud lain, ubah isi selnya dan kirim ulang."))
         if isinstance(value, str):
+            bad = _wrong_kind(value, texts["satuan"], key)
+            if bad:
+                (result.errors if strict else result.warnings).append(problem(f"{lead}{bad}"))
+                continue
+            percent_sign = "%" in value or bool(_PERSEN_WORD.search(value))
             value, notes, bad = _lenient(value, texts["satuan"], key)
             if bad:
                 (result.errors if strict else result.warnings).append(problem(f"{lead}{bad}"))
@@ -476,6 +526,8 @@ def _row(
                     value=None,
                 ))
             continue
+        if key == "realisasi" and percent_sign and not _is_percent(texts["satuan"]):
+            notes.append(f"tanda % padahal satuan indikator ini \u201c{texts['satuan']}\u201d")
         if notes and strict:
             result.warnings.append(problem(
                 f"{lead}dibaca sebagai {formatting.angka(parsed.value)} ("

@@ -133,9 +133,33 @@ def _on(el: etree._Element | None, w: str) -> bool:
     return el is not None and (el.get(w + "val") or "true").lower() not in _OFF
 
 
+def _unseen(rpr: etree._Element, w: str) -> bool:
+    """Text no one sees on the page (review of issue 11): white or near-white letters with no
+    highlight or dark shading of their own (the form's cells are light), or letters of 2 pt
+    or less. A '1' typed white before '85' is not part of the 85 the person sees."""
+    size = _first_child(rpr, w + "sz")
+    if size is not None and _int(size.get(w + "val"), 99) <= 4:
+        return True
+    color = _first_child(rpr, w + "color")
+    val = (color.get(w + "val") or "") if color is not None else ""
+    if not re.fullmatch(r"[0-9A-Fa-f]{6}", val) or any(
+        int(val[k : k + 2], 16) < 0xE0 for k in (0, 2, 4)
+    ):
+        return False
+    highlight = _first_child(rpr, w + "highlight")
+    if highlight is not None and (highlight.get(w + "val") or "none") != "none":
+        return False
+    shd = _first_child(rpr, w + "shd")
+    fill = (shd.get(w + "fill") or "") if shd is not None else ""
+    return not (re.fullmatch(r"[0-9A-Fa-f]{6}", fill) and sum(
+        int(fill[k : k + 2], 16) for k in (0, 2, 4)) < 3 * 0x90)
+
+
 def _hidden_run(r: etree._Element, st: _Walk, para_hidden: bool) -> bool:
     rpr = _first_child(r, st.w + "rPr")
     if rpr is not None:
+        if _on(_first_child(rpr, st.w + "specVanish"), st.w) or _unseen(rpr, st.w):
+            return True
         vanish = _first_child(rpr, st.w + "vanish")
         if vanish is not None:
             return _on(vanish, st.w)
@@ -194,6 +218,9 @@ def _paragraph(p: etree._Element, st: _Walk) -> None:
 def _run(r: etree._Element, st: _Walk, para_hidden: bool) -> None:
     w = st.w
     hidden = _hidden_run(r, st, para_hidden)
+    rpr = _first_child(r, w + "rPr")
+    align = _first_child(rpr, w + "vertAlign") if rpr is not None else None
+    raised = align is not None and align.get(w + "val") in ("superscript", "subscript")
     for node in r:
         tag = node.tag
         if tag == w + "fldChar":
@@ -208,13 +235,38 @@ def _run(r: etree._Element, st: _Walk, para_hidden: bool) -> None:
         if hidden or any(st.fields):
             continue
         if tag == w + "t":
-            st.parts.append(node.text or "")
+            text = node.text or ""
+            if raised and text:  # "85¹": a footnote mark typed raised is not a digit of 85
+                text = text.translate(_RAISED)
+            st.parts.append(text)
+        elif tag == w + "sym":
+            st.parts.append(_sym(node, w))
         elif tag in (w + "tab", w + "ptab"):
             st.parts.append(" ")
         elif tag in (w + "br", w + "cr"):
             st.parts.append("\n")
         elif tag == w + "noBreakHyphen":
             st.parts.append("-")
+
+
+_RAISED = str.maketrans("0123456789", "\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079")
+
+
+def _sym(node: etree._Element, w: str) -> str:
+    """A w:sym character: Symbol-font digits and punctuation (F020-F03F) are what they show;
+    any other symbol is shown as U+FFFD, never as nothing (it may be a digit the person sees)."""
+    code = _int_hex(node.get(w + "char"))
+    font = (node.get(w + "font") or "").casefold()
+    if code is not None and font == "symbol" and 0x20 <= (code & 0xFF) <= 0x3F:
+        return chr(code & 0xFF)
+    return "\ufffd"
+
+
+def _int_hex(value: str | None) -> int | None:
+    try:
+        return int(value or "", 16)
+    except ValueError:
+        return None
 
 
 def _placeholder(sdt: etree._Element, w: str) -> bool:
@@ -333,6 +385,8 @@ def _table_grid(
                         vmerge = prop.get(val) or "continue"
             if vmerge == "continue":
                 text = merged.get(col, "")
+                if _DIGIT_RE.search(text) and not _WORD_RE.search(text):
+                    text = MERGED_NUMBER  # a figure merged down is not also the next row's
             else:
                 wrapped = tc.getparent() is not tr
                 text = "" if wrapped and _in_placeholder(tc, tbl, w) else _text_of(tc, w, hidden)
@@ -451,11 +505,53 @@ class SeenDate(str):
     """A numeric XLSX cell shown as a date (the str is the date as the person sees it)."""
 
 
-class ShownAs(float):
+class Marked(float):
+    """A numeric XLSX cell with what its number format says about it (review of issue 11):
+    `kind` "pct" (shown with %, the float is the percentage the person sees) or "rp" (shown as
+    rupiah), and `why`, when the format shows the number otherwise than it is held (scaled by
+    thousands, hidden, a negative number without its minus sign), in Indonesian."""
+
+    kind: str = ""
+    why: str = ""
+
+
+class ShownAs(Marked):
     """A numeric XLSX cell whose number format shows fewer decimals than it holds: the float is
     what it holds, `shown` what the person sees (85.6 in a "0" cell shows 86)."""
 
     shown: float
+
+
+_RP_FMT = re.compile(r'"\s*rp\.?\s*"|\[\$\s*rp|\\r\\p|\bidr\b', re.I)
+
+
+def format_doubt(code: str, value: float) -> str:
+    """Why a number format shows `value` otherwise than it is held ('' when it does not)."""
+    sections = code.split(";")
+    section = sections[0]
+    if value < 0 and len(sections) > 1:
+        section = sections[1]
+    elif value == 0 and len(sections) > 2:
+        section = sections[2]
+    bare = _FMT_NOISE.sub("", section)
+    if not section.strip() and len(sections) > 1:
+        return "format selnya menyembunyikan angka ini (sel tampak kosong)"
+    if re.search(r"[0#?],+(?![0#?])", bare):
+        return "format selnya menampilkan angka ini dibagi seribu (atau sejuta)"
+    if value < 0 and len(sections) > 1 and "-" not in bare and "(" not in bare:
+        return "format selnya menampilkan angka negatif ini tanpa tanda minus"
+    return ""
+
+
+def _marked(value: float, kind: str, code: str) -> float:
+    rp = bool(code) and bool(_RP_FMT.search(code))
+    why = format_doubt(code, value) if code else ""
+    if not (kind == "pct" or rp or why):
+        return value
+    out = value if isinstance(value, Marked) else Marked(value)
+    out.kind = "pct" if kind == "pct" else ("rp" if rp else "")
+    out.why = why
+    return out
 
 
 # built-in number formats (ECMA-376 18.8.30): 9, 10 percent; 14-22, 45-47 (and the East Asian
@@ -490,7 +586,7 @@ def format_decimals(code: str) -> int | None:
     return len(m.group(1)) if m else 0
 
 
-def _styles(pkg: Package) -> list[tuple[str, int | None]]:
+def _styles(pkg: Package) -> list[tuple[str, int | None, str]]:
     """Per cell style index (the c element's s), the kind of its number format and the decimals
     it shows."""
     root = pkg.xml("xl/styles.xml")
@@ -507,13 +603,14 @@ def _styles(pkg: Package) -> list[tuple[str, int | None]]:
             continue
         fid = _int_attr(xf.get("numFmtId"), 0)
         if fid in custom:
-            out.append((format_kind(custom[fid]), format_decimals(custom[fid])))
+            code = custom[fid]
+            out.append((format_kind(code), format_decimals(code), code))
         elif fid in _BUILTIN_PCT:
-            out.append(("pct", _BUILTIN_DECIMALS.get(fid)))
+            out.append(("pct", _BUILTIN_DECIMALS.get(fid), ""))
         elif fid in _BUILTIN_DATE:
-            out.append(("date", None))
+            out.append(("date", None, ""))
         else:
-            out.append(("", _BUILTIN_DECIMALS.get(fid)))
+            out.append(("", _BUILTIN_DECIMALS.get(fid), ""))
     return out
 
 
@@ -571,12 +668,18 @@ def _workbook(pkg: Package) -> tuple[list[str], list[str]]:
 def _sheet_grid(
     root: etree._Element,
     shared: list[str],
-    kinds: list[tuple[str, int | None]] | None = None,
+    kinds: list[tuple[str, int | None, str]] | None = None,
     date1904: bool = False,
 ) -> list[list[str | float | None]]:
     s = _ns(root)
     kinds = kinds or []
     cells: dict[tuple[int, int], str | float] = {}
+    hidden_cols: set[int] = set()
+    for col_el in root.iter(s + "col"):
+        if (col_el.get("hidden") or "").lower() in ("1", "true") or (
+                col_el.get("width") not in (None, "") and _float(col_el.get("width")) == 0):
+            lo, hi = _int_attr(col_el.get("min"), 1), _int_attr(col_el.get("max"), 0)
+            hidden_cols.update(range(max(lo, 1) - 1, min(hi, XLSX_MAX_COLS)))
     n_rows = n_cols = 0
     next_row = 0
     for row in root.iter(s + "row"):
@@ -596,13 +699,15 @@ def _sheet_grid(
             value = _cell_value(c, s, shared)
             style = _int_attr(c.get("s"), 0)
             if isinstance(value, float) and 0 <= style < len(kinds):
-                kind, decimals = kinds[style]
+                kind, decimals, code = kinds[style]
                 if kind == "pct":  # "90%" is stored 0.9: the person sees 90
                     value = _shown(_percent(c.find(s + "v").text or "", value), decimals)
                 elif kind == "date":
                     value = _seen_date(value, date1904)
                 else:
                     value = _shown(value, decimals)
+                if kind != "date":
+                    value = _marked(value, kind, code)
             if value is not None:
                 cells[(r, col)] = value
                 n_rows, n_cols = max(n_rows, r + 1), max(n_cols, col + 1)
@@ -618,12 +723,30 @@ def _sheet_grid(
         c1 = _col_index(a.group(1))
         if (r1, c1) in cells and 0 < r2 - r1 <= budget:
             budget -= r2 - r1
+            top = cells[(r1, c1)]
             for r in range(r1 + 1, r2 + 1):
-                cells[(r, c1)] = cells[(r1, c1)]
+                # a text (a sasaran, a program) merged down is every row's; a number merged
+                # down is one row's figure, never silently also the next indicator's
+                cells[(r, c1)] = top if isinstance(top, str) else MERGED_NUMBER
+    for r, col in [k for k in cells if k[1] in hidden_cols]:
+        del cells[(r, col)]  # a hidden column: nobody sees what is in it
     grid: list[list[str | float | None]] = [[None] * n_cols for _ in range(n_rows)]
     for (r, col), value in cells.items():
         grid[r][col] = value
     return grid
+
+
+_DIGIT_RE = re.compile(r"\d")
+_WORD_RE = re.compile(r"[^\W\d_]{3,}")
+#: What a row reads in a figure column under a number merged down from the row above.
+MERGED_NUMBER = "(sel digabung dengan baris di atasnya)"
+
+
+def _float(value: str | None) -> float | None:
+    try:
+        return float(value or "")
+    except ValueError:
+        return None
 
 
 def _percent(text: str, value: float) -> float:

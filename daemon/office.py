@@ -82,7 +82,9 @@ class OfficeApp:
         self.secret = cfg.secret()
         self.texts = EmailTexts(cfg.templates_dir)
         self._transport = transport
-        self.producer = Producer(self)
+        self.producer = Producer(
+            cfg=cfg, store=self.store, archive=self.archive, sop=self.sop, cal=self.cal,
+            indicators=self.indicators, secret=self.secret, now=self.clock.now)
         h, mnt = cfg.undangan_jam.hour, cfg.undangan_jam.minute
         self.ctx = E.Context(
             sop=self.sop, cal=self.cal,

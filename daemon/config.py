@@ -178,18 +178,17 @@ class Config:
 
     def secret(self) -> bytes:
         """The office secret for task tokens: from the environment variable named in the config,
-        else from `secret_file` (created with mode 0600 on first use), so a fresh office works
-        without setting anything and never keeps the secret in the TOML."""
+        else from `secret_file`. A pure read: the file is made by `daemon.secret.ensure_secret`
+        when the office is created or started, so a fresh office works without setting anything
+        and never keeps the secret in the TOML."""
         value = os.environ.get(self.secret_env, "")
         if value:
             return value.encode()
         if self.secret_file.exists():
             return self.secret_file.read_bytes().strip()
-        self.secret_file.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.secret_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(os.urandom(32).hex().encode())
-        return self.secret_file.read_bytes().strip()
+        raise ConfigError([f"keamanan: rahasia kantor belum ada: variabel {self.secret_env} tidak "
+                           f"diisi dan berkas {self.secret_file} tidak ditemukan (berkas itu dibuat "
+                           f"saat kantor dibuat atau dijalankan: pantau init / pantau run)"])
 
 
 class _Reader:

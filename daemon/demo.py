@@ -27,6 +27,7 @@ from .clock import ManualClock
 from .config import load_config
 from .model import Period
 from .office import OfficeApp
+from .secret import ensure_secret
 from .shipped import shipped_dir
 from .transports.maildir import deliver
 
@@ -45,7 +46,9 @@ def init_office(target: Path, force: bool = False) -> Path:
         shutil.copytree(src, target / name, dirs_exist_ok=True,
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     (target / "var").mkdir(parents=True, exist_ok=True, mode=0o750)
-    return cfg_dir / "pantau.toml"
+    path = cfg_dir / "pantau.toml"
+    ensure_secret(load_config(path))  # the office exists now, and so does its token secret
+    return path
 
 
 # ============================================================================ simulated people

@@ -29,6 +29,7 @@ from .model import FormCode, Period
 from .produce import Producer, file_name
 from .replies import subject_clean
 from .reply_grammar import explain, understood
+from .secret import ensure_secret
 from .sop import load_sop
 from .statuses import CycleStatus, TaskStatus, UnitStatus
 from .store import Store
@@ -79,6 +80,7 @@ class OfficeApp:
         self.cal = WorkCalendar(cfg.kantor.zona_waktu, hours=cfg.jam_kerja, extra_off=off, extra_on=on)
         self.clock = clock or Clock.from_env(cfg.kantor.zona_waktu, self._remember)
         self.indicators = load_indicators(cfg.indikator_file, units={u.kode for u in cfg.units})
+        ensure_secret(cfg)
         self.secret = cfg.secret()
         self.texts = EmailTexts(cfg.templates_dir)
         self._transport = transport

@@ -217,6 +217,19 @@ class FormIn:
 
 
 @dataclass(frozen=True, kw_only=True)
+class WrongFile:
+    """A message to an open task whose attachments cannot be taken, as the shell read them:
+    `too_large` when attachments were refused by the size limits ([mail.batas]), else the
+    files are not the form (a scan, a photo, another document); `errors` names each file and
+    what it is."""
+
+    task: str
+    sender: str
+    errors: list[str] = field(default_factory=list)
+    too_large: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
 class Bounce:
     recipient: str
     detail: str = ""
@@ -310,7 +323,7 @@ class SaveKinerja:
     """Keep the cycle's accepted data in the data base kinerja."""
 
 
-Event = Start | Tick | Reply | FormIn | Bounce
+Event = Start | Tick | Reply | FormIn | WrongFile | Bounce
 """Everything that can happen to a cycle (a closed union: `advance` matches every member)."""
 
 Effect = Log | SendLetter | SendNotice | MakeDoc | RecordDoc | RegisterIn | SaveKinerja
@@ -324,6 +337,12 @@ class Decision:
 
 
 # =========================================================================== the engine
+
+# What a `berkas_salah` notice asks the sender to do instead.
+SARAN_TOO_LARGE = ("Mohon kirim ulang dengan membalas e-mail ini dan melampirkan formulir/dokumen "
+                   "saja, tanpa berkas lain yang besar.")
+SARAN_NOT_A_FORM = ("Mohon balas e-mail ini dengan melampirkan formulir pemantauan (DOCX) yang "
+                    "dikirim Pantau, setelah diisi. Pindaian (scan) atau foto tidak dapat dibaca.")
 
 
 def new_cycle(period_code: str, cycle_code: str, ctx: Context) -> CycleState:
@@ -347,6 +366,8 @@ def advance(state: CycleState, event: Event, now: datetime, ctx: Context) -> Dec
             run.reply(event)
         case FormIn():
             run.form(event)
+        case WrongFile():
+            run.wrong_file(event)
         case Bounce():
             run.bounce(event)
         case _:
@@ -1094,6 +1115,22 @@ class _Run:
         }
 
     # ------------------------------------------------------------------ forms
+
+    def wrong_file(self, ev: WrongFile) -> None:
+        """Attachments that cannot be taken: the sender is told which and why (`berkas_salah`),
+        and what to send instead; the task stays open."""
+        t = self.st.task(ev.task)
+        if t is None:
+            return
+        if ev.too_large:
+            self.fx.append(SendNotice(step=t.step, kind="berkas_salah", to=[ev.sender], task=t.key,
+                                      data={"errors": list(ev.errors), "saran": SARAN_TOO_LARGE}))
+            self.log(t.step, "pesan_melebihi_batas", ev.sender, "; ".join(ev.errors)[:300])
+            return
+        self.fx.append(SendNotice(step=t.step, kind="berkas_salah", to=[ev.sender], task=t.key,
+                                  data={"errors": list(ev.errors) or ["lampiran tidak dikenali"],
+                                        "saran": SARAN_NOT_A_FORM}))
+        self.log(t.step, "lampiran_salah", t.unit or ev.sender, "; ".join(ev.errors)[:300])
 
     def form(self, ev: FormIn) -> None:
         t = self.st.task(ev.task)

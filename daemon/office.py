@@ -149,8 +149,8 @@ class OfficeApp:
         crash_point("committed")
         return new
 
-    def _advance(self, st: E.CycleState, event: E.Event) -> E.CycleState:
-        now = self.clock.now()
+    def _advance(self, st: E.CycleState, event: E.Event, now: datetime | None = None) -> E.CycleState:
+        now = now or self.clock.now()
         dec = E.advance(st, event, now, self.ctx)
         for fx in dec.effects:
             self.apply(dec.state, fx, now)
@@ -615,16 +615,14 @@ class OfficeApp:
             self.store.update_inbound(id, status="diproses", reason="tugas sudah ditutup: dijawab sudah diproses")
             return DIPROSES
         if p.refused:
-            self.send_notice(st, E.SendNotice(step=et.step, kind="berkas_salah", to=[p.from_addr], task=et.key, data={
-                "errors": list(p.refused),
-                "saran": "Mohon kirim ulang dengan membalas e-mail ini dan melampirkan formulir/dokumen saja, "
-                         "tanpa berkas lain yang besar."}), now)
-            self.store.add_log(st.code, now, et.step, "pesan_melebihi_batas", p.from_addr, "; ".join(p.refused)[:300])
+            self._advance(st, E.WrongFile(task=et.key, sender=p.from_addr, errors=list(p.refused),
+                                          too_large=True), now)
             self.store.update_inbound(id, status="ditahan", reason="melebihi batas: " + "; ".join(p.refused)[:400])
             return GAGAL
         if et.purpose == "form":
             event = self._form_event(id, a, st, et, now)
-            if event is None:
+            if isinstance(event, E.WrongFile):
+                self._advance(st, event, now)
                 self.store.update_inbound(id, status="diproses", reason="lampiran bukan formulir")
                 return DIPROSES
         else:
@@ -640,7 +638,8 @@ class OfficeApp:
         sha, path = self.archive.store_received(cycle, att.data, att.filename)
         return E.StoredFile(path=str(path), sha256=sha, filename=att.filename)
 
-    def _form_event(self, id: int, a: Analysis, st: E.CycleState, et: E.Task, now: datetime):
+    def _form_event(self, id: int, a: Analysis, st: E.CycleState, et: E.Task, now: datetime
+                    ) -> E.FormIn | E.Reply | E.WrongFile:
         p = a.parsed
         if a.form is None or (not a.form.rows and not a.form.code):
             from .documents.wrongfile import describe
@@ -656,12 +655,7 @@ class OfficeApp:
             if not a.roles:
                 return E.Reply(task=et.key, sender=p.from_addr, decision=a.decision.decision,
                                note=a.decision.note, subject=_subject(p.subject), message_id=p.message_id or "")
-            self.send_notice(st, E.SendNotice(step=et.step, kind="berkas_salah", to=[p.from_addr], task=et.key, data={
-                "errors": reasons or ["lampiran tidak dikenali"],
-                "saran": "Mohon balas e-mail ini dengan melampirkan formulir pemantauan (DOCX) yang dikirim Pantau, "
-                         "setelah diisi. Pindaian (scan) atau foto tidak dapat dibaca."}), now)
-            self.store.add_log(st.code, now, et.step, "lampiran_salah", et.unit or p.from_addr, "; ".join(reasons)[:300])
-            return None
+            return E.WrongFile(task=et.key, sender=p.from_addr, errors=reasons)
         from .documents import check_form
 
         expected = FormCode(st.code, et.unit or "", et.doc_version or 1)

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -328,6 +330,25 @@ Event = Start | Tick | Reply | FormIn | WrongFile | Bounce
 
 Effect = Log | SendLetter | SendNotice | MakeDoc | RecordDoc | RegisterIn | SaveKinerja
 """Everything the engine can ask of the shell (office.py's `apply` matches every member)."""
+
+
+# The loop brake (SPEC §3.2): notices that answer a person's message go at most once per address,
+# kind, task and day, keyed on what the notice says. What the person wrote and what Pantau read in
+# it are left out of the key: one clarification per task and day, whatever the words, and an
+# auto-responder that quotes the time gets no fresh answer every round trip.
+BRAKED = frozenset({"mohon_jelas", "sudah_diproses", "lampirkan_formulir", "pengumpulan_ditutup",
+                    "formulir_salah", "berkas_salah", "gagal_kirim"})
+BRAKE_IGNORES = frozenset({"baris", "dipahami", "sebab"})
+
+
+def brake_key(fx: SendNotice) -> str | None:
+    """The key under which the shell remembers a braked notice for the day (the store keeps
+    which keys went out to which address on which day); None when the notice is never braked."""
+    if fx.kind not in BRAKED:
+        return None
+    said = {k: v for k, v in fx.data.items() if k not in BRAKE_IGNORES}
+    detail = hashlib.sha1(json.dumps(said, sort_keys=True, default=str).encode()).hexdigest()[:8]
+    return f"{fx.kind}:{fx.task or ''}:{detail}"
 
 
 @dataclass(frozen=True, kw_only=True)

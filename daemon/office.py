@@ -40,12 +40,6 @@ from .worktime import WorkCalendar, load_extra_days, parse_duration
 
 log = logging.getLogger("pantau")
 
-# Notices that answer a person's message: at most one per address, kind and day (loop brake).
-BRAKED = {"mohon_jelas", "sudah_diproses", "lampirkan_formulir", "pengumpulan_ditutup",
-          "formulir_salah", "berkas_salah", "gagal_kirim"}
-# What the person wrote and what Pantau read in it: one clarification per task and day, whatever
-# the words (SPEC §3.2).
-BRAKE_IGNORES = {"baris", "dipahami", "sebab"}
 RETRY_MINUTES = (1, 2, 5, 10, 30, 60)
 
 
@@ -398,12 +392,9 @@ class OfficeApp:
         to = [a for a in fx.to if a]
         if not to:
             return
-        if fx.kind in BRAKED:
-            # Keyed on what the notice says, not on the words it answers: an auto-responder that
-            # quotes the time would otherwise get a fresh answer every round trip.
-            said = {k: v for k, v in fx.data.items() if k not in BRAKE_IGNORES}
-            detail = hashlib.sha1(json.dumps(said, sort_keys=True, default=str).encode()).hexdigest()[:8]
-            if not self.store.notice_allowed(to[0], f"{fx.kind}:{fx.task or ''}:{detail}", now.date().isoformat()):
+        brake = E.brake_key(fx)  # the engine says which notices are braked, and on what
+        if brake is not None:
+            if not self.store.notice_allowed(to[0], brake, now.date().isoformat()):
                 self.store.add_log(st.code, now, fx.step, "pemberitahuan_ditahan", to[0],
                                    f"{fx.kind}: sudah dikirim hari ini (rem putaran surel)")
                 if self._inbound_id is not None:

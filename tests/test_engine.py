@@ -276,6 +276,21 @@ def test_wrong_file_for_an_unknown_task_does_nothing():
     assert r.st == before
 
 
+def test_loop_brake_keys_on_what_the_notice_says_not_the_words_it_answers():
+    def note(kind="mohon_jelas", task="PK-2025-TW3#4", **data):
+        return E.SendNotice(step="S6", kind=kind, to=["sek@k.test"], task=task, data=data)
+
+    a = E.brake_key(note(baris="SETUJU tapi nanti", dipahami="setuju?", sebab="ragu", tanya="x"))
+    b = E.brake_key(note(baris="ok deh 10.02", dipahami="-", sebab="lain", tanya="x"))
+    assert a == b and a.startswith("mohon_jelas:PK-2025-TW3#4:")  # one clarification a day
+    assert E.brake_key(note(tanya="y")) != a  # a different question is a different notice
+    assert E.brake_key(note(task="PK-2025-TW3#5", tanya="x")) != a  # another task too
+    assert E.brake_key(note(kind="berkas_salah", errors=["a.jpg"])).startswith("berkas_salah:")
+    # Reminders, letters' acknowledgements and escalations are never braked.
+    assert E.brake_key(note(kind="pengingat")) is None
+    assert E.brake_key(note(kind="eskalasi")) is None
+
+
 def test_kasubag_docx_at_s5_is_new_version_and_goes_to_s6():
     r = Run()
     r.ev(E.Start(period="2025-TW3"))

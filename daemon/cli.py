@@ -281,7 +281,7 @@ def _rich() -> bool:
 
 
 def cmd_init(args) -> int:
-    from .demo import init_office
+    from .operator_setup import init_office
 
     path = init_office(Path(args.dir))
     office = path.parent.parent

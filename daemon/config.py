@@ -178,18 +178,17 @@ class Config:
 
     def secret(self) -> bytes:
         """The office secret for task tokens: from the environment variable named in the config,
-        else from `secret_file` (created with mode 0600 on first use), so a fresh office works
-        without setting anything and never keeps the secret in the TOML."""
+        else from `secret_file`. A pure read: the file is made by `daemon.secret.ensure_secret`
+        when the office is created or started, so a fresh office works without setting anything
+        and never keeps the secret in the TOML."""
         value = os.environ.get(self.secret_env, "")
         if value:
             return value.encode()
         if self.secret_file.exists():
             return self.secret_file.read_bytes().strip()
-        self.secret_file.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.secret_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(os.urandom(32).hex().encode())
-        return self.secret_file.read_bytes().strip()
+        raise ConfigError([f"keamanan: rahasia kantor belum ada: variabel {self.secret_env} tidak "
+                           f"diisi dan berkas {self.secret_file} tidak ditemukan (berkas itu dibuat "
+                           f"saat kantor dibuat atau dijalankan: pantau init / pantau run)"])
 
 
 class _Reader:
@@ -377,7 +376,53 @@ def config_path(cli_value: str | None = None) -> Path:
 
 
 def load_config(path: str | Path) -> Config:
+    """Read, check and resolve the office's pantau.toml: every problem found, section by section,
+    is collected and raised together as one ConfigError (in Indonesian). Each section has its own
+    small loader below; they run in the order the keys were always read, so the problems keep
+    their order."""
     path = Path(path).resolve()
+    data = _read_toml(path)
+    office_dir = path.parent.parent
+    r = _Reader(data)
+    kantor = _kantor(r, office_dir)
+    pejabat = _pejabat(r)
+    units = _units(r, data)
+    peserta = [r.email("undangan.peserta", p) for p in (r.get("undangan.peserta", list, []) or [])]
+    mail = _mail(r, office_dir)
+    jadwal = _jadwal(r, kantor["kantor"].zona_waktu)
+    penomoran = _penomoran(r)
+    kategori = _kategori(r)
+    keamanan = _keamanan(r, office_dir, mail.transport)
+    operator_email = _operator_email(r)
+    cfg = Config(
+        path=path,
+        office_dir=office_dir,
+        **kantor,
+        pejabat=pejabat,
+        units=units,
+        undangan_peserta=[p for p in peserta if p],
+        mail=mail,
+        **jadwal,
+        **penomoran,
+        kategori=kategori,
+        **keamanan,
+        operator_email=operator_email,
+        **_remaining(r, office_dir),
+        raw=data,
+    )
+    for label, p in (("sop.file", cfg.sop_file), ("indikator.file", cfg.indikator_file)):
+        if not p.exists():
+            r.problems.append(f"{label}: berkas {p} tidak ditemukan")
+    if not cfg.templates_dir.is_dir():
+        r.problems.append(f"templates.dir: folder templat {cfg.templates_dir} tidak ditemukan")
+    if r.problems:
+        raise ConfigError(r.problems, path)
+    return cfg
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    """The TOML tree of the file; a missing file, bad encoding, bad TOML or an unknown key stops
+    here, before any section is read."""
     if not path.exists():
         raise ConfigError(
             [f"berkas konfigurasi {path} tidak ditemukan (buat dengan `pantau init DIR`)"], path
@@ -394,9 +439,11 @@ def load_config(path: str | Path) -> Config:
     unknown = unknown_keys(data)
     if unknown:
         raise ConfigError(unknown, path)
-    office_dir = path.parent.parent
-    r = _Reader(data)
+    return data
 
+
+def _kantor(r: _Reader, office_dir: Path) -> dict[str, Any]:
+    """[kantor]: the office, its time zone, working hours and extra holidays file."""
     tz = r.get("kantor.zona_waktu", str, "Asia/Jakarta")
     try:
         ZoneInfo(tz or "Asia/Jakarta")
@@ -428,6 +475,12 @@ def load_config(path: str | Path) -> Config:
     jam_kerja = {0: weekday, 1: weekday, 2: weekday, 3: weekday, 4: friday}
     libur = r.get("kantor.libur_tambahan", str, "")
 
+    return {"kantor": kantor, "jam_kerja": jam_kerja,
+            "libur_tambahan": resolve_path(office_dir, libur) if libur else None}
+
+
+def _pejabat(r: _Reader) -> dict[str, Official]:
+    """[pejabat.*]: the officials of every role."""
     pejabat: dict[str, Official] = {}
     for role in ROLES:
         key = f"pejabat.{role}"
@@ -447,6 +500,11 @@ def load_config(path: str | Path) -> Config:
             wakil_ttd=wakil_ttd,
         )
 
+    return pejabat
+
+
+def _units(r: _Reader, data: dict[str, Any]) -> list[Unit]:
+    """[[unit]]: the units, each with its head."""
     units: list[Unit] = []
     raw_units = data.get("unit", [])
     if not isinstance(raw_units, list) or not raw_units:
@@ -488,8 +546,11 @@ def load_config(path: str | Path) -> Config:
             )
         )
 
-    peserta = [r.email("undangan.peserta", p) for p in (r.get("undangan.peserta", list, []) or [])]
+    return units
 
+
+def _mail(r: _Reader, office_dir: Path) -> MailConfig:
+    """[mail]: the transport (IMAP, EWS or Maildir), the folders and the sending limits."""
     transport = r.choice("mail.transport", ("imap", "ews", "maildir"), "maildir")
     limits_raw = r.get("mail.batas", dict, {}) or {}
     limits = Limits(**{k: v for k, v in limits_raw.items() if k in Limits.__dataclass_fields__})
@@ -553,6 +614,11 @@ def load_config(path: str | Path) -> Config:
             '(mis. "DOMAIN\\\\pantau" atau "pantau@kecamatan.go.id")'
         )
 
+    return mail
+
+
+def _jadwal(r: _Reader, tz: str) -> dict[str, Any]:
+    """[jadwal]: the period, the cron schedule and how late a form may come."""
     periode = r.choice("jadwal.periode", ("triwulan", "semester", "tahunan"), "triwulan")
     cron = r.get("jadwal.cron", str, "0 8 5 1,4,7,10 *")
     try:
@@ -571,6 +637,12 @@ def load_config(path: str | Path) -> Config:
         r.problems.append(f"jadwal.batas_terlambat: {e}")
         batas_terlambat = "5 hari"
 
+    return {"jadwal_periode": periode, "jadwal_cron": cron or "0 8 5 1,4,7,10 *",
+            "jadwal_batas_terlambat": batas_terlambat}
+
+
+def _penomoran(r: _Reader) -> dict[str, Any]:
+    """[penomoran]: the letter number format and the classification codes."""
     nomor_kode_default = {
         "permintaan_data": "000.8.6.3",
         "nota_dinas": "000.8.6.3",
@@ -599,6 +671,11 @@ def load_config(path: str | Path) -> Config:
                 f"penomoran.format: {nomor_format!r} memuat kunci tidak dikenal {e}; yang tersedia: kode, urut, unit, tahun, bulan"
             )
 
+    return {"nomor_format": nomor_format or "{kode}/{urut}/{unit}/{tahun}", "nomor_kode": nomor_kode}
+
+
+def _kategori(r: _Reader) -> dict[str, float]:
+    """[kategori]: the achievement bands' lower bounds in percent."""
     kategori = r.get("kategori", dict, {}) or {}
     for k, v in kategori.items():
         if not isinstance(v, (int, float)):
@@ -606,6 +683,11 @@ def load_config(path: str | Path) -> Config:
                 f"kategori.{k}: nilai {v!r} tidak sesuai; diharapkan batas bawah dalam persen, misalnya 91"
             )
 
+    return {k: float(v) for k, v in kategori.items() if isinstance(v, (int, float))}
+
+
+def _keamanan(r: _Reader, office_dir: Path, transport: str) -> dict[str, Any]:
+    """[keamanan]: how senders are verified (DKIM, Authentication-Results) and trusted ARC."""
     verifikasi = r.choice("keamanan.verifikasi", ("dkim", "authres", "tidak"),
                           "tidak" if transport == "maildir" else "dkim")
     authserv_id = (r.get("keamanan.authserv_id", str, "") or "").strip()
@@ -629,27 +711,29 @@ def load_config(path: str | Path) -> Config:
             'keamanan.arc_tepercaya: diharapkan daftar nama domain, misalnya ["google.com"]'
         )
         arc = []
+    return {"verifikasi": verifikasi, "authserv_id": authserv_id, "dkim_kunci": dkim_kunci,
+            "arc_tepercaya": tuple(x.strip().lower().rstrip(".") for x in arc)}
+
+
+def _operator_email(r: _Reader) -> list[str]:
+    """[operator] email: who gets the operator's notices."""
     operator_raw = r.get("operator.email", (list, str), [])
     if isinstance(operator_raw, str):
         operator_raw = [operator_raw] if operator_raw.strip() else []
     operator_email = [e for e in (r.email("operator.email", x) for x in operator_raw or []) if e]
 
+    return operator_email
+
+
+def _remaining(r: _Reader, office_dir: Path) -> dict[str, Any]:
+    """The single keys of the other sections ([templates], [undangan], [sop], [indikator],
+    [arsip], the secret, [laporan], [log], [balasan], [web], [operator]), read in the order they
+    always were so the problems keep their order."""
     tmpl = r.get("templates.dir", str, "templates")
-    cfg = Config(
-        path=path,
-        office_dir=office_dir,
-        kantor=kantor,
-        jam_kerja=jam_kerja,
-        libur_tambahan=resolve_path(office_dir, libur) if libur else None,
-        pejabat=pejabat,
-        units=units,
-        undangan_peserta=[p for p in peserta if p],
+    return dict(
         undangan_tempat=r.get("undangan.tempat", str, "Aula Kantor Camat"),
         undangan_jam=r.clock("undangan.jam", "09:00"),
         undangan_durasi_jam=r.get("undangan.durasi_jam", float, 6.0),
-        mail=mail,
-        jadwal_periode=periode,
-        jadwal_cron=cron or "0 8 5 1,4,7,10 *",
         perintah_otomatis=r.get("jadwal.perintah_otomatis", bool, False),
         sop_file=resolve_path(office_dir, r.get("sop.file", str, "config/sop.toml")),
         tenggang_kumpul=r.get("sop.tenggang_kumpul", str, "1 hari"),
@@ -662,34 +746,16 @@ def load_config(path: str | Path) -> Config:
         arsip_dir=resolve_path(office_dir, r.get("arsip.dir", str, "var/arsip")),
         secret_env=r.get("keamanan.secret_env", str, "PANTAU_SECRET"),
         secret_file=resolve_path(office_dir, r.get("keamanan.secret_file", str, "var/secret")),
-        authserv_id=authserv_id,
-        nomor_format=nomor_format or "{kode}/{urut}/{unit}/{tahun}",
-        nomor_kode=nomor_kode,
-        kategori={k: float(v) for k, v in kategori.items() if isinstance(v, (int, float))},
         laporan_tembusan=[str(x) for x in (r.get("laporan.tembusan", list, []) or [])],
         templates_dir=resolve_path(office_dir, tmpl),
         log_file=(resolve_path(office_dir, lf) if (lf := r.get("log.file", str, "")) else None),
-        raw=data,
-        verifikasi=verifikasi,
-        dkim_kunci=dkim_kunci,
-        arc_tepercaya=tuple(x.strip().lower().rstrip(".") for x in arc),
         kode_ttd=r.get("keamanan.kode_ttd", bool, True),
-        jadwal_batas_terlambat=batas_terlambat,
         balasan=_balasan(r),
         web_url=_web_url(r),
         web_host=r.get("web.host", str, "127.0.0.1") or "127.0.0.1",
         web_port=_web_port(r),
-        operator_email=operator_email,
         ringkasan_harian=r.get("operator.ringkasan_harian", bool, True),
     )
-    for label, p in (("sop.file", cfg.sop_file), ("indikator.file", cfg.indikator_file)):
-        if not p.exists():
-            r.problems.append(f"{label}: berkas {p} tidak ditemukan")
-    if not cfg.templates_dir.is_dir():
-        r.problems.append(f"templates.dir: folder templat {cfg.templates_dir} tidak ditemukan")
-    if r.problems:
-        raise ConfigError(r.problems, path)
-    return cfg
 
 
 # ============================================================================ known keys

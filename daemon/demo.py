@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -27,25 +26,11 @@ from .clock import ManualClock
 from .config import load_config
 from .model import Period
 from .office import OfficeApp
-from .shipped import shipped_dir
+from .operator_setup import init_office  # noqa: F401  (re-export: `from daemon.demo import init_office`)
 from .transports.maildir import deliver
 
 DEMO_START = datetime(2025, 10, 6, 8, 0, tzinfo=ZoneInfo("Asia/Jakarta"))  # Senin, 6 Oktober 2025
 DEMO_PERIOD = "2025-TW3"
-
-
-def init_office(target: Path, force: bool = False) -> Path:
-    """Copy the shipped config/ and templates/ into a new office directory."""
-    target = Path(target)
-    cfg_dir = target / "config"
-    if cfg_dir.exists() and any(cfg_dir.iterdir()) and not force:
-        raise FileExistsError(f"{cfg_dir} sudah ada; gunakan folder lain")
-    for name in ("config", "templates"):
-        src = shipped_dir(name)
-        shutil.copytree(src, target / name, dirs_exist_ok=True,
-                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    (target / "var").mkdir(parents=True, exist_ok=True, mode=0o750)
-    return cfg_dir / "pantau.toml"
 
 
 # ============================================================================ simulated people

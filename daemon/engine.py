@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -217,6 +219,19 @@ class FormIn:
 
 
 @dataclass(frozen=True, kw_only=True)
+class WrongFile:
+    """A message to an open task whose attachments cannot be taken, as the shell read them:
+    `too_large` when attachments were refused by the size limits ([mail.batas]), else the
+    files are not the form (a scan, a photo, another document); `errors` names each file and
+    what it is."""
+
+    task: str
+    sender: str
+    errors: list[str] = field(default_factory=list)
+    too_large: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
 class Bounce:
     recipient: str
     detail: str = ""
@@ -310,11 +325,30 @@ class SaveKinerja:
     """Keep the cycle's accepted data in the data base kinerja."""
 
 
-Event = Start | Tick | Reply | FormIn | Bounce
+Event = Start | Tick | Reply | FormIn | WrongFile | Bounce
 """Everything that can happen to a cycle (a closed union: `advance` matches every member)."""
 
 Effect = Log | SendLetter | SendNotice | MakeDoc | RecordDoc | RegisterIn | SaveKinerja
 """Everything the engine can ask of the shell (office.py's `apply` matches every member)."""
+
+
+# The loop brake (SPEC §3.2): notices that answer a person's message go at most once per address,
+# kind, task and day, keyed on what the notice says. What the person wrote and what Pantau read in
+# it are left out of the key: one clarification per task and day, whatever the words, and an
+# auto-responder that quotes the time gets no fresh answer every round trip.
+BRAKED = frozenset({"mohon_jelas", "sudah_diproses", "lampirkan_formulir", "pengumpulan_ditutup",
+                    "formulir_salah", "berkas_salah", "gagal_kirim"})
+BRAKE_IGNORES = frozenset({"baris", "dipahami", "sebab"})
+
+
+def brake_key(fx: SendNotice) -> str | None:
+    """The key under which the shell remembers a braked notice for the day (the store keeps
+    which keys went out to which address on which day); None when the notice is never braked."""
+    if fx.kind not in BRAKED:
+        return None
+    said = {k: v for k, v in fx.data.items() if k not in BRAKE_IGNORES}
+    detail = hashlib.sha1(json.dumps(said, sort_keys=True, default=str).encode()).hexdigest()[:8]
+    return f"{fx.kind}:{fx.task or ''}:{detail}"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -324,6 +358,12 @@ class Decision:
 
 
 # =========================================================================== the engine
+
+# What a `berkas_salah` notice asks the sender to do instead.
+SARAN_TOO_LARGE = ("Mohon kirim ulang dengan membalas e-mail ini dan melampirkan formulir/dokumen "
+                   "saja, tanpa berkas lain yang besar.")
+SARAN_NOT_A_FORM = ("Mohon balas e-mail ini dengan melampirkan formulir pemantauan (DOCX) yang "
+                    "dikirim Pantau, setelah diisi. Pindaian (scan) atau foto tidak dapat dibaca.")
 
 
 def new_cycle(period_code: str, cycle_code: str, ctx: Context) -> CycleState:
@@ -347,6 +387,8 @@ def advance(state: CycleState, event: Event, now: datetime, ctx: Context) -> Dec
             run.reply(event)
         case FormIn():
             run.form(event)
+        case WrongFile():
+            run.wrong_file(event)
         case Bounce():
             run.bounce(event)
         case _:
@@ -1094,6 +1136,22 @@ class _Run:
         }
 
     # ------------------------------------------------------------------ forms
+
+    def wrong_file(self, ev: WrongFile) -> None:
+        """Attachments that cannot be taken: the sender is told which and why (`berkas_salah`),
+        and what to send instead; the task stays open."""
+        t = self.st.task(ev.task)
+        if t is None:
+            return
+        if ev.too_large:
+            self.fx.append(SendNotice(step=t.step, kind="berkas_salah", to=[ev.sender], task=t.key,
+                                      data={"errors": list(ev.errors), "saran": SARAN_TOO_LARGE}))
+            self.log(t.step, "pesan_melebihi_batas", ev.sender, "; ".join(ev.errors)[:300])
+            return
+        self.fx.append(SendNotice(step=t.step, kind="berkas_salah", to=[ev.sender], task=t.key,
+                                  data={"errors": list(ev.errors) or ["lampiran tidak dikenali"],
+                                        "saran": SARAN_NOT_A_FORM}))
+        self.log(t.step, "lampiran_salah", t.unit or ev.sender, "; ".join(ev.errors)[:300])
 
     def form(self, ev: FormIn) -> None:
         t = self.st.task(ev.task)

@@ -29,6 +29,7 @@ from .model import FormCode, Period
 from .produce import Producer, file_name
 from .replies import subject_clean
 from .reply_grammar import explain, understood
+from .secret import ensure_secret
 from .sop import load_sop
 from .statuses import CycleStatus, TaskStatus, UnitStatus
 from .store import Store
@@ -39,12 +40,6 @@ from .worktime import WorkCalendar, load_extra_days, parse_duration
 
 log = logging.getLogger("pantau")
 
-# Notices that answer a person's message: at most one per address, kind and day (loop brake).
-BRAKED = {"mohon_jelas", "sudah_diproses", "lampirkan_formulir", "pengumpulan_ditutup",
-          "formulir_salah", "berkas_salah", "gagal_kirim"}
-# What the person wrote and what Pantau read in it: one clarification per task and day, whatever
-# the words (SPEC §3.2).
-BRAKE_IGNORES = {"baris", "dipahami", "sebab"}
 RETRY_MINUTES = (1, 2, 5, 10, 30, 60)
 
 
@@ -79,10 +74,13 @@ class OfficeApp:
         self.cal = WorkCalendar(cfg.kantor.zona_waktu, hours=cfg.jam_kerja, extra_off=off, extra_on=on)
         self.clock = clock or Clock.from_env(cfg.kantor.zona_waktu, self._remember)
         self.indicators = load_indicators(cfg.indikator_file, units={u.kode for u in cfg.units})
+        ensure_secret(cfg)
         self.secret = cfg.secret()
         self.texts = EmailTexts(cfg.templates_dir)
         self._transport = transport
-        self.producer = Producer(self)
+        self.producer = Producer(
+            cfg=cfg, store=self.store, archive=self.archive, sop=self.sop, cal=self.cal,
+            indicators=self.indicators, secret=self.secret, now=self.clock.now)
         h, mnt = cfg.undangan_jam.hour, cfg.undangan_jam.minute
         self.ctx = E.Context(
             sop=self.sop, cal=self.cal,
@@ -145,8 +143,8 @@ class OfficeApp:
         crash_point("committed")
         return new
 
-    def _advance(self, st: E.CycleState, event: E.Event) -> E.CycleState:
-        now = self.clock.now()
+    def _advance(self, st: E.CycleState, event: E.Event, now: datetime | None = None) -> E.CycleState:
+        now = now or self.clock.now()
         dec = E.advance(st, event, now, self.ctx)
         for fx in dec.effects:
             self.apply(dec.state, fx, now)
@@ -394,12 +392,9 @@ class OfficeApp:
         to = [a for a in fx.to if a]
         if not to:
             return
-        if fx.kind in BRAKED:
-            # Keyed on what the notice says, not on the words it answers: an auto-responder that
-            # quotes the time would otherwise get a fresh answer every round trip.
-            said = {k: v for k, v in fx.data.items() if k not in BRAKE_IGNORES}
-            detail = hashlib.sha1(json.dumps(said, sort_keys=True, default=str).encode()).hexdigest()[:8]
-            if not self.store.notice_allowed(to[0], f"{fx.kind}:{fx.task or ''}:{detail}", now.date().isoformat()):
+        brake = E.brake_key(fx)  # the engine says which notices are braked, and on what
+        if brake is not None:
+            if not self.store.notice_allowed(to[0], brake, now.date().isoformat()):
                 self.store.add_log(st.code, now, fx.step, "pemberitahuan_ditahan", to[0],
                                    f"{fx.kind}: sudah dikirim hari ini (rem putaran surel)")
                 if self._inbound_id is not None:
@@ -611,16 +606,14 @@ class OfficeApp:
             self.store.update_inbound(id, status="diproses", reason="tugas sudah ditutup: dijawab sudah diproses")
             return DIPROSES
         if p.refused:
-            self.send_notice(st, E.SendNotice(step=et.step, kind="berkas_salah", to=[p.from_addr], task=et.key, data={
-                "errors": list(p.refused),
-                "saran": "Mohon kirim ulang dengan membalas e-mail ini dan melampirkan formulir/dokumen saja, "
-                         "tanpa berkas lain yang besar."}), now)
-            self.store.add_log(st.code, now, et.step, "pesan_melebihi_batas", p.from_addr, "; ".join(p.refused)[:300])
+            self._advance(st, E.WrongFile(task=et.key, sender=p.from_addr, errors=list(p.refused),
+                                          too_large=True), now)
             self.store.update_inbound(id, status="ditahan", reason="melebihi batas: " + "; ".join(p.refused)[:400])
             return GAGAL
         if et.purpose == "form":
             event = self._form_event(id, a, st, et, now)
-            if event is None:
+            if isinstance(event, E.WrongFile):
+                self._advance(st, event, now)
                 self.store.update_inbound(id, status="diproses", reason="lampiran bukan formulir")
                 return DIPROSES
         else:
@@ -636,7 +629,8 @@ class OfficeApp:
         sha, path = self.archive.store_received(cycle, att.data, att.filename)
         return E.StoredFile(path=str(path), sha256=sha, filename=att.filename)
 
-    def _form_event(self, id: int, a: Analysis, st: E.CycleState, et: E.Task, now: datetime):
+    def _form_event(self, id: int, a: Analysis, st: E.CycleState, et: E.Task, now: datetime
+                    ) -> E.FormIn | E.Reply | E.WrongFile:
         p = a.parsed
         if a.form is None or (not a.form.rows and not a.form.code):
             from .documents.wrongfile import describe
@@ -652,12 +646,7 @@ class OfficeApp:
             if not a.roles:
                 return E.Reply(task=et.key, sender=p.from_addr, decision=a.decision.decision,
                                note=a.decision.note, subject=_subject(p.subject), message_id=p.message_id or "")
-            self.send_notice(st, E.SendNotice(step=et.step, kind="berkas_salah", to=[p.from_addr], task=et.key, data={
-                "errors": reasons or ["lampiran tidak dikenali"],
-                "saran": "Mohon balas e-mail ini dengan melampirkan formulir pemantauan (DOCX) yang dikirim Pantau, "
-                         "setelah diisi. Pindaian (scan) atau foto tidak dapat dibaca."}), now)
-            self.store.add_log(st.code, now, et.step, "lampiran_salah", et.unit or p.from_addr, "; ".join(reasons)[:300])
-            return None
+            return E.WrongFile(task=et.key, sender=p.from_addr, errors=reasons)
         from .documents import check_form
 
         expected = FormCode(st.code, et.unit or "", et.doc_version or 1)

@@ -13,13 +13,17 @@ from typing import Any
 
 from . import achievement
 from .archive import Archive, make_dirs
+from .config import Config
 from .documents import contexts as C
 from .engine import CycleState, DocRef
 from .faults import crash_point
-from .model import Official, Period
+from .indicators import indicators_for
+from .model import Indicator, Official, Period
 from .roles import Role
+from .sop import Sop
 from .statuses import StepStatus
 from .store import Store
+from .worktime import WorkCalendar
 
 # Display names of archived documents (also the attachment names people see).
 FILE_NAMES = {
@@ -54,16 +58,37 @@ def file_name(
 
 
 class Producer:
-    def __init__(self, office: Any):
-        # `office` is daemon.office.OfficeApp; typed loosely to avoid an import cycle.
-        self.o = office
-        self.cfg = office.cfg
-        self.store: Store = office.store
-        self.archive: Archive = office.archive
+    """Renders the engine's documents into the archive. Its dependencies are explicit (no office):
+    the config, the store, the archive, the SOP, the work calendar, the indicator master, the
+    office secret (verification codes) and the office clock's `now`."""
+
+    def __init__(
+        self,
+        *,
+        cfg: Config,
+        store: Store,
+        archive: Archive,
+        sop: Sop,
+        cal: WorkCalendar,
+        indicators: list[Indicator],
+        secret: str,
+        now: Callable[[], datetime],
+    ):
+        self.cfg = cfg
+        self.store = store
+        self.archive = archive
+        self.sop = sop
+        self.cal = cal
+        self.indicators = indicators
+        self.secret = secret
+        self.now = now
         self.tpl = self.cfg.templates_dir
         self.bands = achievement.Bands.from_config(self.cfg.kategori or None)
 
     # ------------------------------------------------------------------ helpers
+
+    def indicators_for(self, unit: str) -> list[Indicator]:
+        return indicators_for(unit, self.indicators)
 
     def out_path(self, cycle: str, name: str) -> Path:
         return self.archive.cycle_dir(cycle) / name
@@ -113,15 +138,15 @@ class Producer:
         unit = self.cfg.unit(ref.unit or "")
         deadline = st.deadline
         if deadline is None:  # S2 builds the forms before S4 fixes the deadline: the same rule
-            due = self.o.cal.add(now, self.o.sop.by_key("kumpul").standar)
-            hours = self.o.cal.office_hours(self.o.cal.local(due).date())
+            due = self.cal.add(now, self.sop.by_key("kumpul").standar)
+            hours = self.cal.office_hours(self.cal.local(due).date())
             deadline = max(due, hours[1]) if hours else due
         spec = C.FormSpec(
             kantor=self.cfg.kantor,
             period=self.period(st),
             cycle_code=st.code,
             unit=unit,
-            indicators=self.o.indicators_for(unit.kode),
+            indicators=self.indicators_for(unit.kode),
             batas_waktu=deadline,
             balas_ke=self.cfg.mail.alamat,
             subject_hint=f"[{st.code}] Permintaan Data Pemantauan Kinerja {self.period(st).label}",
@@ -153,7 +178,7 @@ class Producer:
             if sub:
                 reading_warnings += self.warnings_of(u, sub, rows_in)
             rows = []
-            for ind in self.o.indicators_for(u.kode):
+            for ind in self.indicators_for(u.kode):
                 r = rows_in.get(ind.no, {})
                 target = ind.target_for(period)
                 real = r.get("realisasi")
@@ -285,7 +310,7 @@ class Producer:
         source_path = Path(source["path"])
         source_sha = sha256_file(source_path)
         approvals = [self.approval(a) for a in data.get("approvals", [])]
-        code = verification_code(self.o.secret, st.code, nomor, source_sha)
+        code = verification_code(self.secret, st.code, nomor, source_sha)
         final = C.FinalReport(
             kantor=self.cfg.kantor,
             period=self.period(st),
@@ -366,7 +391,7 @@ class Producer:
         who = self.cfg.pejabat.get(a.get("role", ""))
         step = a.get("step", "")
         try:
-            key = self.o.sop.step(step).key
+            key = self.sop.step(step).key
         except KeyError:
             key = ""
         name = self.STEP_NAMES.get(key, "")
@@ -406,13 +431,13 @@ class Producer:
         """One row per indicator; realisation of the other quarters of the year from the data base
         kinerja, so a year's quarters sit side by side."""
         period = self.period(st)
-        report = self.report_context(st, 0, datetime.now(), [])
+        report = self.report_context(st, 0, self.now(), [])
         earlier: dict[tuple[str, str, str], float | None] = {}
         for r in self.store.kinerja_year(period.year):
             earlier[(r["unit"], r["no"], r["period"])] = r["realisasi"]
         out = []
         for ru in report.units:
-            inds = {i.no: i for i in self.o.indicators_for(ru.unit.kode)}
+            inds = {i.no: i for i in self.indicators_for(ru.unit.kode)}
             for row in ru.rows:
                 ind = inds[row.no]
                 tw: list[float | None] = []
@@ -446,12 +471,12 @@ class Producer:
 
     def kinerja_rows(self, st: CycleState) -> list[dict]:
         period = self.period(st)
-        report = self.report_context(st, 0, datetime.now(), [])
+        report = self.report_context(st, 0, self.now(), [])
         rows = []
         for ru in report.units:
             if ru.status != "diterima":
                 continue
-            inds = {i.no: i for i in self.o.indicators_for(ru.unit.kode)}
+            inds = {i.no: i for i in self.indicators_for(ru.unit.kode)}
             for r in ru.rows:
                 ind = inds[r.no]
                 rows.append(
@@ -504,14 +529,14 @@ class Producer:
         from .formatting import format_duration
 
         out = []
-        for d in self.o.sop.steps:
+        for d in self.sop.steps:
             s = st.steps[d.id]
             if s.status == StepStatus.SKIPPED:
                 out.append(C.StepTiming(d.id, d.uraian, d.standar_text, "-", None))
                 continue
             minutes = s.active_minutes
             on_time = (
-                minutes <= self.o.cal.standard_minutes(d.standar) if s.status == StepStatus.DONE else None
+                minutes <= self.cal.standard_minutes(d.standar) if s.status == StepStatus.DONE else None
             )
             out.append(
                 C.StepTiming(
@@ -580,7 +605,7 @@ class Producer:
             )
             letter.rapat = meeting
             ics = self.out_path(st.code, file_name("invitation_ics", st.code))
-            sha = render_ics(meeting, ics)
+            sha = render_ics(meeting, ics, dtstamp=now)  # office time, like every stamp
             self.record(st, "invitation_ics", 1, None, ics, sha, now)
             files.append((ics.name, ics))
         if kind == "pengantar":

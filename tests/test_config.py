@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from daemon.config import ConfigError, load_config
+from daemon.secret import ensure_secret
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -94,6 +95,10 @@ def test_missing_file_and_bad_toml(tmp_path):
 def test_secret_comes_from_env_or_a_private_file(office, monkeypatch):
     cfg = load_config(office / "config" / "pantau.toml")
     monkeypatch.delenv("PANTAU_SECRET", raising=False)
+    with pytest.raises(ConfigError, match="rahasia kantor belum ada"):
+        cfg.secret()  # a pure read: it creates nothing
+    assert not cfg.secret_file.exists()
+    ensure_secret(cfg)
     s1 = cfg.secret()
     assert s1 == cfg.secret() and cfg.secret_file.stat().st_mode & 0o077 == 0
     monkeypatch.setenv("PANTAU_SECRET", "rahasia-kantor")

@@ -226,6 +226,71 @@ def test_form_after_draft_approved_is_refused():
     assert r.notices("pengumpulan_ditutup", fx)
 
 
+def test_wrong_file_is_answered_by_the_engine_and_the_task_stays_open():
+    r = Run()
+    r.ev(E.Start(period="2025-TW3"))
+    r.reply("S1", "approve")
+    sek_task = r.st.units["SEK"].task
+    fx = r.ev(E.WrongFile(task=sek_task, sender="u1@k.test",
+                          errors=["scan.jpg: foto/gambar, bukan formulir"]), 5)
+    (n,) = r.notices("berkas_salah", fx)
+    assert n.to == ["u1@k.test"] and n.task == sek_task and n.step == "S4"
+    assert n.data["errors"] == ["scan.jpg: foto/gambar, bukan formulir"]
+    assert "melampirkan formulir pemantauan (DOCX)" in n.data["saran"]
+    (lg,) = r.of(E.Log, fx)
+    assert (lg.step, lg.event, lg.who, lg.detail) == (
+        "S4", "lampiran_salah", "SEK", "scan.jpg: foto/gambar, bukan formulir")
+    assert r.st.task(sek_task).status == "open" and r.st.units["SEK"].status == "pending"
+    assert r.st.units["SEK"].rejected == 0 and not r.of(E.RegisterIn, fx)
+
+
+def test_wrong_file_without_a_named_file_says_unrecognised():
+    r = Run()
+    r.ev(E.Start(period="2025-TW3"))
+    r.reply("S1", "approve")
+    fx = r.ev(E.WrongFile(task=r.st.units["PEM"].task, sender="u2@k.test"), 5)
+    (n,) = r.notices("berkas_salah", fx)
+    assert n.data["errors"] == ["lampiran tidak dikenali"]
+    assert [(x.event, x.who, x.detail) for x in r.of(E.Log, fx)] == [("lampiran_salah", "PEM", "")]
+
+
+def test_attachments_over_the_limits_are_answered_with_send_again():
+    r = Run()
+    r.ev(E.Start(period="2025-TW3"))
+    r.reply("S1", "approve")
+    t = r.st.units["TRANTIB"].task
+    errors = ["besar.zip: 30 MB, melebihi batas 25 MB", "lain.pdf: melebihi batas"]
+    fx = r.ev(E.WrongFile(task=t, sender="u3@k.test", errors=errors, too_large=True), 5)
+    (n,) = r.notices("berkas_salah", fx)
+    assert n.data["errors"] == errors and n.data["saran"].startswith("Mohon kirim ulang")
+    assert [(x.step, x.event, x.who, x.detail) for x in r.of(E.Log, fx)] == [
+        ("S4", "pesan_melebihi_batas", "u3@k.test", "; ".join(errors))]
+    assert r.st.task(t).status == "open" and r.st.current == "S4"
+
+
+def test_wrong_file_for_an_unknown_task_does_nothing():
+    r = Run()
+    r.ev(E.Start(period="2025-TW3"))
+    before = r.st
+    assert r.ev(E.WrongFile(task="PK-2025-TW3#999", sender="x@k.test", errors=["a"])) == []
+    assert r.st == before
+
+
+def test_loop_brake_keys_on_what_the_notice_says_not_the_words_it_answers():
+    def note(kind="mohon_jelas", task="PK-2025-TW3#4", **data):
+        return E.SendNotice(step="S6", kind=kind, to=["sek@k.test"], task=task, data=data)
+
+    a = E.brake_key(note(baris="SETUJU tapi nanti", dipahami="setuju?", sebab="ragu", tanya="x"))
+    b = E.brake_key(note(baris="ok deh 10.02", dipahami="-", sebab="lain", tanya="x"))
+    assert a == b and a.startswith("mohon_jelas:PK-2025-TW3#4:")  # one clarification a day
+    assert E.brake_key(note(tanya="y")) != a  # a different question is a different notice
+    assert E.brake_key(note(task="PK-2025-TW3#5", tanya="x")) != a  # another task too
+    assert E.brake_key(note(kind="berkas_salah", errors=["a.jpg"])).startswith("berkas_salah:")
+    # Reminders, letters' acknowledgements and escalations are never braked.
+    assert E.brake_key(note(kind="pengingat")) is None
+    assert E.brake_key(note(kind="eskalasi")) is None
+
+
 def test_kasubag_docx_at_s5_is_new_version_and_goes_to_s6():
     r = Run()
     r.ev(E.Start(period="2025-TW3"))

@@ -22,6 +22,7 @@ def test_wheel_carries_the_shipped_office(tmp_path):
     assert r.returncode == 0, r.stderr[-2000:]
     # No wall of setuptools deprecation warnings for a newcomer (SPDX `license = "MIT"`).
     assert "project.license" not in r.stdout + r.stderr and "SetuptoolsDeprecationWarning" not in r.stdout + r.stderr
+    assert "is absent from the `packages` configuration" not in r.stdout + r.stderr  # data folders listed
     (wheel,) = tmp_path.glob("pantau-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     for f in ("daemon/shipped/config/pantau.toml", "daemon/shipped/config/sop.toml",

@@ -344,7 +344,7 @@ def test_daemon_log_and_status_while_running(tmp_path):
     cfg_path = init_office(tmp_path / "kantor")
     office = tmp_path / "kantor"
     password = "sandi-sangat-rahasia-123"
-    body = "isi-surat-yang-dirahasiakan-dari-log"  # no negation: SETUJU + it approves
+    body = "kalimat-pribadi-penanda-log"  # no negation nor change word: SETUJU + it approves
     env = {"PANTAU_NOW": NOW, "PANTAU_TIME_SCALE": "60", "PANTAU_SECRET": "rahasia-uji-panjang",
            "PANTAU_CONFIG": str(cfg_path), "PANTAU_IMAP_PASSWORD": password}
     assert pantau("cycle", "start", "2025-TW3", env=env).returncode == 0

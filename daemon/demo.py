@@ -427,7 +427,8 @@ def run_demo(target: Path, out=sys.stdout, units: int | None = None) -> int:
         print(f"  {d['kind']:<20} v{d['version']:<2} {Path(d['path']).relative_to(target)}  sha256 {d['sha256'][:16]}…",
               file=out)
     st = app.store.load_cycle(code)
-    print(f"\nSiklus {code}: {st.status}. Lihat rinciannya dengan:\n"
+    state = "selesai" if st.status == "closed" else f"belum selesai ({st.status})"
+    print(f"\nSiklus {code}: {state}. Lihat rinciannya dengan:\n"
           f"  pantau --config {cfg_path} cycle show {code}\n"
           f"  pantau --config {cfg_path} register keluar", file=out)
     app.close()

@@ -274,14 +274,16 @@ class Grammar:
 
     # ------------------------------------------------------------------ negation
 
-    def negated_approval_at(self, words: list[str], i: int) -> int:
-        """When words[i:] is a negator (+ fillers) + approval word: its length, else 0."""
-        n = self.match("penyangkal", words, i)
+    def _negated_at(self, negators: tuple[str, ...], word: str, words: list[str], i: int,
+                    reach: int) -> int:
+        """When words[i:] is a negator (+ up to `reach - 1` fillers) + a `word`-list word: the
+        length of that run, else 0."""
+        n = self.any_match(negators, words, i)
         if not n:
             return 0
         j = i + n
-        for _ in range(3):
-            m = self.match("setuju", words, j)
+        for _ in range(reach):
+            m = self.match(word, words, j)
             if m:
                 return j + m - i
             if self.match("sisipan", words, j) == 1:
@@ -289,40 +291,20 @@ class Grammar:
                 continue
             break
         return 0
+
+    def negated_approval_at(self, words: list[str], i: int) -> int:
+        """When words[i:] is a negator (+ fillers) + approval word: its length, else 0."""
+        return self._negated_at(("penyangkal",), "setuju", words, i, 3)
 
     def negated_quality_at(self, words: list[str], i: int) -> int:
         """When words[i:] is a negator (+ fillers) + a quality word ("tidak sesuai", "belum
         lengkap", "kurang tepat" is a change word already): its length, else 0."""
-        n = self.match("penyangkal", words, i)
-        if not n:
-            return 0
-        j = i + n
-        for _ in range(3):
-            m = self.match("mutu", words, j)
-            if m:
-                return j + m - i
-            if self.match("sisipan", words, j) == 1:
-                j += 1
-                continue
-            break
-        return 0
+        return self._negated_at(("penyangkal",), "mutu", words, i, 3)
 
     def negated_change_at(self, words: list[str], i: int) -> int:
         """When words[i:] is a change negator (+ fillers) + change word ("tidak ada revisi",
         "tanpa koreksi", "tidak perlu diperbaiki"): its length, else 0."""
-        n = max(self.match("penyangkal_ubah", words, i), self.match("penyangkal", words, i))
-        if not n:
-            return 0
-        j = i + n
-        for _ in range(4):
-            m = self.match("ubah", words, j)
-            if m:
-                return j + m - i
-            if self.match("sisipan", words, j) == 1:
-                j += 1
-                continue
-            break
-        return 0
+        return self._negated_at(("penyangkal_ubah", "penyangkal"), "ubah", words, i, 4)
 
     # ------------------------------------------------------------------ lines
 

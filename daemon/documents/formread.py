@@ -37,7 +37,7 @@ from dataclasses import replace
 
 from .. import formatting
 from ..model import FormCode, FormProblem, FormResult, FormRow, Indicator, Period
-from .safezip import NOT_A_FORM, Package, ReadLimits, UnsafeFile, sniff
+from .safezip import NOT_A_FORM, Package, ReadLimits, UnsafeFile, is_zip
 from .wrongfile import describe
 from .xmlgrid import (
     Grid,
@@ -254,8 +254,7 @@ def read_form(data: bytes, filename: str = "", limits: ReadLimits = ReadLimits()
 
 
 def _read(data: bytes, limits: ReadLimits) -> FormResult:
-    kind = sniff(data)
-    if kind != "zip":
+    if not is_zip(data):
         return FormResult(None, errors=[FormProblem(describe(data) or NOT_A_FORM)])
     pkg = Package(data, limits)
     names = set(pkg.names())

@@ -1,4 +1,4 @@
-"""Opening untrusted Office files safely: zip limits, a hardened XML parser, file sniffing.
+"""Opening untrusted Office files safely: zip limits, a hardened XML parser.
 
 A DOCX or XLSX that arrives by e-mail is a zip of XML parts written by anyone. Before reading a
 byte of XML we check the zip's member count, total uncompressed size and compression ratio
@@ -132,42 +132,9 @@ class Package:
         return self._xml[name]
 
 
-def sniff(data: bytes) -> str:
-    """What the bytes are: zip | pdf | image | ole | html | rtf | text | empty | unknown."""
-    if not data:
-        return "empty"
-    if data.startswith(b"PK\x03\x04") or data.startswith(b"PK\x05\x06"):
-        return "zip"
-    if data.startswith(b"%PDF") or data[:1024].find(b"%PDF-") >= 0:
-        return "pdf"
-    if (
-        data.startswith((b"\xff\xd8\xff", b"\x89PNG", b"GIF8", b"BM", b"II*\x00", b"MM\x00*"))
-        or data[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1")
-        or data[8:12] == b"WEBP"
-    ):
-        return "image"
-    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        return "ole"
-    head = data[:512].lstrip().lower()
-    if head.startswith(b"{\\rtf"):
-        return "rtf"
-    if head.startswith((b"<!doctype html", b"<html", b"<?xml")):
-        return "html"
-    try:
-        data[:4096].decode("utf-8")
-        return "text"
-    except UnicodeDecodeError:
-        return "unknown"
+def is_zip(data: bytes) -> bool:
+    """A zip package (DOCX, XLSX, ODT, ...); what else a file is, `wrongfile.kind_of` tells."""
+    return data.startswith((b"PK\x03\x04", b"PK\x05\x06"))
 
 
-WRONG_KIND = {
-    "empty": "berkas kosong",
-    "pdf": "berkas PDF (misalnya hasil pindaian) tidak dapat dibaca sebagai formulir; "
-    "kirimkan formulir DOCX yang dikirim Pantau setelah diisi",
-    "image": "berkas gambar/foto tidak dapat dibaca sebagai formulir; kirimkan formulir DOCX "
-    "yang dikirim Pantau setelah diisi",
-    "ole": "berkas Word/Excel format lama (.doc/.xls) atau berkas yang dikunci kata sandi tidak "
-    "dapat dibaca; simpan sebagai DOCX tanpa kata sandi lalu kirim kembali",
-    "rtf": "berkas RTF tidak dapat dibaca sebagai formulir; simpan sebagai DOCX lalu kirim kembali",
-}
 NOT_A_FORM = "berkas ini bukan formulir pemantauan (tabel dengan kolom Realisasi tidak ditemukan)"

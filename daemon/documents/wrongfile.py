@@ -11,6 +11,8 @@ from __future__ import annotations
 import io
 import zipfile
 
+from .safezip import is_zip
+
 __all__ = ["describe", "kind_of"]
 
 HOW_DOCX = (
@@ -65,7 +67,7 @@ def kind_of(data: bytes) -> str:
     heic | gif | webp | tiff | bmp | rtf | html | text | empty | docx | xlsx | zip | unknown."""
     if not data:
         return "empty"
-    if data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+    if is_zip(data):
         return _zip_kind(data)
     if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         head = data[:65536]

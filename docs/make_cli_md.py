@@ -10,7 +10,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from daemon.cli import cli_reference  # noqa: E402
+from daemon.operator.cli import cli_reference  # noqa: E402
 
 if __name__ == "__main__":
     target = ROOT / "docs" / "cli.md"

@@ -98,7 +98,7 @@ def machine() -> dict:
 
 def pantau_cmd() -> list[str]:
     exe = Path(sys.executable).parent / "pantau"
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "daemon.cli"]
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "daemon.operator.cli"]
 
 
 def child(args: list[str], env: dict, timeout: float = 900) -> dict:

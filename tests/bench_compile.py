@@ -1,7 +1,7 @@
 """The draft report (konsep laporan) for a given number of indicator rows: what S5 renders.
 
 The report is built the way Producer.report_context builds it (every unit's rows with target,
-realisasi, achievement and category computed by daemon/achievement.py, factor texts as units
+realisasi, achievement and category computed by daemon/core/achievement.py, factor texts as units
 write them), with 25 indicators per unit (so 5,000 rows = a 200-unit office; one unit in twenty
 sent no data), then rendered by render_report: docxtpl tables, the bar chart (matplotlib), the
 logo. `python -m tests.bench_compile ROWS...` prints one JSON line per size.
@@ -23,9 +23,9 @@ ROWS_PER_UNIT = 25
 
 
 def make_report(rows: int, logo: str | None = None, seed: int = 7):
-    from daemon import achievement
+    from daemon.core import achievement
+    from daemon.core.model import Office, Official, Period, Unit
     from daemon.documents import contexts as C
-    from daemon.model import Office, Official, Period, Unit
 
     rnd = random.Random(seed)
     bands = achievement.Bands.from_config(None)

@@ -75,7 +75,7 @@ def outcome_counts(db_path: Path) -> dict:
 
 def run_pantau(cfg_path: str, expected: int, profile: str | None) -> dict:
     from daemon.config import load_config
-    from daemon.office import OfficeApp
+    from daemon.shell.office import OfficeApp
 
     if os.environ.get("BENCH_PATCHES"):  # proposals being measured (tests/bench_proposals.py)
         from tests.bench_proposals import apply_from_env
@@ -213,7 +213,7 @@ def run_big(cfg_path: str, append_from: str, imap_port: int, password: str) -> d
     from imapclient import IMAPClient
 
     from daemon.config import load_config
-    from daemon.office import OfficeApp
+    from daemon.shell.office import OfficeApp
 
     cfg = load_config(Path(cfg_path))
     app = OfficeApp(cfg)

@@ -207,7 +207,7 @@ def start_cycle(office: BenchOffice) -> str:
     """Start the cycle in-process (S1 is skipped: perintah_otomatis): forms are rendered and the
     request e-mails queued in the outbox. Needs office_env() in os.environ."""
     from daemon.config import load_config
-    from daemon.office import OfficeApp
+    from daemon.shell.office import OfficeApp
 
     app = OfficeApp(load_config(office.cfg))
     try:

@@ -75,7 +75,7 @@ def _patch_state_once() -> None:
 
 def _patch_tasks_diff() -> None:
     from daemon import store as S
-    from daemon.engine import next_timer
+    from daemon.core.engine import next_timer
 
     def save_cycle(self, st, token_for):
         year = int(st.period[:4])
@@ -129,7 +129,7 @@ def fast_copy(s):
 def _patch_fast_copy() -> None:
     import types
 
-    from daemon import engine as E
+    from daemon.core import engine as E
 
     shim = types.SimpleNamespace(
         deepcopy=lambda x, memo=None: fast_copy(x) if isinstance(x, E.CycleState) else _copy.deepcopy(x, memo))
@@ -137,8 +137,8 @@ def _patch_fast_copy() -> None:
 
 
 def _patch_batch_file() -> None:
-    from daemon import office as O
-    from daemon.transports import imap as I
+    from daemon.mail.transports import imap as I
+    from daemon.shell import office as O
 
     def file_many(self, items):
         """items: [(ref, outcome)] of one folder and UIDVALIDITY."""
@@ -186,7 +186,7 @@ def _patch_batch_file() -> None:
 
 
 def _patch_copy_nosync() -> None:
-    from daemon import archive as A
+    from daemon.shell import archive as A
 
     def store_received(self, cycle, data, filename):
         digest = A.sha256_bytes(data)
@@ -202,8 +202,8 @@ def _patch_copy_nosync() -> None:
 
 
 def _patch_one_record() -> None:
-    from daemon import office as O
-    from daemon.transports import imap as I
+    from daemon.mail.transports import imap as I
+    from daemon.shell import office as O
 
     def poll(self):
         n = 0

@@ -56,7 +56,7 @@ def build_office(target: Path, units: int, answered: int) -> B.BenchOffice:
     """A `units`-unit bench office on the Maildir transport, its cycle at S4 with `answered`
     units' forms received."""
     from daemon.config import load_config
-    from daemon.office import OfficeApp
+    from daemon.shell.office import OfficeApp
 
     office = B.write_office(target, _Stub(), units, 6)
     text = office.cfg.read_text().replace('transport = "imap"', 'transport = "maildir"')

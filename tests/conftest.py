@@ -23,7 +23,7 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.fixture(scope="session")
 def demo_office(tmp_path_factory):
-    from daemon.demo import run_demo
+    from daemon.demo.simulation import run_demo
 
     target = tmp_path_factory.mktemp("demo")
     log = target / "demo.log"

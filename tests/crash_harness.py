@@ -11,11 +11,11 @@ How it runs
   a connection in the middle of a FETCH or of an IDLE, or greet with 421.
 - One office timeline: PANTAU_NOW, PANTAU_EPOCH (set explicitly) and PANTAU_TIME_SCALE (3000:
   an office hour is 1.2 s) for every daemon start and every CLI command; the simulated people
-  (daemon/demo.py's Camat, Sekretaris, Kasubag and units, who read their mailboxes over IMAP and
-  answer over SMTP) schedule their answers on a `daemon.clock.Clock` with the same values. Kills
+  (daemon/demo/simulation.py's Camat, Sekretaris, Kasubag and units, who read their mailboxes over IMAP and
+  answer over SMTP) schedule their answers on a `daemon.shell.clock.Clock` with the same values. Kills
   do not stop the clock: while the daemon is down, office time passes and mail piles up.
 - Every life of the daemon ends in a kill until the cycle closes. A life either arms crash points
-  (`PANTAU_CRASH_AT=stored:1,rendering:2`: the first one reached kills; daemon/faults.py writes
+  (`PANTAU_CRASH_AT=stored:1,rendering:2`: the first one reached kills; daemon/shell/faults.py writes
   which one to `PANTAU_CRASH_LOG`) or is killed by the harness at a random moment (after a random
   time, or 0.3-1.3 s after a reply was delivered to Pantau, when it is likely busy with it).
   A life whose armed points are not reached in time is killed at that moment (counted random).
@@ -73,9 +73,9 @@ for p in (ROOT, ROOT / "tests"):
 
 from dkimkeys import sign, use_dkim  # noqa: E402
 
-from daemon.clock import Clock  # noqa: E402
 from daemon.config import load_config  # noqa: E402
-from daemon.demo import DEMO_PERIOD, DEMO_START, Simulation  # noqa: E402
+from daemon.demo.simulation import DEMO_PERIOD, DEMO_START, Simulation  # noqa: E402
+from daemon.shell.clock import Clock  # noqa: E402
 from daemon.store import Store  # noqa: E402
 
 ROLES = ("pantau", "camat", "sekretaris", "kasubag", "sek", "pem", "trantib", "pmd", "kesos")
@@ -136,7 +136,7 @@ class Office:
         return load_config(self.cfg_path)
 
     def cli(self, *args: str, timeout: float = 120, env: dict | None = None) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "daemon.cli", *args], env=env or self.env, cwd=ROOT,
+        return subprocess.run([sys.executable, "-m", "daemon.operator.cli", *args], env=env or self.env, cwd=ROOT,
                               capture_output=True, text=True, timeout=timeout)
 
     def status(self) -> dict:
@@ -247,7 +247,7 @@ class DaemonProcess:
         with self.log_path.open("ab") as log:
             log.write(f"----- start {self.starts + 1} crash_at={e.get('PANTAU_CRASH_AT', '')}\n".encode())
             log.flush()
-            self.proc = subprocess.Popen([sys.executable, "-m", "daemon.cli", "run"], cwd=ROOT, env=e,
+            self.proc = subprocess.Popen([sys.executable, "-m", "daemon.operator.cli", "run"], cwd=ROOT, env=e,
                                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log)
         self.starts += 1
 
@@ -486,7 +486,7 @@ def _message_id(raw: bytes) -> str:
 
 
 class LiveSimulation(Simulation):
-    """daemon/demo.py's office people, on the real clock: their answers are due at office times
+    """daemon/demo/simulation.py's office people, on the real clock: their answers are due at office times
     and go out over SMTP when due; an answer the server refuses (451) is tried again later."""
 
     def __init__(self, cfg, store: Store, clock: Clock, mailer: People, on_delivered=lambda: None):

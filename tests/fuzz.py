@@ -50,13 +50,13 @@ from xml.sax.saxutils import escape
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
-from daemon.classify import classify
+from daemon.core.model import FormCode, FormResult, ParsedMessage
 from daemon.documents import FORM_HEADERS, ReadLimits, build_form, check_form, read_form
 from daemon.documents import samples as S
-from daemon.inbound import Reader
-from daemon.mime import Limits, parse_message
-from daemon.model import FormCode, FormResult, ParsedMessage
-from daemon.replies import read_decision, reply_text
+from daemon.mail.classify import classify
+from daemon.mail.mime import Limits, parse_message
+from daemon.mail.replies import read_decision, reply_text
+from daemon.shell.inbound import Reader
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus"

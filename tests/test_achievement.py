@@ -1,8 +1,8 @@
-"""Achievement and categories (daemon.achievement)."""
+"""Achievement and categories (daemon.core.achievement)."""
 
 import pytest
 
-from daemon.achievement import (
+from daemon.core.achievement import (
     Bands,
     capaian,
     capaian_anggaran,
@@ -10,7 +10,7 @@ from daemon.achievement import (
     kategori,
     rata,
 )
-from daemon.model import Indicator, Period
+from daemon.core.model import Indicator, Period
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Data safety (issue 6, part 5): `daemon.backup` copies a consistent database while another
+"""Data safety (issue 6, part 5): `daemon.store.backup` copies a consistent database while another
 process keeps writing events, plus the archive, the config and the secret, with a manifest of
 sha256s and restrictive permissions; and the office's own files (database, `var/secret`, the
 archive) are created private.
@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from test_hostile import TESTS, build_office, make_office
 
-from daemon.backup import DB_NAME, MANIFEST, SUMS, BackupError, backup, command, verify
+from daemon.store.backup import DB_NAME, MANIFEST, SUMS, BackupError, backup, command, verify
 
 ROOT = TESTS.parent
 

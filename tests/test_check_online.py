@@ -30,7 +30,7 @@ def office_for(tmp_path: Path, stack, user: str, smtp_port: int | None = None) -
 
 def check(cfg: Path, password: str) -> subprocess.CompletedProcess:
     env = {"PATH": "/usr/bin:/bin", "PANTAU_IMAP_PASSWORD": password, "PANTAU_SECRET": "x"}
-    return subprocess.run([sys.executable, "-m", "daemon.cli", "--config", str(cfg), "check"], cwd=ROOT, env=env,
+    return subprocess.run([sys.executable, "-m", "daemon.operator.cli", "--config", str(cfg), "check"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
 
 

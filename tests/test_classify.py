@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from daemon.classify import classify, find_cycle_tag, find_plus_tokens, find_subject_token
-from daemon.mime import parse_message
-from daemon.model import ParsedMessage
+from daemon.core.model import ParsedMessage
+from daemon.mail.classify import classify, find_cycle_tag, find_plus_tokens, find_subject_token
+from daemon.mail.mime import parse_message
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 OWN = {"pantau@kecamatan.test"}
@@ -402,7 +402,7 @@ def _corpus_messages() -> list[tuple[str, bytes]]:
 def test_corpus_sweep_classifies_everything_without_raising():
     """The whole corpus goes through (nothing raises); what each kind must be is checked on the
     labelled subsets below."""
-    from daemon.replies import reply_text
+    from daemon.mail.replies import reply_text
 
     items = _corpus_messages()
     assert len(items) > 1000

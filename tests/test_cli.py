@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from daemon import logsetup
-from daemon.demo import init_office
+from daemon.demo.simulation import init_office
+from daemon.shell import logsetup
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def pantau(*args: str, env: dict | None = None, **kw) -> subprocess.CompletedProcess:
     e = {k: v for k, v in os.environ.items() if not k.startswith("PANTAU_")}
     e.update(env or {})
-    return subprocess.run([sys.executable, "-m", "daemon.cli", *args], capture_output=True, text=True, cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "daemon.operator.cli", *args], capture_output=True, text=True, cwd=ROOT,
                           env=e, timeout=120, **kw)
 
 
@@ -80,7 +80,7 @@ def test_a_closed_pipe_is_not_an_error(tmp_path):
     box.mkdir()
     for i in range(400):
         (box / f"{i}.eml").write_bytes(f"From: a{i}@kec.test\r\nSubject: halo {'x' * 300}\r\n\r\nisi\r\n".encode())
-    p = subprocess.Popen(f"{sys.executable} -m daemon.cli inspect --json {box} | head -1", shell=True, cwd=tmp_path,
+    p = subprocess.Popen(f"{sys.executable} -m daemon.operator.cli inspect --json {box} | head -1", shell=True, cwd=tmp_path,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          env={**os.environ, "PYTHONPATH": str(ROOT)})
     out, err = p.communicate(timeout=120)
@@ -92,7 +92,7 @@ def test_a_closed_pipe_is_not_an_error(tmp_path):
 
 
 def test_daemon_state_is_honest(tmp_path):
-    from daemon import views
+    from daemon.operator import views
     from daemon.store import Store
 
     store = Store(tmp_path / "pantau.db")

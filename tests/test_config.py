@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from daemon.config import ConfigError, load_config
-from daemon.secret import ensure_secret
+from daemon.shell.secret import ensure_secret
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from docx import Document
 
-from daemon.clock import ManualClock
 from daemon.config import load_config
-from daemon.demo import DEMO_START, init_office
-from daemon.office import OfficeApp
-from daemon.transports.maildir import deliver
+from daemon.demo.simulation import DEMO_START, init_office
+from daemon.mail.transports.maildir import deliver
+from daemon.shell.clock import ManualClock
+from daemon.shell.office import OfficeApp
 
 
 def office(tmp_path: Path, plus: bool = False) -> OfficeApp:

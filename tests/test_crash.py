@@ -119,9 +119,9 @@ def test_interrupted_send_after_two_refusals_is_not_lost(mailstack, tmp_path):
 
 
 def test_crash_points_arm_several_and_say_where(tmp_path):
-    """daemon/faults.py: the first armed point reached kills, and the note names it."""
+    """daemon/shell/faults.py: the first armed point reached kills, and the note names it."""
     note = tmp_path / "crashes"
-    code = ("from daemon.faults import crash_point\n"
+    code = ("from daemon.shell.faults import crash_point\n"
             "for p in ['stored', 'committed', 'stored', 'rendering']:\n"
             "    crash_point(p)\n    print(p, flush=True)\n")
     env = dict(os.environ, PANTAU_CRASH_AT="rendering:1,stored:2", PANTAU_CRASH_LOG=str(note))

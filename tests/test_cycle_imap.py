@@ -15,10 +15,10 @@ import pytest
 from dkimkeys import sign, use_dkim
 from mailstack import mailstack_fixture  # noqa: F401  (registers the fixture)
 
-from daemon.clock import ManualClock
 from daemon.config import load_config
-from daemon.demo import DEMO_PERIOD, DEMO_START, Simulation
-from daemon.office import OfficeApp
+from daemon.demo.simulation import DEMO_PERIOD, DEMO_START, Simulation
+from daemon.shell.clock import ManualClock
+from daemon.shell.office import OfficeApp
 
 pytestmark = pytest.mark.slow  # real mail servers, LibreOffice or whole cycles (tests/README.md)
 

@@ -29,7 +29,7 @@ def office(demo_office):
 
 
 def pantau(office: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "daemon.cli", "--config", str(office / "config" / "pantau.toml"), *args],
+    return subprocess.run([sys.executable, "-m", "daemon.operator.cli", "--config", str(office / "config" / "pantau.toml"), *args],
                           capture_output=True, text=True, cwd=ROOT, timeout=120)
 
 

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from daemon.demo import init_office
-from daemon.transports.maildir import deliver
+from daemon.demo.simulation import init_office
+from daemon.mail.transports.maildir import deliver
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -33,7 +33,7 @@ def office(tmp_path):
 
 
 def cli(env, *args, timeout=60) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "daemon.cli", *args], env=env, cwd=ROOT, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "daemon.operator.cli", *args], env=env, cwd=ROOT, capture_output=True,
                           text=True, timeout=timeout)
 
 
@@ -65,7 +65,7 @@ def test_run_reads_replies_stops_on_sigterm_and_resumes(office):
     r = cli(env, "cycle", "start", "2025-TW3")
     assert r.returncode == 0, r.stderr
     mbox = root / "var" / "maildir"
-    daemon = subprocess.Popen([sys.executable, "-m", "daemon.cli", "run"], env=env, cwd=ROOT,
+    daemon = subprocess.Popen([sys.executable, "-m", "daemon.operator.cli", "run"], env=env, cwd=ROOT,
                               stderr=subprocess.PIPE, text=True)
     try:
         order = wait_mail(mbox / "camat@kecamatan.test", lambda m: "Permohonan Perintah" in m["Subject"])
@@ -88,7 +88,7 @@ def test_run_reads_replies_stops_on_sigterm_and_resumes(office):
 
     # While it is down, a unit answers with text only; a restarted daemon takes it up.
     answer(root, request, "pem@kecamatan.test", "Formulir menyusul besok.")
-    daemon = subprocess.Popen([sys.executable, "-m", "daemon.cli", "run"], env=env, cwd=ROOT,
+    daemon = subprocess.Popen([sys.executable, "-m", "daemon.operator.cli", "run"], env=env, cwd=ROOT,
                               stderr=subprocess.DEVNULL)
     try:
         wait_mail(mbox / "pem@kecamatan.test", lambda m: "belum dilampirkan" in m["Subject"])

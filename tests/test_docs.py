@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from daemon.cli import _parser, _subparsers, cli_reference
+from daemon.operator.cli import _parser, _subparsers, cli_reference
 from tools import require_tool
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from daemon import engine as E
-from daemon.sop import load_sop, parse_sop
-from daemon.worktime import Duration, WorkCalendar
+from daemon.core import engine as E
+from daemon.core.sop import load_sop, parse_sop
+from daemon.core.worktime import Duration, WorkCalendar
 
 ROOT = Path(__file__).resolve().parents[1]
 TZ = ZoneInfo("Asia/Jakarta")

@@ -32,9 +32,9 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from daemon.mime import parse_message
-from daemon.transports.base import DIPROSES, TransportError
-from daemon.transports.ews import EwsSettings, EwsTransport, split_ref
+from daemon.mail.mime import parse_message
+from daemon.mail.transports.base import DIPROSES, TransportError
+from daemon.mail.transports.ews import EwsSettings, EwsTransport, split_ref
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ews"
 NS = {
@@ -724,7 +724,7 @@ def test_factory_builds_the_transport_from_the_config(tmp_path, monkeypatch):
     import shutil
 
     from daemon.config import ConfigError, load_config
-    from daemon.transports.factory import ews_transport
+    from daemon.mail.transports.factory import ews_transport
 
     root = Path(__file__).resolve().parents[1]
     shutil.copytree(root / "config", tmp_path / "config")

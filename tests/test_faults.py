@@ -21,9 +21,9 @@ import pytest
 from crash_harness import ROLES, DaemonProcess, Relay, answer, make_office, subject_of, wait_until
 from mailstack import HOST, REJECT_ADDRESS, User, mailstack_fixture  # noqa: F401
 
-from daemon.clock import ManualClock
-from daemon.demo import DEMO_START
-from daemon.office import OfficeApp
+from daemon.demo.simulation import DEMO_START
+from daemon.shell.clock import ManualClock
+from daemon.shell.office import OfficeApp
 from daemon.store import Store
 
 pytestmark = pytest.mark.slow  # real mail servers, LibreOffice or whole cycles (tests/README.md)

@@ -32,12 +32,12 @@ import pytest
 from dkimkeys import sign, use_dkim, write_keys
 from test_hostile import Office, body, filled_form, open_office
 
-from daemon.clock import ManualClock
 from daemon.config import load_config
-from daemon.demo import DEMO_START, init_office
-from daemon.office import OfficeApp
-from daemon.trust import load_dkim_keys
-from daemon.verification import signature_code
+from daemon.core.verification import signature_code
+from daemon.demo.simulation import DEMO_START, init_office
+from daemon.mail.trust import load_dkim_keys
+from daemon.shell.clock import ManualClock
+from daemon.shell.office import OfficeApp
 
 ROOT = Path(__file__).resolve().parents[1]
 DOMAIN = "kecamatan.test"
@@ -463,7 +463,7 @@ def test_s11_without_the_right_code_changes_nothing_and_says_why(s11, text, prob
 # --------------------------------------------------------------------------- hidden text
 
 # What a person does not see never signs: hidden HTML, or an HTML part that disagrees with the
-# plain one (SPEC §3.2, daemon/replies.py read_reply).
+# plain one (SPEC §3.2, daemon/mail/replies.py read_reply).
 @pytest.mark.parametrize("edit", [
     lambda c: html_only("Nanti saya baca dulu.", f"SETUJU {c}"),
     lambda c: plain_and_html(f"SETUJU {c}", "REVISI tabel 2 salah"),
@@ -490,7 +490,7 @@ def no_code_anywhere(office: Office, code: str) -> None:
     assert code not in dump
     for kind in ("keluar", "masuk"):
         for fmt in ("--json", "--csv"):
-            out = subprocess.run([sys.executable, "-m", "daemon.cli", "--config", str(office.app.cfg.path),
+            out = subprocess.run([sys.executable, "-m", "daemon.operator.cli", "--config", str(office.app.cfg.path),
                                   "register", kind, fmt], capture_output=True, text=True, cwd=ROOT)
             assert out.returncode == 0 and code not in out.stdout, out.stderr
     for path in office.arsip.rglob("*"):
@@ -588,7 +588,7 @@ def test_inspect_json_names_the_failed_check(s11):
     task = s11_task(s11)
     path = s11.root / "palsu.eml"
     path.write_bytes(reply(s11, task, "SETUJU 123456", edit=set_header("From", f'"{CAMAT}" <{STAF}>')))
-    out = subprocess.run([sys.executable, "-m", "daemon.cli", "--config", str(s11.app.cfg.path), "inspect",
+    out = subprocess.run([sys.executable, "-m", "daemon.operator.cli", "--config", str(s11.app.cfg.path), "inspect",
                           "--json", str(path)], capture_output=True, text=True, cwd=ROOT)
     got = json.loads(out.stdout.splitlines()[0])
     assert got["from"] == STAF and got["sender_ok"] is False and got["sender_check"] == "bukan_penerima"
@@ -690,7 +690,7 @@ def test_trust_configuration_errors_name_the_key(tmp_path, edit, message):
 
 
 def test_defaults_and_check_warning(tmp_path):
-    from daemon.checks import run_checks
+    from daemon.operator.checks import run_checks
 
     cfg = load_config(_cfg(tmp_path, lambda t: t.replace(
         "wakil = []", f'wakil = ["{AJUDAN}", {{ email = "{PLT}", ttd = true }}]', 1)))
@@ -725,7 +725,7 @@ def test_a_reply_to_the_reminder_signs(s11):
 def test_through_the_maildir_transport_forged_is_filed_held_and_the_camat_signs(s11):
     """The daemon's own round (poll, sweep, dispatch) on the Maildir transport: the forged
     approval lands in Pantau/Gagal and is listed for triage; the Camat's signed reply closes S11."""
-    from daemon.transports.maildir import deliver
+    from daemon.mail.transports.maildir import deliver
 
     cfg = s11.app.cfg
     assert cfg.mail.transport == "maildir" and cfg.verifikasi == "dkim"

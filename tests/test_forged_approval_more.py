@@ -225,7 +225,7 @@ ATTACKS = [
     ("code-in-html-only", ("S11",), lambda o, t, c: reply(o, t, "SETUJU", edit=html_part_only_code(c)),
      "unclear"),
     ("code-of-other-cycle-task", ("S11",), lambda o, t, c: reply(
-        o, t, "SETUJU " + __import__("daemon.verification", fromlist=["x"]).signature_code(
+        o, t, "SETUJU " + __import__("daemon.core.verification", fromlist=["x"]).signature_code(
             o.app.secret, t["key"].replace("2025-TW3", "2025-TW2"))), "unclear"),
     ("code-in-attachment-name", ("S11",), lambda o, t, c: reply(
         o, t, "SETUJU", attachments=[(f"SETUJU {c}.txt", b"x")]), "unclear"),
@@ -432,7 +432,7 @@ def test_genuine_authres_mixed_case_authserv_approves(office_for):
 def test_through_the_maildir_transport_replays_are_held_and_the_genuine_reply_counts(office_for):
     """The daemon's own round on the Maildir transport: a signed mail re-pointed by an added
     In-Reply-To and one by a prepended Subject are filed as held; the Camat's reply approves S6."""
-    from daemon.transports.maildir import deliver
+    from daemon.mail.transports.maildir import deliver
 
     office = office_for("S6c")
     cfg = office.app.cfg

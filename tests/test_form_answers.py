@@ -30,7 +30,7 @@ from docx import Document
 from test_form_reading import HEIC, soffice_or_fail
 from test_hostile import make_office
 
-from daemon.transports.maildir import deliver
+from daemon.mail.transports.maildir import deliver
 
 
 @pytest.fixture()
@@ -185,7 +185,7 @@ def test_cumulative_figure_below_last_period_is_acknowledged_with_a_warning(offi
     address = next(u.email for u in office.app.cfg.units if u.kode == unit)
     form = Document(office.store.document(office.code, "form", unit=unit)["path"])
     printed = next(r.cells[3].text for r in form.tables[0].rows[1:] if r.cells[0].text == ind.no)
-    from daemon.formatting import angka, parse_number
+    from daemon.core.formatting import angka, parse_number
 
     now = parse_number(printed).value
     office.store.replace_kinerja("PK-2025-TW2", [{

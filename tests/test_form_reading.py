@@ -33,9 +33,9 @@ import openpyxl
 import pytest
 from lxml import etree
 
+from daemon.core.model import FormCode
 from daemon.documents import build_form, check_form, read_form
 from daemon.documents import samples as S
-from daemon.model import FormCode
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "templates"

@@ -39,9 +39,9 @@ from test_form_reading import (
     xlsx,
 )
 
+from daemon.core.model import FormCode
 from daemon.documents import check_form, read_form
 from daemon.documents import samples as S
-from daemon.model import FormCode
 
 NOT_NUMBER = "bukan angka"
 

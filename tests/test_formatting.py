@@ -1,4 +1,4 @@
-"""Indonesian formatting and number reading (daemon.formatting)."""
+"""Indonesian formatting and number reading (daemon.core.formatting)."""
 
 import re
 from datetime import date, datetime, time
@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from daemon import formatting as f
+from daemon.core import formatting as f
 
 WIB = ZoneInfo("Asia/Jakarta")
 

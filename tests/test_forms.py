@@ -20,9 +20,9 @@ import docx
 import openpyxl
 import pytest
 
+from daemon.core.model import FormCode, FormResult
 from daemon.documents import FORM_HEADERS, ReadLimits, build_form, check_form, read_form
 from daemon.documents import samples as S
-from daemon.model import FormCode, FormResult
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "templates"

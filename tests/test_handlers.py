@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from daemon import engine as E
-from daemon import produce
-from daemon.sop import load_sop, parse_sop
+from daemon.core import engine as E
+from daemon.core.sop import load_sop, parse_sop
+from daemon.documents import produce
 
 ROOT = Path(__file__).resolve().parents[1]
 SOP = load_sop(ROOT / "config" / "sop.toml")
@@ -54,7 +54,7 @@ def test_an_unknown_kind_in_sop_toml_is_refused_with_its_name():
 
 def _made_kinds() -> set[str]:
     """The document kinds the engine asks for: `MakeDoc(ref=DocRef(kind="..."))` in its source."""
-    tree = ast.parse((ROOT / "daemon" / "engine.py").read_text(encoding="utf-8"))
+    tree = ast.parse((ROOT / "daemon" / "core" / "engine.py").read_text(encoding="utf-8"))
     kinds = set()
     for n in ast.walk(tree):
         if isinstance(n, ast.Call) and getattr(n.func, "id", "") == "MakeDoc":

@@ -1,7 +1,7 @@
 """Hostile and broken input through the whole inbound pipeline (issue 6, part 3).
 
 Every message of the shared corpus (`email/`, `mbox/`) goes through `OfficeApp.ingest(raw)` of a
-real office directory (made by `daemon.demo.init_office`, its cycle started and waiting for the
+real office directory (made by `daemon.demo.simulation.init_office`, its cycle started and waiting for the
 units' forms at S4), and every file of `docx/`, `xlsx/` and `attachments-odd/` is attached to a
 reply that carries a real unit task token, so correlation runs against the database and the form
 reader really reads the file. What must hold for each: no crash (no status `gagal`), no loss (an
@@ -42,10 +42,10 @@ from pathlib import Path
 
 import pytest
 
-from daemon.clock import ManualClock
 from daemon.config import load_config
-from daemon.demo import DEMO_START, init_office
-from daemon.office import OfficeApp
+from daemon.demo.simulation import DEMO_START, init_office
+from daemon.shell.clock import ManualClock
+from daemon.shell.office import OfficeApp
 
 pytestmark = pytest.mark.slow  # real mail servers, LibreOffice or whole cycles (tests/README.md)
 

@@ -25,10 +25,10 @@ from mailstack import (  # noqa: F401  (mailstack_fixture registers the fixture)
     mailstack_fixture,
 )
 
-from daemon.transports import imap as imap_module
-from daemon.transports.base import DIABAIKAN, DIPROSES, GAGAL, TransportError
-from daemon.transports.imap import ImapSettings, ImapSmtpTransport, parse_ref
-from daemon.transports.smtp import SmtpSender, SmtpSettings
+from daemon.mail.transports import imap as imap_module
+from daemon.mail.transports.base import DIABAIKAN, DIPROSES, GAGAL, TransportError
+from daemon.mail.transports.imap import ImapSettings, ImapSmtpTransport, parse_ref
+from daemon.mail.transports.smtp import SmtpSender, SmtpSettings
 
 pytestmark = pytest.mark.slow  # real mail servers, LibreOffice or whole cycles (tests/README.md)
 

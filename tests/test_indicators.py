@@ -1,18 +1,18 @@
-"""The indicator master (daemon.indicators)."""
+"""The indicator master (daemon.config.indicators)."""
 
 from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
 
-from daemon.indicators import (
+from daemon.config.indicators import (
     COLUMNS,
     IndicatorError,
     indicators_for,
     load_indicators,
     units_without_indicators,
 )
-from daemon.model import Period
+from daemon.core.model import Period
 
 SHIPPED = Path(__file__).resolve().parent.parent / "config" / "indikator.csv"
 UNITS = {"SEK", "PEM", "TRANTIB", "PMD", "KESOS"}

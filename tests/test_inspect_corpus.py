@@ -24,7 +24,7 @@ def test_inspect_reads_every_corpus_message(tmp_path):
     files = sorted(str(p) for p in CORPUS.rglob("*") if p.is_file())
     results = []
     for i in range(0, len(files), 300):  # a few processes, not one per file
-        r = subprocess.run([sys.executable, "-m", "daemon.cli", "--config", str(tmp_path / "tidak-ada.toml"),
+        r = subprocess.run([sys.executable, "-m", "daemon.operator.cli", "--config", str(tmp_path / "tidak-ada.toml"),
                             "inspect", "--json", *files[i:i + 300]], cwd=ROOT, capture_output=True, text=True,
                            timeout=300)
         assert r.returncode == 0, r.stderr[-2000:]

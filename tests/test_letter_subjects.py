@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from daemon import engine as E
-from daemon.sop import SopError, load_sop, parse_sop
+from daemon.core import engine as E
+from daemon.core.sop import SopError, load_sop, parse_sop
 from tests.test_engine import Run
 
 ROOT = Path(__file__).resolve().parents[1]

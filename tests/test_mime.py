@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from daemon.mime import Limits, html_to_text, parse_message, sanitize_filename
+from daemon.mail.mime import Limits, html_to_text, parse_message, sanitize_filename
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

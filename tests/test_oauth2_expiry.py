@@ -22,7 +22,7 @@ from crash_harness import make_office, set_keys
 from mailstack import mailstack_fixture  # noqa: F401  (registers the fixture)
 
 from daemon.config import load_config
-from daemon.transports.factory import imap_transport
+from daemon.mail.transports.factory import imap_transport
 
 pytestmark = pytest.mark.slow
 

@@ -1,4 +1,4 @@
-"""What the operator sees, run as the operator runs it (`python -m daemon.cli ...`): `status`,
+"""What the operator sees, run as the operator runs it (`python -m daemon.operator.cli ...`): `status`,
 `cycle show`, `inspect` with and without the office's database, `triage` and `replay` after a
 config fix, and the daemon log (`--log-format json`) of a real `pantau run`."""
 
@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from daemon.demo import init_office, run_demo
-from daemon.transports.maildir import deliver
+from daemon.demo.simulation import init_office, run_demo
+from daemon.mail.transports.maildir import deliver
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC_INSPECT_KEYS = {"file", "kind", "message_id", "from", "token", "task", "sender_ok", "decision", "note",
@@ -31,7 +31,7 @@ def pantau(*args: str, env: dict | None = None, cwd: Path = ROOT, timeout: float
     e = {k: v for k, v in os.environ.items() if not k.startswith("PANTAU_")}
     e["PYTHONPATH"] = str(ROOT)
     e.update(env or {})
-    return subprocess.run([sys.executable, "-m", "daemon.cli", *args], capture_output=True, text=True, cwd=cwd,
+    return subprocess.run([sys.executable, "-m", "daemon.operator.cli", *args], capture_output=True, text=True, cwd=cwd,
                           env=e, timeout=timeout)
 
 
@@ -254,7 +254,7 @@ NOW = "2025-10-06T08:00:00+07:00"
 @pytest.mark.slow
 def test_a_held_reply_is_listed_explained_and_replayed_after_adding_a_wakil(tmp_path):
     from daemon.config import load_config
-    from daemon.office import OfficeApp
+    from daemon.shell.office import OfficeApp
 
     cfg_path = init_office(tmp_path / "kantor")
     office = tmp_path / "kantor"
@@ -352,7 +352,7 @@ def test_daemon_log_and_status_while_running(tmp_path):
     e.update(env, PYTHONPATH=str(ROOT))
     log_file = tmp_path / "stderr.log"
     with log_file.open("w") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "daemon.cli", "--log-format", "json", "run"], cwd=ROOT,
+        proc = subprocess.Popen([sys.executable, "-m", "daemon.operator.cli", "--log-format", "json", "run"], cwd=ROOT,
                                 env=e, stdout=subprocess.DEVNULL, stderr=err)
     try:
         camat = office / "var" / "maildir" / "camat@kecamatan.test"

@@ -18,14 +18,14 @@ ROOT = Path(__file__).resolve().parents[1]
 def pantau(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     e = {k: v for k, v in os.environ.items() if not k.startswith("PANTAU_")}
     e.update(env or {})
-    return subprocess.run([sys.executable, "-m", "daemon.cli", *args], capture_output=True, text=True, cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "daemon.operator.cli", *args], capture_output=True, text=True, cwd=ROOT,
                           env=e, timeout=120)
 
 
 @pytest.fixture
 def office(tmp_path) -> Path:
     """A new office, as `pantau init` makes it (in-process: the init tests below run the command)."""
-    from daemon.demo import init_office
+    from daemon.demo.simulation import init_office
 
     init_office(tmp_path / "kantor")
     return tmp_path / "kantor"
@@ -222,8 +222,8 @@ def test_a_gmail_account_passes_offline_check(office):
 @pytest.fixture
 def mail_check(monkeypatch):
     """run_checks in-process, templates taken as fine (they are checked above): the mail part only."""
-    from daemon import checks
     from daemon.config import load_config
+    from daemon.operator import checks
 
     monkeypatch.setattr(checks, "check_templates", lambda cfg: [])
 
@@ -321,7 +321,7 @@ def ews_office(office: Path, server: str = "mail.linggosari.go.id") -> None:
 
 
 def test_ews_is_said_plainly_to_be_unavailable_when_this_version_lacks_it(office, mail_check, monkeypatch):
-    from daemon import checks
+    from daemon.operator import checks
 
     monkeypatch.setattr(checks, "ews_available", lambda: False)
     ews_office(office)
@@ -331,7 +331,7 @@ def test_ews_is_said_plainly_to_be_unavailable_when_this_version_lacks_it(office
 
 
 def test_ews_needs_its_password_and_is_refused_for_exchange_online(office, mail_check, monkeypatch):
-    from daemon import checks
+    from daemon.operator import checks
 
     monkeypatch.setattr(checks, "ews_available", lambda: True)
     ews_office(office, "outlook.office365.com")

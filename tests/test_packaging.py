@@ -28,9 +28,9 @@ def test_wheel_carries_the_shipped_office(tmp_path):
     for f in ("daemon/shipped/config/pantau.toml", "daemon/shipped/config/sop.toml",
               "daemon/shipped/config/indikator.csv", "daemon/shipped/templates/laporan.docx",
               "daemon/shipped/templates/formulir.docx", "daemon/shipped/templates/email/permintaan_data.txt",
-              "daemon/cli.py", "daemon/documents/formread.py", "daemon/transports/imap.py",
+              "daemon/operator/cli.py", "daemon/documents/formread.py", "daemon/mail/transports/imap.py",
               "daemon/web/app.py", "daemon/web/templates/base.html", "daemon/web/templates/ringkasan.html",
               "daemon/web/static/pantau.css", "daemon/web/static/pantau.js"):
         assert f in names, f
     entry = next(n for n in names if n.endswith("entry_points.txt"))
-    assert "pantau = daemon.cli:main" in zipfile.ZipFile(wheel).read(entry).decode()
+    assert "pantau = daemon.operator.cli:main" in zipfile.ZipFile(wheel).read(entry).decode()

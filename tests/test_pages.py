@@ -25,7 +25,7 @@ TWIP_EMU = 635
 
 @pytest.fixture(scope="module")
 def office40(tmp_path_factory):
-    from daemon.demo import run_demo
+    from daemon.demo.simulation import run_demo
 
     target = tmp_path_factory.mktemp("demo40")
     with (target / "demo.log").open("w") as f:

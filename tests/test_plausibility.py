@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from daemon import plausibility
+from daemon.core import plausibility
+from daemon.core.model import FormRow, Period
 from daemon.documents import samples as S
-from daemon.model import FormRow, Period
 
 TW3 = Period.parse("2025-TW3")
 INDS = S.indicators("PEM", 4)

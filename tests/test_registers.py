@@ -127,10 +127,10 @@ def test_letters_are_numbered_through_add_register(tmp_path, monkeypatch):
     """The office's outgoing letters take their number from Store.add_register (the path the tests
     above run under concurrent and killed writers), and the entry that ends up in the register is
     the one it numbered, completed with the letter's e-mails."""
-    from daemon.clock import ManualClock
     from daemon.config import load_config
-    from daemon.demo import DEMO_START, init_office
-    from daemon.office import OfficeApp
+    from daemon.demo.simulation import DEMO_START, init_office
+    from daemon.shell.clock import ManualClock
+    from daemon.shell.office import OfficeApp
 
     taken: list[tuple[str, int, int]] = []
     original = Store.add_register

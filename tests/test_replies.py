@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from daemon.mime import parse_message
-from daemon.model import ParsedMessage
-from daemon.replies import (
+from daemon.core.model import ParsedMessage
+from daemon.mail.mime import parse_message
+from daemon.mail.replies import (
     html_reply_text,
     read_decision,
     reply_text,

@@ -20,9 +20,9 @@ from email.utils import format_datetime
 import pytest
 from fixtures.replies.cases import CASES
 
-from daemon.inbound import Reader
-from daemon.mime import parse_message
-from daemon.replies import read_reply
+from daemon.mail.mime import parse_message
+from daemon.mail.replies import read_reply
+from daemon.shell.inbound import Reader
 
 PANTAU = "Pantau Kecamatan Linggo Sari Baganti <pantau@kecamatan.test>"
 SUBJECT = "[PK-2025-TW3][#K7Q2-M9XA] Penyampaian Konsep Laporan Pemantauan Kinerja"
@@ -259,7 +259,7 @@ def test_schedule_keeps_the_camats_date_time_and_place():
 
 
 def test_unclear_reasons_quote_the_words():
-    from daemon.reply_grammar import explain
+    from daemon.core.reply_grammar import explain
 
     cases = {
         "Setuju jika angka seksi PMD diperbaiki": "syarat atau penundaan \u2018jika angka seksi "

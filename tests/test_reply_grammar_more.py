@@ -18,9 +18,9 @@ import pytest
 from fixtures.replies.cases_more import CASES
 from test_reply_grammar import PANTAU, SUBJECT, WHEN, build
 
-from daemon.inbound import Reader
-from daemon.mime import parse_message
-from daemon.replies import read_reply
+from daemon.mail.mime import parse_message
+from daemon.mail.replies import read_reply
+from daemon.shell.inbound import Reader
 
 LETTER = [
     "Yth. Bapak Camat,",

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from daemon.config import ConfigError, load_config
-from daemon.reply_grammar import Grammar
+from daemon.core.reply_grammar import Grammar
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -35,7 +35,7 @@ def eml(tmp: Path, name: str, body: str, **headers: str) -> Path:
 
 
 def inspect_json(cwd: Path, *files: Path) -> list[dict]:
-    r = subprocess.run([sys.executable, "-m", "daemon.cli", "inspect", "--json", *map(str, files)],
+    r = subprocess.run([sys.executable, "-m", "daemon.operator.cli", "inspect", "--json", *map(str, files)],
                        capture_output=True, text=True, cwd=cwd, timeout=120,
                        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
     assert r.returncode == 0, r.stderr

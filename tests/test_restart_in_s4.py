@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 from docx import Document
 
-from daemon.demo import init_office
-from daemon.transports.maildir import deliver
+from daemon.demo.simulation import init_office
+from daemon.mail.transports.maildir import deliver
 
 ROOT = Path(__file__).resolve().parents[1]
 PANTAU = "pantau@kecamatan.test"
@@ -110,14 +110,14 @@ def test_sigkill_in_s4_with_forms_arriving_while_down(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("PANTAU_")}
     env.update(PANTAU_NOW="2025-10-06T08:00:00+07:00", PANTAU_TIME_SCALE="60", PANTAU_SECRET="rahasia-uji",
                PANTAU_CONFIG=str(cfg), PYTHONPATH=str(ROOT))
-    r = subprocess.run([sys.executable, "-m", "daemon.cli", "cycle", "start", "2025-TW3"], env=env, cwd=ROOT,
+    r = subprocess.run([sys.executable, "-m", "daemon.operator.cli", "cycle", "start", "2025-TW3"], env=env, cwd=ROOT,
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     box = root / "var" / "maildir"
     log = (tmp_path / "run.log").open("a")
 
     def start():
-        return subprocess.Popen([sys.executable, "-m", "daemon.cli", "run"], env=env, cwd=ROOT,
+        return subprocess.Popen([sys.executable, "-m", "daemon.operator.cli", "run"], env=env, cwd=ROOT,
                                 stdout=subprocess.DEVNULL, stderr=log)
 
     units = ["sek", "pem", "trantib", "pmd", "kesos"]

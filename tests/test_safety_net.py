@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from daemon.demo import init_office
-from daemon.transports.maildir import deliver
+from daemon.demo.simulation import init_office
+from daemon.mail.transports.maildir import deliver
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = "2025-10-06T08:00:00+07:00"  # Monday, office open
@@ -40,13 +40,13 @@ def office(tmp_path):
 
 
 def cli(env, *args, timeout=60) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "daemon.cli", *args], env=env, cwd=ROOT, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "daemon.operator.cli", *args], env=env, cwd=ROOT, capture_output=True,
                           text=True, timeout=timeout)
 
 
 def start(env, log: Path) -> subprocess.Popen:
     with log.open("a") as err:
-        return subprocess.Popen([sys.executable, "-m", "daemon.cli", "run"], env=env, cwd=ROOT,
+        return subprocess.Popen([sys.executable, "-m", "daemon.operator.cli", "run"], env=env, cwd=ROOT,
                                 stdout=subprocess.DEVNULL, stderr=err)
 
 
@@ -180,7 +180,7 @@ def test_a_second_daemon_refuses_and_a_killed_one_leaves_no_stuck_lock(office, t
     try:
         wait_alive(env, tmp_path / "first.log")
         t0 = time.monotonic()
-        second = subprocess.run([sys.executable, "-m", "daemon.cli", "run"], env=env, cwd=ROOT,
+        second = subprocess.run([sys.executable, "-m", "daemon.operator.cli", "run"], env=env, cwd=ROOT,
                                 capture_output=True, text=True, timeout=60)
         assert second.returncode == 1
         assert time.monotonic() - t0 < 20
@@ -363,9 +363,9 @@ class _Office:
     def __init__(self, tmp_path, start: str = NOW, transport=None, extra_config: str = ""):
         from datetime import datetime
 
-        from daemon.clock import ManualClock
         from daemon.config import load_config
-        from daemon.office import OfficeApp
+        from daemon.shell.clock import ManualClock
+        from daemon.shell.office import OfficeApp
 
         self.cfg_path = init_office(tmp_path / "kantor")
         if extra_config:
@@ -454,13 +454,13 @@ class _Refusing:
     """The Maildir transport behind a server that refuses every letter for good until `ok`."""
 
     def __init__(self, root: Path):
-        from daemon.transports.maildir import MaildirTransport
+        from daemon.mail.transports.maildir import MaildirTransport
 
         self.inner = MaildirTransport(root, "pantau@kecamatan.test")
         self.ok = False
 
     def send(self, raw, sender, recipients):
-        from daemon.transports.base import TransportError
+        from daemon.mail.transports.base import TransportError
 
         if not self.ok:
             raise TransportError("550 5.7.1 relay ditolak", temporary=False)
@@ -618,9 +618,9 @@ def test_an_officials_new_address_takes_the_task_and_the_old_one_still_answers(h
     # The Camat has a new account; the operator changes the address (the daemon restarts or reloads).
     o.cfg_path.write_text(o.cfg_path.read_text().replace('email = "camat@kecamatan.test"',
                                                          'email = "rika.marta@kecamatan.test"'))
-    from daemon.addresses import follow_address_changes
     from daemon.config import load_config
-    from daemon.office import OfficeApp
+    from daemon.shell.addresses import follow_address_changes
+    from daemon.shell.office import OfficeApp
 
     o.app.close()
     o.app = OfficeApp(load_config(o.cfg_path), clock=o.clock)
@@ -663,7 +663,7 @@ def test_status_is_not_late_for_a_letter_still_in_the_outbox(here):
     o = here()
     o.app.start_cycle("2025-TW3")  # queued; no daemon sends it
     o.at("2025-10-09T10:00:00+07:00")  # days later on the office clock
-    from daemon import views
+    from daemon.operator import views
 
     data = views.status(o.app.store, o.app.sop, o.app.cal, o.clock.now(), o.app.cfg)
     (c,) = data["cycles"]
@@ -684,9 +684,9 @@ def test_a_units_receipt_names_it_when_it_answers_from_its_old_address(here):
     request = next(m for m in mails(o.mbox / "pem@kecamatan.test") if "Permintaan Data" in m["Subject"])
     o.cfg_path.write_text(o.cfg_path.read_text().replace('email = "pem@kecamatan.test"',
                                                          'email = "pemerintahan@kecamatan.test"'))
-    from daemon.addresses import follow_address_changes
     from daemon.config import load_config
-    from daemon.office import OfficeApp
+    from daemon.shell.addresses import follow_address_changes
+    from daemon.shell.office import OfficeApp
 
     o.app.close()
     o.app = OfficeApp(load_config(o.cfg_path), clock=o.clock)
@@ -721,7 +721,7 @@ def test_a_reply_held_before_the_address_was_fixed_is_taken_by_replay(here):
     o.cfg_path.write_text(o.cfg_path.read_text().replace('email = "pmd@kecamatan.test"', 'email = "pdm@kecamatan.test"'))
     o.app.close()
     from daemon.config import load_config
-    from daemon.office import OfficeApp
+    from daemon.shell.office import OfficeApp
 
     o.app = OfficeApp(load_config(o.cfg_path), clock=o.clock)
     o.app.start_cycle("2025-TW3")

@@ -1,6 +1,6 @@
 """The scheduled start (SPEC §2, issue 15 point 1, issue 14 point 9).
 
-The decision (daemon/schedule.py) is checked on the real Indonesian calendar for each case the
+The decision (daemon/shell/schedule.py) is checked on the real Indonesian calendar for each case the
 issue names; then the real daemon (`pantau run` on the Maildir transport, on a scaled office clock)
 shows what people see: the Camat's first letter at the office opening, not at the cron time on a
 Sunday and not at the next poll; a first start two days late starts the cycle and logs it; one a
@@ -25,9 +25,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from apscheduler.triggers.cron import CronTrigger
 
-from daemon import schedule
-from daemon.demo import init_office
-from daemon.worktime import WorkCalendar, parse_duration
+from daemon.core.worktime import WorkCalendar, parse_duration
+from daemon.demo.simulation import init_office
+from daemon.shell import schedule
 
 ROOT = Path(__file__).resolve().parents[1]
 WIB = ZoneInfo("Asia/Jakarta")
@@ -151,7 +151,7 @@ def office(tmp_path: Path, now: str, scale: float = 60.0) -> tuple[Path, dict]:
 
 
 def cli(env, *args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "daemon.cli", *args], env=env, cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "daemon.operator.cli", *args], env=env, cwd=ROOT,
                           capture_output=True, text=True, timeout=60)
 
 
@@ -161,7 +161,7 @@ class Run:
     def __init__(self, env: dict, log: Path):
         self.log = log
         with log.open("a") as err:
-            self.proc = subprocess.Popen([sys.executable, "-m", "daemon.cli", "run"], env=env, cwd=ROOT,
+            self.proc = subprocess.Popen([sys.executable, "-m", "daemon.operator.cli", "run"], env=env, cwd=ROOT,
                                          stdout=subprocess.DEVNULL, stderr=err)
 
     def stop(self) -> str:

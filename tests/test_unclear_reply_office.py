@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from daemon.clock import ManualClock
 from daemon.config import load_config
-from daemon.demo import DEMO_PERIOD, DEMO_START, Sekretaris, Simulation, init_office
-from daemon.office import OfficeApp
+from daemon.demo.simulation import DEMO_PERIOD, DEMO_START, Sekretaris, Simulation, init_office
+from daemon.shell.clock import ManualClock
+from daemon.shell.office import OfficeApp
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -65,7 +65,7 @@ def office(tmp_path_factory):
 
 
 def pantau(office: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "daemon.cli", "--config",
+    return subprocess.run([sys.executable, "-m", "daemon.operator.cli", "--config",
                            str(office / "config" / "pantau.toml"), *args],
                           capture_output=True, text=True, cwd=ROOT, timeout=120)
 

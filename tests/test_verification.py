@@ -1,7 +1,7 @@
 """The codes a person may be shown: verification code of a final report, S11 signature code."""
 
+from daemon.core.verification import normalise_code, signature_code, verification_code
 from daemon.store import Store
-from daemon.verification import normalise_code, signature_code, verification_code
 
 
 def test_verification_code_depends_on_every_input_and_the_secret():

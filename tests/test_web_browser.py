@@ -194,7 +194,7 @@ def test_a_unit_signed_in_with_a_printed_link_cannot_open_another_units_page(ser
     # The operator prints a link with `pantau web link EMAIL` and hands it over.
     env = {k: v for k, v in os.environ.items() if not k.startswith("PANTAU_")}
     env["PYTHONPATH"] = str(ROOT)
-    r = subprocess.run([sys.executable, "-m", "daemon.cli", "--config", str(office["config"]), "web", "link",
+    r = subprocess.run([sys.executable, "-m", "daemon.operator.cli", "--config", str(office["config"]), "web", "link",
                         "pem@kecamatan.test"], capture_output=True, text=True, env=env, timeout=60)
     assert r.returncode == 0, r.stderr
     link = r.stdout.strip()
@@ -219,7 +219,7 @@ def test_a_unit_signed_in_with_a_printed_link_cannot_open_another_units_page(ser
         assert "Sekretariat" not in text(d)
     finally:
         d.quit()
-    bad = subprocess.run([sys.executable, "-m", "daemon.cli", "--config", str(office["config"]), "web", "link",
+    bad = subprocess.run([sys.executable, "-m", "daemon.operator.cli", "--config", str(office["config"]), "web", "link",
                           "penyusup@contoh.test"], capture_output=True, text=True, env=env, timeout=60)
     assert bad.returncode == 1 and "bukan alamat" in bad.stderr and not bad.stdout
 

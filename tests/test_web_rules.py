@@ -19,9 +19,9 @@ import httpx
 import pytest
 
 from daemon.config import load_config
-from daemon.office import OfficeApp
+from daemon.core.verification import signature_code
+from daemon.shell.office import OfficeApp
 from daemon.store import Store
-from daemon.verification import signature_code
 from daemon.web import create_app, signin
 from tests.webkit import LiveServer, demo_office, free_port
 
@@ -349,7 +349,7 @@ def test_pantau_web_logs_in_the_office_time_zone(office):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PANTAU_")}
     env["PYTHONPATH"] = str(ROOT)
-    proc = subprocess.Popen([sys.executable, "-m", "daemon.cli", "--config", str(office["config"]), "web",
+    proc = subprocess.Popen([sys.executable, "-m", "daemon.operator.cli", "--config", str(office["config"]), "web",
                              "--port", str(port)], env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
                             text=True)
     try:

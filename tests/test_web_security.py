@@ -395,7 +395,7 @@ def test_pantau_web_command_serves_and_its_log_holds_no_link(office):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PANTAU_")}
     env["PYTHONPATH"] = str(ROOT)
-    proc = subprocess.Popen([sys.executable, "-m", "daemon.cli", "--config", str(office["config"]), "web",
+    proc = subprocess.Popen([sys.executable, "-m", "daemon.operator.cli", "--config", str(office["config"]), "web",
                              "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
     url = f"http://127.0.0.1:{port}"
@@ -430,7 +430,7 @@ def test_pantau_web_command_serves_and_its_log_holds_no_link(office):
 
 def test_web_keys_are_checked_with_indonesian_errors(tmp_path):
     from daemon.config import ConfigError, load_config
-    from daemon.demo import init_office
+    from daemon.demo.simulation import init_office
     from daemon.web.settings import web_settings
 
     cfg_path = init_office(tmp_path / "kantor")
@@ -470,7 +470,7 @@ def test_achievement_puts_the_years_quarters_side_by_side(app, office):
     table = page[page.index("Triwulan berdampingan"):]
     assert table.index("Triwulan II Tahun 2025") < table.index("Triwulan III Tahun 2025")
     row = re.search(r"<tr><td>1</td><td>Persentase desa yang menyampaikan.*?</tr>", page, re.S).group(0)
-    from daemon.formatting import angka, persen
+    from daemon.core.formatting import angka, persen
 
     now = next(r for r in tw3 if str(r["no"]) == "1")  # the demo's TW III figure for this row
     assert re.findall(r'class="angka">([^<]+)<', row) == [

@@ -1,11 +1,11 @@
-"""Office working time (daemon.worktime)."""
+"""Office working time (daemon.core.worktime)."""
 
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from daemon.worktime import (
+from daemon.core.worktime import (
     DEFAULT_HOURS,
     Duration,
     WorkCalendar,

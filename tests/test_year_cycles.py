@@ -17,10 +17,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from docx import Document
 
-from daemon.clock import ManualClock
 from daemon.config import load_config
-from daemon.demo import Simulation, Unit, init_office
-from daemon.office import OfficeApp
+from daemon.demo.simulation import Simulation, Unit, init_office
+from daemon.shell.clock import ManualClock
+from daemon.shell.office import OfficeApp
 
 WIB = ZoneInfo("Asia/Jakarta")
 pytestmark = pytest.mark.slow

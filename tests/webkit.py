@@ -13,9 +13,9 @@ from email.utils import make_msgid
 from pathlib import Path
 
 from daemon.config import load_config
-from daemon.demo import run_demo
-from daemon.office import OfficeApp
-from daemon.verification import signature_code
+from daemon.core.verification import signature_code
+from daemon.demo.simulation import run_demo
+from daemon.shell.office import OfficeApp
 from daemon.web.app import server_config
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -18,16 +18,16 @@ docxtpl, openpyxl, matplotlib, segno and icalendar.
     write_letterbook(rows, which, path) -> sha256 (buku agenda XLSX) letterbook.py
 """
 
-from .emonev import write_emonev
-from .final import render_final
-from .formread import FORM_HEADERS, check_form, read_form
-from .forms import build_form, form_code
-from .letters import TEMPLATE_FOR_KIND, render_ics, render_letter
-from .pdf import to_pdf
-from .render import atomic_write, render_docx, sha256_file
-from .report import render_report
-from .safezip import ReadLimits
-from .samples import check_templates
+from daemon.documents.emonev import write_emonev
+from daemon.documents.final import render_final
+from daemon.documents.formread import FORM_HEADERS, check_form, read_form
+from daemon.documents.forms import build_form, form_code
+from daemon.documents.letters import TEMPLATE_FOR_KIND, render_ics, render_letter
+from daemon.documents.pdf import to_pdf
+from daemon.documents.render import atomic_write, render_docx, sha256_file
+from daemon.documents.report import render_report
+from daemon.documents.safezip import ReadLimits
+from daemon.documents.samples import check_templates
 
 __all__ = [
     "FORM_HEADERS",

@@ -1,6 +1,6 @@
 """What each document is made from: the data contract between the office shell and the renderers.
 
-The shell (daemon/office.py) fills these from the database and the config; the renderers in this
+The shell (daemon/shell/office.py) fills these from the database and the config; the renderers in this
 package turn them into DOCX/XLSX/ICS files. Wording lives in the templates, so an office can edit
 it; these carry data only.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from ..model import Indicator, Office, Official, Period, Unit
+from daemon.core.model import Indicator, Office, Official, Period, Unit
 
 
 @dataclass
@@ -199,7 +199,7 @@ class FinalReport:
     penandatangan: Official  # the Camat
     approvals: list[Approval]  # in order: Sekretaris, Camat, ...
     source_version: int
-    kode_verifikasi: str = ""  # daemon.verification.verification_code(...) of the approved file
+    kode_verifikasi: str = ""  # daemon.core.verification.verification_code(...) of the approved file
 
 
 @dataclass

@@ -23,9 +23,9 @@ import csv
 import io
 import os
 
-from ..model import Period
-from .contexts import EmonevRow
-from .render import atomic_write
+from daemon.core.model import Period
+from daemon.documents.contexts import EmonevRow
+from daemon.documents.render import atomic_write
 
 COLUMNS = [
     "No",

@@ -16,7 +16,7 @@ and uploaded, so it opens that file with python-docx and
   cover and lembar pengesahan, in their own portrait section, before the document;
 - makes sure the pages are numbered (a PAGE field in the footer).
 
-The verification code is computed by the caller (daemon.verification.verification_code over the
+The verification code is computed by the caller (daemon.core.verification.verification_code over the
 approved file's sha256), so it can be printed here without hashing the result itself. Only
 direct formatting is used (no named styles), because an uploaded document may lack them.
 """
@@ -32,9 +32,9 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from .. import formatting
-from .contexts import FinalReport
-from .render import atomic_write
+from daemon.core import formatting
+from daemon.documents.contexts import FinalReport
+from daemon.documents.render import atomic_write
 
 STATEMENT = (
     "Persetujuan di atas diberikan dengan membalas surat elektronik (surel) dan dicatat oleh "

@@ -35,11 +35,11 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
-from .. import formatting
-from ..model import FormCode, FormProblem, FormResult, FormRow, Indicator, Period
-from .safezip import NOT_A_FORM, Package, ReadLimits, UnsafeFile, is_zip
-from .wrongfile import describe
-from .xmlgrid import (
+from daemon.core import formatting
+from daemon.core.model import FormCode, FormProblem, FormResult, FormRow, Indicator, Period
+from daemon.documents.safezip import NOT_A_FORM, Package, ReadLimits, UnsafeFile, is_zip
+from daemon.documents.wrongfile import describe
+from daemon.documents.xmlgrid import (
     Grid,
     Marked,
     SeenDate,

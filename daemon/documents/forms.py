@@ -27,12 +27,12 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .. import formatting
-from ..model import FormCode
-from .contexts import FormSpec
-from .formread import FORM_HEADERS, ReadLimits, check_form, read_form
-from .letters import logo_image
-from .render import atomic_write, render_docx
+from daemon.core import formatting
+from daemon.core.model import FormCode
+from daemon.documents.contexts import FormSpec
+from daemon.documents.formread import FORM_HEADERS, ReadLimits, check_form, read_form
+from daemon.documents.letters import logo_image
+from daemon.documents.render import atomic_write, render_docx
 
 __all__ = ["FORM_HEADERS", "ReadLimits", "build_form", "check_form", "form_code", "read_form"]
 

@@ -14,7 +14,7 @@ import os
 from datetime import date, datetime
 from typing import Any
 
-from .render import atomic_write
+from daemon.documents.render import atomic_write
 
 HEADERS = {
     "keluar": [

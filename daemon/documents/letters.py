@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from .contexts import Letter, Meeting
-from .render import atomic_write, render_docx
+from daemon.documents.contexts import Letter, Meeting
+from daemon.documents.render import atomic_write, render_docx
 
 log = logging.getLogger(__name__)
 

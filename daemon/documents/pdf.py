@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from ..archive import make_dirs  # noqa: E402
+from daemon.shell.archive import make_dirs  # noqa: E402
 
 log = logging.getLogger(__name__)
 

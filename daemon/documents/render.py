@@ -20,8 +20,8 @@ from typing import Any
 
 import jinja2
 
-from .. import formatting as fmt
-from ..archive import sha256_bytes, sha256_file, write_atomic  # noqa: F401  (re-exported)
+from daemon.core import formatting as fmt
+from daemon.shell.archive import sha256_bytes, sha256_file, write_atomic  # noqa: F401  (re-exported)
 
 DASH = "-"
 
@@ -97,7 +97,7 @@ def jinja_env() -> jinja2.Environment:
 
 
 def atomic_write(out_path: str | os.PathLike[str], data: bytes) -> str:
-    """Write `data` to `out_path` atomically (daemon.archive.write_atomic: temp file in the same
+    """Write `data` to `out_path` atomically (daemon.shell.archive.write_atomic: temp file in the same
     folder, fsync, rename, fsync of the folder). Returns the sha256 hex of `data`."""
     write_atomic(out_path, data)
     return sha256_bytes(data)

@@ -32,12 +32,12 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .. import formatting
-from ..archive import make_dirs  # noqa: E402
-from .contexts import Report
-from .final import render_final
-from .letters import logo_image
-from .render import render_docx
+from daemon.core import formatting
+from daemon.documents.contexts import Report
+from daemon.documents.final import render_final
+from daemon.documents.letters import logo_image
+from daemon.documents.render import render_docx
+from daemon.shell.archive import make_dirs  # noqa: E402
 
 __all__ = ["NO_DATA", "chart_png", "render_final", "render_report", "report_context"]
 

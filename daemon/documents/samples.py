@@ -14,8 +14,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from ..model import Indicator, Office, Official, Period, Unit
-from .contexts import (
+from daemon.core.model import Indicator, Office, Official, Period, Unit
+from daemon.documents.contexts import (
     Approval,
     FinalReport,
     FormSpec,
@@ -309,9 +309,9 @@ LETTER_SAMPLES = [
 
 def check_templates(templates_dir: str | os.PathLike[str]) -> list[str]:
     """Render every template from the samples; return the problems (empty when all render)."""
-    from .forms import build_form
-    from .letters import render_letter
-    from .report import render_report
+    from daemon.documents.forms import build_form
+    from daemon.documents.letters import render_letter
+    from daemon.documents.report import render_report
 
     problems: list[str] = []
     with tempfile.TemporaryDirectory(prefix="pantau-cek-") as tmp:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import zipfile
 
-from .safezip import is_zip
+from daemon.documents.safezip import is_zip
 
 __all__ = ["describe", "kind_of"]
 

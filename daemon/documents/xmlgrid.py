@@ -33,7 +33,7 @@ from collections.abc import Iterator
 
 from lxml import etree
 
-from .safezip import Package
+from daemon.documents.safezip import Package
 
 W_MAIN = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"

@@ -20,15 +20,15 @@ from pathlib import Path
 
 import sqlite_utils
 
-from .base import StoreBase, _iso
-from .cycles import CyclesQueries
-from .documents import DocumentQueries
-from .inbound import InboundQueries
-from .migrations import migrations
-from .notices import NoticeQueries
-from .outbox import OutboxQueries
-from .registers import RegisterQueries
-from .web import WebQueries
+from daemon.store.base import StoreBase, _iso
+from daemon.store.cycles import CyclesQueries
+from daemon.store.documents import DocumentQueries
+from daemon.store.inbound import InboundQueries
+from daemon.store.migrations import migrations
+from daemon.store.notices import NoticeQueries
+from daemon.store.outbox import OutboxQueries
+from daemon.store.registers import RegisterQueries
+from daemon.store.web import WebQueries
 
 __all__ = ["Store", "migrations", "_iso"]
 

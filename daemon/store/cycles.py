@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from ..engine import CycleState, from_json, to_json
-from .base import StoreBase, _iso
+from daemon.core.engine import CycleState, from_json, to_json
+from daemon.store.base import StoreBase, _iso
 
 
 class CyclesQueries(StoreBase):
@@ -15,7 +15,7 @@ class CyclesQueries(StoreBase):
         return from_json(json.loads(row["state"])) if row else None
 
     def save_cycle(self, st: CycleState, token_for) -> None:
-        from ..engine import next_timer
+        from daemon.core.engine import next_timer
 
         year = int(st.period[:4])
         self._x(

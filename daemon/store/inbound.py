@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from .base import StoreBase
+from daemon.store.base import StoreBase
 
 
 class InboundQueries(StoreBase):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from .base import StoreBase
+from daemon.store.base import StoreBase
 
 
 class NoticeQueries(StoreBase):

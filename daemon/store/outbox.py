@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from .base import StoreBase
+from daemon.store.base import StoreBase
 
 
 class OutboxQueries(StoreBase):

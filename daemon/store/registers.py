@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from .base import StoreBase
+from daemon.store.base import StoreBase
 
 REGISTERS = ("register_keluar", "register_masuk")
 

@@ -8,7 +8,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from .registers import REGISTERS
+from daemon.store.registers import REGISTERS
 
 DatabaseError = sqlite3.Error
 

@@ -2,7 +2,7 @@
 
 It shows, it does not decide: decisions stay in e-mail, where they become letters in the
 registers. It reads the office's SQLite (WAL) while the daemon writes, through daemon/store/ and
-daemon/views.py, and works whether the daemon runs or not. Its own writes are the sign-in links
+daemon/operator/views.py, and works whether the daemon runs or not. Its own writes are the sign-in links
 and sessions (tables of migration m009_web). Sign-in is by one-time e-mail links sent through the
 office's own transport (or printed by `pantau web link EMAIL`).
 
@@ -11,4 +11,4 @@ Modules: `settings` ([web] keys), `people` (who may sign in and what they see), 
 `chart` (server-drawn SVG), `app` (the Starlette application and `serve`).
 """
 
-from .app import create_app, serve  # noqa: F401
+from daemon.web.app import create_app, serve  # noqa: F401

@@ -31,21 +31,21 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Redire
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from .. import formatting as fmt
-from .. import views
-from ..clock import Clock
-from ..compose import CONTENT_TYPES
-from ..config import Config
-from ..model import Period
-from ..report_text import PURPOSE_ID, STATUS_ID, ago
-from ..sop import load_sop
-from ..store import Store
-from ..verification import normalise_code
-from ..worktime import WorkCalendar, load_extra_days
-from . import pages, signin
-from .chart import bars
-from .people import Person, directory
-from .settings import WebSettings, web_settings
+from daemon.config import Config
+from daemon.core import formatting as fmt
+from daemon.core.model import Period
+from daemon.core.sop import load_sop
+from daemon.core.verification import normalise_code
+from daemon.core.worktime import WorkCalendar, load_extra_days
+from daemon.mail.compose import CONTENT_TYPES
+from daemon.operator import views
+from daemon.operator.report_text import PURPOSE_ID, STATUS_ID, ago
+from daemon.shell.clock import Clock
+from daemon.store import Store
+from daemon.web import pages, signin
+from daemon.web.chart import bars
+from daemon.web.people import Person, directory
+from daemon.web.settings import WebSettings, web_settings
 
 log = logging.getLogger("pantau.web")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")

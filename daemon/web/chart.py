@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from html import escape
 
-from ..formatting import persen
+from daemon.core.formatting import persen
 
 
 def bars(items: list[tuple[str, float | None]], *, width: int = 640, row: int = 26,

@@ -1,6 +1,6 @@
 """What each page shows, filtered by who is looking (SPEC §8).
 
-Built on daemon/views.py (the shapes of `status --json` and `cycle show --json`); every text that
+Built on daemon/operator/views.py (the shapes of `status --json` and `cycle show --json`); every text that
 leaves here is cleaned of task tokens and Pantau's own Message-IDs (`clean`). A unit gets only its
 own unit: its status in each cycle, its own forms and log lines, its own achievement.
 """
@@ -14,10 +14,10 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from ..achievement import rata
-from ..logsetup import scrub
-from ..model import Period
-from .people import Person
+from daemon.core.achievement import rata
+from daemon.core.model import Period
+from daemon.shell.logsetup import scrub
+from daemon.web.people import Person
 
 # Pantau's Message-IDs (compose.new_message_id): with one, a reply can be aimed at a task.
 _MID = re.compile(r"<?pantau\.[0-9a-f]{16,}@[^\s>,;]+>?", re.I)
@@ -25,7 +25,7 @@ MID_HIDDEN = "(Message-ID disembunyikan)"
 
 
 def _has_secret(text: str) -> bool:
-    from ..logsetup import _secrets
+    from daemon.shell.logsetup import _secrets
 
     return any(x in text for x in _secrets)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..config import Config
+from daemon.config import Config
 
 ROLE_LABEL = {"camat": "Camat", "sekretaris": "Sekretaris", "kasubag_perencanaan": "Kasubag Perencanaan"}
 

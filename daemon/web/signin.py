@@ -20,10 +20,10 @@ import logging
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from ..compose import build_message, new_message_id
-from ..config import Config
-from ..store import Store
-from .people import Person
+from daemon.config import Config
+from daemon.mail.compose import build_message, new_message_id
+from daemon.store import Store
+from daemon.web.people import Person
 
 log = logging.getLogger("pantau.web")
 
@@ -93,7 +93,7 @@ def link_email(cfg: Config, person: Person, link: str, office_now: datetime) -> 
 
 def send_link(cfg: Config, person: Person, link: str, office_now: datetime) -> bool:
     """Send a sign-in link through the office's own transport (the daemon need not run)."""
-    from ..office import make_transport
+    from daemon.shell.office import make_transport
 
     raw = link_email(cfg, person, link, office_now)
     transport = None

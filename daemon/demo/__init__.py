@@ -1,0 +1,1 @@
+"""The simulation: a demo office and a whole cycle played against it."""

@@ -1,0 +1,1 @@
+"""The operator's tools: the CLI, its views and reports, checks, inspect, set-up."""

@@ -140,7 +140,10 @@ def phase_compile(rows: list[int], logo: str, env: dict) -> dict:
     out[f"seconds_{largest['rows']}"] = round(largest["seconds"], 3)
     if len(sizes) >= 2:
         a, b = sorted(sizes, key=lambda s: s["rows"])[-2:]
-        out["growth"] = {"rows_x": b["rows"] / a["rows"], "time_x": round(b["seconds"] / a["seconds"], 2)}
+        out["growth"] = {
+            "rows_x": b["rows"] / a["rows"],
+            "time_x": round(b["seconds"] / a["seconds"], 2),
+        }
     return out
 
 
@@ -153,16 +156,34 @@ def phase_ingest(stack, base, office, replies, env, out_dir: Path, profile: bool
     log(f"ingest: raw pipeline (imapclient + email + python-docx) over the {n} messages")
     raw = child(["tests.bench_ingest", "raw", HOST, str(stack.imap_port), "pantau", stack.password,
                  "INBOX"], env)
-    log(f"ingest: raw floor (imapclient + email + Pantau's lxml table reader) over the {n} messages")
-    floor = child(["tests.bench_ingest", "raw", HOST, str(stack.imap_port), "pantau", stack.password,
-                   "INBOX", "--reader", "lxml"], env)
+    log(
+        f"ingest: raw floor (imapclient + email + Pantau's lxml table reader) over the {n} messages"
+    )
+    floor = child(
+        [
+            "tests.bench_ingest",
+            "raw",
+            HOST,
+            str(stack.imap_port),
+            "pantau",
+            stack.password,
+            "INBOX",
+            "--reader",
+            "lxml",
+        ],
+        env,
+    )
     for base_run in (raw, floor):  # both baselines read every message and every form
         if base_run["handled"] != n or base_run["forms"] != n:
-            raise RuntimeError(f"raw pipeline ({base_run['reader']}) read {base_run['handled']} messages and "
-                               f"{base_run['forms']} forms, expected {n} of each")
+            raise RuntimeError(
+                f"raw pipeline ({base_run['reader']}) read {base_run['handled']} messages and "
+                f"{base_run['forms']} forms, expected {n} of each"
+            )
     if raw["cells"] != floor["cells"] or raw["cells_filled"] != floor["cells_filled"]:
-        raise RuntimeError(f"the two raw readers disagree on the cells: python-docx {raw['cells']} "
-                           f"({raw['cells_filled']} filled), lxml {floor['cells']} ({floor['cells_filled']} filled)")
+        raise RuntimeError(
+            f"the two raw readers disagree on the cells: python-docx {raw['cells']} "
+            f"({raw['cells_filled']} filled), lxml {floor['cells']} ({floor['cells_filled']} filled)"
+        )
     log("ingest: Pantau (OfficeApp.poll) over the same messages")
     pantau = child(["tests.bench_ingest", "pantau", str(office.cfg), str(n)], env)
     ratio = pantau["msgs_per_s"] / raw["msgs_per_s"] if raw["msgs_per_s"] else 0.0
@@ -179,16 +200,22 @@ def phase_ingest(stack, base, office, replies, env, out_dir: Path, profile: bool
         "floor_ratio": round(floor_ratio, 3),
         "floor_forms": floor["forms"],
         "floor_ms_per_msg": round(1000 * floor["seconds"] / max(floor["handled"], 1), 2),
-        "floor_breakdown_ms": {"fetch": round(floor["ms_fetch"], 2), "email": round(floor["ms_parse"], 2),
-                               "lxml": round(floor["ms_docx"], 2)},
+        "floor_breakdown_ms": {
+            "fetch": round(floor["ms_fetch"], 2),
+            "email": round(floor["ms_parse"], 2),
+            "lxml": round(floor["ms_docx"], 2),
+        },
         "seconds": round(pantau["seconds"], 2),
         "raw_seconds": round(raw["seconds"], 2),
         "ms_per_msg": round(pantau["ms_per_msg"], 2),
         "raw_ms_per_msg": round(1000 * raw["seconds"] / max(raw["handled"], 1), 2),
         "cpu_ms_per_msg": round(1000 * pantau["cpu_seconds"] / max(pantau["handled"], 1), 2),
         "raw_cpu_ms_per_msg": round(1000 * raw["cpu_seconds"] / max(raw["handled"], 1), 2),
-        "raw_breakdown_ms": {"fetch": round(raw["ms_fetch"], 2), "email": round(raw["ms_parse"], 2),
-                             "python_docx": round(raw["ms_docx"], 2)},
+        "raw_breakdown_ms": {
+            "fetch": round(raw["ms_fetch"], 2),
+            "email": round(raw["ms_parse"], 2),
+            "python_docx": round(raw["ms_docx"], 2),
+        },
         "raw_docx_share": round(raw["docx_share"], 3),
         "outcome": pantau["outcome"],
         "append_seconds": round(append_s, 2),
@@ -231,7 +258,9 @@ def phase_big(stack, office, replies, env, size: int) -> dict:
     reqs = B.requests(office)
     form = B.fill_form(reqs[unit.kode].form, 9, 1)
     pdf = b"%PDF-1.4\n" + random.Random(5).randbytes(size - 9)
-    big_raw = B.reply(unit, reqs[unit.kode], form, 9, 999, extra=[("Bukti-pindaian.pdf", pdf, "application/pdf")])
+    big_raw = B.reply(
+        unit, reqs[unit.kode], form, 9, 999, extra=[("Bukti-pindaian.pdf", pdf, "application/pdf")]
+    )
     del pdf
     raised = office.cfg.with_name("pantau-besar.toml")
     raised.write_text(B._set_in_section(office.cfg.read_text(), "mail.batas", ukuran_pesan_mb="60"))
@@ -240,7 +269,11 @@ def phase_big(stack, office, replies, env, size: int) -> dict:
                                            ("default_limits", office.cfg, big_raw),
                                            ("raised_limit", raised, big_raw))):
         tag = f"Message-ID: <m{n}.".encode()
-        B.append_to_inbox(stack, "pantau", [resign(raw0.replace(b"Message-ID: <", tag + b"w.", 1), "kecamatan.test")])
+        B.append_to_inbox(
+            stack,
+            "pantau",
+            [resign(raw0.replace(b"Message-ID: <", tag + b"w.", 1), "kecamatan.test")],
+        )
         path.write_bytes(resign(raw.replace(b"Message-ID: <", tag, 1), "kecamatan.test"))
         r = child(["tests.bench_ingest", "big", str(cfg), "--append-from", str(path),
                    "--imap-port", str(stack.imap_port), "--password", stack.password], env)
@@ -291,7 +324,9 @@ class Daemon:
 def outbox_pending(db: Path) -> int:
     con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
     try:
-        return con.execute("SELECT COUNT(*) FROM outbox WHERE status IN ('antri','mengirim')").fetchone()[0]
+        return con.execute(
+            "SELECT COUNT(*) FROM outbox WHERE status IN ('antri','mengirim')"
+        ).fetchone()[0]
     finally:
         con.close()
 
@@ -318,7 +353,9 @@ def new_mail(maildir: Path, seen: set[str]) -> list[Path]:
     return out
 
 
-def phase_latency(stack, office, replies, env, out_dir: Path, samples: int, idle_s: float) -> tuple[dict, dict]:
+def phase_latency(
+    stack, office, replies, env, out_dir: Path, samples: int, idle_s: float
+) -> tuple[dict, dict]:
     copy = B.copy_office(office, out_dir / "work" / "latensi")
     log("latency: starting `pantau run` (it first sends the units' request e-mails)")
     daemon = Daemon(copy, env, out_dir / "pantau-run.log")
@@ -427,7 +464,9 @@ def run(opts) -> dict:
         }
         results["compile"] = phase_compile(opts.rows, str(base.dir / "config" / "logo.png"), env)
         ingest_office = B.copy_office(base, work / "masuk")
-        results["ingest"] = phase_ingest(stack, base, ingest_office, replies, env, out_dir, opts.profile)
+        results["ingest"] = phase_ingest(
+            stack, base, ingest_office, replies, env, out_dir, opts.profile
+        )
         results["memory"] = {"peak_rss_mb": results["ingest"]["peak_rss_mb"],
                              "rss_before_mb": results["ingest"]["rss_before_mb"]}
         log(f"memory: one message with a {opts.big_mb} MB attachment")
@@ -455,50 +494,116 @@ def run(opts) -> dict:
 def goals(r: dict) -> dict:
     big = r["memory"]["big_attachment"]["raised_limit"]
     return {
-        "ingest_ratio": {"value": r["ingest"]["ratio"], "goal": ">= 1.0",
-                         "met": r["ingest"]["ratio"] >= GOALS["ratio"]},
-        "latency_p95_s": {"value": r["latency"]["p95_s"], "goal": "<= 1.5",
-                          "met": r["latency"]["p95_s"] is not None and r["latency"]["p95_s"] <= GOALS["p95_s"]},
-        "compile_largest_s": {"value": max(r["compile"]["seconds"].values()), "goal": "5000 rows <= 5 s",
-                              "met": max(r["compile"]["seconds"].values()) <= GOALS["seconds_5000"]},
-        "peak_rss_mb": {"value": r["memory"]["peak_rss_mb"], "goal": "<= 150",
-                        "met": r["memory"]["peak_rss_mb"] <= GOALS["peak_rss_mb"]},
-        "big_attachment_raise": {"value": big["raise_x_attachment"], "goal": "<= 2x the attachment",
-                                 "met": big["raise_x_attachment"] <= 2.0},
-        "idle_cpu_percent": {"value": r["idle"]["cpu_percent"], "goal": "<= 0.5",
-                             "met": r["idle"]["cpu_percent"] <= GOALS["cpu_percent"]},
-        "web_overview_p95_ms": {"value": r["web"]["warm"]["p95_ms"], "goal": "<= 300, no error",
-                                "met": r["web"]["met"]},
+        "ingest_ratio": {
+            "value": r["ingest"]["ratio"],
+            "goal": ">= 1.0",
+            "met": r["ingest"]["ratio"] >= GOALS["ratio"],
+        },
+        "latency_p95_s": {
+            "value": r["latency"]["p95_s"],
+            "goal": "<= 1.5",
+            "met": r["latency"]["p95_s"] is not None and r["latency"]["p95_s"] <= GOALS["p95_s"],
+        },
+        "compile_largest_s": {
+            "value": max(r["compile"]["seconds"].values()),
+            "goal": "5000 rows <= 5 s",
+            "met": max(r["compile"]["seconds"].values()) <= GOALS["seconds_5000"],
+        },
+        "peak_rss_mb": {
+            "value": r["memory"]["peak_rss_mb"],
+            "goal": "<= 150",
+            "met": r["memory"]["peak_rss_mb"] <= GOALS["peak_rss_mb"],
+        },
+        "big_attachment_raise": {
+            "value": big["raise_x_attachment"],
+            "goal": "<= 2x the attachment",
+            "met": big["raise_x_attachment"] <= 2.0,
+        },
+        "idle_cpu_percent": {
+            "value": r["idle"]["cpu_percent"],
+            "goal": "<= 0.5",
+            "met": r["idle"]["cpu_percent"] <= GOALS["cpu_percent"],
+        },
+        "web_overview_p95_ms": {
+            "value": r["web"]["warm"]["p95_ms"],
+            "goal": "<= 300, no error",
+            "met": r["web"]["met"],
+        },
     }
 
 
 def table(r: dict) -> str:
-    i, lat, c, m, idle, w = r["ingest"], r["latency"], r["compile"], r["memory"], r["idle"], r["workload"]
+    i, lat, c, m, idle, w = (
+        r["ingest"],
+        r["latency"],
+        r["compile"],
+        r["memory"],
+        r["idle"],
+        r["workload"],
+    )
     big = m["big_attachment"]
     ok = {k: ("yes" if v["met"] else "NO") for k, v in r["goals"].items()}
     mb = big["attachment_bytes"] / 10**6
     largest = max(c["seconds"], key=int)
     rows_ = [
-        ("ingest (Pantau)", f"{i['msgs_per_s']} msg/s ({i['ms_per_msg']} ms/msg, CPU {i['cpu_ms_per_msg']} ms)", "", ""),
-        ("ingest (raw pipeline)", f"{i['raw_msgs_per_s']} msg/s ({i['raw_ms_per_msg']} ms/msg); python-docx "
-         f"{100 * i['raw_docx_share']:.0f} %", "", ""),
+        (
+            "ingest (Pantau)",
+            f"{i['msgs_per_s']} msg/s ({i['ms_per_msg']} ms/msg, CPU {i['cpu_ms_per_msg']} ms)",
+            "",
+            "",
+        ),
+        (
+            "ingest (raw pipeline)",
+            f"{i['raw_msgs_per_s']} msg/s ({i['raw_ms_per_msg']} ms/msg); python-docx "
+            f"{100 * i['raw_docx_share']:.0f} %",
+            "",
+            "",
+        ),
         ("ingest ratio", f"{i['ratio']}", ">= 1.0", ok["ingest_ratio"]),
-        ("ingest (raw floor, lxml)", f"{i['floor_msgs_per_s']} msg/s ({i['floor_ms_per_msg']} ms/msg)", "", ""),
+        (
+            "ingest (raw floor, lxml)",
+            f"{i['floor_msgs_per_s']} msg/s ({i['floor_ms_per_msg']} ms/msg)",
+            "",
+            "",
+        ),
         ("ingest ratio to the floor", f"{i['floor_ratio']}", "", ""),
-        ("latency p50 / p95", f"{lat['p50_s']} s / {lat['p95_s']} s ({lat['samples']} replies)", "p95 <= 1.5 s",
-         ok["latency_p95_s"]),
-        *[(f"compile {n} rows", f"{sec} s (chart {c['chart_seconds'][n]} s)",
-           "<= 5 s" if n == largest else "", ok["compile_largest_s"] if n == largest else "")
-          for n, sec in c["seconds"].items()],
+        (
+            "latency p50 / p95",
+            f"{lat['p50_s']} s / {lat['p95_s']} s ({lat['samples']} replies)",
+            "p95 <= 1.5 s",
+            ok["latency_p95_s"],
+        ),
+        *[
+            (
+                f"compile {n} rows",
+                f"{sec} s (chart {c['chart_seconds'][n]} s)",
+                "<= 5 s" if n == largest else "",
+                ok["compile_largest_s"] if n == largest else "",
+            )
+            for n, sec in c["seconds"].items()
+        ],
         ("peak RSS, ingest", f"{m['peak_rss_mb']} MB", "<= 150 MB", ok["peak_rss_mb"]),
-        (f"+{mb:g} MB attachment", f"+{big['raised_limit']['raise_mb']:.0f} MB = "
-         f"{big['raised_limit']['raise_x_attachment']}x (default limits, {big['default_limits']['status']}: "
-         f"+{big['default_limits']['raise_mb']:.0f} MB)",
-         "<= 2x", ok["big_attachment_raise"]),
-        ("idle CPU", f"{idle['cpu_percent']} % over {idle['seconds']:.0f} s", "<= 0.5 %", ok["idle_cpu_percent"]),
-        (f"web overview, {r['web']['clients']} clients", f"p95 {r['web']['warm']['p95_ms']} ms "
-         f"(recomputed each time: {r['web']['cold']['p95_ms']} ms), errors {r['web']['warm']['errors']}",
-         "p95 <= 300 ms", ok["web_overview_p95_ms"]),
+        (
+            f"+{mb:g} MB attachment",
+            f"+{big['raised_limit']['raise_mb']:.0f} MB = "
+            f"{big['raised_limit']['raise_x_attachment']}x (default limits, {big['default_limits']['status']}: "
+            f"+{big['default_limits']['raise_mb']:.0f} MB)",
+            "<= 2x",
+            ok["big_attachment_raise"],
+        ),
+        (
+            "idle CPU",
+            f"{idle['cpu_percent']} % over {idle['seconds']:.0f} s",
+            "<= 0.5 %",
+            ok["idle_cpu_percent"],
+        ),
+        (
+            f"web overview, {r['web']['clients']} clients",
+            f"p95 {r['web']['warm']['p95_ms']} ms "
+            f"(recomputed each time: {r['web']['cold']['p95_ms']} ms), errors {r['web']['warm']['errors']}",
+            "p95 <= 300 ms",
+            ok["web_overview_p95_ms"],
+        ),
     ]
     wa = max(len(a) for a, *_ in rows_)
     wb = max(len(b) for _, b, *_ in rows_)
@@ -507,8 +612,11 @@ def table(r: dict) -> str:
     lines.append(f"{'measure':<{wa}}  {'result':<{wb}}  {'goal':<13} met")
     lines += [f"{a:<{wa}}  {b:<{wb}}  {g:<13} {o}" for a, b, g, o in rows_]
     mc = r["machine"]
-    lines += ["", f"Machine: {mc['cpu']}, {mc['cores']} cores, {mc['memory_mb']} MB, {mc['os']}, kernel "
-              f"{mc['kernel']}, Python {mc['python']}; load average {mc['load_at_start']} -> {mc['load_at_end']}"]
+    lines += [
+        "",
+        f"Machine: {mc['cpu']}, {mc['cores']} cores, {mc['memory_mb']} MB, {mc['os']}, kernel "
+        f"{mc['kernel']}, Python {mc['python']}; load average {mc['load_at_start']} -> {mc['load_at_end']}",
+    ]
     return "\n".join(lines)
 
 

@@ -50,25 +50,48 @@ def make_report(rows: int, logo: str | None = None, seed: int = 7):
             pct = achievement.capaian(real, target, "positif") if has_data else None
             pagu = 25_000_000.0 * (k + 1)
             ra = round(pagu * rnd.uniform(0.5, 0.95)) if has_data else None
-            out.append(C.ReportUnitRow(
-                no=str(k + 1), indikator=f"Persentase layanan administrasi yang selesai sesuai standar ({k + 1})",
-                satuan="%", polaritas="positif", target=target, realisasi=real, capaian=pct,
-                kategori=bands.kategori(pct), pagu=pagu, realisasi_anggaran=ra,
-                capaian_anggaran=achievement.capaian_anggaran(ra, pagu),
-                faktor_pendorong="Dukungan aparatur dan koordinasi yang baik" if has_data else "",
-                faktor_penghambat="Keterbatasan anggaran operasional" if has_data else "",
-                tindak_lanjut="Meningkatkan koordinasi lintas sektor" if has_data else ""))
+            out.append(
+                C.ReportUnitRow(
+                    no=str(k + 1),
+                    indikator=f"Persentase layanan administrasi yang selesai sesuai standar ({k + 1})",
+                    satuan="%",
+                    polaritas="positif",
+                    target=target,
+                    realisasi=real,
+                    capaian=pct,
+                    kategori=bands.kategori(pct),
+                    pagu=pagu,
+                    realisasi_anggaran=ra,
+                    capaian_anggaran=achievement.capaian_anggaran(ra, pagu),
+                    faktor_pendorong="Dukungan aparatur dan koordinasi yang baik"
+                    if has_data
+                    else "",
+                    faktor_penghambat="Keterbatasan anggaran operasional" if has_data else "",
+                    tindak_lanjut="Meningkatkan koordinasi lintas sektor" if has_data else "",
+                )
+            )
         mean = achievement.rata([x.capaian for x in out]) if has_data else None
         if mean is not None:
             all_pct.append(mean)
-        units.append(C.ReportUnit(
-            unit=unit, rows=out, capaian_rata=mean, kategori=bands.kategori(mean),
-            status="diterima" if has_data else "tidak menyampaikan data",
-            diterima=datetime(2025, 10, 8, 10, 15, tzinfo=ZoneInfo("Asia/Jakarta")) if has_data else None,
-            versi_formulir=1 if has_data else None))
+        units.append(
+            C.ReportUnit(
+                unit=unit,
+                rows=out,
+                capaian_rata=mean,
+                kategori=bands.kategori(mean),
+                status="diterima" if has_data else "tidak menyampaikan data",
+                diterima=datetime(2025, 10, 8, 10, 15, tzinfo=ZoneInfo("Asia/Jakarta"))
+                if has_data
+                else None,
+                versi_formulir=1 if has_data else None,
+            )
+        )
     overall = achievement.rata(all_pct)
-    official = Official(nama="DESI RAHMAWATI, S.E", jabatan="Kepala Subbagian Perencanaan dan Keuangan",
-                        nip="19880305 201101 2 007")
+    official = Official(
+        nama="DESI RAHMAWATI, S.E",
+        jabatan="Kepala Subbagian Perencanaan dan Keuangan",
+        nip="19880305 201101 2 007",
+    )
     return C.Report(kantor=kantor, period=period, cycle_code="PK-2025-TW3", version=1,
                     tanggal=date(2025, 10, 10), units=units, capaian_rata=overall,
                     kategori=bands.kategori(overall), penyusun=official,

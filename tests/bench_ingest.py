@@ -59,12 +59,18 @@ def outcome_counts(db_path: Path) -> dict:
         return {
             "inbound": q("SELECT COUNT(*) FROM inbound"),
             "diproses": q("SELECT COUNT(*) FROM inbound WHERE status='diproses'"),
-            "not_diproses": [list(r) for r in db.execute(
-                "SELECT status, reason, COUNT(*) FROM inbound WHERE status<>'diproses'"
-                " GROUP BY status, reason")],
+            "not_diproses": [
+                list(r)
+                for r in db.execute(
+                    "SELECT status, reason, COUNT(*) FROM inbound WHERE status<>'diproses'"
+                    " GROUP BY status, reason"
+                )
+            ],
             "submissions_ok": q("SELECT COUNT(*) FROM submissions WHERE ok=1"),
             "register_masuk": q("SELECT COUNT(*) FROM register_masuk"),
-            "acks_queued": q("SELECT COUNT(*) FROM outbox WHERE kind='pemberitahuan:formulir_diterima'"),
+            "acks_queued": q(
+                "SELECT COUNT(*) FROM outbox WHERE kind='pemberitahuan:formulir_diterima'"
+            ),
         }
     finally:
         db.close()
@@ -270,7 +276,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.mode == "pantau":
         out = run_pantau(args.cfg, args.expected, args.profile)
     elif args.mode == "raw":
-        out = run_raw(args.host, args.port, args.user, args.password, args.folder, reader=args.reader)
+        out = run_raw(
+            args.host, args.port, args.user, args.password, args.folder, reader=args.reader
+        )
     else:
         out = run_big(args.cfg, args.append_from, args.imap_port, args.password)
     print(json.dumps(out))

@@ -161,7 +161,10 @@ def write_office(target: Path, stack, units: int, indicators: int) -> BenchOffic
         nama = f"{_OPD[i % len(_OPD)]} {i // len(_OPD) + 1}"
         bench_units.append(BenchUnit(f"U{i + 1:03d}", nama, f"{user}@kecamatan.test", user))
     blocks = []
-    everyone = [*bench_units, BenchUnit(SILENT, "Dinas Yang Terlambat", "trantib@kecamatan.test", "trantib")]
+    everyone = [
+        *bench_units,
+        BenchUnit(SILENT, "Dinas Yang Terlambat", "trantib@kecamatan.test", "trantib"),
+    ]
     for i, u in enumerate(everyone, 1):
         blocks.append(
             f'[[unit]]\nkode = "{u.kode}"\nnama = "{u.nama}"\nemail = "{u.email}"\n'
@@ -195,11 +198,22 @@ def write_office(target: Path, stack, units: int, indicators: int) -> BenchOffic
                 name, satuan, annual = _INDICATORS[k % len(_INDICATORS)]
                 tw = [round(annual * q / 4, 1) if satuan not in ("%", "indeks") else annual
                       for q in (1, 2, 3, 4)]
-                w.writerow([u, k + 1, "Meningkatnya kualitas tata kelola pemerintahan",
-                            "Program Penunjang Urusan Pemerintahan Daerah",
-                            "Perencanaan, Penganggaran, dan Evaluasi Kinerja",
-                            f"Sub kegiatan {k + 1}", f"{name} ({k + 1})" if k >= len(_INDICATORS) else name,
-                            satuan, "positif", annual, *tw, 25_000_000 * (k + 1)])
+                w.writerow(
+                    [
+                        u,
+                        k + 1,
+                        "Meningkatnya kualitas tata kelola pemerintahan",
+                        "Program Penunjang Urusan Pemerintahan Daerah",
+                        "Perencanaan, Penganggaran, dan Evaluasi Kinerja",
+                        f"Sub kegiatan {k + 1}",
+                        f"{name} ({k + 1})" if k >= len(_INDICATORS) else name,
+                        satuan,
+                        "positif",
+                        annual,
+                        *tw,
+                        25_000_000 * (k + 1),
+                    ]
+                )
     return BenchOffice(target, cfg, bench_units)
 
 
@@ -274,7 +288,9 @@ def fill_form(form: bytes, version: int, seed: int) -> bytes:
             f"Rp {int(25_000_000 * (i + 1) * rnd.uniform(0.6, 0.95)):,}".replace(",", "."))
         cells[col["Faktor Pendorong"]].text = _PENDORONG
         cells[col["Faktor Penghambat"]].text = _PENGHAMBAT if i % 2 else _PENGHAMBAT[:120]
-        cells[col["Tindak Lanjut"]].text = _TINDAK + (f" (perbaikan ke-{version - 1})" if version > 1 else "")
+        cells[col["Tindak Lanjut"]].text = _TINDAK + (
+            f" (perbaikan ke-{version - 1})" if version > 1 else ""
+        )
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
@@ -292,24 +308,37 @@ def reply(unit: BenchUnit, req: Request, form: bytes, version: int, n: int,
     r["In-Reply-To"] = f"<{req.message_id}>"
     r["References"] = f"<{req.message_id}>"
     r["Date"] = format_datetime(datetime.fromisoformat(NOW))
-    text = ("Terlampir data kinerja kami." if version == 1
-            else f"Mohon maaf, berikut formulir yang sudah diperbaiki (perbaikan ke-{version - 1}).")
-    quoted = ("Yth. Kepala Unit,\n\nBersama ini kami sampaikan formulir pemantauan kinerja "
-              "Triwulan III Tahun 2025.\nMohon diisi dan dikirim kembali dengan membalas e-mail ini.")
+    text = (
+        "Terlampir data kinerja kami."
+        if version == 1
+        else f"Mohon maaf, berikut formulir yang sudah diperbaiki (perbaikan ke-{version - 1})."
+    )
+    quoted = (
+        "Yth. Kepala Unit,\n\nBersama ini kami sampaikan formulir pemantauan kinerja "
+        "Triwulan III Tahun 2025.\nMohon diisi dan dikirim kembali dengan membalas e-mail ini."
+    )
     style = n % 3
     if style == 0:  # Gmail in Indonesian
         head = "Pada Sen, 6 Okt 2025 pukul 08.00 Pantau Kinerja Kecamatan <pantau@kecamatan.test>\nmenulis:"
-        r.set_content(f"{text}\n\n{head}\n" + "\n".join("> " + x for x in quoted.splitlines()) + "\n")
+        r.set_content(
+            f"{text}\n\n{head}\n" + "\n".join("> " + x for x in quoted.splitlines()) + "\n"
+        )
     elif style == 1:  # Thunderbird
         head = "Pada 06/10/25 08.00, Pantau Kinerja Kecamatan menulis:"
-        r.set_content(f"{text}\n\n{head}\n" + "\n".join("> " + x for x in quoted.splitlines()) + "\n")
+        r.set_content(
+            f"{text}\n\n{head}\n" + "\n".join("> " + x for x in quoted.splitlines()) + "\n"
+        )
     else:  # Outlook: text and HTML, a header block
-        block = ("Dari: Pantau Kinerja Kecamatan <pantau@kecamatan.test>\nDikirim: Senin, 06 Oktober 2025 "
-                 f"08.00\nKepada: {unit.email}\nSubjek: {req.subject}")
+        block = (
+            "Dari: Pantau Kinerja Kecamatan <pantau@kecamatan.test>\nDikirim: Senin, 06 Oktober 2025 "
+            f"08.00\nKepada: {unit.email}\nSubjek: {req.subject}"
+        )
         r.set_content(f"{text}\n\n________________________________\n{block}\n\n{quoted}\n")
-        r.add_alternative(f"<html><body><div>{text}</div><div id=\"divRplyFwdMsg\"><hr><b>Dari:</b> "
-                          f"Pantau<br><b>Subjek:</b> {req.subject}</div><div>{quoted}</div></body></html>",
-                          subtype="html")
+        r.add_alternative(
+            f'<html><body><div>{text}</div><div id="divRplyFwdMsg"><hr><b>Dari:</b> '
+            f"Pantau<br><b>Subjek:</b> {req.subject}</div><div>{quoted}</div></body></html>",
+            subtype="html",
+        )
     r.add_attachment(form, maintype="application",
                      subtype="vnd.openxmlformats-officedocument.wordprocessingml.document",
                      filename=req.form_name)
@@ -369,7 +398,9 @@ def copy_office(src: BenchOffice, target: Path) -> BenchOffice:
     db = sqlite3.connect(copy.db)
     with db:
         for table in ("outbox", "documents", "inbound", "submissions"):
-            db.execute(f"UPDATE {table} SET path = replace(path, ?, ?)", (str(src.dir), str(target)))
+            db.execute(
+                f"UPDATE {table} SET path = replace(path, ?, ?)", (str(src.dir), str(target))
+            )
     db.close()
     return copy
 
@@ -377,5 +408,7 @@ def copy_office(src: BenchOffice, target: Path) -> BenchOffice:
 def env_with(extra: dict[str, str]) -> dict[str, str]:
     env = dict(os.environ)
     env.update(extra)
-    env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env["PYTHONPATH"] = str(ROOT) + (
+        os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else ""
+    )
     return env

@@ -84,8 +84,17 @@ def _patch_tasks_diff() -> None:
             " VALUES(?,?,?,?,?,?,?,?,?) ON CONFLICT(code) DO UPDATE SET status=excluded.status,"
             " current=excluded.current, closed=excluded.closed, next_timer=excluded.next_timer,"
             " state=excluded.state",
-            (st.code, st.period, year, st.status, st.current, S._iso(st.started), S._iso(st.closed),
-             S._iso(next_timer(st)), json.dumps(S.to_json(st), ensure_ascii=False)),
+            (
+                st.code,
+                st.period,
+                year,
+                st.status,
+                st.current,
+                S._iso(st.started),
+                S._iso(st.closed),
+                S._iso(next_timer(st)),
+                json.dumps(S.to_json(st), ensure_ascii=False),
+            ),
         )
         stored = {r[0]: (r[1], r[2]) for r in self._db.conn.execute(
             "SELECT key, status, closed FROM tasks WHERE cycle=?", (st.code,))}
@@ -94,14 +103,30 @@ def _patch_tasks_diff() -> None:
             if have == (t.status, S._iso(t.closed)):
                 continue
             if have is not None:
-                self._x("UPDATE tasks SET status=?, closed=? WHERE key=?", (t.status, S._iso(t.closed), t.key))
+                self._x(
+                    "UPDATE tasks SET status=?, closed=? WHERE key=?",
+                    (t.status, S._iso(t.closed), t.key),
+                )
                 continue
             self._x(
                 "INSERT INTO tasks(key, token, cycle, step, role, recipient, unit, purpose, doc_kind,"
                 " doc_version, status, opened, closed) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)"
                 " ON CONFLICT(key) DO UPDATE SET status=excluded.status, closed=excluded.closed",
-                (t.key, token_for(t.key), st.code, t.step, t.role, t.recipient, t.unit, t.purpose,
-                 t.doc_kind, t.doc_version, t.status, S._iso(t.opened), S._iso(t.closed)),
+                (
+                    t.key,
+                    token_for(t.key),
+                    st.code,
+                    t.step,
+                    t.role,
+                    t.recipient,
+                    t.unit,
+                    t.purpose,
+                    t.doc_kind,
+                    t.doc_version,
+                    t.status,
+                    S._iso(t.opened),
+                    S._iso(t.closed),
+                ),
             )
         want = sorted((tm.step, tm.kind, tm.at.isoformat()) for tm in st.timers)
         have_t = sorted(tuple(r) for r in self._db.conn.execute(
@@ -132,7 +157,10 @@ def _patch_fast_copy() -> None:
     from daemon.core import engine as E
 
     shim = types.SimpleNamespace(
-        deepcopy=lambda x, memo=None: fast_copy(x) if isinstance(x, E.CycleState) else _copy.deepcopy(x, memo))
+        deepcopy=lambda x, memo=None: (
+            fast_copy(x) if isinstance(x, E.CycleState) else _copy.deepcopy(x, memo)
+        )
+    )
     E.copy = shim
 
 
@@ -147,8 +175,11 @@ def _patch_batch_file() -> None:
         expected = {}
         for ref, outcome in items:
             folder, validity, uid = I.parse_ref(ref)
-            target = {O.DIPROSES: self.settings.folder_diproses, O.GAGAL: self.settings.folder_gagal,
-                      O.DIABAIKAN: self.settings.folder_diabaikan}[outcome]
+            target = {
+                O.DIPROSES: self.settings.folder_diproses,
+                O.GAGAL: self.settings.folder_gagal,
+                O.DIABAIKAN: self.settings.folder_diabaikan,
+            }[outcome]
             by_target.setdefault(target, []).append(uid)
             expected[uid] = self._fingerprints.get(ref)
 
@@ -157,7 +188,11 @@ def _patch_batch_file() -> None:
                 return
             now = client.fetch(list(expected), list(I._FINGERPRINT))
             for target, uids in by_target.items():
-                ok = [u for u in uids if u in now and (expected[u] is None or I._fingerprint(now[u]) == expected[u])]
+                ok = [
+                    u
+                    for u in uids
+                    if u in now and (expected[u] is None or I._fingerprint(now[u]) == expected[u])
+                ]
                 if ok:
                     dest = self.server_name(target)
                     self._ensure_folder(client, dest)
@@ -274,9 +309,12 @@ def main(argv: list[str] | None = None) -> int:
             venv = dict(env, BENCH_PATCHES=patches)
             r = BB.child(["tests.bench_ingest", "pantau", str(copy.cfg), str(len(raws))], venv)
             ok = r["outcome"]["submissions_ok"] == len(raws) == r["outcome"]["acks_queued"]
-            results["variants"][v] = {"ms_per_msg": round(r["ms_per_msg"], 2),
-                                      "cpu_ms_per_msg": round(1000 * r["cpu_seconds"] / r["handled"], 2),
-                                      "msgs_per_s": round(r["msgs_per_s"], 1), "all_accepted": ok}
+            results["variants"][v] = {
+                "ms_per_msg": round(r["ms_per_msg"], 2),
+                "cpu_ms_per_msg": round(1000 * r["cpu_seconds"] / r["handled"], 2),
+                "msgs_per_s": round(r["msgs_per_s"], 1),
+                "all_accepted": ok,
+            }
             print(v, json.dumps(results["variants"][v]), flush=True)
     finally:
         stack.stop()

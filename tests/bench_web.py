@@ -98,7 +98,9 @@ def _sessions(cfg_path: Path, n: int) -> list[str]:
     store = Store(cfg.db_path)
     try:
         # Mostly officials and the operator (who see all 200 units), some units.
-        who = [officials[i % len(officials)] if i % 5 else people[i % len(people)] for i in range(n)]
+        who = [
+            officials[i % len(officials)] if i % 5 else people[i % len(people)] for i in range(n)
+        ]
         return [signin.start_session(store, e, signin.utcnow())[0] for e in who]
     finally:
         store.close()
@@ -119,7 +121,9 @@ def _run_clients(url: str, sids: list[str], requests: int) -> dict:
                 t0 = time.perf_counter()
                 try:
                     r = c.get("/")
-                    ok = r.status_code == 200 and ("formulir masuk" in r.text or "Formulir " in r.text)
+                    ok = r.status_code == 200 and (
+                        "formulir masuk" in r.text or "Formulir " in r.text
+                    )
                     why = None if ok else f"HTTP {r.status_code}"
                 except httpx.HTTPError as e:
                     why = type(e).__name__
@@ -136,18 +140,28 @@ def _run_clients(url: str, sids: list[str], requests: int) -> dict:
     for t in threads:
         t.join()
     wall = time.perf_counter() - t0
-    return {"requests": len(times), "errors": len(errors), "error_kinds": sorted(set(errors)),
-            "p50_ms": round(1000 * percentile(times, 50), 1), "p95_ms": round(1000 * percentile(times, 95), 1),
-            "max_ms": round(1000 * max(times), 1) if times else 0.0,
-            "requests_per_s": round(len(times) / wall, 1) if wall else 0.0}
+    return {
+        "requests": len(times),
+        "errors": len(errors),
+        "error_kinds": sorted(set(errors)),
+        "p50_ms": round(1000 * percentile(times, 50), 1),
+        "p95_ms": round(1000 * percentile(times, 95), 1),
+        "max_ms": round(1000 * max(times), 1) if times else 0.0,
+        "requests_per_s": round(len(times) / wall, 1) if wall else 0.0,
+    }
 
 
 def _serve(cfg_path: Path, ttl: float, env: dict):
     from tests.webkit import free_port
 
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-c", SERVE, str(cfg_path), str(port), str(ttl)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SERVE, str(cfg_path), str(port), str(ttl)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+    )
     import httpx
 
     deadline = time.monotonic() + 60
@@ -177,14 +191,21 @@ def measure(office: B.BenchOffice, env: dict, clients: int = 50, requests: int =
     finally:
         st.close()
     sids = _sessions(office.cfg, clients)
-    out = {"clients": clients, "requests_per_client": requests, "units": total, "units_received": received}
+    out = {
+        "clients": clients,
+        "requests_per_client": requests,
+        "units": total,
+        "units_received": received,
+    }
     for label, ttl in (("warm", 20.0), ("cold", 0.0)):
         proc, url = _serve(office.cfg, ttl, env)
         try:
             import httpx
 
             page = httpx.get(f"{url}/", cookies={"pantau_sesi": sids[1]}).text  # an official's view
-            out["shows"] = next((line.strip() for line in page.splitlines() if "formulir masuk" in line), "")[:200]
+            out["shows"] = next(
+                (line.strip() for line in page.splitlines() if "formulir masuk" in line), ""
+            )[:200]
             out[label] = _run_clients(url, sids, requests)
         finally:
             proc.terminate()
@@ -195,23 +216,33 @@ def measure(office: B.BenchOffice, env: dict, clients: int = 50, requests: int =
 
 
 def table(w: dict) -> str:
-    lines = [f"web overview: {w['clients']} concurrent signed-in clients x {w['requests_per_client']} requests, "
-             f"{w['units']} units ({w['units_received']} received)"]
+    lines = [
+        f"web overview: {w['clients']} concurrent signed-in clients x {w['requests_per_client']} requests, "
+        f"{w['units']} units ({w['units_received']} received)"
+    ]
     for label in ("warm", "cold"):
         r = w[label]
-        lines.append(f"  {label:5} p50 {r['p50_ms']} ms, p95 {r['p95_ms']} ms, max {r['max_ms']} ms, "
-                     f"{r['requests_per_s']} req/s, errors {r['errors']} of {r['requests']}")
+        lines.append(
+            f"  {label:5} p50 {r['p50_ms']} ms, p95 {r['p95_ms']} ms, max {r['max_ms']} ms, "
+            f"{r['requests_per_s']} req/s, errors {r['errors']} of {r['requests']}"
+        )
     lines.append(f"  goal {w['goal']}: {'met' if w['met'] else 'NOT met'}")
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m tests.bench_web", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(
+        prog="python -m tests.bench_web", description=__doc__.split("\n\n")[0]
+    )
     p.add_argument("--units", type=int, default=200)
     p.add_argument("--clients", type=int, default=50)
     p.add_argument("--requests", type=int, default=20)
     p.add_argument("--out", default=str(ROOT / "var" / "bench"))
-    p.add_argument("--reuse", action="store_true", help="measure the office a previous run left in OUT/work-web")
+    p.add_argument(
+        "--reuse",
+        action="store_true",
+        help="measure the office a previous run left in OUT/work-web",
+    )
     o = p.parse_args(argv)
     out_dir = Path(o.out).resolve()
     work = out_dir / "work-web"

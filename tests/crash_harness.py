@@ -135,9 +135,17 @@ class Office:
     def cfg(self):
         return load_config(self.cfg_path)
 
-    def cli(self, *args: str, timeout: float = 120, env: dict | None = None) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "daemon.operator.cli", *args], env=env or self.env, cwd=ROOT,
-                              capture_output=True, text=True, timeout=timeout)
+    def cli(
+        self, *args: str, timeout: float = 120, env: dict | None = None
+    ) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "daemon.operator.cli", *args],
+            env=env or self.env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
 
     def status(self) -> dict:
         r = self.cli("status", "--json")
@@ -167,7 +175,9 @@ def make_office(root: Path, stack, *, users: dict | None = None, imap_port: int 
     text = text.replace('transport = "maildir"', 'transport = "imap"')
     text = set_keys(text, "mail.imap", port=str(imap_port or stack.imap_port), keamanan='"none"',
                     username=f'"{users["pantau"].name}"')
-    text = set_keys(text, "mail.smtp", port=str(smtp_port or stack.smtp_port), keamanan='"none"', username='""')
+    text = set_keys(
+        text, "mail.smtp", port=str(smtp_port or stack.smtp_port), keamanan='"none"', username='""'
+    )
     for section, values in (sections or {}).items():
         text = set_keys(text, section, **values)
     cfg.write_text(text)
@@ -215,8 +225,12 @@ def answer(stack, sender, orig: bytes, text: str, attachments: list[tuple[str, b
     r["References"] = str(o["Message-ID"])
     r.set_content(text + "\n")
     for name, data in attachments:
-        r.add_attachment(data, maintype="application",
-                         subtype="vnd.openxmlformats-officedocument.wordprocessingml.document", filename=name)
+        r.add_attachment(
+            data,
+            maintype="application",
+            subtype="vnd.openxmlformats-officedocument.wordprocessingml.document",
+            filename=name,
+        )
     to = r["To"].addresses[0].addr_spec
     stack.send(sender.address, [to], sign(bytes(r), sender.address.rpartition("@")[2]))
     return str(r["Message-ID"]).strip("<>")
@@ -245,10 +259,18 @@ class DaemonProcess:
             e["PANTAU_CRASH_AT"] = ",".join(f"{p}:{n}" for p, n in crash_at.items())
             e["PANTAU_CRASH_LOG"] = str(self.crash_log)
         with self.log_path.open("ab") as log:
-            log.write(f"----- start {self.starts + 1} crash_at={e.get('PANTAU_CRASH_AT', '')}\n".encode())
+            log.write(
+                f"----- start {self.starts + 1} crash_at={e.get('PANTAU_CRASH_AT', '')}\n".encode()
+            )
             log.flush()
-            self.proc = subprocess.Popen([sys.executable, "-m", "daemon.operator.cli", "run"], cwd=ROOT, env=e,
-                                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log)
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "daemon.operator.cli", "run"],
+                cwd=ROOT,
+                env=e,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+            )
         self.starts += 1
 
     def returncode(self) -> int | None:
@@ -362,8 +384,12 @@ class Relay:
             pair = (client, server)
             with self._lock:
                 self._pairs.add(pair)
-            threading.Thread(target=self._pump, args=(client, server, pair, False), daemon=True).start()
-            threading.Thread(target=self._pump, args=(server, client, pair, True), daemon=True).start()
+            threading.Thread(
+                target=self._pump, args=(client, server, pair, False), daemon=True
+            ).start()
+            threading.Thread(
+                target=self._pump, args=(server, client, pair, True), daemon=True
+            ).start()
 
     def _match(self, buf: bytes, tail_len: int, data_len: int) -> tuple[int, str] | None:
         with self._lock:
@@ -490,7 +516,9 @@ class LiveSimulation(Simulation):
     and go out over SMTP when due; an answer the server refuses (451) is tried again later."""
 
     def __init__(self, cfg, store: Store, clock: Clock, mailer: People, on_delivered=lambda: None):
-        super().__init__(SimpleNamespace(cfg=cfg, store=store), clock, out=io.StringIO(), mailer=mailer)
+        super().__init__(
+            SimpleNamespace(cfg=cfg, store=store), clock, out=io.StringIO(), mailer=mailer
+        )
         self.delivered: list[dict] = []
         self.refused = 0
         self.on_delivered = on_delivered
@@ -511,10 +539,15 @@ class LiveSimulation(Simulation):
                 keep.append(item)
                 continue
             msg = message_from_bytes(raw, policy=policy.default)
-            self.delivered.append({"message_id": str(msg["Message-ID"]).strip().strip("<>"), "what": what,
-                                   "auto": bool(msg["Auto-Submitted"]),
-                                   "sender": msg["From"].addresses[0].addr_spec.lower(),
-                                   "form": sent_form_values(msg)})
+            self.delivered.append(
+                {
+                    "message_id": str(msg["Message-ID"]).strip().strip("<>"),
+                    "what": what,
+                    "auto": bool(msg["Auto-Submitted"]),
+                    "sender": msg["From"].addresses[0].addr_spec.lower(),
+                    "form": sent_form_values(msg),
+                }
+            )
             n += 1
             self.on_delivered()
         self.pending = keep
@@ -611,9 +644,12 @@ class Report:
         return dict(Counter(f.kind for f in self.faults))
 
     def text(self) -> str:
-        lines = [f"crash harness: seed {self.seed}, time scale {self.scale:g}, {self.seconds:.0f} s",
-                 f"kills survived: {len(self.kills)} ("
-                 + ", ".join(f"{k} {v}" for k, v in self.kills_by().items()) + ")"]
+        lines = [
+            f"crash harness: seed {self.seed}, time scale {self.scale:g}, {self.seconds:.0f} s",
+            f"kills survived: {len(self.kills)} ("
+            + ", ".join(f"{k} {v}" for k, v in self.kills_by().items())
+            + ")",
+        ]
         for k in self.kills:
             lines.append(f"  kill {k.n:>2}  {k.kind:<6} {k.where:<28} after {k.life_s:4.1f} s  "
                          f"{k.office_time}  {k.step:<4} {k.found}")
@@ -630,14 +666,25 @@ class Report:
                 f"the final report); {f.get('decisions', 0)} decisions all in register masuk; "
                 f"{f['letters']} letters to {f['deliveries']} mailboxes all arrived, {f['letters_twice']} "
                 f"twice with the same Message-ID (kills cut {f['duplicates_allowed']} sends); "
-                f"register keluar 1..{f['register_keluar']} and masuk 1..{f['register_masuk']} without gaps")
+                f"register keluar 1..{f['register_keluar']} and masuk 1..{f['register_masuk']} without gaps"
+            )
         return "\n".join(lines)
 
     def to_json(self) -> str:
-        return json.dumps({"seed": self.seed, "scale": self.scale, "seconds": round(self.seconds, 1),
-                           "kills_by": self.kills_by(), "faults_by": self.faults_by(),
-                           "kills": [asdict(k) for k in self.kills], "faults": [asdict(f) for f in self.faults],
-                           "figures": self.figures}, indent=2, ensure_ascii=False)
+        return json.dumps(
+            {
+                "seed": self.seed,
+                "scale": self.scale,
+                "seconds": round(self.seconds, 1),
+                "kills_by": self.kills_by(),
+                "faults_by": self.faults_by(),
+                "kills": [asdict(k) for k in self.kills],
+                "faults": [asdict(f) for f in self.faults],
+                "figures": self.figures,
+            },
+            indent=2,
+            ensure_ascii=False,
+        )
 
 
 FAULT_PLAN = (["dovecot_restart"] * 3 + ["smtp_451"] * 2 + ["smtp_421"] + ["imap_cut_fetch"] * 2
@@ -647,8 +694,18 @@ FAULT_PLAN = (["dovecot_restart"] * 3 + ["smtp_451"] * 2 + ["smtp_421"] + ["imap
 class CrashHarness:
     """Runs one cycle with kills and faults; `run()` returns the Report or raises AssertionError."""
 
-    def __init__(self, stack, workdir: Path, seed: int, *, min_kills: int = 20, scale: float = 3000.0,
-                 faults: bool = True, timeout: float = 420.0, out=sys.stdout):
+    def __init__(
+        self,
+        stack,
+        workdir: Path,
+        seed: int,
+        *,
+        min_kills: int = 20,
+        scale: float = 3000.0,
+        faults: bool = True,
+        timeout: float = 420.0,
+        out=sys.stdout,
+    ):
         self.stack = stack
         self.workdir = Path(workdir)
         self.seed = seed
@@ -665,17 +722,25 @@ class CrashHarness:
     def _setup(self) -> None:
         self.imap_relay = Relay(self.stack.imap_port)
         self.smtp_relay = Relay(self.stack.smtp_port)
-        self.office = make_office(self.workdir / "kantor", self.stack, imap_port=self.imap_relay.port,
-                                  smtp_port=self.smtp_relay.port, scale=self.scale,
-                                  sections={"sop": {"tenggang_kumpul": '"2 jam"'}},
-                                  standards={"S4": "1 hari"}, start=START)
+        self.office = make_office(
+            self.workdir / "kantor",
+            self.stack,
+            imap_port=self.imap_relay.port,
+            smtp_port=self.smtp_relay.port,
+            scale=self.scale,
+            sections={"sop": {"tenggang_kumpul": '"2 jam"'}},
+            standards={"S4": "1 hari"},
+            start=START,
+        )
         self.cfg = self.office.cfg
         r = self.office.cli("cycle", "start", DEMO_PERIOD)
         assert r.returncode == 0, r.stderr
         self.code = f"PK-{DEMO_PERIOD}"
         self.store = Store(self.cfg.db_path)
         self.people = People(self.stack, self.office.users)
-        self.sim = LiveSimulation(self.cfg, self.store, self.office.clock, self.people, self._delivered)
+        self.sim = LiveSimulation(
+            self.cfg, self.store, self.office.clock, self.people, self._delivered
+        )
         self.sim.code = self.code
         self.daemon = DaemonProcess(self.office, self.workdir / "pantau-run.log")
         self.t0 = time.monotonic()
@@ -740,7 +805,9 @@ class CrashHarness:
             return False
         if self.refusal_cm is not None or self.smtp_relay.banner is not None:
             return True
-        row = self.store._q1("SELECT COUNT(*) AS n FROM outbox WHERE status IN ('antri','mengirim') AND attempts >= 1")
+        row = self.store._q1(
+            "SELECT COUNT(*) AS n FROM outbox WHERE status IN ('antri','mengirim') AND attempts >= 1"
+        )
         return bool(row and row["n"])
 
     def _where_now(self) -> tuple[str, str]:
@@ -748,7 +815,9 @@ class CrashHarness:
         return self.office.clock.now().strftime("%a %H:%M"), (st.current if st else "") or "-"
 
     def _found(self) -> tuple[str, list[str]]:
-        sending = self.store._q("SELECT message_id, subject, attempts FROM outbox WHERE status='mengirim'")
+        sending = self.store._q(
+            "SELECT message_id, subject, attempts FROM outbox WHERE status='mengirim'"
+        )
         waiting = self.store._q1("SELECT COUNT(*) AS n FROM inbound WHERE status='baru'")["n"]
         parts = []
         if sending:
@@ -769,8 +838,10 @@ class CrashHarness:
                 self.notes_seen = len(notes)
                 self._record("point", where, now - life.started)
                 return
-            raise AssertionError(f"pantau run exited by itself (rc {rc}) in life {self.daemon.starts} "
-                                 f"({life.mode} {life.armed}):\n{self.daemon.log_tail()}")
+            raise AssertionError(
+                f"pantau run exited by itself (rc {rc}) in life {self.daemon.starts} "
+                f"({life.mode} {life.armed}):\n{self.daemon.log_tail()}"
+            )
         if life.kill_at is None or now < life.kill_at or self._closed():
             return
         if self._random_kill_unsafe():
@@ -788,8 +859,18 @@ class CrashHarness:
     def _record(self, kind: str, where: str, life_s: float) -> None:
         office_time, step = self._where_now()
         found, mid_send = self._found()
-        self.report.kills.append(Kill(len(self.report.kills) + 1, kind, where, round(life_s, 2), office_time,
-                                      step, found, mid_send))
+        self.report.kills.append(
+            Kill(
+                len(self.report.kills) + 1,
+                kind,
+                where,
+                round(life_s, 2),
+                office_time,
+                step,
+                found,
+                mid_send,
+            )
+        )
         self._new_life()
 
     # ------------------------------------------------------------------ faults
@@ -803,7 +884,9 @@ class CrashHarness:
             self.smtp_relay.banner = None
         while self.fault_plan and self.fault_plan[0][0] <= now - self.t0 and not self._closed():
             _, kind = self.fault_plan.pop(0)
-            if kind in ("smtp_451", "smtp_421") and (self.refusal_cm is not None or self.smtp_relay.banner):
+            if kind in ("smtp_451", "smtp_421") and (
+                self.refusal_cm is not None or self.smtp_relay.banner
+            ):
                 self.fault_plan.append((now - self.t0 + 2.0, kind))
                 self.fault_plan.sort()
                 continue
@@ -847,7 +930,10 @@ class CrashHarness:
             return False
         if self.store._q1("SELECT COUNT(*) AS n FROM inbound WHERE status='baru'")["n"]:
             return False
-        taken = {r["message_id"] for r in self.store._q("SELECT message_id FROM inbound WHERE message_id IS NOT NULL")}
+        taken = {
+            r["message_id"]
+            for r in self.store._q("SELECT message_id FROM inbound WHERE message_id IS NOT NULL")
+        }
         if any(d["message_id"] not in taken for d in self.sim.delivered):
             return False
         for row in self.store.outbox():
@@ -862,7 +948,9 @@ class CrashHarness:
             self._new_life()
             while not self._settled():
                 if time.monotonic() - self.t0 > self.timeout:
-                    raise AssertionError(f"the cycle did not settle within {self.timeout:.0f} s\n" + self._diagnose())
+                    raise AssertionError(
+                        f"the cycle did not settle within {self.timeout:.0f} s\n" + self._diagnose()
+                    )
                 self.sim.read_mail()
                 self.sim.deliver_due()
                 self.sim.late_form()
@@ -916,8 +1004,12 @@ class CrashHarness:
         st = self.store.load_cycle(self.code)
         tail = "\n".join(f"  {r['at']} {r['step']} {r['event']} {r['who']} {r['detail'][:80]}"
                          for r in self.store.cycle_log(self.code)[-12:])
-        out = self.store._q("SELECT id, subject, status, attempts, error FROM outbox WHERE status<>'terkirim'")
-        inb = self.store._q("SELECT id, status, reason, subject FROM inbound WHERE status NOT IN ('diproses','diabaikan')")
+        out = self.store._q(
+            "SELECT id, subject, status, attempts, error FROM outbox WHERE status<>'terkirim'"
+        )
+        inb = self.store._q(
+            "SELECT id, status, reason, subject FROM inbound WHERE status NOT IN ('diproses','diabaikan')"
+        )
         return (f"step {st.current if st else '?'} status {st.status if st else '?'}; office time "
                 f"{self.office.clock.now():%a %d %H:%M}; pending replies {len(self.sim.pending)}\n"
                 f"log tail:\n{tail}\noutbox not sent: {out}\ninbound not done: {inb}\n"
@@ -929,7 +1021,9 @@ class CrashHarness:
         store, code = self.store, self.code
         st = store.load_cycle(code)
         assert st.status == "closed", self._diagnose()
-        assert all(s.status in ("done", "skipped") for s in st.steps.values()), {k: s.status for k, s in st.steps.items()}
+        assert all(s.status in ("done", "skipped") for s in st.steps.values()), {
+            k: s.status for k, s in st.steps.items()
+        }
 
         # Registers: 1..n per year, no gap, no number twice.
         regs = {}
@@ -940,7 +1034,9 @@ class CrashHarness:
                 assert nos == list(range(1, len(nos) + 1)), (table, year, nos)
             regs[table] = len(rows)
         masuk_ids = [r["message_id"] for r in store.register("register_masuk") if r["message_id"]]
-        assert len(masuk_ids) == len(set(masuk_ids)), f"a reply registered twice: {Counter(masuk_ids).most_common(3)}"
+        assert len(masuk_ids) == len(set(masuk_ids)), (
+            f"a reply registered twice: {Counter(masuk_ids).most_common(3)}"
+        )
 
         # Every reply taken exactly once, and taken for what it is: a person's answer processed
         # ("diproses"), only an auto-reply ignored ("diabaikan"); other copies are "duplikat".
@@ -953,7 +1049,9 @@ class CrashHarness:
             assert taken[d["message_id"]] == 1, (d, rows)
             want = "diabaikan" if d["auto"] else "diproses"
             final = [r for r in rows if r["status"] in FINAL_INBOUND]
-            assert final[0]["status"] == want, f"{d['what']!r} was {final[0]['status']} ({final[0]['reason']})"
+            assert final[0]["status"] == want, (
+                f"{d['what']!r} was {final[0]['status']} ({final[0]['reason']})"
+            )
         sent_ids = {d["message_id"] for d in self.sim.delivered}
         assert set(taken) <= sent_ids, f"processed messages nobody sent: {set(taken) - sent_ids}"
         subs = store._q("SELECT message_id, unit, ok, errors FROM submissions")
@@ -973,8 +1071,12 @@ class CrashHarness:
             assert mine[0]["ok"] == (0 if broken else 1), (d["what"], mine[0]["errors"])
             if not broken:
                 missing = {(k, v) for k, v in d["form"].items()} - in_report
-                assert not missing, f"values of {d['what']!r} not in the final report: {sorted(missing)[:3]}"
-        units_sent = {d["sender"] for d in forms if not any(isinstance(v, str) for v in d["form"].values())}
+                assert not missing, (
+                    f"values of {d['what']!r} not in the final report: {sorted(missing)[:3]}"
+                )
+        units_sent = {
+            d["sender"] for d in forms if not any(isinstance(v, str) for v in d["form"].values())
+        }
         assert units_sent == {u.email for u in self.cfg.units}, units_sent
 
         # Every decision an official sent is in register masuk.
@@ -1000,8 +1102,9 @@ class CrashHarness:
                 assert n >= 1, f"letter {row['subject']!r} {row['message_id']} never reached {rcpt}"
                 deliveries += 1
                 most = max(most, n)
-            assert most - 1 <= cut[row["message_id"]], \
+            assert most - 1 <= cut[row["message_id"]], (
                 f"letter {row['subject']!r} arrived {most} times, its send was cut {cut[row['message_id']]} times"
+            )
             twice += most - 1
         for address, box in boxes.items():
             stray = [m for m in box if m.startswith("pantau.") and m not in known]
@@ -1012,16 +1115,29 @@ class CrashHarness:
         assert status["outbox"] == {"queued": 0, "failed": 0}, status["outbox"]
         assert status["held"] == 0, status
         log = self.daemon.log_path.read_text(errors="replace")
-        assert "Traceback" not in log, log[log.index("Traceback") - 2000: log.index("Traceback") + 3000]
-        return {"cycle": code, "status": st.status, "replies": len(self.sim.delivered),
-                "forms": len(forms), "forms_accepted": sum(1 for r in subs if r["ok"]),
-                "decisions": len(decisions),
-                "inbound_rows": len(inbound), "duplicate_rows": sum(r["status"] == "duplikat" for r in inbound),
-                "letters": len(outbox), "deliveries": deliveries, "letters_twice": twice,
-                "duplicates_allowed": allowed, "register_keluar": regs["register_keluar"],
-                "register_masuk": regs["register_masuk"], "daemon_starts": self.daemon.starts,
-                "people_send_refused": self.sim.refused, "relay_cuts": list(self.imap_relay.cuts),
-                "smtp_421_refused": self.smtp_relay.refused}
+        assert "Traceback" not in log, log[
+            log.index("Traceback") - 2000 : log.index("Traceback") + 3000
+        ]
+        return {
+            "cycle": code,
+            "status": st.status,
+            "replies": len(self.sim.delivered),
+            "forms": len(forms),
+            "forms_accepted": sum(1 for r in subs if r["ok"]),
+            "decisions": len(decisions),
+            "inbound_rows": len(inbound),
+            "duplicate_rows": sum(r["status"] == "duplikat" for r in inbound),
+            "letters": len(outbox),
+            "deliveries": deliveries,
+            "letters_twice": twice,
+            "duplicates_allowed": allowed,
+            "register_keluar": regs["register_keluar"],
+            "register_masuk": regs["register_masuk"],
+            "daemon_starts": self.daemon.starts,
+            "people_send_refused": self.sim.refused,
+            "relay_cuts": list(self.imap_relay.cuts),
+            "smtp_421_refused": self.smtp_relay.refused,
+        }
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -60,7 +60,10 @@ def sign(raw: bytes, domain: str, selector: str = SELECTOR, *, expire: int | Non
     """`raw` with a DKIM-Signature of `domain` prepended (relaxed/relaxed). With `expire`, the
     signature carries x= that many seconds after now (negative: already expired)."""
     pem = keypair(domain)[0]
-    present = {m.group(1).lower().decode() for m in re.finditer(rb"(?m)^([A-Za-z-]+):", raw.split(b"\n\n")[0])}
+    present = {
+        m.group(1).lower().decode()
+        for m in re.finditer(rb"(?m)^([A-Za-z-]+):", raw.split(b"\n\n")[0])
+    }
     include = [h for h in headers if h in present or h == "from"]
     if expire is None:
         sig = dkim.sign(raw, selector.encode(), domain.encode(), pem,
@@ -79,10 +82,20 @@ def sign(raw: bytes, domain: str, selector: str = SELECTOR, *, expire: int | Non
     h.update(body)
     now = int(time.time()) - (200_000 if expire < 0 else 0)
     inc = tuple(x.encode() for x in include)
-    fields = [(b"v", b"1"), (b"a", b"rsa-sha256"), (b"c", b"relaxed/relaxed"), (b"d", domain.encode()),
-              (b"i", b"@" + domain.encode()), (b"q", b"dns/txt"), (b"s", selector.encode()),
-              (b"t", str(now).encode()), (b"x", str(now + abs(expire)).encode()),
-              (b"h", b" : ".join(inc)), (b"bh", base64.b64encode(h.digest())), (b"b", b"0" * 60)]
+    fields = [
+        (b"v", b"1"),
+        (b"a", b"rsa-sha256"),
+        (b"c", b"relaxed/relaxed"),
+        (b"d", domain.encode()),
+        (b"i", b"@" + domain.encode()),
+        (b"q", b"dns/txt"),
+        (b"s", selector.encode()),
+        (b"t", str(now).encode()),
+        (b"x", str(now + abs(expire)).encode()),
+        (b"h", b" : ".join(inc)),
+        (b"bh", base64.b64encode(h.digest())),
+        (b"b", b"0" * 60),
+    ]
     res = d.gen_header(fields, inc, policy, b"DKIM-Signature", parse_pem_private_key(pem))
     return b"DKIM-Signature: " + res + raw
 

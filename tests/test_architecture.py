@@ -41,7 +41,11 @@ def sql_outside_store(root: Path = DAEMON) -> list[str]:
         docs = _docstrings(tree)
         rel = path.relative_to(ROOT)
         for node in ast.walk(tree):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docs:
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and id(node) not in docs
+            ):
                 if SQL.search(node.value):
                     found.append(f"{rel}:{node.lineno}: SQL in a string: {node.value[:60]!r}")
             elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
@@ -60,8 +64,10 @@ def test_the_sql_check_would_catch_a_query(tmp_path, monkeypatch):
     pkg = tmp_path / "daemon"
     (pkg / "store").mkdir(parents=True)
     (pkg / "store" / "ok.py").write_text('Q = "SELECT * FROM outbox"\n')
-    (pkg / "bad.py").write_text('"""SELECT in a docstring is prose."""\n\n'
-                                'def f(store):\n    return store.q1("SELECT 1 FROM tasks WHERE key=?", (1,))\n')
+    (pkg / "bad.py").write_text(
+        '"""SELECT in a docstring is prose."""\n\n'
+        'def f(store):\n    return store.q1("SELECT 1 FROM tasks WHERE key=?", (1,))\n'
+    )
     monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
     monkeypatch.setattr(sys.modules[__name__], "STORE", pkg / "store")
     found = sql_outside_store(pkg)

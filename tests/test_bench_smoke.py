@@ -21,8 +21,13 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_bench_smoke_produces_every_figure(tmp_path):
     require_mailstack()
     out = tmp_path / "bench"
-    r = subprocess.run([sys.executable, "-m", "tests.bench", "--smoke", "--out", str(out)], cwd=ROOT,
-                       capture_output=True, text=True, timeout=600)
+    r = subprocess.run(
+        [sys.executable, "-m", "tests.bench", "--smoke", "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     res = json.loads((out / "results.json").read_text())
     ingest = res["ingest"]
@@ -50,11 +55,22 @@ def test_bench_smoke_produces_every_figure(tmp_path):
         assert abs(run["raise_mb"] - (run["peak_rss_mb"] - run["rss_before_mb"])) <= 0.15, run
         assert run["peak_rss_mb"] >= run["rss_before_mb"] > 0, run
     assert 0 <= res["idle"]["cpu_percent"] < 100
-    assert set(res["goals"]) == {"ingest_ratio", "latency_p95_s", "compile_largest_s", "peak_rss_mb",
-                                 "big_attachment_raise", "idle_cpu_percent", "web_overview_p95_ms"}
+    assert set(res["goals"]) == {
+        "ingest_ratio",
+        "latency_p95_s",
+        "compile_largest_s",
+        "peak_rss_mb",
+        "big_attachment_raise",
+        "idle_cpu_percent",
+        "web_overview_p95_ms",
+    }
     web = res["web"]
     assert web["clients"] == 5 and web["warm"]["requests"] == web["cold"]["requests"] == 15
-    assert web["warm"]["errors"] == 0 and web["warm"]["p95_ms"] > 0 and "formulir masuk" in web["shows"]
+    assert (
+        web["warm"]["errors"] == 0
+        and web["warm"]["p95_ms"] > 0
+        and "formulir masuk" in web["shows"]
+    )
     assert "ingest ratio" in r.stdout and "latency p50 / p95" in r.stdout  # the printed table
     assert "web overview, 5 clients" in r.stdout
     assert "ingest ratio to the floor" in r.stdout and "raw floor, lxml" in r.stdout

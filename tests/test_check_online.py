@@ -22,16 +22,26 @@ def office_for(tmp_path: Path, stack, user: str, smtp_port: int | None = None) -
     shutil.copytree(ROOT / "templates", tmp_path / "templates")
     cfg = tmp_path / "config" / "pantau.toml"
     text = cfg.read_text().replace('transport = "maildir"', 'transport = "imap"')
-    text = set_in_section(text, "mail.imap", port=str(stack.imap_port), keamanan='"none"', username=f'"{user}"')
-    text = set_in_section(text, "mail.smtp", port=str(smtp_port or stack.smtp_port), keamanan='"none"', username='""')
+    text = set_in_section(
+        text, "mail.imap", port=str(stack.imap_port), keamanan='"none"', username=f'"{user}"'
+    )
+    text = set_in_section(
+        text, "mail.smtp", port=str(smtp_port or stack.smtp_port), keamanan='"none"', username='""'
+    )
     cfg.write_text(text)
     return cfg
 
 
 def check(cfg: Path, password: str) -> subprocess.CompletedProcess:
     env = {"PATH": "/usr/bin:/bin", "PANTAU_IMAP_PASSWORD": password, "PANTAU_SECRET": "x"}
-    return subprocess.run([sys.executable, "-m", "daemon.operator.cli", "--config", str(cfg), "check"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "daemon.operator.cli", "--config", str(cfg), "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_check_logs_in_to_the_real_servers(tmp_path, mailstack):

@@ -23,14 +23,25 @@ ROOT = Path(__file__).resolve().parents[1]
 def pantau(*args: str, env: dict | None = None, **kw) -> subprocess.CompletedProcess:
     e = {k: v for k, v in os.environ.items() if not k.startswith("PANTAU_")}
     e.update(env or {})
-    return subprocess.run([sys.executable, "-m", "daemon.operator.cli", *args], capture_output=True, text=True, cwd=ROOT,
-                          env=e, timeout=120, **kw)
+    return subprocess.run(
+        [sys.executable, "-m", "daemon.operator.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=e,
+        timeout=120,
+        **kw,
+    )
 
 
 @pytest.fixture(scope="module")
 def office(tmp_path_factory) -> dict:
     cfg = init_office(tmp_path_factory.mktemp("k") / "kantor")
-    return {"PANTAU_CONFIG": str(cfg), "PANTAU_NOW": "2025-10-06T08:00:00+07:00", "PANTAU_SECRET": "rahasia"}
+    return {
+        "PANTAU_CONFIG": str(cfg),
+        "PANTAU_NOW": "2025-10-06T08:00:00+07:00",
+        "PANTAU_SECRET": "rahasia",
+    }
 
 
 def test_exit_0_on_success(office):
@@ -66,7 +77,12 @@ def test_exit_2_on_bad_usage_or_config(office, tmp_path):
 
 
 def test_help_is_indonesian_for_every_command():
-    for args in (["--help"], ["status", "--help"], ["cycle", "show", "--help"], ["inspect", "--help"]):
+    for args in (
+        ["--help"],
+        ["status", "--help"],
+        ["cycle", "show", "--help"],
+        ["inspect", "--help"],
+    ):
         r = pantau(*args)
         assert r.returncode == 0
         assert r.stdout.startswith("penggunaan: pantau")
@@ -79,10 +95,17 @@ def test_a_closed_pipe_is_not_an_error(tmp_path):
     box = tmp_path / "pesan"
     box.mkdir()
     for i in range(400):
-        (box / f"{i}.eml").write_bytes(f"From: a{i}@kec.test\r\nSubject: halo {'x' * 300}\r\n\r\nisi\r\n".encode())
-    p = subprocess.Popen(f"{sys.executable} -m daemon.operator.cli inspect --json {box} | head -1", shell=True, cwd=tmp_path,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+        (box / f"{i}.eml").write_bytes(
+            f"From: a{i}@kec.test\r\nSubject: halo {'x' * 300}\r\n\r\nisi\r\n".encode()
+        )
+    p = subprocess.Popen(
+        f"{sys.executable} -m daemon.operator.cli inspect --json {box} | head -1",
+        shell=True,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     out, err = p.communicate(timeout=120)
     assert json.loads(out)["kind"] == "unrelated"
     assert b"Traceback" not in err and b"BrokenPipe" not in err, err
@@ -130,7 +153,9 @@ def _record(msg: str, *args, exc: bool = False, **extra) -> logging.LogRecord:
     rec = logging.LogRecord("pantau", logging.WARNING, __file__, 1, msg, args, None)
     if exc:
         try:
-            raise ValueError("gagal membaca subjek [#AB12-CD34] dari pantau+AB12CD34@kecamatan.test")
+            raise ValueError(
+                "gagal membaca subjek [#AB12-CD34] dari pantau+AB12CD34@kecamatan.test"
+            )
         except ValueError:
             rec.exc_info = sys.exc_info()
     for k, v in extra.items():
@@ -140,8 +165,10 @@ def _record(msg: str, *args, exc: bool = False, **extra) -> logging.LogRecord:
 
 def test_tokens_and_secrets_are_masked():
     logsetup.register_secrets(["sandi-rahasia-99"])
-    text = logsetup.scrub("subjek Re: [PK-2025-TW3] [#7QX2-M9KD] dan X-Pantau-Token 7QX2-M9KD, "
-                          "Reply-To pantau+7QX2M9KD@kec.test, sandi sandi-rahasia-99, tanggal 2025-1006")
+    text = logsetup.scrub(
+        "subjek Re: [PK-2025-TW3] [#7QX2-M9KD] dan X-Pantau-Token 7QX2-M9KD, "
+        "Reply-To pantau+7QX2M9KD@kec.test, sandi sandi-rahasia-99, tanggal 2025-1006"
+    )
     for secret in ("7QX2-M9KD", "7QX2M9KD", "sandi-rahasia-99"):
         assert secret not in text
     assert "PK-2025-TW3" in text and "2025-1006" in text
@@ -149,11 +176,26 @@ def test_tokens_and_secrets_are_masked():
 
 def test_json_lines_parse_and_carry_the_event_fields():
     f = logsetup.JsonFormatter()
-    line = f.format(_record("%s %s disetujui %s", "PK-2025-TW3", "S1", "camat@kec.test", cycle="PK-2025-TW3",
-                            step="S1", event="disetujui", who="camat@kec.test", message_id="m1@kec.test"))
+    line = f.format(
+        _record(
+            "%s %s disetujui %s",
+            "PK-2025-TW3",
+            "S1",
+            "camat@kec.test",
+            cycle="PK-2025-TW3",
+            step="S1",
+            event="disetujui",
+            who="camat@kec.test",
+            message_id="m1@kec.test",
+        )
+    )
     obj = json.loads(line)
     assert obj["level"] == "warning" and obj["cycle"] == "PK-2025-TW3" and obj["step"] == "S1"
-    assert obj["event"] == "disetujui" and obj["who"] == "camat@kec.test" and obj["message_id"] == "m1@kec.test"
+    assert (
+        obj["event"] == "disetujui"
+        and obj["who"] == "camat@kec.test"
+        and obj["message_id"] == "m1@kec.test"
+    )
     obj = json.loads(f.format(_record("pesan gagal", exc=True)))
     assert "\n" not in f.format(_record("pesan gagal", exc=True))
     assert obj["error"].startswith("ValueError") and "AB12-CD34" not in json.dumps(obj)
@@ -161,8 +203,14 @@ def test_json_lines_parse_and_carry_the_event_fields():
 
 
 def test_text_lines_are_one_event_each_and_journald_gets_priorities(tmp_path):
-    line = logsetup.TextFormatter().format(_record("baris satu\nbaris dua", message_id="m1@kec.test"))
-    assert "\n" not in line and "WARNING" in line and line.endswith("baris satu baris dua [mid m1@kec.test]")
+    line = logsetup.TextFormatter().format(
+        _record("baris satu\nbaris dua", message_id="m1@kec.test")
+    )
+    assert (
+        "\n" not in line
+        and "WARNING" in line
+        and line.endswith("baris satu baris dua [mid m1@kec.test]")
+    )
     line = logsetup.TextFormatter(journald=True).format(_record("pesan ditahan"))
     assert line == "<4>pesan ditahan"
     with (tmp_path / "err").open("w") as f:

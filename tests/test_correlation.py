@@ -22,7 +22,9 @@ from daemon.shell.office import OfficeApp
 def office(tmp_path: Path, plus: bool = False) -> OfficeApp:
     cfg_path = init_office(tmp_path / "kantor")
     if plus:
-        cfg_path.write_text(cfg_path.read_text().replace("plus_addressing = false", "plus_addressing = true"))
+        cfg_path.write_text(
+            cfg_path.read_text().replace("plus_addressing = false", "plus_addressing = true")
+        )
     app = OfficeApp(load_config(cfg_path), clock=ManualClock(DEMO_START))
     app.start_cycle("2025-TW3")
     app.dispatch()
@@ -31,11 +33,20 @@ def office(tmp_path: Path, plus: bool = False) -> OfficeApp:
 
 def inbox(app: OfficeApp, who: str) -> list:
     box = app.cfg.mail.maildir_path / who / "new"
-    return [message_from_bytes(p.read_bytes(), policy=policy.default) for p in sorted(box.iterdir())]
+    return [
+        message_from_bytes(p.read_bytes(), policy=policy.default) for p in sorted(box.iterdir())
+    ]
 
 
-def reply(app: OfficeApp, sender: str, to: str, subject: str, text: str, in_reply_to: str | None = None,
-          attachment: tuple[str, bytes] | None = None) -> None:
+def reply(
+    app: OfficeApp,
+    sender: str,
+    to: str,
+    subject: str,
+    text: str,
+    in_reply_to: str | None = None,
+    attachment: tuple[str, bytes] | None = None,
+) -> None:
     m = EmailMessage()
     m["From"], m["To"], m["Subject"] = sender, to, subject
     m["Message-ID"] = make_msgid(domain="kecamatan.test")
@@ -43,8 +54,12 @@ def reply(app: OfficeApp, sender: str, to: str, subject: str, text: str, in_repl
         m["In-Reply-To"] = in_reply_to
     m.set_content(text)
     if attachment:
-        m.add_attachment(attachment[1], maintype="application",
-                         subtype="vnd.openxmlformats-officedocument.wordprocessingml.document", filename=attachment[0])
+        m.add_attachment(
+            attachment[1],
+            maintype="application",
+            subtype="vnd.openxmlformats-officedocument.wordprocessingml.document",
+            filename=attachment[0],
+        )
     deliver(app.cfg.mail.maildir_path, to, bytes(m))
     app.run_once()
 
@@ -67,9 +82,18 @@ def test_in_reply_to_or_subject_token(tmp_path, how):
     app = office(tmp_path)
     (order,) = inbox(app, "camat@kecamatan.test")
     if how == "in_reply_to":
-        reply(app, "camat@kecamatan.test", "pantau@kecamatan.test", "Re: perintah", "Setuju.", order["Message-ID"])
+        reply(
+            app,
+            "camat@kecamatan.test",
+            "pantau@kecamatan.test",
+            "Re: perintah",
+            "Setuju.",
+            order["Message-ID"],
+        )
     else:
-        reply(app, "camat@kecamatan.test", "pantau@kecamatan.test", "BLS: " + order["Subject"], "ok")
+        reply(
+            app, "camat@kecamatan.test", "pantau@kecamatan.test", "BLS: " + order["Subject"], "ok"
+        )
     assert current(app) == "S4"
 
 

@@ -56,8 +56,12 @@ def _dies_by_itself(daemon: DaemonProcess, timeout: float = 30) -> None:
     assert daemon.returncode() == -signal.SIGKILL, daemon.log_tail()
 
 
-@pytest.mark.parametrize("sent_folder", [False, True], ids=["without-sent-folder", "with-sent-folder"])
-def test_a_letter_accepted_but_not_marked_is_sent_again_at_most_once(mailstack, tmp_path, sent_folder):
+@pytest.mark.parametrize(
+    "sent_folder", [False, True], ids=["without-sent-folder", "with-sent-folder"]
+)
+def test_a_letter_accepted_but_not_marked_is_sent_again_at_most_once(
+    mailstack, tmp_path, sent_folder
+):
     """Killed after the server took the letter and before the outbox row said so, twice in a row.
     With a Sent folder the restarted daemon finds the letter there and does not send it again;
     without one it cannot tell, and sends it once more with the same Message-ID, never twice."""
@@ -72,13 +76,19 @@ def test_a_letter_accepted_but_not_marked_is_sent_again_at_most_once(mailstack, 
         if not sent_folder:  # the re-send is accepted too, and again not marked
             _dies_by_itself(daemon)
             daemon.start()
-        row = wait_until(lambda: (r := _first_letter(office))["status"] == "terkirim" and r, 20, "the letter marked")
+        row = wait_until(
+            lambda: (r := _first_letter(office))["status"] == "terkirim" and r,
+            20,
+            "the letter marked",
+        )
         assert daemon.alive()
         assert daemon.terminate() == 0
     finally:
         daemon.kill()
     camat = office.users["camat"]
-    copies = [raw for raw in mailstack.messages(camat.name) if f"<{row['message_id']}>".encode() in raw]
+    copies = [
+        raw for raw in mailstack.messages(camat.name) if f"<{row['message_id']}>".encode() in raw
+    ]
     assert "Permohonan Perintah" in subject_of(copies[0])
     if sent_folder:
         assert (len(copies), row["attempts"]) == (1, 1)
@@ -95,7 +105,9 @@ def test_interrupted_send_after_two_refusals_is_not_lost(mailstack, tmp_path):
     server, without a Sent folder to look in, it must send the letter: it never went out. (Two
     attempts refused with a known answer are not unknown outcomes: only those count towards the
     'at most one re-send'.)"""
-    office = make_office(tmp_path / "kantor", mailstack, scale=600.0, sections={"mail.smtp": {"timeout": "5"}})
+    office = make_office(
+        tmp_path / "kantor", mailstack, scale=600.0, sections={"mail.smtp": {"timeout": "5"}}
+    )
     daemon = DaemonProcess(office, tmp_path / "run.log")
     tarpit = socket.create_server((HOST, 0), backlog=16)  # takes connections, never says a word
     assert office.cli("cycle", "start", "2025-TW3").returncode == 0
@@ -106,13 +118,21 @@ def test_interrupted_send_after_two_refusals_is_not_lost(mailstack, tmp_path):
             daemon.kill()
             office.rewrite("mail.smtp", port=str(tarpit.getsockname()[1]))
             daemon.start()
-            wait_until(lambda: _first_letter(office)["status"] == "mengirim", 20, "the hanging attempt")
+            wait_until(
+                lambda: _first_letter(office)["status"] == "mengirim", 20, "the hanging attempt"
+            )
             daemon.kill()
         office.rewrite("mail.smtp", port=str(mailstack.smtp_port))
         daemon.start()
-        row = wait_until(lambda: (r := _first_letter(office))["status"] == "terkirim" and r, 20, "the letter marked")
+        row = wait_until(
+            lambda: (r := _first_letter(office))["status"] == "terkirim" and r,
+            20,
+            "the letter marked",
+        )
         camat = office.users["camat"]
-        mailstack.wait_for(camat.name, lambda raw: f"<{row['message_id']}>".encode() in raw, timeout=10)
+        mailstack.wait_for(
+            camat.name, lambda raw: f"<{row['message_id']}>".encode() in raw, timeout=10
+        )
     finally:
         daemon.kill()
         tarpit.close()

@@ -70,8 +70,10 @@ class ImapMailer:
             if sim.app.transport.wait(0.5):  # IMAP IDLE: the server says mail came
                 self.idle_wakeups += 1
             sim.app.run_once()
-        raise AssertionError(f"mail still in flight after {timeout}s: people {self.received}/{expected_people},"
-                             f" pantau {got_pantau}/{sim.replies_sent}")
+        raise AssertionError(
+            f"mail still in flight after {timeout}s: people {self.received}/{expected_people},"
+            f" pantau {got_pantau}/{sim.replies_sent}"
+        )
 
 
 def set_in_section(text: str, section: str, **values: str) -> str:
@@ -100,7 +102,9 @@ def imap_office(tmp_path, mailstack, monkeypatch):
     text = text.replace('transport = "maildir"', 'transport = "imap"')
     text = set_in_section(text, "mail.imap", port=str(mailstack.imap_port), keamanan='"none"',
                           username=f'"{users["pantau"].name}"')
-    text = set_in_section(text, "mail.smtp", port=str(mailstack.smtp_port), keamanan='"none"', username='""')
+    text = set_in_section(
+        text, "mail.smtp", port=str(mailstack.smtp_port), keamanan='"none"', username='""'
+    )
     cfg.write_text(text)
     use_dkim(cfg, ["kecamatan.test"])  # replies count only with a valid DKIM signature
     monkeypatch.setenv("PANTAU_IMAP_PASSWORD", mailstack.password)
@@ -126,8 +130,14 @@ def test_whole_cycle_over_imap_and_smtp(imap_office, mailstack):
     assert len(statuses) == sim.replies_sent
     assert mailstack.messages(users["pantau"].name, "INBOX") == []
     server = app.transport.server_name  # the server's own spelling of "Pantau/Diproses"
-    filed = {f: len(mailstack.messages(users["pantau"].name, server(f))) for f in ("Pantau/Diproses", "Pantau/Diabaikan")}
-    assert filed == {"Pantau/Diproses": statuses.count("diproses"), "Pantau/Diabaikan": statuses.count("diabaikan")}
+    filed = {
+        f: len(mailstack.messages(users["pantau"].name, server(f)))
+        for f in ("Pantau/Diproses", "Pantau/Diabaikan")
+    }
+    assert filed == {
+        "Pantau/Diproses": statuses.count("diproses"),
+        "Pantau/Diabaikan": statuses.count("diabaikan"),
+    }
     # Every letter was sent once and arrived.
     assert {r["status"] for r in app.store.outbox()} == {"terkirim"}
     keluar = app.store.register("register_keluar")
@@ -139,6 +149,8 @@ def test_whole_cycle_over_imap_and_smtp(imap_office, mailstack):
     masuk = app.store.register("register_masuk")
     s11 = [r for r in masuk if r["langkah"] == "S11"]
     assert len(s11) == 1 and "dengan kode tanda tangan" in s11[0]["keterangan"], s11
-    print(f"\nwhole cycle over IMAP/SMTP: {took:.1f} s, {len(statuses)} replies, {len(app.store.outbox())} e-mails,"
-          f" {mailer.idle_wakeups} IDLE wake-ups")
+    print(
+        f"\nwhole cycle over IMAP/SMTP: {took:.1f} s, {len(statuses)} replies, {len(app.store.outbox())} e-mails,"
+        f" {mailer.idle_wakeups} IDLE wake-ups"
+    )
     app.close()

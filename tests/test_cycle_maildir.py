@@ -29,8 +29,20 @@ def office(demo_office):
 
 
 def pantau(office: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "daemon.operator.cli", "--config", str(office / "config" / "pantau.toml"), *args],
-                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "daemon.operator.cli",
+            "--config",
+            str(office / "config" / "pantau.toml"),
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
 
 
 def mails(office: Path, who: str) -> list[email.message.EmailMessage]:
@@ -48,19 +60,39 @@ def test_cycle_closes_with_every_step_done_or_skipped(office):
     assert [s["id"] for s in data["steps"]] == [f"S{i}" for i in range(1, 14)]
     assert all(s["status"] in ("done", "skipped") for s in data["steps"])
     assert {u["code"]: u["status"] for u in data["units"]} == {
-        "SEK": "received", "PEM": "received", "TRANTIB": "received", "PMD": "received", "KESOS": "received"}
+        "SEK": "received",
+        "PEM": "received",
+        "TRANTIB": "received",
+        "PMD": "received",
+        "KESOS": "received",
+    }
     for key in ("started", "due", "finished", "standard_minutes", "actual_minutes"):
         assert key in data["steps"][0]
     events = [e["event"] for e in data["log"]]
-    for needed in ("formulir_ditolak", "pengingat", "revisi", "versi_baru", "tidak_menyampaikan_data",
-                   "jadwal_rapat", "laporan_final_diterbitkan", "siklus_ditutup"):
+    for needed in (
+        "formulir_ditolak",
+        "pengingat",
+        "revisi",
+        "versi_baru",
+        "tidak_menyampaikan_data",
+        "jadwal_rapat",
+        "laporan_final_diterbitkan",
+        "siklus_ditutup",
+    ):
         assert needed in events, needed
 
 
 def test_documents_exist_with_the_sha256_cycle_show_reports(office):
     data = json.loads(pantau(office, "cycle", "show", "PK-2025-TW3", "--json").stdout)
     kinds = {d["kind"] for d in data["documents"]}
-    assert {"form", "draft_report", "invitation", "final_report", "cover_letter", "emonev_export"} <= kinds
+    assert {
+        "form",
+        "draft_report",
+        "invitation",
+        "final_report",
+        "cover_letter",
+        "emonev_export",
+    } <= kinds
     for d in data["documents"]:
         assert hashlib.sha256(Path(d["path"]).read_bytes()).hexdigest() == d["sha256"], d["path"]
 
@@ -71,8 +103,21 @@ def test_registers_are_gapless_and_numbers_carry_the_register_number(office):
     assert [r["no"] for r in keluar] == list(range(1, len(keluar) + 1))
     assert [r["no"] for r in masuk] == list(range(1, len(masuk) + 1))
     for r in keluar:
-        assert set(r) == {"no", "nomor_surat", "tanggal_surat", "tanggal_kirim", "tujuan", "perihal", "lampiran",
-                          "kode_klasifikasi", "siklus", "langkah", "message_id", "berkas", "keterangan"}
+        assert set(r) == {
+            "no",
+            "nomor_surat",
+            "tanggal_surat",
+            "tanggal_kirim",
+            "tujuan",
+            "perihal",
+            "lampiran",
+            "kode_klasifikasi",
+            "siklus",
+            "langkah",
+            "message_id",
+            "berkas",
+            "keterangan",
+        }
         assert r["nomor_surat"] == f"{r['kode_klasifikasi']}/{r['no']}/Kec-LSB/2025"
     steps = {r["langkah"] for r in keluar}
     assert {"S1", "S3", "S6", "S7", "S10", "S11", "S12", "S13"} <= steps
@@ -89,7 +134,10 @@ def test_registers_are_gapless_and_numbers_carry_the_register_number(office):
     assert sum(1 for r in masuk if r["langkah"] == "S4") == 5
     assert all(r["message_id"] for r in masuk)
     csv = pantau(office, "register", "keluar", "--csv").stdout.splitlines()
-    assert csv[0].split(",")[:3] == ["no", "nomor_surat", "tanggal_surat"] and len(csv) == len(keluar) + 1
+    assert (
+        csv[0].split(",")[:3] == ["no", "nomor_surat", "tanggal_surat"]
+        and len(csv) == len(keluar) + 1
+    )
 
 
 def test_units_receive_their_own_form_and_answers(office):
@@ -115,7 +163,11 @@ def test_late_unit_was_reminded_and_the_auto_reply_was_ignored(office):
     db = office / "var" / "pantau.db"
     import sqlite3
 
-    rows = sqlite3.connect(db).execute("SELECT kind, status FROM inbound WHERE sender='kesos@kecamatan.test'").fetchall()
+    rows = (
+        sqlite3.connect(db)
+        .execute("SELECT kind, status FROM inbound WHERE sender='kesos@kecamatan.test'")
+        .fetchall()
+    )
     assert ("auto_reply", "diabaikan") in rows
 
 
@@ -134,7 +186,9 @@ def test_final_report_carries_the_units_values_signature_and_approvals(office):
     code = re.search(r"Kode verifikasi: (\w{4}-\w{4}-\w{4})", text + cells).group(1)
     store = Store(office / "var" / "pantau.db")
     row = store.verification(code)
-    assert row and row["cycle"] == "PK-2025-TW3" and row["nomor_surat"] == "000.8.6.3/9/Kec-LSB/2025"
+    assert (
+        row and row["cycle"] == "PK-2025-TW3" and row["nomor_surat"] == "000.8.6.3/9/Kec-LSB/2025"
+    )
     assert row["sha256_docx"] == hashlib.sha256(final.read_bytes()).hexdigest()
     assert [a["langkah"] for a in row["persetujuan"]][-1] == "S11 Penandatanganan"
     # The Kasubag's edits made through the revision loop survive into the final report.
@@ -148,7 +202,9 @@ def test_camat_received_the_summary_and_kasubag_the_export(office):
     summary = next(m for m in camat if "Ringkasan ketepatan waktu" in m["Subject"])
     assert "S4" in summary.get_body(("plain",)).get_content()
     kasubag = mails(office, "kasubag@kecamatan.test")
-    export = next(m for m in kasubag if "e-Monev" in m["Subject"] and "Data Kinerja" in m["Subject"])
+    export = next(
+        m for m in kasubag if "e-Monev" in m["Subject"] and "Data Kinerja" in m["Subject"]
+    )
     names = [a.get_filename() for a in export.iter_attachments()]
     assert "Data-eMonev-PK-2025-TW3.xlsx" in names and "Data-eMonev-PK-2025-TW3.csv" in names
     invitation = next(m for m in camat if "Undangan Rapat" in m["Subject"])
@@ -158,7 +214,9 @@ def test_camat_received_the_summary_and_kasubag_the_export(office):
 
 def test_status_and_list_after_the_demo(office):
     r = pantau(office, "cycle", "list", "--json")
-    assert json.loads(r.stdout) == [{"code": "PK-2025-TW3", "period": "2025-TW3", "status": "closed", "current_step": None}]
+    assert json.loads(r.stdout) == [
+        {"code": "PK-2025-TW3", "period": "2025-TW3", "status": "closed", "current_step": None}
+    ]
     s = json.loads(pantau(office, "status", "--json").stdout)
     assert set(s) >= {"daemon", "mail", "cycles", "held"} and s["held"] == 0 and s["cycles"] == []
 

@@ -33,8 +33,14 @@ def office(tmp_path):
 
 
 def cli(env, *args, timeout=60) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "daemon.operator.cli", *args], env=env, cwd=ROOT, capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "daemon.operator.cli", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def wait_mail(box: Path, predicate, timeout=30.0) -> email.message.EmailMessage:
@@ -65,15 +71,26 @@ def test_run_reads_replies_stops_on_sigterm_and_resumes(office):
     r = cli(env, "cycle", "start", "2025-TW3")
     assert r.returncode == 0, r.stderr
     mbox = root / "var" / "maildir"
-    daemon = subprocess.Popen([sys.executable, "-m", "daemon.operator.cli", "run"], env=env, cwd=ROOT,
-                              stderr=subprocess.PIPE, text=True)
+    daemon = subprocess.Popen(
+        [sys.executable, "-m", "daemon.operator.cli", "run"],
+        env=env,
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
-        order = wait_mail(mbox / "camat@kecamatan.test", lambda m: "Permohonan Perintah" in m["Subject"])
+        order = wait_mail(
+            mbox / "camat@kecamatan.test", lambda m: "Permohonan Perintah" in m["Subject"]
+        )
         status = json.loads(cli(env, "status", "--json").stdout)
         assert status["daemon"]["alive"] is True and status["cycles"][0]["current_step"] == "S1"
         answer(root, order, "camat@kecamatan.test", "SETUJU")
-        request = wait_mail(mbox / "pem@kecamatan.test", lambda m: "Permintaan Data" in m["Subject"])
-        assert "Formulir-Pemantauan-PEM-PK-2025-TW3.docx" in [a.get_filename() for a in request.iter_attachments()]
+        request = wait_mail(
+            mbox / "pem@kecamatan.test", lambda m: "Permintaan Data" in m["Subject"]
+        )
+        assert "Formulir-Pemantauan-PEM-PK-2025-TW3.docx" in [
+            a.get_filename() for a in request.iter_attachments()
+        ]
         t0 = time.monotonic()
         daemon.send_signal(signal.SIGTERM)
         assert daemon.wait(timeout=15) == 0
@@ -88,8 +105,12 @@ def test_run_reads_replies_stops_on_sigterm_and_resumes(office):
 
     # While it is down, a unit answers with text only; a restarted daemon takes it up.
     answer(root, request, "pem@kecamatan.test", "Formulir menyusul besok.")
-    daemon = subprocess.Popen([sys.executable, "-m", "daemon.operator.cli", "run"], env=env, cwd=ROOT,
-                              stderr=subprocess.DEVNULL)
+    daemon = subprocess.Popen(
+        [sys.executable, "-m", "daemon.operator.cli", "run"],
+        env=env,
+        cwd=ROOT,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_mail(mbox / "pem@kecamatan.test", lambda m: "belum dilampirkan" in m["Subject"])
         show = json.loads(cli(env, "cycle", "show", "PK-2025-TW3", "--json").stdout)
@@ -103,14 +124,18 @@ def test_run_reads_replies_stops_on_sigterm_and_resumes(office):
 def test_cli_commands_share_the_daemons_timeline(office):
     root, env = office
     assert cli(env, "cycle", "start", "2025-TW3").returncode == 0
-    first = json.loads(cli(env, "cycle", "show", "PK-2025-TW3", "--json").stdout)["steps"][0]["started"]
+    first = json.loads(cli(env, "cycle", "show", "PK-2025-TW3", "--json").stdout)["steps"][0][
+        "started"
+    ]
     assert first.startswith("2025-10-06T08:0")
     # The epoch was recorded at the first sight of this PANTAU_NOW: a later command continues the
     # same timeline instead of restarting it at 08:00.
     time.sleep(1.2)
     r = cli(env, "cycle", "start", "2025-TW4")
     assert r.returncode == 0
-    later = json.loads(cli(env, "cycle", "show", "PK-2025-TW4", "--json").stdout)["steps"][0]["started"]
+    later = json.loads(cli(env, "cycle", "show", "PK-2025-TW4", "--json").stdout)["steps"][0][
+        "started"
+    ]
     assert later > first
 
 

@@ -22,7 +22,8 @@ def test_cli_reference_is_in_step_with_the_parser():
     expected = cli_reference() + "\n"
     actual = (DOCS / "cli.md").read_text(encoding="utf-8")
     assert actual == expected, (
-        "docs/cli.md differs from `pantau --help`; regenerate it with: .venv/bin/python docs/make_cli_md.py")
+        "docs/cli.md differs from `pantau --help`; regenerate it with: .venv/bin/python docs/make_cli_md.py"
+    )
 
 
 def _commands() -> set[str]:
@@ -46,10 +47,16 @@ def test_every_command_has_a_section_in_the_reference():
 COMMAND_IN_TEXT = re.compile(r"\bpantau (?:--config \S+ )?(?:--log-format \w+ )?([a-z]+)\b")
 
 
-@pytest.mark.parametrize("doc,needed", [
-    ("docs/panduan-operator.md", {"init", "check", "run", "status", "cycle", "inspect", "triage", "replay"}),
-    ("README.md", {"init", "check", "status", "inspect", "triage"}),
-])
+@pytest.mark.parametrize(
+    "doc,needed",
+    [
+        (
+            "docs/panduan-operator.md",
+            {"init", "check", "run", "status", "cycle", "inspect", "triage", "replay"},
+        ),
+        ("README.md", {"init", "check", "status", "inspect", "triage"}),
+    ],
+)
 def test_documents_name_only_commands_that_exist(doc, needed):
     used = set(COMMAND_IN_TEXT.findall((ROOT / doc).read_text(encoding="utf-8")))
     verbs = {c.split()[1] for c in _commands()}
@@ -59,15 +66,36 @@ def test_documents_name_only_commands_that_exist(doc, needed):
 
 def test_guide_covers_what_an_office_needs():
     text = (DOCS / "panduan-operator.md").read_text(encoding="utf-8")
-    for heading in ("Memasang di Debian atau Ubuntu baru", "Mengatur kantor, pejabat, dan unit", "Daftar indikator",
-                    "kop surat dan logo", "Gmail / Google Workspace — sandi aplikasi",
-                    "Gmail / Google Workspace — OAuth2", "Microsoft 365 — OAuth2 untuk IMAP dan SMTP",
-                    "Zimbra dan server IMAP lainnya", "Exchange on-premises", "Menjalankan sebagai layanan (systemd)",
-                    "Apa yang diterima setiap orang dan cara menjawab", "journalctl", "Mencadangkan `var/`"):
+    for heading in (
+        "Memasang di Debian atau Ubuntu baru",
+        "Mengatur kantor, pejabat, dan unit",
+        "Daftar indikator",
+        "kop surat dan logo",
+        "Gmail / Google Workspace — sandi aplikasi",
+        "Gmail / Google Workspace — OAuth2",
+        "Microsoft 365 — OAuth2 untuk IMAP dan SMTP",
+        "Zimbra dan server IMAP lainnya",
+        "Exchange on-premises",
+        "Menjalankan sebagai layanan (systemd)",
+        "Apa yang diterima setiap orang dan cara menjawab",
+        "journalctl",
+        "Mencadangkan `var/`",
+    ):
         assert heading in text, heading
-    for fact in ("imap.gmail.com", "smtp.gmail.com", "outlook.office365.com", "smtp.office365.com",
-                 "1 Oktober 2026", "rekaman jawaban server EWS", "token_command", "SETUJU", "REVISI",
-                 "JADWAL", "SELESAI", "folder_terkirim"):
+    for fact in (
+        "imap.gmail.com",
+        "smtp.gmail.com",
+        "outlook.office365.com",
+        "smtp.office365.com",
+        "1 Oktober 2026",
+        "rekaman jawaban server EWS",
+        "token_command",
+        "SETUJU",
+        "REVISI",
+        "JADWAL",
+        "SELESAI",
+        "folder_terkirim",
+    ):
         assert fact in text, fact
     # The TOML examples in the guide are valid TOML.
     for block in re.findall(r"```toml\n(.*?)```", text, re.S):
@@ -101,8 +129,13 @@ def unit_entries(path: Path) -> dict[str, list[str]]:
     return out
 
 
-HARDENING = (("NoNewPrivileges", "yes"), ("ProtectSystem", "strict"), ("ReadWritePaths", "/var/lib/pantau"),
-             ("PrivateTmp", "yes"), ("ProtectHome", "yes"))
+HARDENING = (
+    ("NoNewPrivileges", "yes"),
+    ("ProtectSystem", "strict"),
+    ("ReadWritePaths", "/var/lib/pantau"),
+    ("PrivateTmp", "yes"),
+    ("ProtectHome", "yes"),
+)
 
 
 def test_service_unit_runs_pantau_as_documented():
@@ -110,7 +143,9 @@ def test_service_unit_runs_pantau_as_documented():
     assert u["Service.User"] == ["pantau"]
     assert u["Service.WorkingDirectory"] == ["/var/lib/pantau"]
     assert u["Service.EnvironmentFile"] == ["/etc/pantau/pantau.env"]
-    assert u["Service.ExecStart"] == ["/opt/pantau/venv/bin/pantau --config /var/lib/pantau/config/pantau.toml run"]
+    assert u["Service.ExecStart"] == [
+        "/opt/pantau/venv/bin/pantau --config /var/lib/pantau/config/pantau.toml run"
+    ]
     assert u["Service.ExecStartPre"] == [
         "/opt/pantau/venv/bin/pantau --config /var/lib/pantau/config/pantau.toml check --offline"]
     assert u["Service.ExecReload"] == [
@@ -118,8 +153,13 @@ def test_service_unit_runs_pantau_as_documented():
         "/bin/kill -HUP $MAINPID"]
     assert u["Service.Restart"] == ["on-failure"]
     assert u["Service.KillSignal"] == ["SIGTERM"]
-    for key, value in (("NoNewPrivileges", "yes"), ("ProtectSystem", "strict"), ("ReadWritePaths", "/var/lib/pantau"),
-                       ("PrivateTmp", "yes"), ("ProtectHome", "yes")):
+    for key, value in (
+        ("NoNewPrivileges", "yes"),
+        ("ProtectSystem", "strict"),
+        ("ReadWritePaths", "/var/lib/pantau"),
+        ("PrivateTmp", "yes"),
+        ("ProtectHome", "yes"),
+    ):
         assert u[f"Service.{key}"] == [value], key
     assert u["Install.WantedBy"] == ["multi-user.target"]
     assert "network-online.target" in u["Unit.After"][0]
@@ -128,16 +168,23 @@ def test_service_unit_runs_pantau_as_documented():
 def test_web_service_unit_runs_the_dashboard_with_the_same_hardening():
     u = unit_entries(DEPLOY / "pantau-web.service")
     daemon = unit_entries(DEPLOY / "pantau.service")
-    assert u["Service.ExecStart"] == ["/opt/pantau/venv/bin/pantau --config /var/lib/pantau/config/pantau.toml web"]
-    assert u["Service.User"] == ["pantau"] and u["Service.EnvironmentFile"] == ["/etc/pantau/pantau.env"]
+    assert u["Service.ExecStart"] == [
+        "/opt/pantau/venv/bin/pantau --config /var/lib/pantau/config/pantau.toml web"
+    ]
+    assert u["Service.User"] == ["pantau"] and u["Service.EnvironmentFile"] == [
+        "/etc/pantau/pantau.env"
+    ]
     assert u["Service.Restart"] == ["on-failure"]
     for key, value in HARDENING:
         assert u[f"Service.{key}"] == [value], key
     # Every hardening line of the daemon's unit is in the dashboard's too.
     for key, values in daemon.items():
-        if key.startswith("Service.") and (key.startswith("Service.Protect") or key.startswith("Service.Restrict")
-                                           or key in ("Service.PrivateDevices", "Service.LockPersonality",
-                                                      "Service.NoNewPrivileges")):
+        if key.startswith("Service.") and (
+            key.startswith("Service.Protect")
+            or key.startswith("Service.Restrict")
+            or key
+            in ("Service.PrivateDevices", "Service.LockPersonality", "Service.NoNewPrivileges")
+        ):
             assert u.get(key) == values, key
     assert u["Install.WantedBy"] == ["multi-user.target"]
 
@@ -152,7 +199,9 @@ def test_service_unit_passes_systemd_analyze_verify(tmp_path, name):
     fake.chmod(0o755)
     unit = tmp_path / name
     unit.write_text((DEPLOY / name).read_text().replace("/opt/pantau/venv/bin/pantau", str(fake)))
-    r = subprocess.run([systemd_analyze, "verify", str(unit)], capture_output=True, text=True, timeout=60)
+    r = subprocess.run(
+        [systemd_analyze, "verify", str(unit)], capture_output=True, text=True, timeout=60
+    )
     assert r.returncode == 0, r.stderr
     assert "Unknown" not in r.stderr and "ignoring" not in r.stderr, r.stderr
 

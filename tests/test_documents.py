@@ -91,7 +91,9 @@ needs_soffice = pytest.mark.skipif("not soffice_available()")
 def sha256sum(path: Path) -> str:
     """The file's SHA-256 as coreutils' `sha256sum` reads it from disk: an independent reading
     of the archived bytes, the way an auditor would check a register entry."""
-    out = subprocess.run([require_tool("sha256sum"), str(path)], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [require_tool("sha256sum"), str(path)], capture_output=True, text=True, check=True
+    )
     return out.stdout.split()[0]
 
 
@@ -725,9 +727,15 @@ def test_documents_convert_to_pdf(tmp_path):
 def test_report_lists_plausibility_warnings_and_earlier_periods(tmp_path):
     report = S.report()
     report.peringatan = [
-        {"unit": "SEK", "unit_nama": "Sekretariat", "no": "2", "indikator": "Indikator kinerja SEK nomor 2",
-         "kolom": "Realisasi Anggaran (Rp)", "nilai": 2_000_000.0,
-         "pesan": "realisasi anggaran melebihi pagu"},
+        {
+            "unit": "SEK",
+            "unit_nama": "Sekretariat",
+            "no": "2",
+            "indikator": "Indikator kinerja SEK nomor 2",
+            "kolom": "Realisasi Anggaran (Rp)",
+            "nilai": 2_000_000.0,
+            "pesan": "realisasi anggaran melebihi pagu",
+        },
     ]
     report.periode_sebelumnya = ["Triwulan I", "Triwulan II"]
     for u in report.units:

@@ -312,7 +312,9 @@ def test_route_revisi_loop_then_camat_schedules():
     # Kasubag replies SETUJU without a file: asked again, nothing changes.
     r.reply("S6", "approve")
     assert r.notices("mohon_jelas") and r.task("S6").role == "kasubag_perencanaan"
-    r.reply("S6", "none", docx=E.StoredFile(path="/a/v2.docx", sha256="cd" * 32, filename="v2.docx"))
+    r.reply(
+        "S6", "none", docx=E.StoredFile(path="/a/v2.docx", sha256="cd" * 32, filename="v2.docx")
+    )
     assert r.st.draft_version == 2 and r.task("S6").role == "sekretaris"  # route starts again
     r.reply("S6", "approve")
     t = r.task("S6")
@@ -361,7 +363,9 @@ def test_meeting_revisi_goes_through_s9_then_s10_revisi_loops_back():
     assert r.st.current == "S9" and r.notices("minta_revisi")[-1].data["catatan"][-1].endswith(
         "target disesuaikan"
     )
-    r.reply("S9", "none", docx=E.StoredFile(path="/a/v2.docx", sha256="ef" * 32, filename="v2.docx"))
+    r.reply(
+        "S9", "none", docx=E.StoredFile(path="/a/v2.docx", sha256="ef" * 32, filename="v2.docx")
+    )
     assert r.st.current == "S10"
     r.reply("S10", "revise", note="salah ketik")
     assert (
@@ -369,9 +373,13 @@ def test_meeting_revisi_goes_through_s9_then_s10_revisi_loops_back():
         and r.st.steps["S10"].status == "waiting"
         and r.st.steps["S9"].runs == 2
     )
-    r.reply("S9", "none", docx=E.StoredFile(path="/a/v3.docx", sha256="aa" * 32, filename="v3.docx"))
+    r.reply(
+        "S9", "none", docx=E.StoredFile(path="/a/v3.docx", sha256="aa" * 32, filename="v3.docx")
+    )
     # Sekretaris sends a corrected DOCX: accepted as the new version, goes to the Camat.
-    r.reply("S10", "none", docx=E.StoredFile(path="/a/v4.docx", sha256="bb" * 32, filename="v4.docx"))
+    r.reply(
+        "S10", "none", docx=E.StoredFile(path="/a/v4.docx", sha256="bb" * 32, filename="v4.docx")
+    )
     assert r.st.current == "S11" and r.st.draft_version == 4
 
 

@@ -200,8 +200,9 @@ class FakeExchange:
             return self._unexpected("GetItem of more than one item, or without MimeContent")
         if ids[0].get("Id") in self.many:
             n = self.many[ids[0].get("Id")]
-            return 200, fixture("getitem_page.xml").replace(b"{mime}", base64.b64encode(page_message(n))).replace(
-                b"{id}", ids[0].get("Id").encode())
+            return 200, fixture("getitem_page.xml").replace(
+                b"{mime}", base64.b64encode(page_message(n))
+            ).replace(b"{id}", ids[0].get("Id").encode())
         key = self.key.get(ids[0].get("Id"))
         return self._ok(f"getitem_{key}.xml" if key in self.inbox else "getitem_notfound.xml")
 
@@ -211,17 +212,28 @@ class FakeExchange:
         as the FindItem operation reference describes them)."""
         view = op.find("m:IndexedPageItemView", NS)
         if view is None or view.get("BasePoint") != "Beginning":
-            return self._unexpected("FindItem in the inbox without an IndexedPageItemView from the beginning")
+            return self._unexpected(
+                "FindItem in the inbox without an IndexedPageItemView from the beginning"
+            )
         offset, size = int(view.get("Offset", "0")), int(view.get("MaxEntriesReturned", "0"))
         self.pages.append((offset, size))
         ids = list(self.many)[offset : offset + size]
         items = "\n".join(
             f'              <t:Message><t:ItemId Id="{i}" ChangeKey="CQAAABYAAAAT2nB+d5hCTW6pESwZokW7AABaPA=="/>'
             f"<t:DateTimeReceived>2025-10-14T02:{n // 60:02d}:{n % 60:02d}Z</t:DateTimeReceived></t:Message>"
-            for n, i in ((self.many[i], i) for i in ids))
+            for n, i in ((self.many[i], i) for i in ids)
+        )
         last = offset + len(ids) >= len(self.many)
-        body = fixture("finditem_inbox_page.xml").decode().format(
-            next_offset=offset + len(ids), total=len(self.many), last="true" if last else "false", items=items)
+        body = (
+            fixture("finditem_inbox_page.xml")
+            .decode()
+            .format(
+                next_offset=offset + len(ids),
+                total=len(self.many),
+                last="true" if last else "false",
+                items=items,
+            )
+        )
         return 200, body.encode()
 
     def _MoveItem(self, op) -> tuple[int, bytes]:
@@ -377,9 +389,11 @@ def letter(message_id: str = SENT_ID, to: str = "camat@kecamatan.test", cc: str 
 
 
 def page_message(n: int) -> bytes:
-    return (f"From: Seksi {n} <unit{n}@kecamatan.test>\r\nTo: {ADDRESS}\r\nSubject: Formulir {n}\r\n"
-            f"Message-ID: <paged-{n}@kecamatan.test>\r\nDate: Tue, 14 Oct 2025 09:10:41 +0700\r\n"
-            "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nTerlampir.\r\n").encode()
+    return (
+        f"From: Seksi {n} <unit{n}@kecamatan.test>\r\nTo: {ADDRESS}\r\nSubject: Formulir {n}\r\n"
+        f"Message-ID: <paged-{n}@kecamatan.test>\r\nDate: Tue, 14 Oct 2025 09:10:41 +0700\r\n"
+        "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nTerlampir.\r\n"
+    ).encode()
 
 
 def test_fixtures_are_described_as_hand_written():
@@ -570,7 +584,9 @@ def test_fetch_pages_past_100_items(exchange):
         t.close()
     assert exchange.pages == [(0, 100), (100, 100)]
     assert len(got) == 150
-    assert [parse_message(g.raw).message_id for g in got] == [f"paged-{n}@kecamatan.test" for n in range(150)]
+    assert [parse_message(g.raw).message_id for g in got] == [
+        f"paged-{n}@kecamatan.test" for n in range(150)
+    ]
 
 
 def test_server_busy_is_a_temporary_error_in_indonesian(exchange):

@@ -66,7 +66,9 @@ class Kantor:
         return self.q("SELECT * FROM outbox ORDER BY id")
 
     def log(self, event: str) -> list[dict]:
-        return self.q("SELECT step, event, who, detail FROM log WHERE event=? ORDER BY id", (event,))
+        return self.q(
+            "SELECT step, event, who, detail FROM log WHERE event=? ORDER BY id", (event,)
+        )
 
     def mailbox(self, role_or_user) -> list[bytes]:
         user = self.users[role_or_user] if isinstance(role_or_user, str) else role_or_user
@@ -121,26 +123,38 @@ def test_cycle_goes_on_after_dovecot_restart_and_imap_cut_mid_fetch_and_mid_idle
     k.start_cycle()
     k.daemon.start()
     camat = k.user("camat")
-    order = mailstack.wait_for(camat.name, lambda r: "Permohonan Perintah" in subject_of(r), timeout=30)
+    order = mailstack.wait_for(
+        camat.name, lambda r: "Permohonan Perintah" in subject_of(r), timeout=30
+    )
 
     # Dovecot goes away and comes back while the daemon waits in IDLE.
     mailstack.restart_dovecot()
     # The Camat's answer: the connection is cut inside the FETCH of its body.
     k.imap_relay.arm(b"BODY[] {", "fetch", extra=100)
     approval = answer(mailstack, camat, order, "SETUJU")
-    requests = {u: mailstack.wait_for(k.user(u).name, lambda r: "Permintaan Data" in subject_of(r), timeout=30)
-                for u in ("sek", "pem")}
+    requests = {
+        u: mailstack.wait_for(
+            k.user(u).name, lambda r: "Permintaan Data" in subject_of(r), timeout=30
+        )
+        for u in ("sek", "pem")
+    }
     assert k.imap_relay.cuts == ["fetch"]
-    assert [r["status"] for r in k.q("SELECT status FROM inbound WHERE message_id=?", (approval,))] == ["diproses"]
+    assert [
+        r["status"] for r in k.q("SELECT status FROM inbound WHERE message_id=?", (approval,))
+    ] == ["diproses"]
     assert [r["who"] for r in k.log("disetujui")] == [camat.address]
 
     # Cut inside an IDLE (the one after the SEK's answer wakes it), then the PEM's answer.
     k.imap_relay.arm(b"+ idling", "idle")
     answer(mailstack, k.user("sek"), requests["sek"], "Formulir menyusul besok.")
-    mailstack.wait_for(k.user("sek").name, lambda r: "Formulir belum dilampirkan" in subject_of(r), timeout=30)
+    mailstack.wait_for(
+        k.user("sek").name, lambda r: "Formulir belum dilampirkan" in subject_of(r), timeout=30
+    )
     wait_until(lambda: "idle" in k.imap_relay.cuts, 30, "the IDLE to be cut")
     answer(mailstack, k.user("pem"), requests["pem"], "Formulir menyusul besok.")
-    mailstack.wait_for(k.user("pem").name, lambda r: "Formulir belum dilampirkan" in subject_of(r), timeout=30)
+    mailstack.wait_for(
+        k.user("pem").name, lambda r: "Formulir belum dilampirkan" in subject_of(r), timeout=30
+    )
 
     assert k.daemon.alive()
     assert k.daemon.terminate() == 0
@@ -163,7 +177,9 @@ def test_smtp_451_then_421_for_a_while_letters_are_retried_and_arrive_once(kanto
         # Then the server greets with 421 (shutting down) for a while.
         k.smtp_relay.banner = b"421 4.3.2 Uji: layanan ditutup sementara\r\n"
         k.smtp_relay.cut_all()
-    wait_until(lambda: any("421" in r["detail"] for r in k.log("pengiriman_gagal")), 30, "a 421 refusal")
+    wait_until(
+        lambda: any("421" in r["detail"] for r in k.log("pengiriman_gagal")), 30, "a 421 refusal"
+    )
     assert {r["status"] for r in k.outbox()} <= {"antri", "mengirim"}  # none sent, none given up
     k.smtp_relay.banner = None
     wait_until(lambda: {r["status"] for r in k.outbox()} == {"terkirim"}, 60, "every letter sent")
@@ -185,13 +201,25 @@ def test_a_letter_refused_for_good_marks_the_recipient_and_tells_the_kasubag(kan
     k = kantor(sections=AUTO, users={"pmd": tolak})
     k.start_cycle()
     k.daemon.start()
-    row = wait_until(lambda: [r for r in k.outbox() if r["recipients"] == json.dumps([REJECT_ADDRESS])
-                              and r["status"] == "gagal"], 30, "the refused letter")[0]
+    row = wait_until(
+        lambda: [
+            r
+            for r in k.outbox()
+            if r["recipients"] == json.dumps([REJECT_ADDRESS]) and r["status"] == "gagal"
+        ],
+        30,
+        "the refused letter",
+    )[0]
     assert "550" in row["error"]
-    assert any("550" in r["detail"] and "tidak dicoba lagi" in r["detail"] for r in k.log("pengiriman_gagal"))
+    assert any(
+        "550" in r["detail"] and "tidak dicoba lagi" in r["detail"]
+        for r in k.log("pengiriman_gagal")
+    )
     wait_until(lambda: [r for r in k.log("tidak_terkirim") if r["who"] == REJECT_ADDRESS], 8,
                "'tidak_terkirim' in the cycle log")
-    mailstack.wait_for(k.user("kasubag").name, lambda r: REJECT_ADDRESS in subject_of(r), timeout=15)
+    mailstack.wait_for(
+        k.user("kasubag").name, lambda r: REJECT_ADDRESS in subject_of(r), timeout=15
+    )
 
 
 def test_a_recipient_refused_among_several_is_marked_and_the_kasubag_told(kantor, mailstack):
@@ -204,7 +232,9 @@ def test_a_recipient_refused_among_several_is_marked_and_the_kasubag_told(kantor
     try:
         code = app.start_cycle("2025-TW3")
         app.run_once()
-        while app.store.load_cycle(code).current == "S4":  # nobody sends data: S4 closes at the deadline
+        while (
+            app.store.load_cycle(code).current == "S4"
+        ):  # nobody sends data: S4 closes at the deadline
             app.clock.set(app.store.next_timer())
             app.run_once()
 
@@ -216,12 +246,23 @@ def test_a_recipient_refused_among_several_is_marked_and_the_kasubag_told(kantor
 
         for role, subject in (("kasubag", "Konsep Laporan"), ("sekretaris", "Penyampaian Konsep"),
                               ("camat", "Penyampaian Konsep")):
-            letter = mailstack.wait_for(k.user(role).name, lambda r, s=subject: s in subject_of(r), timeout=30)
+            letter = mailstack.wait_for(
+                k.user(role).name, lambda r, s=subject: s in subject_of(r), timeout=30
+            )
             mid = answer(mailstack, k.user(role), letter, "SETUJU")
-            drive(lambda m=mid: app.store._q1("SELECT 1 FROM inbound WHERE message_id=? AND status='diproses'", (m,)),
-                  f"the {role}'s approval")
-        drive(lambda: app.store.load_cycle(code).current == "S8" and not app.store.outbox_due(app.clock.now()),
-              "the invitation sent")
+            drive(
+                lambda m=mid: app.store._q1(
+                    "SELECT 1 FROM inbound WHERE message_id=? AND status='diproses'", (m,)
+                ),
+                f"the {role}'s approval",
+            )
+        drive(
+            lambda: (
+                app.store.load_cycle(code).current == "S8"
+                and not app.store.outbox_due(app.clock.now())
+            ),
+            "the invitation sent",
+        )
         invitation = app.store._q1("SELECT * FROM outbox WHERE kind LIKE '%undangan%'")
         assert invitation["status"] == "terkirim"
         assert list(json.loads(invitation["refused"])) == [REJECT_ADDRESS]
@@ -230,7 +271,9 @@ def test_a_recipient_refused_among_several_is_marked_and_the_kasubag_told(kantor
         assert "550" in gone[0]["detail"]
         for role in ("camat", "sekretaris", "kasubag"):
             assert k.copies(role, invitation["message_id"]) == 1
-        notice = mailstack.wait_for(k.user("kasubag").name, lambda r: REJECT_ADDRESS in subject_of(r), timeout=20)
+        notice = mailstack.wait_for(
+            k.user("kasubag").name, lambda r: REJECT_ADDRESS in subject_of(r), timeout=20
+        )
         assert "Surat tidak terkirim" in subject_of(notice)
     finally:
         app.close()
@@ -242,7 +285,10 @@ def small_messages_only(mailstack):
     postconf = mailstack.bins["postconf"]
 
     def limit(n: int) -> None:
-        subprocess.run([postconf, "-c", str(mailstack.postfix_dir), "-e", f"message_size_limit={n}"], check=True)
+        subprocess.run(
+            [postconf, "-c", str(mailstack.postfix_dir), "-e", f"message_size_limit={n}"],
+            check=True,
+        )
         mailstack._age_configs()
         mailstack.reload_postfix()
 
@@ -273,10 +319,14 @@ def test_a_letter_too_big_for_the_server_is_reported_and_not_retried_for_ever(ka
     # Not retried for ever, and the people concerned are told.
     assert {r["status"] for r in rows} == {"gagal"}
     wait_until(lambda: len(k.log("tidak_terkirim")) == 5, 8, "'tidak_terkirim' for each unit")
-    mailstack.wait_for(k.user("kasubag").name, lambda r: "Surat tidak terkirim" in subject_of(r), timeout=20)
+    mailstack.wait_for(
+        k.user("kasubag").name, lambda r: "Surat tidak terkirim" in subject_of(r), timeout=20
+    )
 
 
-def test_postfix_bounce_for_an_unknown_user_is_classified_and_marks_the_recipient(kantor, mailstack):
+def test_postfix_bounce_for_an_unknown_user_is_classified_and_marks_the_recipient(
+    kantor, mailstack
+):
     """Postfix accepts mail for an unknown local user, Dovecot's LMTP refuses it, and a real DSN
     (multipart/report, empty return path) comes back to Pantau's inbox."""
     ghost = User(f"tidakada{os.getpid()}", mailstack.password)
@@ -286,7 +336,9 @@ def test_postfix_bounce_for_an_unknown_user_is_classified_and_marks_the_recipien
     gone = wait_until(lambda: [r for r in k.log("tidak_terkirim") if r["who"] == ghost.address], 30,
                       "the bounce to mark the recipient")
     assert gone[0]["step"] == "S4" and "5.1.1" in gone[0]["detail"]
-    notice = mailstack.wait_for(k.user("kasubag").name, lambda r: ghost.address in subject_of(r), timeout=20)
+    notice = mailstack.wait_for(
+        k.user("kasubag").name, lambda r: ghost.address in subject_of(r), timeout=20
+    )
     assert "Surat tidak terkirim" in subject_of(notice)
     bounce = k.q("SELECT kind, status, reason, cycle FROM inbound")
     assert [(r["kind"], r["status"], r["cycle"]) for r in bounce] == [("bounce", "diabaikan", CODE)]
@@ -319,9 +371,14 @@ def test_a_bounced_bounce_notice_does_not_loop(kantor, mailstack):
 def _broken(kind: str, stack) -> tuple[dict, dict, tuple[str, ...]]:
     """(config that fails, config that works, words the failure shows)."""
     if kind == "dns":
-        return ({"mail.imap": {"host": '"imap.tidak-ada.invalid"'}, "mail.smtp": {"host": '"smtp.tidak-ada.invalid"'}},
-                {"mail.imap": {"host": f'"{HOST}"'}, "mail.smtp": {"host": f'"{HOST}"'}},
-                ("Name or service not known", "not known", "Temporary failure in name resolution"))
+        return (
+            {
+                "mail.imap": {"host": '"imap.tidak-ada.invalid"'},
+                "mail.smtp": {"host": '"smtp.tidak-ada.invalid"'},
+            },
+            {"mail.imap": {"host": f'"{HOST}"'}, "mail.smtp": {"host": f'"{HOST}"'}},
+            ("Name or service not known", "not known", "Temporary failure in name resolution"),
+        )
     # The stack makes its certificate with openssl, or with `cryptography` without it: always TLS.
     assert stack.tls, "the mail stack could not make its TLS certificate"
     # The stack's certificate is self-signed: nothing a default TLS context trusts.
@@ -339,9 +396,14 @@ def test_unreachable_mail_servers_show_in_log_and_status_and_lose_nothing(kantor
     k.start_cycle()
     # A resolver that does not answer costs 1 s per look-up, not glibc's 5 s x 2.
     k.daemon.start(env={**k.office.env, "RES_OPTIONS": "timeout:1 attempts:1"})
-    failed = wait_until(lambda: len(k.log("pengiriman_gagal")) >= 5 and k.log("pengiriman_gagal"), 45,
-                        "every letter tried once")
-    assert all(any(w in r["detail"] for w in words) and "(dicoba lagi)" in r["detail"] for r in failed), failed
+    failed = wait_until(
+        lambda: len(k.log("pengiriman_gagal")) >= 5 and k.log("pengiriman_gagal"),
+        45,
+        "every letter tried once",
+    )
+    assert all(
+        any(w in r["detail"] for w in words) and "(dicoba lagi)" in r["detail"] for r in failed
+    ), failed
 
     def down():
         s = k.office.status()

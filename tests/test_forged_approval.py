@@ -165,12 +165,26 @@ def code_in_letter(office: Office, task: dict) -> str:
     return m.group(1)
 
 
-def reply(office: Office, task: dict, text: str, *, sender: str = CAMAT, signer: str | None = DOMAIN,
-          headers: dict[str, str] | None = None, thread: bool = True, subject: str | None = None,
-          irt: str | None = None, refs: str | None = None, attachments=(), edit=None) -> bytes:
+def reply(
+    office: Office,
+    task: dict,
+    text: str,
+    *,
+    sender: str = CAMAT,
+    signer: str | None = DOMAIN,
+    headers: dict[str, str] | None = None,
+    thread: bool = True,
+    subject: str | None = None,
+    irt: str | None = None,
+    refs: str | None = None,
+    attachments=(),
+    edit=None,
+) -> bytes:
     """A reply as a mail client writes it, then `edit(raw)` (a forger's changes before sending),
     then signed by `signer`'s server (None: unsigned)."""
-    raw = office.reply(task, text, sender=sender, thread=thread, headers=headers, attachments=attachments)
+    raw = office.reply(
+        task, text, sender=sender, thread=thread, headers=headers, attachments=attachments
+    )
     if subject is not None or irt is not None or refs is not None:
         msg = message_from_bytes(raw, policy=policy.default)
         if subject is not None:
@@ -226,7 +240,9 @@ def plain_forward(office: Office, task: dict, code: str, *, sender: str) -> byte
     return sign(bytes(m), DOMAIN)
 
 
-def rfc822_forward(office: Office, task: dict, code: str, *, sender: str, signer: str | None) -> bytes:
+def rfc822_forward(
+    office: Office, task: dict, code: str, *, sender: str, signer: str | None
+) -> bytes:
     """`sender` sends Pantau the Camat's genuine signed approval as an attached message/rfc822."""
     inner = reply(office, task, f"SETUJU {code}")
     req = office.request(task)
@@ -256,8 +272,11 @@ def bait_reply(office: Office, task: dict, *, with_references: bool) -> bytes:
 def html_only(visible: str, hidden: str) -> callable:
     def edit(raw: bytes) -> bytes:
         msg = message_from_bytes(raw, policy=policy.default)
-        msg.set_content(f"<html><body><div style=\"display:none\">{hidden}</div><div>{visible}</div>"
-                        "</body></html>", subtype="html")
+        msg.set_content(
+            f'<html><body><div style="display:none">{hidden}</div><div>{visible}</div>'
+            "</body></html>",
+            subtype="html",
+        )
         return bytes(msg)
     return edit
 
@@ -276,89 +295,295 @@ def plain_and_html(plain: str, html: str) -> callable:
 # (id, builder(office, task, code) -> raw, sender_check keyword, words in the reason)
 FORGED = [
     # -- an address inside a display name, a comment or an encoded word is never the sender
-    ("display-name-address", lambda o, t, c: reply(o, t, f"SETUJU {c}", edit=set_header(
-        "From", f'"Rika Marta <{CAMAT}>" <{STAF}>')), "bukan_penerima", STAF),
-    ("display-name-bare-address", lambda o, t, c: reply(o, t, f"SETUJU {c}", edit=set_header(
-        "From", f'"{CAMAT}" <{STAF}>')), "bukan_penerima", STAF),
-    ("encoded-word-address", lambda o, t, c: reply(o, t, f"SETUJU {c}", edit=set_header(
-        "From", f"{ew(CAMAT)} <{STAF}>")), "bukan_penerima", STAF),
-    ("encoded-word-brackets", lambda o, t, c: reply(o, t, f"SETUJU {c}", edit=set_header(
-        "From", f"{ew(f'Rika <{CAMAT}>')} <{STAF}>")), "bukan_penerima", STAF),
-    ("comment-after-address", lambda o, t, c: reply(o, t, f"SETUJU {c}", edit=set_header(
-        "From", f"{STAF} (<{CAMAT}>)")), "bukan_penerima", STAF),
-    ("comment-in-display-name", lambda o, t, c: reply(o, t, f"SETUJU {c}", edit=set_header(
-        "From", f"Rika ({CAMAT}) <{STAF}>")), "bukan_penerima", STAF),
-    ("two-angle-addresses", lambda o, t, c: reply(o, t, f"SETUJU {c}", edit=set_header(
-        "From", f"Rika <{CAMAT}> <{STAF}>")), "from_rusak", "RFC 5322"),
-    ("bare-then-angle", lambda o, t, c: reply(o, t, f"SETUJU {c}", edit=set_header(
-        "From", f"{CAMAT} <{STAF}>")), "from_rusak", "RFC 5322"),
+    (
+        "display-name-address",
+        lambda o, t, c: reply(
+            o, t, f"SETUJU {c}", edit=set_header("From", f'"Rika Marta <{CAMAT}>" <{STAF}>')
+        ),
+        "bukan_penerima",
+        STAF,
+    ),
+    (
+        "display-name-bare-address",
+        lambda o, t, c: reply(o, t, f"SETUJU {c}", edit=set_header("From", f'"{CAMAT}" <{STAF}>')),
+        "bukan_penerima",
+        STAF,
+    ),
+    (
+        "encoded-word-address",
+        lambda o, t, c: reply(
+            o, t, f"SETUJU {c}", edit=set_header("From", f"{ew(CAMAT)} <{STAF}>")
+        ),
+        "bukan_penerima",
+        STAF,
+    ),
+    (
+        "encoded-word-brackets",
+        lambda o, t, c: reply(
+            o, t, f"SETUJU {c}", edit=set_header("From", f"{ew(f'Rika <{CAMAT}>')} <{STAF}>")
+        ),
+        "bukan_penerima",
+        STAF,
+    ),
+    (
+        "comment-after-address",
+        lambda o, t, c: reply(o, t, f"SETUJU {c}", edit=set_header("From", f"{STAF} (<{CAMAT}>)")),
+        "bukan_penerima",
+        STAF,
+    ),
+    (
+        "comment-in-display-name",
+        lambda o, t, c: reply(
+            o, t, f"SETUJU {c}", edit=set_header("From", f"Rika ({CAMAT}) <{STAF}>")
+        ),
+        "bukan_penerima",
+        STAF,
+    ),
+    (
+        "two-angle-addresses",
+        lambda o, t, c: reply(
+            o, t, f"SETUJU {c}", edit=set_header("From", f"Rika <{CAMAT}> <{STAF}>")
+        ),
+        "from_rusak",
+        "RFC 5322",
+    ),
+    (
+        "bare-then-angle",
+        lambda o, t, c: reply(o, t, f"SETUJU {c}", edit=set_header("From", f"{CAMAT} <{STAF}>")),
+        "from_rusak",
+        "RFC 5322",
+    ),
     # -- header shapes that are held
-    ("several-from-addresses", lambda o, t, c: reply(o, t, f"SETUJU {c}", edit=set_header(
-        "From", f"{CAMAT}, {STAF}")), "from_ganda", "lebih dari satu"),
-    ("two-from-fields", lambda o, t, c: reply(o, t, f"SETUJU {c}", edit=add_headers(
-        f"From: {STAF}")), "from_ganda", "lebih dari satu"),
-    ("group", lambda o, t, c: reply(o, t, f"SETUJU {c}", edit=set_header(
-        "From", f"Pimpinan: {CAMAT};")), "from_grup", "grup"),
-    ("empty-group", lambda o, t, c: reply(o, t, f"SETUJU {c}", edit=set_header(
-        "From", "Pimpinan:;")), None, ""),  # no sender at all: not even read as a reply
-    ("no-from-sender-camat", lambda o, t, c: reply(o, t, f"SETUJU {c}", edit=lambda r: re.sub(
-        rb"(?m)^From:.*\n", f"Sender: {CAMAT}\n".encode(), r, count=1)), "from_tidak_ada", "tanpa kepala From"),
-    ("sender-other", lambda o, t, c: reply(o, t, f"SETUJU {c}", headers={"Sender": STAF}),
-     "sender_berbeda", "Sender"),
-    ("sender-returnpath-replyto-other", lambda o, t, c: reply(o, t, f"SETUJU {c}", signer=None, headers={
-        "Sender": STAF, "Reply-To": STAF}, edit=add_headers(f"Return-Path: <{STAF}>")), "sender_berbeda", "Sender"),
-    ("reply-to-other-unsigned", lambda o, t, c: reply(o, t, f"SETUJU {c}", signer=None,
-                                                      headers={"Reply-To": STAF}), "dkim_tidak_ada", "DKIM"),
-    ("return-path-other-unsigned", lambda o, t, c: reply(o, t, f"SETUJU {c}", signer=None, edit=add_headers(
-        f"Return-Path: <{STAF}>")), "dkim_tidak_ada", "DKIM"),
+    (
+        "several-from-addresses",
+        lambda o, t, c: reply(o, t, f"SETUJU {c}", edit=set_header("From", f"{CAMAT}, {STAF}")),
+        "from_ganda",
+        "lebih dari satu",
+    ),
+    (
+        "two-from-fields",
+        lambda o, t, c: reply(o, t, f"SETUJU {c}", edit=add_headers(f"From: {STAF}")),
+        "from_ganda",
+        "lebih dari satu",
+    ),
+    (
+        "group",
+        lambda o, t, c: reply(o, t, f"SETUJU {c}", edit=set_header("From", f"Pimpinan: {CAMAT};")),
+        "from_grup",
+        "grup",
+    ),
+    (
+        "empty-group",
+        lambda o, t, c: reply(o, t, f"SETUJU {c}", edit=set_header("From", "Pimpinan:;")),
+        None,
+        "",
+    ),  # no sender at all: not even read as a reply
+    (
+        "no-from-sender-camat",
+        lambda o, t, c: reply(
+            o,
+            t,
+            f"SETUJU {c}",
+            edit=lambda r: re.sub(rb"(?m)^From:.*\n", f"Sender: {CAMAT}\n".encode(), r, count=1),
+        ),
+        "from_tidak_ada",
+        "tanpa kepala From",
+    ),
+    (
+        "sender-other",
+        lambda o, t, c: reply(o, t, f"SETUJU {c}", headers={"Sender": STAF}),
+        "sender_berbeda",
+        "Sender",
+    ),
+    (
+        "sender-returnpath-replyto-other",
+        lambda o, t, c: reply(
+            o,
+            t,
+            f"SETUJU {c}",
+            signer=None,
+            headers={"Sender": STAF, "Reply-To": STAF},
+            edit=add_headers(f"Return-Path: <{STAF}>"),
+        ),
+        "sender_berbeda",
+        "Sender",
+    ),
+    (
+        "reply-to-other-unsigned",
+        lambda o, t, c: reply(o, t, f"SETUJU {c}", signer=None, headers={"Reply-To": STAF}),
+        "dkim_tidak_ada",
+        "DKIM",
+    ),
+    (
+        "return-path-other-unsigned",
+        lambda o, t, c: reply(
+            o, t, f"SETUJU {c}", signer=None, edit=add_headers(f"Return-Path: <{STAF}>")
+        ),
+        "dkim_tidak_ada",
+        "DKIM",
+    ),
     # -- look-alike addresses never match
-    ("look-alike-domain", lambda o, t, c: reply(o, t, f"SETUJU {c}", sender="camat@kecamatan-test.test",
-                                                signer="kecamatan-test.test"), "bukan_penerima", "bukan penerima"),
-    ("suffix-domain", lambda o, t, c: reply(o, t, f"SETUJU {c}", signer=None, edit=set_header(
-        "From", f"{CAMAT}.evil.test")), "bukan_penerima", "bukan penerima"),
-    ("cyrillic-a", lambda o, t, c: reply(o, t, f"SETUJU {c}", edit=lambda r: re.sub(
-        rb"(?m)^From:.*\n", "From: Rika <саmat@kecamatan.test>\n".encode(), r, count=1)),
-     "from_rusak", "RFC 5322"),
-    ("full-width-8bit", lambda o, t, c: reply(o, t, f"SETUJU {c}", edit=lambda r: re.sub(
-        rb"(?m)^From:.*\n", "From: ｃａｍａｔ@kecamatan.test\n".encode(), r, count=1)),
-     "from_rusak", "RFC 5322"),
-    ("full-width-encoded", lambda o, t, c: reply(o, t, f"SETUJU {c}", edit=set_header(
-        "From", ew("ｃａｍａｔ@ｋｅｃａｍａｔａｎ.test"))), "from_rusak", "RFC 5322"),
-    ("uppercase-full-width-domain", lambda o, t, c: reply(o, t, f"SETUJU {c}", signer=None, edit=lambda r: re.sub(
-        rb"(?m)^From:.*\n", "From: <camat@ｋｅｃａｍａｔａｎ.test>\n".encode(), r, count=1)),
-     "from_rusak", "RFC 5322"),
+    (
+        "look-alike-domain",
+        lambda o, t, c: reply(
+            o, t, f"SETUJU {c}", sender="camat@kecamatan-test.test", signer="kecamatan-test.test"
+        ),
+        "bukan_penerima",
+        "bukan penerima",
+    ),
+    (
+        "suffix-domain",
+        lambda o, t, c: reply(
+            o, t, f"SETUJU {c}", signer=None, edit=set_header("From", f"{CAMAT}.evil.test")
+        ),
+        "bukan_penerima",
+        "bukan penerima",
+    ),
+    (
+        "cyrillic-a",
+        lambda o, t, c: reply(
+            o,
+            t,
+            f"SETUJU {c}",
+            edit=lambda r: re.sub(
+                rb"(?m)^From:.*\n", "From: Rika <саmat@kecamatan.test>\n".encode(), r, count=1
+            ),
+        ),
+        "from_rusak",
+        "RFC 5322",
+    ),
+    (
+        "full-width-8bit",
+        lambda o, t, c: reply(
+            o,
+            t,
+            f"SETUJU {c}",
+            edit=lambda r: re.sub(
+                rb"(?m)^From:.*\n", "From: ｃａｍａｔ@kecamatan.test\n".encode(), r, count=1
+            ),
+        ),
+        "from_rusak",
+        "RFC 5322",
+    ),
+    (
+        "full-width-encoded",
+        lambda o, t, c: reply(
+            o, t, f"SETUJU {c}", edit=set_header("From", ew("ｃａｍａｔ@ｋｅｃａｍａｔａｎ.test"))
+        ),
+        "from_rusak",
+        "RFC 5322",
+    ),
+    (
+        "uppercase-full-width-domain",
+        lambda o, t, c: reply(
+            o,
+            t,
+            f"SETUJU {c}",
+            signer=None,
+            edit=lambda r: re.sub(
+                rb"(?m)^From:.*\n", "From: <camat@ｋｅｃａｍａｔａｎ.test>\n".encode(), r, count=1
+            ),
+        ),
+        "from_rusak",
+        "RFC 5322",
+    ),
     # -- DKIM
     ("unsigned", lambda o, t, c: reply(o, t, f"SETUJU {c}", signer=None), "dkim_tidak_ada", "DKIM"),
-    ("tampered-body", lambda o, t, c: sign(o.reply(t, "REVISI tabel 2"), DOMAIN).replace(
-        b"REVISI tabel 2", f"SETUJU {c}".encode()), "dkim_gagal", "berubah"),
-    ("tampered-from", lambda o, t, c: sign(o.reply(t, f"SETUJU {c}", sender=STAF), DOMAIN).replace(
-        f"From: {STAF}".encode(), f"From: {CAMAT}".encode()), "dkim_gagal", "tidak sah"),
-    ("other-domain-signature", lambda o, t, c: reply(o, t, f"SETUJU {c}", signer="evil.test"),
-     "dkim_domain_lain", "d= domain lain"),
-    ("subdomain-signature", lambda o, t, c: reply(o, t, f"SETUJU {c}", signer=f"sub.{DOMAIN}"),
-     "dkim_domain_lain", "d= domain lain"),
-    ("expired-signature", lambda o, t, c: sign(o.reply(t, f"SETUJU {c}"), DOMAIN, expire=-3600),
-     "dkim_gagal", "kedaluwarsa"),
-    ("forged-authres-in-dkim-mode", lambda o, t, c: reply(o, t, f"SETUJU {c}", signer=None, edit=add_headers(
-        f"Authentication-Results: {AUTHSERV}; dkim=pass header.d={DOMAIN}; dmarc=pass header.from={DOMAIN}")),
-     "dkim_tidak_ada", "DKIM"),
+    (
+        "tampered-body",
+        lambda o, t, c: sign(o.reply(t, "REVISI tabel 2"), DOMAIN).replace(
+            b"REVISI tabel 2", f"SETUJU {c}".encode()
+        ),
+        "dkim_gagal",
+        "berubah",
+    ),
+    (
+        "tampered-from",
+        lambda o, t, c: sign(o.reply(t, f"SETUJU {c}", sender=STAF), DOMAIN).replace(
+            f"From: {STAF}".encode(), f"From: {CAMAT}".encode()
+        ),
+        "dkim_gagal",
+        "tidak sah",
+    ),
+    (
+        "other-domain-signature",
+        lambda o, t, c: reply(o, t, f"SETUJU {c}", signer="evil.test"),
+        "dkim_domain_lain",
+        "d= domain lain",
+    ),
+    (
+        "subdomain-signature",
+        lambda o, t, c: reply(o, t, f"SETUJU {c}", signer=f"sub.{DOMAIN}"),
+        "dkim_domain_lain",
+        "d= domain lain",
+    ),
+    (
+        "expired-signature",
+        lambda o, t, c: sign(o.reply(t, f"SETUJU {c}"), DOMAIN, expire=-3600),
+        "dkim_gagal",
+        "kedaluwarsa",
+    ),
+    (
+        "forged-authres-in-dkim-mode",
+        lambda o, t, c: reply(
+            o,
+            t,
+            f"SETUJU {c}",
+            signer=None,
+            edit=add_headers(
+                f"Authentication-Results: {AUTHSERV}; dkim=pass header.d={DOMAIN}; dmarc=pass header.from={DOMAIN}"
+            ),
+        ),
+        "dkim_tidak_ada",
+        "DKIM",
+    ),
     # -- a decision answers its own letter
-    ("references-only", lambda o, t, c: reply(o, t, f"SETUJU {c}", subject="Re: rapat besok", irt="",
-                                              refs=str(o.request(t)["Message-ID"])), "hanya_references",
-     "References"),
-    ("bait-with-references", lambda o, t, c: bait_reply(o, t, with_references=True), "hanya_references",
-     "References"),
-    ("bait-subject-token", lambda o, t, c: bait_reply(o, t, with_references=False), "balasan_pesan_lain",
-     "pesan lain"),
+    (
+        "references-only",
+        lambda o, t, c: reply(
+            o,
+            t,
+            f"SETUJU {c}",
+            subject="Re: rapat besok",
+            irt="",
+            refs=str(o.request(t)["Message-ID"]),
+        ),
+        "hanya_references",
+        "References",
+    ),
+    (
+        "bait-with-references",
+        lambda o, t, c: bait_reply(o, t, with_references=True),
+        "hanya_references",
+        "References",
+    ),
+    (
+        "bait-subject-token",
+        lambda o, t, c: bait_reply(o, t, with_references=False),
+        "balasan_pesan_lain",
+        "pesan lain",
+    ),
     # -- forwards
     ("forward-inline", lambda o, t, c: plain_forward(o, t, c, sender=STAF), "bukan_penerima", STAF),
-    ("forward-rfc822-by-staff", lambda o, t, c: rfc822_forward(o, t, c, sender=STAF, signer=DOMAIN),
-     "bukan_penerima", STAF),
-    ("forward-rfc822-forged-from", lambda o, t, c: rfc822_forward(o, t, c, sender=CAMAT, signer=None),
-     "dkim_tidak_ada", "DKIM"),
+    (
+        "forward-rfc822-by-staff",
+        lambda o, t, c: rfc822_forward(o, t, c, sender=STAF, signer=DOMAIN),
+        "bukan_penerima",
+        STAF,
+    ),
+    (
+        "forward-rfc822-forged-from",
+        lambda o, t, c: rfc822_forward(o, t, c, sender=CAMAT, signer=None),
+        "dkim_tidak_ada",
+        "DKIM",
+    ),
     # -- a wakil does not sign
-    ("wakil-at-s11", lambda o, t, c: reply(o, t, f"SETUJU {c}", sender=f"Ajudan <{AJUDAN}>"), "wakil_ttd",
-     "ttd = true"),
+    (
+        "wakil-at-s11",
+        lambda o, t, c: reply(o, t, f"SETUJU {c}", sender=f"Ajudan <{AJUDAN}>"),
+        "wakil_ttd",
+        "ttd = true",
+    ),
 ]
 
 
@@ -384,7 +609,9 @@ def assert_held(office: Office, raw: bytes, check: str | None, words: str) -> di
     return row
 
 
-@pytest.mark.parametrize(("builder", "check", "words"), [f[1:] for f in FORGED], ids=[f[0] for f in FORGED])
+@pytest.mark.parametrize(
+    ("builder", "check", "words"), [f[1:] for f in FORGED], ids=[f[0] for f in FORGED]
+)
 def test_forged_signature_is_held(s11, builder, check, words):
     task = s11_task(s11)
     raw = builder(s11, task, code_in_letter(s11, task))
@@ -396,21 +623,65 @@ def test_forged_signature_is_held(s11, builder, check, words):
 AR = "Authentication-Results: "
 
 
-@pytest.mark.parametrize(("lines", "check", "words"), [
-    ([], "authres_tidak_ada", "tidak ada Authentication-Results"),
-    ([f"{AR}{AUTHSERV}; spf=pass; dkim=none; dmarc=none header.from={DOMAIN}"], "dmarc_none", "DMARC none"),
-    ([f"{AR}{AUTHSERV}; dmarc=permerror header.from={DOMAIN}"], "dmarc_permerror", "DMARC permerror"),
-    ([f"{AR}{AUTHSERV}; dmarc=temperror header.from={DOMAIN}"], "dmarc_temperror", "DMARC temperror"),
-    ([f"{AR}{AUTHSERV}; dmarc=fail (p=none) header.from={DOMAIN}"], "dmarc_fail", "DMARC gagal"),
-    ([f"{AR}{AUTHSERV}; spf=pass smtp.mailfrom={DOMAIN}"], "dmarc_tidak_ada", "tidak mencatat hasil DMARC"),
-    ([f"{AR}mail.pengirim.test; dmarc=pass header.from={DOMAIN}"], "authres_server_lain", "mail.pengirim.test"),
-    # ours says pass, but it is not the topmost: a header the sender wrote sits above it
-    ([f"{AR}evil.test; dmarc=pass header.from={DOMAIN}", f"{AR}{AUTHSERV}; dmarc=pass header.from={DOMAIN}"],
-     "authres_server_lain", "evil.test"),
-    ([f"{AR}{AUTHSERV}; dmarc=pass header.from=evil.test"], "dmarc_pass", "DMARC pass"),
-    ([f"{AR}{AUTHSERV} ;;; ==="], "authres_rusak", "tidak dapat dibaca"),
-], ids=["missing", "none", "permerror", "temperror", "fail", "no-dmarc", "other-authserv", "not-topmost",
-        "pass-for-other-domain", "unparseable"])
+@pytest.mark.parametrize(
+    ("lines", "check", "words"),
+    [
+        ([], "authres_tidak_ada", "tidak ada Authentication-Results"),
+        (
+            [f"{AR}{AUTHSERV}; spf=pass; dkim=none; dmarc=none header.from={DOMAIN}"],
+            "dmarc_none",
+            "DMARC none",
+        ),
+        (
+            [f"{AR}{AUTHSERV}; dmarc=permerror header.from={DOMAIN}"],
+            "dmarc_permerror",
+            "DMARC permerror",
+        ),
+        (
+            [f"{AR}{AUTHSERV}; dmarc=temperror header.from={DOMAIN}"],
+            "dmarc_temperror",
+            "DMARC temperror",
+        ),
+        (
+            [f"{AR}{AUTHSERV}; dmarc=fail (p=none) header.from={DOMAIN}"],
+            "dmarc_fail",
+            "DMARC gagal",
+        ),
+        (
+            [f"{AR}{AUTHSERV}; spf=pass smtp.mailfrom={DOMAIN}"],
+            "dmarc_tidak_ada",
+            "tidak mencatat hasil DMARC",
+        ),
+        (
+            [f"{AR}mail.pengirim.test; dmarc=pass header.from={DOMAIN}"],
+            "authres_server_lain",
+            "mail.pengirim.test",
+        ),
+        # ours says pass, but it is not the topmost: a header the sender wrote sits above it
+        (
+            [
+                f"{AR}evil.test; dmarc=pass header.from={DOMAIN}",
+                f"{AR}{AUTHSERV}; dmarc=pass header.from={DOMAIN}",
+            ],
+            "authres_server_lain",
+            "evil.test",
+        ),
+        ([f"{AR}{AUTHSERV}; dmarc=pass header.from=evil.test"], "dmarc_pass", "DMARC pass"),
+        ([f"{AR}{AUTHSERV} ;;; ==="], "authres_rusak", "tidak dapat dibaca"),
+    ],
+    ids=[
+        "missing",
+        "none",
+        "permerror",
+        "temperror",
+        "fail",
+        "no-dmarc",
+        "other-authserv",
+        "not-topmost",
+        "pass-for-other-domain",
+        "unparseable",
+    ],
+)
 def test_authres_other_than_our_dmarc_pass_is_held(tmp_path, lines, check, words):
     office = office_at(tmp_path / "kantor", "S11", authres_mode)
     try:
@@ -425,22 +696,41 @@ def test_authres_other_than_our_dmarc_pass_is_held(tmp_path, lines, check, words
 
 # --------------------------------------------------------------------------- the code
 
-@pytest.mark.parametrize(("text", "problem"), [
-    ("SETUJU", "kode tanda tangan tidak ada"),
-    ("Setuju, laksanakan.", "kode tanda tangan tidak ada"),
-    ("SETUJU 000000", "kode tanda tangan salah"),
-    ("SETUJU {other}", "kode tanda tangan salah"),
-    ("{code}", None),  # a code alone is no approval
-    ("Terlampir laporan yang sudah saya tandatangani.", "kode tanda tangan tidak ada"),  # with a PDF
-], ids=["no-code", "no-code-comment", "wrong-code", "other-tasks-code", "code-alone", "pdf-without-code"])
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("SETUJU", "kode tanda tangan tidak ada"),
+        ("Setuju, laksanakan.", "kode tanda tangan tidak ada"),
+        ("SETUJU 000000", "kode tanda tangan salah"),
+        ("SETUJU {other}", "kode tanda tangan salah"),
+        ("{code}", None),  # a code alone is no approval
+        (
+            "Terlampir laporan yang sudah saya tandatangani.",
+            "kode tanda tangan tidak ada",
+        ),  # with a PDF
+    ],
+    ids=[
+        "no-code",
+        "no-code-comment",
+        "wrong-code",
+        "other-tasks-code",
+        "code-alone",
+        "pdf-without-code",
+    ],
+)
 def test_s11_without_the_right_code_changes_nothing_and_says_why(s11, text, problem):
     task = s11_task(s11)
     code = code_in_letter(s11, task)
     other = signature_code(s11.app.secret, s11.task(step="S10")["key"])
     assert other != code
     atts = [("Laporan-ttd.pdf", b"%PDF-1.4\n% ditandatangani\n")] if "Terlampir" in text else []
-    raw = reply(s11, task, text.format(code=code, other=other), attachments=atts,
-                subject=f"Re: {s11.request(task)['Subject']} SETUJU {code}")  # a code in the subject counts for nothing
+    raw = reply(
+        s11,
+        task,
+        text.format(code=code, other=other),
+        attachments=atts,
+        subject=f"Re: {s11.request(task)['Subject']} SETUJU {code}",
+    )  # a code in the subject counts for nothing
     a = s11.app.reader.analyse(raw)
     assert a.sender_ok is True and a.decision.decision == "unclear", (a.sender_reason, a.decision)
     assert a.code_problem == (problem or "")
@@ -490,8 +780,21 @@ def no_code_anywhere(office: Office, code: str) -> None:
     assert code not in dump
     for kind in ("keluar", "masuk"):
         for fmt in ("--json", "--csv"):
-            out = subprocess.run([sys.executable, "-m", "daemon.operator.cli", "--config", str(office.app.cfg.path),
-                                  "register", kind, fmt], capture_output=True, text=True, cwd=ROOT)
+            out = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "daemon.operator.cli",
+                    "--config",
+                    str(office.app.cfg.path),
+                    "register",
+                    kind,
+                    fmt,
+                ],
+                capture_output=True,
+                text=True,
+                cwd=ROOT,
+            )
             assert out.returncode == 0 and code not in out.stdout, out.stderr
     for path in office.arsip.rglob("*"):
         if path.suffix == ".docx":
@@ -509,7 +812,11 @@ def assert_signed(office: Office, row: dict, who: str = CAMAT) -> None:
     masuk = [r for r in office.store.register("register_masuk") if r["langkah"] == "S11"]
     assert len(masuk) == 1 and "dengan kode tanda tangan" in masuk[0]["keterangan"], masuk
     assert who in masuk[0]["pengirim"] or "Camat" in masuk[0]["pengirim"]
-    final = [r for r in office.store.register("register_keluar") if r["perihal"].startswith("Laporan Pemantauan")]
+    final = [
+        r
+        for r in office.store.register("register_keluar")
+        if r["perihal"].startswith("Laporan Pemantauan")
+    ]
     assert final and "dengan kode tanda tangan" in final[-1]["keterangan"], final
 
 
@@ -518,7 +825,9 @@ def test_the_camats_own_signed_reply_with_the_code_signs(s11):
     code = code_in_letter(s11, task)
     raw = reply(s11, task, f"ACC {code}\nTerima kasih.")
     a = s11.app.reader.analyse(raw)
-    assert a.sender_ok is True and a.sender_check == "" and a.decision.decision == "approve", a.sender_reason
+    assert a.sender_ok is True and a.sender_check == "" and a.decision.decision == "approve", (
+        a.sender_reason
+    )
     assert a.code_given and code not in a.decision.note
     row = s11.ingest(raw)
     assert_signed(s11, row)
@@ -587,11 +896,30 @@ def test_a_fresh_mail_with_the_token_and_no_in_reply_to_signs(s11):
 def test_inspect_json_names_the_failed_check(s11):
     task = s11_task(s11)
     path = s11.root / "palsu.eml"
-    path.write_bytes(reply(s11, task, "SETUJU 123456", edit=set_header("From", f'"{CAMAT}" <{STAF}>')))
-    out = subprocess.run([sys.executable, "-m", "daemon.operator.cli", "--config", str(s11.app.cfg.path), "inspect",
-                          "--json", str(path)], capture_output=True, text=True, cwd=ROOT)
+    path.write_bytes(
+        reply(s11, task, "SETUJU 123456", edit=set_header("From", f'"{CAMAT}" <{STAF}>'))
+    )
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "daemon.operator.cli",
+            "--config",
+            str(s11.app.cfg.path),
+            "inspect",
+            "--json",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     got = json.loads(out.stdout.splitlines()[0])
-    assert got["from"] == STAF and got["sender_ok"] is False and got["sender_check"] == "bukan_penerima"
+    assert (
+        got["from"] == STAF
+        and got["sender_ok"] is False
+        and got["sender_check"] == "bukan_penerima"
+    )
     assert f"pengirim {STAF} bukan penerima tugas" in got["sender_reason"]
 
 
@@ -613,7 +941,10 @@ def test_a_units_forged_form_is_held_and_a_signed_one_by_form_code_counts(s4):
     raw = re.sub(rb"(?m)^Subject: .*$", b"Subject: data kinerja PEM", raw, count=1)
     raw = sign(re.sub(rb"(?mi)^DKIM-Signature:.*(?:\r?\n[ \t].*)*\r?\n", b"", raw), DOMAIN)
     a = s4.app.reader.analyse(raw)
-    assert a.task and a.task["key"] == task["key"] and a.sender_ok is True, (a.matched_by, a.sender_reason)
+    assert a.task and a.task["key"] == task["key"] and a.sender_ok is True, (
+        a.matched_by,
+        a.sender_reason,
+    )
     assert s4.ingest(raw)["status"] == "diproses"
     assert s4.app.store.load_cycle(s4.code).units["PEM"].status == "received"
 
@@ -629,9 +960,13 @@ def arc_forwarded(office: Office, task: dict, code: str) -> bytes:
     from dkimkeys import SELECTOR, keypair
 
     raw = reply(office, task, f"SETUJU {code}")
-    raw = (b"Authentication-Results: forwarder.test; dkim=pass header.d=kecamatan.test; "
-           b"dmarc=pass header.from=kecamatan.test\r\n"
-           + raw.replace(f"SETUJU {code}\n".encode(), f"SETUJU {code}\n\n-- \nlewat milis kantor\n".encode()))
+    raw = (
+        b"Authentication-Results: forwarder.test; dkim=pass header.d=kecamatan.test; "
+        b"dmarc=pass header.from=kecamatan.test\r\n"
+        + raw.replace(
+            f"SETUJU {code}\n".encode(), f"SETUJU {code}\n\n-- \nlewat milis kantor\n".encode()
+        )
+    )
     seal = dkim.arc_sign(raw, SELECTOR.encode(), b"forwarder.test", keypair("forwarder.test")[0],
                          b"forwarder.test")
     return b"".join(seal) + raw
@@ -645,7 +980,9 @@ def test_arc_from_an_untrusted_sealer_is_held(s11):
     write_keys(s11.root / "config" / "dkim_kunci.txt", KEY_DOMAINS + ["forwarder.test"])
     s11.app.reader.trust.keys.update(load_dkim_keys(s11.root / "config" / "dkim_kunci.txt"))
     task = s11_task(s11)
-    assert_held(s11, arc_forwarded(s11, task, code_in_letter(s11, task)), "dkim_gagal", "tidak dipercaya")
+    assert_held(
+        s11, arc_forwarded(s11, task, code_in_letter(s11, task)), "dkim_gagal", "tidak dipercaya"
+    )
 
 
 def test_arc_from_a_trusted_sealer_signs(tmp_path):
@@ -656,7 +993,9 @@ def test_arc_from_a_trusted_sealer_signs(tmp_path):
         office = open_office(tmp_path / "kantor")
         assert office.app.cfg.arc_tepercaya == ("forwarder.test",)
         task = s11_task(office)
-        assert_signed(office, office.ingest(arc_forwarded(office, task, code_in_letter(office, task))))
+        assert_signed(
+            office, office.ingest(arc_forwarded(office, task, code_in_letter(office, task)))
+        )
     finally:
         office.close()
 
@@ -670,17 +1009,47 @@ def _cfg(tmp_path: Path, edit) -> Path:
     return cfg
 
 
-@pytest.mark.parametrize(("edit", "message"), [
-    (lambda t: t.replace("wakil = []", 'wakil = [{ email = "plt@kecamatan.test", ttd = "ya" }]', 1),
-     "ttd = 'ya' tidak sesuai"),
-    (lambda t: t.replace("wakil = []", 'wakil = [{ email = "plt@kecamatan.test", tanda = true }]', 1),
-     "kunci tanda tidak dikenal"),
-    (lambda t: t.replace("wakil = []", 'wakil = [{ ttd = true }]', 1), "alamat e-mail belum diisi"),
-    (lambda t: t.replace("# verifikasi = \"dkim\"", 'verifikasi = "dmarc"'), "keamanan.verifikasi"),
-    (lambda t: t.replace("# verifikasi = \"dkim\"", 'verifikasi = "authres"'), "keamanan.authserv_id"),
-    (lambda t: t.replace('dkim_kunci = ""', 'dkim_kunci = "config/tidak-ada.txt"'), "keamanan.dkim_kunci"),
-], ids=["ttd-not-bool", "unknown-wakil-key", "wakil-without-email", "unknown-verifikasi",
-        "authres-without-authserv", "missing-key-file"])
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            lambda t: t.replace(
+                "wakil = []", 'wakil = [{ email = "plt@kecamatan.test", ttd = "ya" }]', 1
+            ),
+            "ttd = 'ya' tidak sesuai",
+        ),
+        (
+            lambda t: t.replace(
+                "wakil = []", 'wakil = [{ email = "plt@kecamatan.test", tanda = true }]', 1
+            ),
+            "kunci tanda tidak dikenal",
+        ),
+        (
+            lambda t: t.replace("wakil = []", "wakil = [{ ttd = true }]", 1),
+            "alamat e-mail belum diisi",
+        ),
+        (
+            lambda t: t.replace('# verifikasi = "dkim"', 'verifikasi = "dmarc"'),
+            "keamanan.verifikasi",
+        ),
+        (
+            lambda t: t.replace('# verifikasi = "dkim"', 'verifikasi = "authres"'),
+            "keamanan.authserv_id",
+        ),
+        (
+            lambda t: t.replace('dkim_kunci = ""', 'dkim_kunci = "config/tidak-ada.txt"'),
+            "keamanan.dkim_kunci",
+        ),
+    ],
+    ids=[
+        "ttd-not-bool",
+        "unknown-wakil-key",
+        "wakil-without-email",
+        "unknown-verifikasi",
+        "authres-without-authserv",
+        "missing-key-file",
+    ],
+)
 def test_trust_configuration_errors_name_the_key(tmp_path, edit, message):
     from daemon.config import ConfigError
 
@@ -696,13 +1065,17 @@ def test_defaults_and_check_warning(tmp_path):
         "wakil = []", f'wakil = ["{AJUDAN}", {{ email = "{PLT}", ttd = true }}]', 1)))
     assert cfg.verifikasi == "tidak" and cfg.kode_ttd is True  # maildir
     assert cfg.camat.wakil == (AJUDAN, PLT) and cfg.camat.wakil_ttd == (PLT,)
-    imap = _cfg(tmp_path / "imap", lambda t: t.replace('transport = "maildir"', 'transport = "imap"'))
+    imap = _cfg(
+        tmp_path / "imap", lambda t: t.replace('transport = "maildir"', 'transport = "imap"')
+    )
     text = re.sub(r'(?m)^username = ""', 'username = "pantau"', imap.read_text(), count=1)
     imap.write_text(text)
     assert load_config(imap).verifikasi == "dkim"
     imap.write_text(text.replace('# verifikasi = "dkim"', 'verifikasi = "tidak"'))
     rep = run_checks(load_config(imap), offline=True)
-    assert any('keamanan.verifikasi: "tidak"' in w and "Camat" in w for w in rep.warnings), rep.warnings
+    assert any('keamanan.verifikasi: "tidak"' in w and "Camat" in w for w in rep.warnings), (
+        rep.warnings
+    )
 
 
 def test_a_reply_to_the_reminder_signs(s11):
@@ -713,7 +1086,9 @@ def test_a_reply_to_the_reminder_signs(s11):
     s11.clock.advance(days=2)
     s11.app.sweep()
     s11.app.dispatch()
-    row = s11.store._q1("SELECT * FROM outbox WHERE task=? AND kind='pemberitahuan:pengingat'", (task["key"],))
+    row = s11.store._q1(
+        "SELECT * FROM outbox WHERE task=? AND kind='pemberitahuan:pengingat'", (task["key"],)
+    )
     assert row, "no reminder"
     reminder = message_from_bytes(Path(row["path"]).read_bytes(), policy=policy.default)
     assert code not in body(reminder)
@@ -731,7 +1106,9 @@ def test_through_the_maildir_transport_forged_is_filed_held_and_the_camat_signs(
     assert cfg.mail.transport == "maildir" and cfg.verifikasi == "dkim"
     task = s11_task(s11)
     code = code_in_letter(s11, task)
-    forged = reply(s11, task, f"SETUJU {code}", edit=set_header("From", f'"Rika Marta <{CAMAT}>" <{STAF}>'))
+    forged = reply(
+        s11, task, f"SETUJU {code}", edit=set_header("From", f'"Rika Marta <{CAMAT}>" <{STAF}>')
+    )
     deliver(cfg.mail.maildir_path, cfg.mail.alamat, forged)
     before = s11.state()
     assert s11.app.run_once()["received"] == 1

@@ -85,8 +85,14 @@ def sign_len(raw: bytes, domain: str) -> bytes:
 
 
 def sign_h(raw: bytes, domain: str, headers: list[str]) -> bytes:
-    sig = dkim.sign(raw, SELECTOR.encode(), domain.encode(), keypair(domain)[0],
-                    canonicalize=(b"relaxed", b"relaxed"), include_headers=[h.encode() for h in headers])
+    sig = dkim.sign(
+        raw,
+        SELECTOR.encode(),
+        domain.encode(),
+        keypair(domain)[0],
+        canonicalize=(b"relaxed", b"relaxed"),
+        include_headers=[h.encode() for h in headers],
+    )
     return sig + raw
 
 
@@ -124,114 +130,415 @@ def s6_replay_to(office, task, code):
 R = "{R}"  # the recipient of the step
 ATTACKS = [
     # -- From header variants
-    ("quoted-local-at-evil", ("S6", "S11"), lambda o, t, c: reply(
-        o, t, approve(c), signer="evil.test", edit=set_header("From", f'"{t["recipient"]}"@evil.test')), "held"),
-    ("double-at", ("S6", "S10"), lambda o, t, c: reply(
-        o, t, approve(c), signer="evil.test", edit=set_header("From", f'{t["recipient"]}@evil.test')), "held"),
-    ("source-route", ("S6", "S11"), lambda o, t, c: reply(
-        o, t, approve(c), signer="evil.test", edit=set_header("From", f'<@evil.test:{t["recipient"]}>')), "held"),
-    ("punycode-lookalike", ("S6",), lambda o, t, c: reply(
-        o, t, approve(c), signer=None, edit=set_header("From", "camat@xn--kecamatn-8ya.test")), "held"),
-    ("trailing-dot-domain", ("S6", "S10"), lambda o, t, c: reply(
-        o, t, approve(c), signer="evil.test", edit=set_header("From", t["recipient"] + ".")), "held"),
-    ("folded-address", ("S6",), lambda o, t, c: reply(
-        o, t, approve(c), signer="evil.test", edit=set_header("From", "Rika <camat\n @kecamatan.test>")), "held"),
-    ("encoded-addr-spec", ("S6", "S11"), lambda o, t, c: reply(
-        o, t, approve(c), signer="evil.test", edit=set_header("From", ew(t["recipient"]))), "held"),
-    ("second-from-after-space-line", ("S6",), lambda o, t, c: reply(
-        o, t, approve(c), edit=lambda r: re.sub(rb"(?m)^(Subject:.*\n)", rb"\1 \nFrom: " + STAF.encode()
-                                                + b"\n", r, count=1)), "held"),
-    ("comment-local-part-evil", ("S6",), lambda o, t, c: reply(
-        o, t, approve(c), signer="evil.test", edit=set_header("From", "camat(hi)@evil.test")), "held"),
-    ("resent-from-camat", ("S6", "S11"), lambda o, t, c: reply(
-        o, t, approve(c), sender=STAF, edit=prepend(f"Resent-From: {t['recipient']}")), "held"),
-    ("from-name-with-comment-addr-in-quotes", ("S10",), lambda o, t, c: reply(
-        o, t, approve(c), sender=STAF, edit=set_header("From", f'"x" ({t["recipient"]}) <{STAF}>')), "held"),
-    ("null-byte-from", ("S6",), lambda o, t, c: reply(
-        o, t, approve(c), signer="evil.test", edit=set_header("From", f"{t['recipient']}\x00@evil.test")), "held"),
+    (
+        "quoted-local-at-evil",
+        ("S6", "S11"),
+        lambda o, t, c: reply(
+            o,
+            t,
+            approve(c),
+            signer="evil.test",
+            edit=set_header("From", f'"{t["recipient"]}"@evil.test'),
+        ),
+        "held",
+    ),
+    (
+        "double-at",
+        ("S6", "S10"),
+        lambda o, t, c: reply(
+            o,
+            t,
+            approve(c),
+            signer="evil.test",
+            edit=set_header("From", f"{t['recipient']}@evil.test"),
+        ),
+        "held",
+    ),
+    (
+        "source-route",
+        ("S6", "S11"),
+        lambda o, t, c: reply(
+            o,
+            t,
+            approve(c),
+            signer="evil.test",
+            edit=set_header("From", f"<@evil.test:{t['recipient']}>"),
+        ),
+        "held",
+    ),
+    (
+        "punycode-lookalike",
+        ("S6",),
+        lambda o, t, c: reply(
+            o, t, approve(c), signer=None, edit=set_header("From", "camat@xn--kecamatn-8ya.test")
+        ),
+        "held",
+    ),
+    (
+        "trailing-dot-domain",
+        ("S6", "S10"),
+        lambda o, t, c: reply(
+            o, t, approve(c), signer="evil.test", edit=set_header("From", t["recipient"] + ".")
+        ),
+        "held",
+    ),
+    (
+        "folded-address",
+        ("S6",),
+        lambda o, t, c: reply(
+            o,
+            t,
+            approve(c),
+            signer="evil.test",
+            edit=set_header("From", "Rika <camat\n @kecamatan.test>"),
+        ),
+        "held",
+    ),
+    (
+        "encoded-addr-spec",
+        ("S6", "S11"),
+        lambda o, t, c: reply(
+            o, t, approve(c), signer="evil.test", edit=set_header("From", ew(t["recipient"]))
+        ),
+        "held",
+    ),
+    (
+        "second-from-after-space-line",
+        ("S6",),
+        lambda o, t, c: reply(
+            o,
+            t,
+            approve(c),
+            edit=lambda r: re.sub(
+                rb"(?m)^(Subject:.*\n)", rb"\1 \nFrom: " + STAF.encode() + b"\n", r, count=1
+            ),
+        ),
+        "held",
+    ),
+    (
+        "comment-local-part-evil",
+        ("S6",),
+        lambda o, t, c: reply(
+            o, t, approve(c), signer="evil.test", edit=set_header("From", "camat(hi)@evil.test")
+        ),
+        "held",
+    ),
+    (
+        "resent-from-camat",
+        ("S6", "S11"),
+        lambda o, t, c: reply(
+            o, t, approve(c), sender=STAF, edit=prepend(f"Resent-From: {t['recipient']}")
+        ),
+        "held",
+    ),
+    (
+        "from-name-with-comment-addr-in-quotes",
+        ("S10",),
+        lambda o, t, c: reply(
+            o,
+            t,
+            approve(c),
+            sender=STAF,
+            edit=set_header("From", f'"x" ({t["recipient"]}) <{STAF}>'),
+        ),
+        "held",
+    ),
+    (
+        "null-byte-from",
+        ("S6",),
+        lambda o, t, c: reply(
+            o,
+            t,
+            approve(c),
+            signer="evil.test",
+            edit=set_header("From", f"{t['recipient']}\x00@evil.test"),
+        ),
+        "held",
+    ),
     # -- DKIM
-    ("l-tag-appended-approval", ("S6", "S10"), lambda o, t, c: sign_len(
-        re.sub(rb"\n\nPada .*", b"\n", o.reply(t, ""), flags=re.S), DOMAIN)
-        + f"{approve(c)}\n".encode(), "held"),
+    (
+        "l-tag-appended-approval",
+        ("S6", "S10"),
+        lambda o, t, c: (
+            sign_len(re.sub(rb"\n\nPada .*", b"\n", o.reply(t, ""), flags=re.S), DOMAIN)
+            + f"{approve(c)}\n".encode()
+        ),
+        "held",
+    ),
     ("l-tag-zero", ("S6",), lambda o, t, c: _sign_l0(o.reply(t, approve(c))), "held"),
-    ("l-tag-s11-appended", ("S11",), lambda o, t, c: sign_len(
-        re.sub(rb"\n\nPada .*", b"\n", o.reply(t, ""), flags=re.S), DOMAIN)
-        + f"SETUJU {c}\n".encode(), "held"),
-    ("h-from-only-subject-swapped", ("S6", "S10"), lambda o, t, c: re.sub(
-        rb"(?m)^Subject:.*$", f"Subject: Re: [PK-2025-TW3] {token_of(o, t)}".encode(), sign_h(
-            fresh_mail(o, t, "SETUJU", sender=t["recipient"]), DOMAIN, ["from", "date"]), count=1), "held"),
-    ("delivered-to-plus-token", ("S6", "S10"), lambda o, t, c: prepend(
-        f"Delivered-To: pantau+{token_of(o, t)[2:-1]}@{DOMAIN}")(sign(fresh_mail(
-            o, t, "SETUJU", sender=t["recipient"]), DOMAIN)), "held"),
-    ("from-added-above-signed", ("S6", "S11"), lambda o, t, c: prepend(f"From: {t['recipient']}")(
-        sign(o.reply(t, approve(c), sender=STAF), DOMAIN)), "held"),
-    ("parent-domain-signer", ("S6",), lambda o, t, c: reply(
-        o, t, approve(c), sender=f"camat@sub.{DOMAIN}", signer=DOMAIN), "held"),
-    ("unknown-selector-dns-name", ("S6", "S10"), lambda o, t, c: reply(
-        o, t, approve(c), signer=None, edit=lambda r: sign(r, DOMAIN, selector="lain")), "held"),
-    ("malformed-dkim-header", ("S6", "S11"), lambda o, t, c: reply(
-        o, t, approve(c), signer=None, edit=prepend("DKIM-Signature: v=1; a=rsa-sha256; d=kecamatan.test; "
-                                                    "s=pantau-test; h=from; bh=!!; b=???")), "held"),
-    ("garbage-dkim-header", ("S10",), lambda o, t, c: reply(
-        o, t, approve(c), signer=None, edit=prepend("DKIM-Signature: \x01\x02 ;;;; d=")), "held"),
-    ("dkim-d-uppercase-other", ("S6",), lambda o, t, c: reply(
-        o, t, approve(c), signer="evil.test", edit=set_header("From", "camat@EVIL.test")), "held"),
-    *[(f"bad-dkim-{n}", ("S10",), _with_line(line),
-       "held") for n, line in (
-        ("huge-h", "DKIM-Signature: v=1; a=rsa-sha256; d=kecamatan.test; s=pantau-test; h="
-                   + ":".join(["from"] * 5000) + "; bh=AAAA; b=AAAA"),
-        ("unicode-d", "DKIM-Signature: v=1; a=rsa-sha256; d=kecamat\u0430n.test; s=pantau-test; h=from; "
-                      "bh=AAAA; b=AAAA"),
-        ("ed25519-bogus", "DKIM-Signature: v=1; a=ed25519-sha256; d=kecamatan.test; s=pantau-test; h=from; "
-                          "bh=AAAA; b=AAAA"),
-        ("l-negative", "DKIM-Signature: v=1; a=rsa-sha256; d=kecamatan.test; s=pantau-test; l=-5; h=from; "
-                       "bh=AAAA; b=AAAA"),
-        ("selector-is-a-dns-name", "DKIM-Signature: v=1; a=rsa-sha256; d=kecamatan.test; "
-                                   "s=x._domainkey.evil.test.; h=from; bh=AAAA; b=AAAA"))],
-    ("expired-soon-x-in-past", ("S10",), lambda o, t, c: sign(o.reply(t, approve(c)), DOMAIN, expire=-10),
-     "held"),
+    (
+        "l-tag-s11-appended",
+        ("S11",),
+        lambda o, t, c: (
+            sign_len(re.sub(rb"\n\nPada .*", b"\n", o.reply(t, ""), flags=re.S), DOMAIN)
+            + f"SETUJU {c}\n".encode()
+        ),
+        "held",
+    ),
+    (
+        "h-from-only-subject-swapped",
+        ("S6", "S10"),
+        lambda o, t, c: re.sub(
+            rb"(?m)^Subject:.*$",
+            f"Subject: Re: [PK-2025-TW3] {token_of(o, t)}".encode(),
+            sign_h(fresh_mail(o, t, "SETUJU", sender=t["recipient"]), DOMAIN, ["from", "date"]),
+            count=1,
+        ),
+        "held",
+    ),
+    (
+        "delivered-to-plus-token",
+        ("S6", "S10"),
+        lambda o, t, c: prepend(f"Delivered-To: pantau+{token_of(o, t)[2:-1]}@{DOMAIN}")(
+            sign(fresh_mail(o, t, "SETUJU", sender=t["recipient"]), DOMAIN)
+        ),
+        "held",
+    ),
+    (
+        "from-added-above-signed",
+        ("S6", "S11"),
+        lambda o, t, c: prepend(f"From: {t['recipient']}")(
+            sign(o.reply(t, approve(c), sender=STAF), DOMAIN)
+        ),
+        "held",
+    ),
+    (
+        "parent-domain-signer",
+        ("S6",),
+        lambda o, t, c: reply(o, t, approve(c), sender=f"camat@sub.{DOMAIN}", signer=DOMAIN),
+        "held",
+    ),
+    (
+        "unknown-selector-dns-name",
+        ("S6", "S10"),
+        lambda o, t, c: reply(
+            o, t, approve(c), signer=None, edit=lambda r: sign(r, DOMAIN, selector="lain")
+        ),
+        "held",
+    ),
+    (
+        "malformed-dkim-header",
+        ("S6", "S11"),
+        lambda o, t, c: reply(
+            o,
+            t,
+            approve(c),
+            signer=None,
+            edit=prepend(
+                "DKIM-Signature: v=1; a=rsa-sha256; d=kecamatan.test; "
+                "s=pantau-test; h=from; bh=!!; b=???"
+            ),
+        ),
+        "held",
+    ),
+    (
+        "garbage-dkim-header",
+        ("S10",),
+        lambda o, t, c: reply(
+            o, t, approve(c), signer=None, edit=prepend("DKIM-Signature: \x01\x02 ;;;; d=")
+        ),
+        "held",
+    ),
+    (
+        "dkim-d-uppercase-other",
+        ("S6",),
+        lambda o, t, c: reply(
+            o, t, approve(c), signer="evil.test", edit=set_header("From", "camat@EVIL.test")
+        ),
+        "held",
+    ),
+    *[
+        (f"bad-dkim-{n}", ("S10",), _with_line(line), "held")
+        for n, line in (
+            (
+                "huge-h",
+                "DKIM-Signature: v=1; a=rsa-sha256; d=kecamatan.test; s=pantau-test; h="
+                + ":".join(["from"] * 5000)
+                + "; bh=AAAA; b=AAAA",
+            ),
+            (
+                "unicode-d",
+                "DKIM-Signature: v=1; a=rsa-sha256; d=kecamat\u0430n.test; s=pantau-test; h=from; "
+                "bh=AAAA; b=AAAA",
+            ),
+            (
+                "ed25519-bogus",
+                "DKIM-Signature: v=1; a=ed25519-sha256; d=kecamatan.test; s=pantau-test; h=from; "
+                "bh=AAAA; b=AAAA",
+            ),
+            (
+                "l-negative",
+                "DKIM-Signature: v=1; a=rsa-sha256; d=kecamatan.test; s=pantau-test; l=-5; h=from; "
+                "bh=AAAA; b=AAAA",
+            ),
+            (
+                "selector-is-a-dns-name",
+                "DKIM-Signature: v=1; a=rsa-sha256; d=kecamatan.test; "
+                "s=x._domainkey.evil.test.; h=from; bh=AAAA; b=AAAA",
+            ),
+        )
+    ],
+    (
+        "expired-soon-x-in-past",
+        ("S10",),
+        lambda o, t, c: sign(o.reply(t, approve(c)), DOMAIN, expire=-10),
+        "held",
+    ),
     # -- replays and correlation
-    ("in-reply-to-added-to-fresh-signed-mail", ("S6", "S10"), lambda o, t, c: prepend(
-        f"In-Reply-To: {o.request(t)['Message-ID']}")(sign(fresh_mail(o, t, "SETUJU", sender=t["recipient"]),
-                                                           DOMAIN)), "held"),
-    ("subject-token-prepended-to-fresh-signed-mail", ("S6", "S10"), lambda o, t, c: prepend(
-        f"Subject: Re: [PK-2025-TW3] {token_of(o, t)}")(sign(fresh_mail(o, t, "SETUJU", sender=t["recipient"]),
-                                                               DOMAIN)), "held"),
+    (
+        "in-reply-to-added-to-fresh-signed-mail",
+        ("S6", "S10"),
+        lambda o, t, c: prepend(f"In-Reply-To: {o.request(t)['Message-ID']}")(
+            sign(fresh_mail(o, t, "SETUJU", sender=t["recipient"]), DOMAIN)
+        ),
+        "held",
+    ),
+    (
+        "subject-token-prepended-to-fresh-signed-mail",
+        ("S6", "S10"),
+        lambda o, t, c: prepend(f"Subject: Re: [PK-2025-TW3] {token_of(o, t)}")(
+            sign(fresh_mail(o, t, "SETUJU", sender=t["recipient"]), DOMAIN)
+        ),
+        "held",
+    ),
     ("replay-other-task-irt-prepended", ("S10", "S11"), s6_replay_to, "held"),
-    ("replay-other-task-irt-unsigned", ("S10", "S11"), lambda o, t, c: prepend(
-        f"In-Reply-To: {o.request(t)['Message-ID']}")(sign_h(re.sub(rb"(?m)^In-Reply-To:.*\n", b"", o.reply(
-            other_task(o, t), approve(c), sender=t["recipient"])), DOMAIN, ["from", "to", "date"])), "held"),
-    ("references-s11-irt-foreign", ("S6", "S11"), lambda o, t, c: reply(
-        o, t, approve(c), irt=make_msgid(domain=DOMAIN), refs=str(o.request(t)["Message-ID"])), "held"),
-    ("token-of-s6-at-s11", ("S11",), lambda o, t, c: reply(
-        o, t, approve(c), thread=False, subject=f"Re: [PK-2025-TW3] {token_of(o, other_task(o, t))}"), "nochange"),
-    ("irt-other-task-token-this", ("S10", "S11"), lambda o, t, c: reply(
-        o, t, approve(c), irt=str(o.request(other_task(o, t))["Message-ID"]), refs=""), "nochange"),
-    ("wakil-of-sekretaris-for-camat", ("S6",), lambda o, t, c: reply(
-        o, t, approve(c), sender="wakil.sekcam@kecamatan.test"), "held"),
-    ("ajudan-wakil-unsigned", ("S6",), lambda o, t, c: reply(
-        o, t, approve(c), sender=AJUDAN, signer=None), "held"),
-    ("bait-reply-in-reply-to-repointed", ("S6", "S10"), lambda o, t, c: _bait_repointed(o, t), "held"),
-    ("two-subjects", ("S11",), lambda o, t, c: prepend("Subject: Re: rapat")(reply(o, t, approve(c))), "held"),
-    ("two-in-reply-to", ("S6",), lambda o, t, c: prepend(
-        f"In-Reply-To: {make_msgid(domain=DOMAIN)}")(reply(o, t, approve(c))), "held"),
+    (
+        "replay-other-task-irt-unsigned",
+        ("S10", "S11"),
+        lambda o, t, c: prepend(f"In-Reply-To: {o.request(t)['Message-ID']}")(
+            sign_h(
+                re.sub(
+                    rb"(?m)^In-Reply-To:.*\n",
+                    b"",
+                    o.reply(other_task(o, t), approve(c), sender=t["recipient"]),
+                ),
+                DOMAIN,
+                ["from", "to", "date"],
+            )
+        ),
+        "held",
+    ),
+    (
+        "references-s11-irt-foreign",
+        ("S6", "S11"),
+        lambda o, t, c: reply(
+            o, t, approve(c), irt=make_msgid(domain=DOMAIN), refs=str(o.request(t)["Message-ID"])
+        ),
+        "held",
+    ),
+    (
+        "token-of-s6-at-s11",
+        ("S11",),
+        lambda o, t, c: reply(
+            o,
+            t,
+            approve(c),
+            thread=False,
+            subject=f"Re: [PK-2025-TW3] {token_of(o, other_task(o, t))}",
+        ),
+        "nochange",
+    ),
+    (
+        "irt-other-task-token-this",
+        ("S10", "S11"),
+        lambda o, t, c: reply(
+            o, t, approve(c), irt=str(o.request(other_task(o, t))["Message-ID"]), refs=""
+        ),
+        "nochange",
+    ),
+    (
+        "wakil-of-sekretaris-for-camat",
+        ("S6",),
+        lambda o, t, c: reply(o, t, approve(c), sender="wakil.sekcam@kecamatan.test"),
+        "held",
+    ),
+    (
+        "ajudan-wakil-unsigned",
+        ("S6",),
+        lambda o, t, c: reply(o, t, approve(c), sender=AJUDAN, signer=None),
+        "held",
+    ),
+    (
+        "bait-reply-in-reply-to-repointed",
+        ("S6", "S10"),
+        lambda o, t, c: _bait_repointed(o, t),
+        "held",
+    ),
+    (
+        "two-subjects",
+        ("S11",),
+        lambda o, t, c: prepend("Subject: Re: rapat")(reply(o, t, approve(c))),
+        "held",
+    ),
+    (
+        "two-in-reply-to",
+        ("S6",),
+        lambda o, t, c: prepend(f"In-Reply-To: {make_msgid(domain=DOMAIN)}")(
+            reply(o, t, approve(c))
+        ),
+        "held",
+    ),
     # -- the S11 code
-    ("code-in-subject-only", ("S11",), lambda o, t, c: reply(
-        o, t, "SETUJU", subject=f"Re: {o.request(t)['Subject']} {c}"), "unclear"),
-    ("code-in-quote-only", ("S11",), lambda o, t, c: reply(
-        o, t, f"SETUJU\n\nPada 06/10/2025 pukul 08.05 Pantau menulis:\n> Untuk menandatangani, balas: "
-              f"SETUJU {c}"), "unclear"),
+    (
+        "code-in-subject-only",
+        ("S11",),
+        lambda o, t, c: reply(o, t, "SETUJU", subject=f"Re: {o.request(t)['Subject']} {c}"),
+        "unclear",
+    ),
+    (
+        "code-in-quote-only",
+        ("S11",),
+        lambda o, t, c: reply(
+            o,
+            t,
+            f"SETUJU\n\nPada 06/10/2025 pukul 08.05 Pantau menulis:\n> Untuk menandatangani, balas: "
+            f"SETUJU {c}",
+        ),
+        "unclear",
+    ),
     ("code-on-second-line", ("S11",), lambda o, t, c: reply(o, t, f"SETUJU\n{c}"), "unclear"),
-    ("code-in-html-only", ("S11",), lambda o, t, c: reply(o, t, "SETUJU", edit=html_part_only_code(c)),
-     "unclear"),
-    ("code-of-other-cycle-task", ("S11",), lambda o, t, c: reply(
-        o, t, "SETUJU " + __import__("daemon.core.verification", fromlist=["x"]).signature_code(
-            o.app.secret, t["key"].replace("2025-TW3", "2025-TW2"))), "unclear"),
-    ("code-in-attachment-name", ("S11",), lambda o, t, c: reply(
-        o, t, "SETUJU", attachments=[(f"SETUJU {c}.txt", b"x")]), "unclear"),
-    ("code-in-header", ("S11",), lambda o, t, c: reply(o, t, "SETUJU", headers={"X-Kode": c}), "unclear"),
-    ("code-hidden-html", ("S11",), lambda o, t, c: reply(o, t, "SETUJU", edit=lambda r: _html(
-        r, f"<p>SETUJU <span style='display:none'>{c}</span></p>")), "unclear"),
+    (
+        "code-in-html-only",
+        ("S11",),
+        lambda o, t, c: reply(o, t, "SETUJU", edit=html_part_only_code(c)),
+        "unclear",
+    ),
+    (
+        "code-of-other-cycle-task",
+        ("S11",),
+        lambda o, t, c: reply(
+            o,
+            t,
+            "SETUJU "
+            + __import__("daemon.core.verification", fromlist=["x"]).signature_code(
+                o.app.secret, t["key"].replace("2025-TW3", "2025-TW2")
+            ),
+        ),
+        "unclear",
+    ),
+    (
+        "code-in-attachment-name",
+        ("S11",),
+        lambda o, t, c: reply(o, t, "SETUJU", attachments=[(f"SETUJU {c}.txt", b"x")]),
+        "unclear",
+    ),
+    (
+        "code-in-header",
+        ("S11",),
+        lambda o, t, c: reply(o, t, "SETUJU", headers={"X-Kode": c}),
+        "unclear",
+    ),
+    (
+        "code-hidden-html",
+        ("S11",),
+        lambda o, t, c: reply(
+            o,
+            t,
+            "SETUJU",
+            edit=lambda r: _html(r, f"<p>SETUJU <span style='display:none'>{c}</span></p>"),
+        ),
+        "unclear",
+    ),
     ("setuju-question-code", ("S11",), lambda o, t, c: reply(o, t, f"SETUJU {c}?"), "unclear"),
     ("code-forward-by-staff-rfc822-irt", ("S11",), lambda o, t, c: _rfc822(o, t, c), "held"),
 ]
@@ -314,7 +621,9 @@ def assert_no_change(office, raw: bytes, step: str, expect: str) -> None:
     after = office.state()
     assert after["tasks"] == before["tasks"] and after["masuk"] == before["masuk"], "state changed"
     assert after["keluar"] == before["keluar"] and after["cycle"] == before["cycle"]
-    assert office.task(step=step)["status"] == "open" and office.task(step=step)["key"] == task["key"]
+    assert (
+        office.task(step=step)["status"] == "open" and office.task(step=step)["key"] == task["key"]
+    )
     if expect == "nochange":
         return
     if expect == "held":
@@ -326,7 +635,9 @@ def assert_no_change(office, raw: bytes, step: str, expect: str) -> None:
         assert row["status"] in ("diproses", "ditahan"), row
 
 
-@pytest.mark.parametrize(("name", "step", "build", "expect"), CASES, ids=[f"{c[0]}@{c[1]}" for c in CASES])
+@pytest.mark.parametrize(
+    ("name", "step", "build", "expect"), CASES, ids=[f"{c[0]}@{c[1]}" for c in CASES]
+)
 def test_more_forgeries_change_nothing(office_for, name, step, build, expect):
     office = office_for(step)
     task = office.task(step=real(step), status="open")
@@ -337,25 +648,46 @@ def test_more_forgeries_change_nothing(office_for, name, step, build, expect):
 # --------------------------------------------------------------------------- authres mode
 
 AUTHRES_ATTACKS = [
-    ("dkim-pass-but-dmarc-other-domain", [f"{AR}{AUTHSERV}; dkim=pass header.d={DOMAIN}; "
-                                          "dmarc=pass header.from=evil.test"]),
-    ("dmarc-pass-other-then-fail-ours", [f"{AR}{AUTHSERV}; dmarc=pass header.from=evil.test; "
-                                         f"dmarc=fail header.from={DOMAIN}"]),
+    (
+        "dkim-pass-but-dmarc-other-domain",
+        [f"{AR}{AUTHSERV}; dkim=pass header.d={DOMAIN}; dmarc=pass header.from=evil.test"],
+    ),
+    (
+        "dmarc-pass-other-then-fail-ours",
+        [f"{AR}{AUTHSERV}; dmarc=pass header.from=evil.test; dmarc=fail header.from={DOMAIN}"],
+    ),
     ("authserv-suffix", [f"{AR}{AUTHSERV}.evil.test; dmarc=pass header.from={DOMAIN}"]),
     ("authserv-in-comment", [f"{AR}(dari {AUTHSERV}) evil.test; dmarc=pass header.from={DOMAIN}"]),
-    ("lowercase-name-on-top", [f"authentication-results: evil.test; dmarc=pass header.from={DOMAIN}",
-                               f"{AR}{AUTHSERV}; dmarc=pass header.from={DOMAIN}"]),
-    ("arc-authres-ours", [f"ARC-Authentication-Results: i=1; {AUTHSERV}; dmarc=pass header.from={DOMAIN}"]),
-    ("x-original-authres-ours", [f"X-Original-Authentication-Results: {AUTHSERV}; dmarc=pass "
-                                 f"header.from={DOMAIN}"]),
+    (
+        "lowercase-name-on-top",
+        [
+            f"authentication-results: evil.test; dmarc=pass header.from={DOMAIN}",
+            f"{AR}{AUTHSERV}; dmarc=pass header.from={DOMAIN}",
+        ],
+    ),
+    (
+        "arc-authres-ours",
+        [f"ARC-Authentication-Results: i=1; {AUTHSERV}; dmarc=pass header.from={DOMAIN}"],
+    ),
+    (
+        "x-original-authres-ours",
+        [f"X-Original-Authentication-Results: {AUTHSERV}; dmarc=pass header.from={DOMAIN}"],
+    ),
     ("in-reply-to-added-to-fresh-mail", None),
-    ("ours-below-a-blank-authserv", [f"{AR}; dmarc=pass header.from={DOMAIN}",
-                                     f"{AR}{AUTHSERV}; dmarc=pass header.from={DOMAIN}"]),
+    (
+        "ours-below-a-blank-authserv",
+        [
+            f"{AR}; dmarc=pass header.from={DOMAIN}",
+            f"{AR}{AUTHSERV}; dmarc=pass header.from={DOMAIN}",
+        ],
+    ),
 ]
 
 
 @pytest.mark.parametrize("step", ["S6", "S6c", "S11"])
-@pytest.mark.parametrize("lines", [a[1] for a in AUTHRES_ATTACKS], ids=[a[0] for a in AUTHRES_ATTACKS])
+@pytest.mark.parametrize(
+    "lines", [a[1] for a in AUTHRES_ATTACKS], ids=[a[0] for a in AUTHRES_ATTACKS]
+)
 def test_authres_forgeries_change_nothing(office_for, step, lines):
     office = office_for(step, authres_mode)
     assert office.app.cfg.verifikasi == "authres"
@@ -365,7 +697,9 @@ def test_authres_forgeries_change_nothing(office_for, step, lines):
                       f"{AR}{AUTHSERV}; dmarc=pass header.from={DOMAIN}")(
             fresh_mail(office, task, approve(_code(office, task)), sender=task["recipient"]))
     else:
-        raw = reply(office, task, approve(_code(office, task)), signer=None, edit=add_headers(*lines))
+        raw = reply(
+            office, task, approve(_code(office, task)), signer=None, edit=add_headers(*lines)
+        )
     assert_no_change(office, raw, step, "held")
 
 
@@ -378,8 +712,11 @@ def test_without_kode_ttd_a_replayed_s6_approval_does_not_sign(office_for):
     office = office_for("S11", no_code)
     task = office.task(step="S11", status="open")
     s6 = office.task(step="S6")
-    old = sign_h(re.sub(rb"(?m)^(In-Reply-To|References):.*\n", b"", office.reply(s6, "SETUJU")), DOMAIN,
-                 ["from", "to", "date", "subject", "message-id"])
+    old = sign_h(
+        re.sub(rb"(?m)^(In-Reply-To|References):.*\n", b"", office.reply(s6, "SETUJU")),
+        DOMAIN,
+        ["from", "to", "date", "subject", "message-id"],
+    )
     raw = prepend(f"In-Reply-To: {office.request(task)['Message-ID']}")(old)
     assert_no_change(office, raw, "S11", "held")
 
@@ -401,7 +738,12 @@ def test_genuine_mixed_case_from_still_approves(office_for, step):
     step = real(step)
     task = office.task(step=step, status="open")
     local, _, dom = task["recipient"].partition("@")
-    raw = reply(office, task, approve(_code(office, task)), sender=f"Pejabat <{local.capitalize()}@{dom.upper()}>")
+    raw = reply(
+        office,
+        task,
+        approve(_code(office, task)),
+        sender=f"Pejabat <{local.capitalize()}@{dom.upper()}>",
+    )
     a = office.app.reader.analyse(raw)
     assert a.sender_ok is True and a.decision.decision == "approve", a.sender_reason
     _assert_step_done(office, step, office.ingest(raw))
@@ -424,8 +766,15 @@ def test_genuine_reply_signed_without_in_reply_to_still_approves(office_for, ste
 def test_genuine_authres_mixed_case_authserv_approves(office_for):
     office = office_for("S6c", authres_mode)
     task = office.task(step="S6", status="open")
-    raw = reply(office, task, "SETUJU", signer=None, edit=add_headers(
-        f"{AR}{AUTHSERV.upper()}; dkim=pass header.d={DOMAIN}; dmarc=pass header.from={DOMAIN.upper()}"))
+    raw = reply(
+        office,
+        task,
+        "SETUJU",
+        signer=None,
+        edit=add_headers(
+            f"{AR}{AUTHSERV.upper()}; dkim=pass header.d={DOMAIN}; dmarc=pass header.from={DOMAIN.upper()}"
+        ),
+    )
     _assert_step_done(office, "S6", office.ingest(raw))
 
 
@@ -438,7 +787,10 @@ def test_through_the_maildir_transport_replays_are_held_and_the_genuine_reply_co
     cfg = office.app.cfg
     assert cfg.mail.transport == "maildir" and cfg.verifikasi == "dkim"
     task = office.task(step="S6", status="open")
-    for name in ("in-reply-to-added-to-fresh-signed-mail", "subject-token-prepended-to-fresh-signed-mail"):
+    for name in (
+        "in-reply-to-added-to-fresh-signed-mail",
+        "subject-token-prepended-to-fresh-signed-mail",
+    ):
         build = next(a[2] for a in ATTACKS if a[0] == name)
         deliver(cfg.mail.maildir_path, cfg.mail.alamat, build(office, task, ""))
     before = office.state()

@@ -76,7 +76,9 @@ def x(fragment: str) -> etree._Element:
 
 
 def run(text: str, rpr: str = "") -> str:
-    return f'<w:r>{f"<w:rPr>{rpr}</w:rPr>" if rpr else ""}<w:t xml:space="preserve">{text}</w:t></w:r>'
+    return (
+        f'<w:r>{f"<w:rPr>{rpr}</w:rPr>" if rpr else ""}<w:t xml:space="preserve">{text}</w:t></w:r>'
+    )
 
 
 def para(*runs: str, ppr: str = "") -> str:
@@ -219,7 +221,9 @@ def set_cell(row_off: int, col: int, value, fmt: str | None = None) -> Callable:
 
 
 def ins(text: str) -> str:
-    return f'<w:ins w:id="91" w:author="Seksi PEM" w:date="2025-10-08T09:00:00Z">{run(text)}</w:ins>'
+    return (
+        f'<w:ins w:id="91" w:author="Seksi PEM" w:date="2025-10-08T09:00:00Z">{run(text)}</w:ins>'
+    )
 
 
 def dele(text: str) -> str:
@@ -296,7 +300,9 @@ def split_table(d: Docx, at: str, between: str = "<w:p/>", header: bool = False,
     """Word's Split Table before row `at` (rows from `at` go to a second table)."""
     tbl = d.table
     rows = list(tbl.findall(W + "tr"))
-    first = next(i for i, tr in enumerate(rows) if "".join(tr.findall(W + "tc")[0].itertext()) == at)
+    first = next(
+        i for i, tr in enumerate(rows) if "".join(tr.findall(W + "tc")[0].itertext()) == at
+    )
     new = etree.Element(W + "tbl")
     new.append(copy.deepcopy(tbl.find(W + "tblPr")))
     new.append(copy.deepcopy(tbl.find(W + "tblGrid")))
@@ -323,7 +329,9 @@ def add_row(d: Docx, cells: list[str], span_first: int = 0, after: str = "3",
         cells = cells + [""] * (10 - len(cells))
     tcs = []
     for i, text in enumerate(cells):
-        span = f'<w:tcPr><w:gridSpan w:val="{span_first}"/></w:tcPr>' if i == 0 and span_first else ""
+        span = (
+            f'<w:tcPr><w:gridSpan w:val="{span_first}"/></w:tcPr>' if i == 0 and span_first else ""
+        )
         tcs.append(f"<w:tc>{span}{para(run(text)) if text else '<w:p/>'}</w:tc>")
     trpr = '<w:trPr><w:del w:id="97" w:author="A" w:date="2025-10-08T09:00:00Z"/></w:trPr>'
     tr = x(f"<w:tr>{trpr if deleted else ''}{''.join(tcs)}</w:tr>")
@@ -403,7 +411,9 @@ class Case:
 
     def resaved(self) -> Case:
         """The expectation for the file LibreOffice re-saved."""
-        return replace(self, error=self.lo_error, error_row=self.error_row) if self.lo_error else self
+        return (
+            replace(self, error=self.lo_error, error_row=self.error_row) if self.lo_error else self
+        )
 
     def expected(self) -> tuple[dict, dict]:
         return {**BASE_REAL, **self.real}, {**BASE_RA, **self.anggaran}
@@ -752,7 +762,10 @@ def libreoffice(tmp_path_factory) -> dict[str, bytes]:
         tmp = tmp_path_factory.mktemp("lo")
         docx_in = {f"{c.name}.docx": c.make() for c in LO_CASES if c.kind == "docx"}
         xlsx_in = {f"{c.name}.xlsx": c.make() for c in LO_CASES if c.kind == "xlsx"}
-        for name, data in {**convert(docx_in, "docx", tmp), **convert(xlsx_in, "xlsx", tmp)}.items():
+        for name, data in {
+            **convert(docx_in, "docx", tmp),
+            **convert(xlsx_in, "xlsx", tmp),
+        }.items():
             _LO[Path(name).stem] = data
         form = {"formulir.docx": real_form("docx")}
         _LO["file-doc"] = convert(form, "doc", tmp)["formulir.docx"]

@@ -282,7 +282,9 @@ def _babel_angka(x, desimal=None):
 
 
 def _babel_rupiah(x):
-    return _unsigned(format_currency(x, "IDR", format="\u00a4#,##0.00", locale="id", currency_digits=False))
+    return _unsigned(
+        format_currency(x, "IDR", format="\u00a4#,##0.00", locale="id", currency_digits=False)
+    )
 
 
 def test_numbers_that_round_to_zero_have_no_minus_and_halves_round_as_written():

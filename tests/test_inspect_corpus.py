@@ -24,9 +24,22 @@ def test_inspect_reads_every_corpus_message(tmp_path):
     files = sorted(str(p) for p in CORPUS.rglob("*") if p.is_file())
     results = []
     for i in range(0, len(files), 300):  # a few processes, not one per file
-        r = subprocess.run([sys.executable, "-m", "daemon.operator.cli", "--config", str(tmp_path / "tidak-ada.toml"),
-                            "inspect", "--json", *files[i:i + 300]], cwd=ROOT, capture_output=True, text=True,
-                           timeout=300)
+        r = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "daemon.operator.cli",
+                "--config",
+                str(tmp_path / "tidak-ada.toml"),
+                "inspect",
+                "--json",
+                *files[i : i + 300],
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert r.returncode == 0, r.stderr[-2000:]
         results += [json.loads(line) for line in r.stdout.splitlines()]
     assert [x["file"] for x in results] == files
@@ -34,6 +47,18 @@ def test_inspect_reads_every_corpus_message(tmp_path):
     print(f"\n{len(files)} messages: {dict(kinds)}")
     assert set(kinds) <= {"reply", "auto_reply", "bounce", "unrelated", "malformed"}
     for x in results:
-        assert {"file", "kind", "message_id", "from", "token", "task", "sender_ok", "decision", "note",
-                "attachments", "form", "errors"} <= set(x)
+        assert {
+            "file",
+            "kind",
+            "message_id",
+            "from",
+            "token",
+            "task",
+            "sender_ok",
+            "decision",
+            "note",
+            "attachments",
+            "form",
+            "errors",
+        } <= set(x)
         assert x["decision"] in {"approve", "revise", "schedule", "unclear", "none"}

@@ -21,8 +21,18 @@ ARSIP = Path("var") / "arsip" / "PK-2025-TW3"
 
 def pantau(office: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "daemon.operator.cli", "--config", str(office / "config" / "pantau.toml"), *args],
-        capture_output=True, text=True, cwd=ROOT, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "daemon.operator.cli",
+            "--config",
+            str(office / "config" / "pantau.toml"),
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
     )
 
 

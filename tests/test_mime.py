@@ -396,11 +396,18 @@ def test_corpus_reads_as_the_standard_library_does():
         try:
             m = std_email.message_from_bytes(raw, policy=policy.default)
             subject = str(m["Subject"] or "")
-            sender = m["From"].addresses[0].addr_spec.lower() if m["From"] and m["From"].addresses else ""
+            sender = (
+                m["From"].addresses[0].addr_spec.lower()
+                if m["From"] and m["From"].addresses
+                else ""
+            )
             body = m.get_body(("plain",))
             text = body.get_content() if body is not None else ""
-            files = {hashlib.sha256(p.get_payload(decode=True)).hexdigest() for p in m.iter_attachments()
-                     if p.get_content_maintype() != "message" and p.get_payload(decode=True)}
+            files = {
+                hashlib.sha256(p.get_payload(decode=True)).hexdigest()
+                for p in m.iter_attachments()
+                if p.get_content_maintype() != "message" and p.get_payload(decode=True)
+            }
         except Exception:  # the standard library cannot read it: no oracle for this one
             continue
         if m.defects:
@@ -416,7 +423,9 @@ def test_corpus_reads_as_the_standard_library_does():
             agree["text"] += norm(text)[:80] in norm(pm.text)
         if files:
             n["attachments"] += 1
-            agree["attachments"] += files <= {hashlib.sha256(a.data).hexdigest() for a in pm.attachments}
+            agree["attachments"] += files <= {
+                hashlib.sha256(a.data).hexdigest() for a in pm.attachments
+            }
     print(f"\nmime corpus vs the standard library: {dict(n)} compared, {dict(agree)} agree")
     assert n["subject"] > 800 and n["text"] > 700 and n["attachments"] > 250
     assert agree["from"] / n["from"] > 0.98

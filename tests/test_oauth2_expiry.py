@@ -29,17 +29,26 @@ pytestmark = pytest.mark.slow
 
 def doveadm(stack, *args: str) -> subprocess.CompletedProcess:
     exe = shutil.which("doveadm") or "/usr/bin/doveadm"
-    return subprocess.run([exe, "-c", str(stack.dovecot_conf), *args], capture_output=True, text=True, timeout=30)
+    return subprocess.run(
+        [exe, "-c", str(stack.dovecot_conf), *args], capture_output=True, text=True, timeout=30
+    )
 
 
 def test_token_expires_mid_idle_and_a_fresh_one_is_used_on_reconnect(mailstack, tmp_path):
     stack = mailstack
     n = len(stack.users)
     pantau = stack.add_user(f"oauth{n}", password="token-pertama")
-    office = make_office(tmp_path / "kantor", stack, users={
-        **{r: stack.new_user(r) for r in ("camat", "sekretaris", "kasubag", "sek", "pem", "trantib", "pmd",
-                                          "kesos")},
-        "pantau": pantau})
+    office = make_office(
+        tmp_path / "kantor",
+        stack,
+        users={
+            **{
+                r: stack.new_user(r)
+                for r in ("camat", "sekretaris", "kasubag", "sek", "pem", "trantib", "pmd", "kesos")
+            },
+            "pantau": pantau,
+        },
+    )
     token_file = tmp_path / "token"
     token_file.write_text("token-pertama\n")
     runs = tmp_path / "runs"

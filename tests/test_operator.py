@@ -23,16 +23,36 @@ from daemon.demo.simulation import init_office, run_demo
 from daemon.mail.transports.maildir import deliver
 
 ROOT = Path(__file__).resolve().parents[1]
-SPEC_INSPECT_KEYS = {"file", "kind", "message_id", "from", "token", "task", "sender_ok", "decision", "note",
-                     "attachments", "form", "errors"}
+SPEC_INSPECT_KEYS = {
+    "file",
+    "kind",
+    "message_id",
+    "from",
+    "token",
+    "task",
+    "sender_ok",
+    "decision",
+    "note",
+    "attachments",
+    "form",
+    "errors",
+}
 
 
-def pantau(*args: str, env: dict | None = None, cwd: Path = ROOT, timeout: float = 120) -> subprocess.CompletedProcess:
+def pantau(
+    *args: str, env: dict | None = None, cwd: Path = ROOT, timeout: float = 120
+) -> subprocess.CompletedProcess:
     e = {k: v for k, v in os.environ.items() if not k.startswith("PANTAU_")}
     e["PYTHONPATH"] = str(ROOT)
     e.update(env or {})
-    return subprocess.run([sys.executable, "-m", "daemon.operator.cli", *args], capture_output=True, text=True, cwd=cwd,
-                          env=e, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "daemon.operator.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=e,
+        timeout=timeout,
+    )
 
 
 def read(path: Path) -> EmailMessage:
@@ -40,7 +60,9 @@ def read(path: Path) -> EmailMessage:
 
 
 def box_files(box: Path) -> list[Path]:
-    return sorted(p for sub in ("new", "cur") if (box / sub).exists() for p in (box / sub).iterdir())
+    return sorted(
+        p for sub in ("new", "cur") if (box / sub).exists() for p in (box / sub).iterdir()
+    )
 
 
 @contextmanager
@@ -85,8 +107,14 @@ def samples(demo, tmp_path_factory) -> dict[str, Path]:
     forged copy of the SETUJU, and a bounce of one of Pantau's letters."""
     d = tmp_path_factory.mktemp("eml")
     out: dict[str, Path] = {}
-    out["setuju"] = processed(demo, ".Pantau.Diproses", lambda m: m["From"].addresses[0].addr_spec
-                              == "camat@kecamatan.test" and "Permohonan Perintah" in str(m["Subject"]))
+    out["setuju"] = processed(
+        demo,
+        ".Pantau.Diproses",
+        lambda m: (
+            m["From"].addresses[0].addr_spec == "camat@kecamatan.test"
+            and "Permohonan Perintah" in str(m["Subject"])
+        ),
+    )
     out["form"] = processed(demo, ".Pantau.Diproses", lambda m: m["From"].addresses[0].addr_spec
                             == "sek@kecamatan.test" and any(True for _ in m.iter_attachments()))
     out["auto"] = processed(demo, ".Pantau.Diabaikan", lambda m: m["Auto-Submitted"] is not None)
@@ -116,7 +144,8 @@ def dsn(original_mid: str, rcpt: str) -> bytes:
         "Diagnostic-Code: smtp; 550 5.1.1 user unknown\r\n"
         f"--{b}\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: {original_mid}\r\n"
         f"From: pantau@kecamatan.test\r\nTo: {rcpt}\r\n"
-        f"--{b}--\r\n")
+        f"--{b}--\r\n"
+    )
     return text.encode()
 
 
@@ -128,7 +157,10 @@ def test_cycle_show_reads_as_a_timeline(demo):
     assert "Siklus PK-2025-TW3 — Triwulan III Tahun 2025: selesai" in out
     for i in range(1, 14):
         assert f"\n  S{i} " in out, f"S{i}"
-    for code, name in (("SEK", "Sekretariat"), ("TRANTIB", "Seksi Ketenteraman dan Ketertiban Umum")):
+    for code, name in (
+        ("SEK", "Sekretariat"),
+        ("TRANTIB", "Seksi Ketenteraman dan Ketertiban Umum"),
+    ):
         assert code in out and name in out
     assert "standar" in out and "aktual" in out and "!" in out  # some step went over its standard
     assert "final_report" in out and "var/arsip/PK-2025-TW3/" in out
@@ -139,7 +171,16 @@ def test_cycle_show_json_keeps_the_spec_keys(demo):
     data = json.loads(demo_cli(demo, "cycle", "show", "PK-2025-TW3", "--json").stdout)
     assert {"code", "period", "status", "steps", "units", "documents", "log"} <= set(data)
     for s in data["steps"]:
-        assert {"id", "key", "status", "started", "due", "finished", "standard_minutes", "actual_minutes"} <= set(s)
+        assert {
+            "id",
+            "key",
+            "status",
+            "started",
+            "due",
+            "finished",
+            "standard_minutes",
+            "actual_minutes",
+        } <= set(s)
     assert {"code", "status", "version", "received"} <= set(data["units"][0])
     assert {"at", "step", "event", "who", "detail"} <= set(data["log"][0])
     s1 = data["steps"][0]
@@ -175,8 +216,9 @@ def inspect_json(*files: Path, config: Path | None = None, cwd: Path = ROOT) -> 
 
 def test_inspect_without_a_database(samples, tmp_path):
     # No config here and none named: Pantau reads the messages on their own.
-    setuju, auto, bounce, form = inspect_json(samples["setuju"], samples["auto"], samples["bounce"], samples["form"],
-                                              cwd=tmp_path)
+    setuju, auto, bounce, form = inspect_json(
+        samples["setuju"], samples["auto"], samples["bounce"], samples["form"], cwd=tmp_path
+    )
     for r in (setuju, auto, bounce, form):
         assert SPEC_INSPECT_KEYS <= set(r)
     assert setuju["kind"] == "reply" and setuju["decision"] == "approve"
@@ -199,7 +241,9 @@ def test_inspect_with_the_database_names_the_task(demo, samples):
     assert setuju["recorded"]["status"] == "diproses"  # the demo took it
     assert setuju["verdict"]["action"] == "dijawab"  # its task is closed now: "sudah diproses"
     assert forged["task"]["step"] == "S1" and forged["sender_ok"] is False
-    assert "penyusup@luar.test bukan penerima tugas (camat@kecamatan.test)" in forged["sender_reason"]
+    assert (
+        "penyusup@luar.test bukan penerima tugas (camat@kecamatan.test)" in forged["sender_reason"]
+    )
     assert forged["verdict"]["action"] == "ditahan"
     assert form["task"]["step"] == "S4" and form["task"]["recipient"] == "sek@kecamatan.test"
 
@@ -289,7 +333,10 @@ def test_a_held_reply_is_listed_explained_and_replayed_after_adding_a_wakil(tmp_
     assert "bukan penerima tugas (camat@kecamatan.test)" in h["reason"]
     assert "pejabat.camat.wakil" in h["hint"] and f"pantau replay {h['id']}" in h["hint"]
     text = pantau("triage", env=env).stdout
-    assert f"#{h['id']}  DITAHAN" in text and "saran   : Jika ajudan@kecamatan.test memang boleh" in text
+    assert (
+        f"#{h['id']}  DITAHAN" in text
+        and "saran   : Jika ajudan@kecamatan.test memang boleh" in text
+    )
 
     status = json.loads(pantau("status", "--json", env=env).stdout)
     assert status["held"] == 1
@@ -299,8 +346,13 @@ def test_a_held_reply_is_listed_explained_and_replayed_after_adding_a_wakil(tmp_
     assert "Pesan ditahan : 1  -> lihat `pantau triage`" in pantau("status", env=env).stdout
 
     (seen,) = inspect_json(Path(h["path"]), config=cfg_path)
-    assert seen["task"] == {"cycle": "PK-2025-TW3", "step": "S1", "recipient": "camat@kecamatan.test",
-                            "status": "open", "matched_by": "in_reply_to"}
+    assert seen["task"] == {
+        "cycle": "PK-2025-TW3",
+        "step": "S1",
+        "recipient": "camat@kecamatan.test",
+        "status": "open",
+        "matched_by": "in_reply_to",
+    }
     assert seen["sender_ok"] is False and seen["verdict"]["action"] == "ditahan"
     assert seen["recorded"]["id"] == h["id"] and seen["recorded"]["status"] == "ditahan"
 
@@ -315,7 +367,9 @@ def test_a_held_reply_is_listed_explained_and_replayed_after_adding_a_wakil(tmp_
     r = pantau("replay", str(h["id"]), env=env)
     assert r.returncode == 0, r.stdout + r.stderr
     assert f"Pesan #{h['id']}: diproses" in r.stdout
-    assert "PK-2025-TW3 S1 disetujui ajudan@kecamatan.test" in r.stderr  # what it caused, as the daemon logs it
+    assert (
+        "PK-2025-TW3 S1 disetujui ajudan@kecamatan.test" in r.stderr
+    )  # what it caused, as the daemon logs it
     assert "SETUJU" not in r.stderr and "atas arahan" not in r.stderr  # never the body
     assert json.loads(pantau("triage", "--json", env=env).stdout) == []
     status = json.loads(pantau("status", "--json", env=env).stdout)
@@ -352,16 +406,25 @@ def test_daemon_log_and_status_while_running(tmp_path):
     e.update(env, PYTHONPATH=str(ROOT))
     log_file = tmp_path / "stderr.log"
     with log_file.open("w") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "daemon.operator.cli", "--log-format", "json", "run"], cwd=ROOT,
-                                env=e, stdout=subprocess.DEVNULL, stderr=err)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "daemon.operator.cli", "--log-format", "json", "run"],
+            cwd=ROOT,
+            env=e,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
     try:
         camat = office / "var" / "maildir" / "camat@kecamatan.test"
         request = read(wait_for(lambda: box_files(camat) and box_files(camat)[0]))
         token = str(request["X-Pantau-Token"])
         assert token and token in str(request["Subject"])
 
-        status = wait_for(lambda: (s := json.loads(pantau("status", "--json", env=env).stdout))["daemon"]["alive"]
-                          and s)
+        status = wait_for(
+            lambda: (
+                (s := json.loads(pantau("status", "--json", env=env).stdout))["daemon"]["alive"]
+                and s
+            )
+        )
         assert status["daemon"]["state"] == "berjalan" and status["daemon"]["pid"] == proc.pid
         assert status["mail"]["connected"] is True and status["mail"]["since"]
         assert "Daemon        : BERJALAN (pid" in pantau("status", env=env).stdout
@@ -384,7 +447,9 @@ def test_daemon_log_and_status_while_running(tmp_path):
     assert status["mail"]["connected"] is False
 
     text = log_file.read_text()
-    lines = [json.loads(ln) for ln in text.splitlines() if ln.strip()]  # every line is one JSON object
+    lines = [
+        json.loads(ln) for ln in text.splitlines() if ln.strip()
+    ]  # every line is one JSON object
     assert all({"time", "level", "message"} <= set(x) for x in lines)
     events = {(x.get("cycle"), x.get("step"), x.get("event")) for x in lines}
     assert ("PK-2025-TW3", "S1", "disetujui") in events

@@ -18,8 +18,14 @@ ROOT = Path(__file__).resolve().parents[1]
 def pantau(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     e = {k: v for k, v in os.environ.items() if not k.startswith("PANTAU_")}
     e.update(env or {})
-    return subprocess.run([sys.executable, "-m", "daemon.operator.cli", *args], capture_output=True, text=True, cwd=ROOT,
-                          env=e, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "daemon.operator.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=e,
+        timeout=120,
+    )
 
 
 @pytest.fixture
@@ -32,7 +38,9 @@ def office(tmp_path) -> Path:
 
 
 def check(office: Path, *extra: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return pantau("--config", str(office / "config" / "pantau.toml"), "check", "--offline", *extra, env=env)
+    return pantau(
+        "--config", str(office / "config" / "pantau.toml"), "check", "--offline", *extra, env=env
+    )
 
 
 def edit(office: Path, old: str, new: str, count: int = 1) -> None:
@@ -46,10 +54,21 @@ def test_init_makes_a_complete_office_that_passes_check(tmp_path):
     office = tmp_path / "kantor"
     r = pantau("init", str(office))
     assert r.returncode == 0, r.stderr
-    for rel in ("config/pantau.toml", "config/sop.toml", "config/indikator.csv", "config/libur.txt",
-                "templates/surat_dinas.docx", "templates/nota_dinas.docx", "templates/undangan.docx",
-                "templates/pengantar.docx", "templates/ringkasan.docx", "templates/formulir.docx",
-                "templates/laporan.docx", "templates/email/permintaan_data.txt", "templates/email/_kaki.txt"):
+    for rel in (
+        "config/pantau.toml",
+        "config/sop.toml",
+        "config/indikator.csv",
+        "config/libur.txt",
+        "templates/surat_dinas.docx",
+        "templates/nota_dinas.docx",
+        "templates/undangan.docx",
+        "templates/pengantar.docx",
+        "templates/ringkasan.docx",
+        "templates/formulir.docx",
+        "templates/laporan.docx",
+        "templates/email/permintaan_data.txt",
+        "templates/email/_kaki.txt",
+    ):
         assert (office / rel).is_file(), rel
     assert (office / "var").is_dir()
     r = check(office)
@@ -105,26 +124,37 @@ CONFIG_CASES = {
 }
 CHECK_CASES = {
     "unit in the indicator master that the config lacks": (
-        lambda o: _append(o / "config" / "indikator.csv", "XYZ,1,s,p,k,sk,Indikator X,dokumen,positif,3,,,,,\n"),
-        ["indikator.file", "XYZ", "bukan kode unit yang terdaftar"]),
+        lambda o: _append(
+            o / "config" / "indikator.csv", "XYZ,1,s,p,k,sk,Indikator X,dokumen,positif,3,,,,,\n"
+        ),
+        ["indikator.file", "XYZ", "bukan kode unit yang terdaftar"],
+    ),
     "missing template": (
         lambda o: (o / "templates" / "undangan.docx").unlink(),
-        ["templates/undangan.docx", "tidak ada", "diharapkan"]),
+        ["templates/undangan.docx", "tidak ada", "diharapkan"],
+    ),
     "missing e-mail template": (
         lambda o: (o / "templates" / "email" / "pengingat.txt").unlink(),
-        ["templates/email/pengingat.txt", "tidak ada"]),
+        ["templates/email/pengingat.txt", "tidak ada"],
+    ),
     "e-mail template that does not render": (
-        lambda o: _append(o / "templates" / "email" / "konsep.txt", "{{ kantor.nama | tak_dikenal }}\n"),
-        ["templates/email/konsep.txt", "tidak dapat dirender", "tak_dikenal", "diharapkan"]),
+        lambda o: _append(
+            o / "templates" / "email" / "konsep.txt", "{{ kantor.nama | tak_dikenal }}\n"
+        ),
+        ["templates/email/konsep.txt", "tidak dapat dirender", "tak_dikenal", "diharapkan"],
+    ),
     "document template that does not render": (
         _break_docx,
-        ["templates/nota_dinas.docx", "tidak dapat dirender", "isian_tidak_ada", "diharapkan"]),
+        ["templates/nota_dinas.docx", "tidak dapat dirender", "isian_tidak_ada", "diharapkan"],
+    ),
     "cron that never fires": (
         lambda o: edit(o, 'cron = "0 8 5 1,4,7,10 *"', 'cron = "0 8 31 2 *"'),
-        ["jadwal.cron", "'0 8 31 2 *'", "tidak pernah berjalan", "diharapkan"]),
+        ["jadwal.cron", "'0 8 31 2 *'", "tidak pernah berjalan", "diharapkan"],
+    ),
     "bad extra holidays file": (
         lambda o: _append(o / "config" / "libur.txt", "2025-02-30 libur\n"),
-        ["kantor.libur_tambahan", "2025-02-30", "YYYY-MM-DD"]),
+        ["kantor.libur_tambahan", "2025-02-30", "YYYY-MM-DD"],
+    ),
 }
 
 
@@ -163,8 +193,11 @@ def test_each_office_mistake_gives_exit_2_naming_key_value_and_expectation(check
 
 
 def test_a_configured_unit_without_indicators_is_named(office):
-    edit(office, '[[unit]]\nkode = "SEK"',
-         '[[unit]]\nkode = "BARU"\nnama = "Seksi Baru"\nemail = "baru@kecamatan.test"\n\n[[unit]]\nkode = "SEK"')
+    edit(
+        office,
+        '[[unit]]\nkode = "SEK"',
+        '[[unit]]\nkode = "BARU"\nnama = "Seksi Baru"\nemail = "baru@kecamatan.test"\n\n[[unit]]\nkode = "SEK"',
+    )
     _assert_named(check(office), ["indikator.file", "'BARU'", "tidak punya satu pun indikator"])
 
 
@@ -191,7 +224,9 @@ def imap_office(office: Path, imap: str, smtp: str) -> None:
     text = (office / "config" / "pantau.toml").read_text()
     start = text.index("[mail.imap]")
     end = text.index("[mail.maildir]")
-    (office / "config" / "pantau.toml").write_text(text[:start] + imap + "\n" + smtp + "\n" + text[end:])
+    (office / "config" / "pantau.toml").write_text(
+        text[:start] + imap + "\n" + smtp + "\n" + text[end:]
+    )
 
 
 GMAIL_IMAP = """[mail.imap]
@@ -234,7 +269,10 @@ def mail_check(monkeypatch):
         for k, v in (env or {}).items():
             monkeypatch.setenv(k, v)
         rep = checks.run_checks(load_config(office / "config" / "pantau.toml"), offline=True)
-        return "\n".join([f"SALAH {p}" for p in rep.problems] + [f"PERINGATAN {w}" for w in rep.warnings])
+        return "\n".join(
+            [f"SALAH {p}" for p in rep.problems] + [f"PERINGATAN {w}" for w in rep.warnings]
+        )
+
     return run
 
 
@@ -254,7 +292,9 @@ def test_example_addresses_left_in_are_errors_for_a_real_mail_server(office, mai
     assert "PERINGATAN kantor.domain: 'kecamatan.test' masih domain contoh" in out
 
 
-def test_example_addresses_are_only_a_warning_with_a_mail_server_on_this_machine(office, mail_check):
+def test_example_addresses_are_only_a_warning_with_a_mail_server_on_this_machine(
+    office, mail_check
+):
     # A test stack on loopback serving the example domain is a developer's setup, not a mistake.
     edit(office, 'transport = "maildir"', 'transport = "imap"')
     out = mail_check(office, SECRETS)
@@ -266,7 +306,9 @@ def test_gmail_sent_folder_is_a_warning(office, mail_check):
     imap_office(office, GMAIL_IMAP + 'folder_terkirim = "[Gmail]/Sent Mail"\n', GMAIL_SMTP)
     out = mail_check(office, SECRETS)
     assert "SALAH" not in out
-    assert "PERINGATAN mail.imap.folder_terkirim: '[Gmail]/Sent Mail'; Gmail / Google Workspace" in out
+    assert (
+        "PERINGATAN mail.imap.folder_terkirim: '[Gmail]/Sent Mail'; Gmail / Google Workspace" in out
+    )
     assert "tersimpan dua kali" in out
 
 
@@ -277,29 +319,48 @@ def test_port_and_tls_mode_that_do_not_match_are_a_warning(office, mail_check):
 
 
 def test_gmail_needs_the_full_address_as_user_name(office, mail_check):
-    imap_office(office, GMAIL_IMAP.replace('username = "pantau@linggosari.go.id"', 'username = "pantau"'),
-                GMAIL_SMTP)
+    imap_office(
+        office,
+        GMAIL_IMAP.replace('username = "pantau@linggosari.go.id"', 'username = "pantau"'),
+        GMAIL_SMTP,
+    )
     out = mail_check(office, SECRETS)
-    assert "SALAH mail.imap.username: 'pantau'; Gmail / Google Workspace memerlukan alamat surel lengkap" in out
+    assert (
+        "SALAH mail.imap.username: 'pantau'; Gmail / Google Workspace memerlukan alamat surel lengkap"
+        in out
+    )
 
 
 M365_IMAP = GMAIL_IMAP.replace("imap.gmail.com", "outlook.office365.com")
-M365_SMTP = GMAIL_SMTP.replace("smtp.gmail.com", "smtp.office365.com").replace("465", "587").replace('"ssl"',
-                                                                                                       '"starttls"')
+M365_SMTP = (
+    GMAIL_SMTP.replace("smtp.gmail.com", "smtp.office365.com")
+    .replace("465", "587")
+    .replace('"ssl"', '"starttls"')
+)
 
 
 def test_microsoft_365_without_oauth2_is_an_error(office, mail_check):
     imap_office(office, M365_IMAP, M365_SMTP)
     out = mail_check(office, SECRETS)
-    assert "SALAH mail.imap.host: outlook.office365.com (Microsoft 365) tidak menerima login kata sandi" in out
+    assert (
+        "SALAH mail.imap.host: outlook.office365.com (Microsoft 365) tidak menerima login kata sandi"
+        in out
+    )
     assert "SALAH mail.smtp.host: smtp.office365.com (Microsoft 365)" in out
     assert "[mail.imap.oauth2]" in out
 
 
 def test_microsoft_365_with_a_missing_token_command_names_it(office, mail_check):
-    imap_office(office, M365_IMAP + '[mail.imap.oauth2]\ntoken_command = "/tidak/ada/ambil-token"\n', M365_SMTP)
+    imap_office(
+        office,
+        M365_IMAP + '[mail.imap.oauth2]\ntoken_command = "/tidak/ada/ambil-token"\n',
+        M365_SMTP,
+    )
     out = mail_check(office)
-    assert "SALAH mail.imap.oauth2.token_command: perintah '/tidak/ada/ambil-token' tidak ditemukan" in out
+    assert (
+        "SALAH mail.imap.oauth2.token_command: perintah '/tidak/ada/ambil-token' tidak ditemukan"
+        in out
+    )
     assert "password_env" not in out  # OAuth2 needs no password
     assert "Microsoft 365" not in out  # OAuth2 is what it asks for
 
@@ -308,7 +369,11 @@ def test_microsoft_365_with_oauth2_passes(office, mail_check, tmp_path):
     helper = tmp_path / "ambil-token"
     helper.write_text("#!/bin/sh\necho token\n")
     helper.chmod(0o755)
-    imap_office(office, M365_IMAP + f'[mail.imap.oauth2]\ntoken_command = "{helper} --akun pantau"\n', M365_SMTP)
+    imap_office(
+        office,
+        M365_IMAP + f'[mail.imap.oauth2]\ntoken_command = "{helper} --akun pantau"\n',
+        M365_SMTP,
+    )
     out = mail_check(office)
     assert "SALAH" not in out, out
 
@@ -320,13 +385,18 @@ def ews_office(office: Path, server: str = "mail.linggosari.go.id") -> None:
         f.write(f'\n[mail.ews]\nserver = "{server}"\nusername = "LINGGOSARI\\\\pantau"\n')
 
 
-def test_ews_is_said_plainly_to_be_unavailable_when_this_version_lacks_it(office, mail_check, monkeypatch):
+def test_ews_is_said_plainly_to_be_unavailable_when_this_version_lacks_it(
+    office, mail_check, monkeypatch
+):
     from daemon.operator import checks
 
     monkeypatch.setattr(checks, "ews_available", lambda: False)
     ews_office(office)
     out = mail_check(office)
-    assert 'SALAH mail.transport: "ews" (Exchange Web Services) belum tersedia pada versi Pantau ini' in out
+    assert (
+        'SALAH mail.transport: "ews" (Exchange Web Services) belum tersedia pada versi Pantau ini'
+        in out
+    )
     assert 'diharapkan "imap"' in out
 
 

@@ -102,7 +102,9 @@ def check_final(pdf_pages: list[str], nomor_hint: str = "Nomor") -> None:
     assert "Kode verifikasi:" in pdf_pages[lembar]
     assert "konsep" not in pdf_pages[0].lower(), "the final's cover calls itself a draft"
     for i, p in enumerate(pdf_pages, 1):
-        footer = re.search(r"Laporan Pemantauan Kinerja Triwulan III Tahun 2025 – (\w+ [^ ]+) (\d+)\b", p)
+        footer = re.search(
+            r"Laporan Pemantauan Kinerja Triwulan III Tahun 2025 – (\w+ [^ ]+) (\d+)\b", p
+        )
         assert footer, f"page {i}: no footer with a page number"
         assert "konsep" not in footer.group(1).lower(), f"page {i}: footer says {footer.group(1)}"
         assert footer.group(2) == str(i), f"page {i} is numbered {footer.group(2)}"
@@ -137,15 +139,18 @@ def test_demo_draft_numbers_pages_and_shows_the_late_unit(demo_office, tmp_path)
     assert all(re.search(rf"– konsep versi 1 {i}\b", pg) for i, pg in enumerate(v1, 1))
     text1, textn = " ".join(v1), " ".join(vn)
     assert "Seksi Kesejahteraan Sosial tidak menyampaikan data" in text1
-    assert re.search(r"Rata-rata capaian kinerja Seksi Kesejahteraan Sosial: [\d,]+% .*?\(terlambat\)",
-                     textn)
+    assert re.search(
+        r"Rata-rata capaian kinerja Seksi Kesejahteraan Sosial: [\d,]+% .*?\(terlambat\)", textn
+    )
     assert "Seksi Kesejahteraan Sosial tidak menyampaikan data" not in textn
     # the title page says the year once and shows no machine code
     assert v1[0].count("TAHUN 2025") == 1 and "PK-2025" not in v1[0]
 
 
 def test_demo_pictures_fit_their_sections(demo_office):
-    docs = drafts(demo_office) + [demo_office / ARSIP / "Laporan-Pemantauan-Kinerja-PK-2025-TW3.docx"]
+    docs = drafts(demo_office) + [
+        demo_office / ARSIP / "Laporan-Pemantauan-Kinerja-PK-2025-TW3.docx"
+    ]
     for d in docs:
         assert not picture_overflows(d)
 
@@ -165,8 +170,10 @@ def test_forty_units_draft_has_every_unit_and_fits(office40, tmp_path):
     for u in cfg.units:
         assert u.nama in head, f"{u.nama} missing from the summary and charts"
     # charts are split (about 20 bars each), each with its caption on its own page
-    captions = re.findall(r"Grafik (\d+)\. Rata-rata Capaian Kinerja per Unit Kerja .*? \(bagian (\d) dari (\d)\)",
-                          head)
+    captions = re.findall(
+        r"Grafik (\d+)\. Rata-rata Capaian Kinerja per Unit Kerja .*? \(bagian (\d) dari (\d)\)",
+        head,
+    )
     assert [c[1:] for c in captions] == [("1", "2"), ("2", "2")]
     assert "Penyerapan Anggaran per Unit Kerja" in head
     for i, pg in enumerate(p, 1):

@@ -86,15 +86,36 @@ def test_missing_final_pdf_shows_in_the_log_and_status(tmp_path):
     screen = r.stdout + r.stderr
     assert "Traceback" not in screen and "libuno_sal" not in screen and "Stack:" not in screen
     cfg = str(office / "config" / "pantau.toml")
-    show = subprocess.run([sys.executable, "-m", "daemon.operator.cli", "--config", cfg, "cycle", "show",
-                           "PK-2025-TW3", "--json"], capture_output=True, text=True, cwd=ROOT,
-                          env=env, timeout=120)
+    show = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "daemon.operator.cli",
+            "--config",
+            cfg,
+            "cycle",
+            "show",
+            "PK-2025-TW3",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+    )
     data = json.loads(show.stdout)
     assert any(e["event"] == "pdf_laporan_final_belum_ada" for e in data["log"])
     assert "final_report_pdf" not in {d["kind"] for d in data["documents"]}
     st = subprocess.run([sys.executable, "-m", "daemon.operator.cli", "--config", cfg, "status"],
                         capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
     assert "PDF siklus PK-2025-TW3 belum ada" in st.stdout
-    js = subprocess.run([sys.executable, "-m", "daemon.operator.cli", "--config", cfg, "status", "--json"],
-                        capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+    js = subprocess.run(
+        [sys.executable, "-m", "daemon.operator.cli", "--config", cfg, "status", "--json"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+    )
     assert json.loads(js.stdout)["final_pdf_missing"] == ["PK-2025-TW3"]

@@ -107,11 +107,24 @@ def test_an_entry_is_completed_by_its_number_never_renumbered(tmp_path):
     (office.register_out, then update_register): the number stays the one allocated."""
     s = Store(tmp_path / "p.db")
     with s.transaction():
-        no = s.add_register("register_keluar", 2025, {
-            "nomor_surat": lambda n: f"000.8.6.3/{n}/Kec-LSB/2025", "message_id": "", "berkas": "[]"})
-        s.update_register("register_keluar", 2025, no, message_id="<a@x> <b@x>", berkas='[{"nama": "s.pdf"}]')
+        no = s.add_register(
+            "register_keluar",
+            2025,
+            {
+                "nomor_surat": lambda n: f"000.8.6.3/{n}/Kec-LSB/2025",
+                "message_id": "",
+                "berkas": "[]",
+            },
+        )
+        s.update_register(
+            "register_keluar", 2025, no, message_id="<a@x> <b@x>", berkas='[{"nama": "s.pdf"}]'
+        )
     [row] = s.register("register_keluar", 2025)
-    assert (row["no"], row["nomor_surat"], row["message_id"]) == (1, "000.8.6.3/1/Kec-LSB/2025", "<a@x> <b@x>")
+    assert (row["no"], row["nomor_surat"], row["message_id"]) == (
+        1,
+        "000.8.6.3/1/Kec-LSB/2025",
+        "<a@x> <b@x>",
+    )
     with pytest.raises(AssertionError):
         s.update_register("register_keluar", 2025, no, tahun=2026)
 
@@ -148,6 +161,8 @@ def test_letters_are_numbered_through_add_register(tmp_path, monkeypatch):
     assert [("register_keluar", r["tahun"], r["no"]) for r in keluar] == taken
     assert [r["no"] for r in keluar] == list(range(1, len(keluar) + 1))
     mids = {m["message_id"] for m in app.store.outbox() if m["kind"].startswith("surat:")}
-    assert all(r["message_id"] and set(r["message_id"].split()) <= mids for r in keluar)  # completed
+    assert all(
+        r["message_id"] and set(r["message_id"].split()) <= mids for r in keluar
+    )  # completed
     assert all(json.loads(r["berkas"]) for r in keluar)  # ... with the letter's files
     assert all(f"/{r['no']}/" in r["nomor_surat"] for r in keluar)

@@ -35,9 +35,14 @@ def eml(tmp: Path, name: str, body: str, **headers: str) -> Path:
 
 
 def inspect_json(cwd: Path, *files: Path) -> list[dict]:
-    r = subprocess.run([sys.executable, "-m", "daemon.operator.cli", "inspect", "--json", *map(str, files)],
-                       capture_output=True, text=True, cwd=cwd, timeout=120,
-                       env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    r = subprocess.run(
+        [sys.executable, "-m", "daemon.operator.cli", "inspect", "--json", *map(str, files)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+    )
     assert r.returncode == 0, r.stderr
     return [json.loads(line) for line in r.stdout.splitlines()]
 
@@ -67,7 +72,9 @@ def office(tmp_path):
 
 
 def test_an_office_extends_the_word_table(office):
-    office.write_text(office.read_text() + '\n[balasan]\nsetuju = ["sip"]\nsyarat = ["insyaallah"]\n')
+    office.write_text(
+        office.read_text() + '\n[balasan]\nsetuju = ["sip"]\nsyarat = ["insyaallah"]\n'
+    )
     cfg = load_config(office)
     g = Grammar.from_table(cfg.balasan)
     assert g.read("Sip, lanjutkan").decision == "approve"

@@ -73,13 +73,18 @@ def test_hidden_or_disagreeing_text_changes_nothing(s1, name):
 
 def test_one_clarification_a_day_whatever_the_reasons(s1):
     last = s1.last_outbox_id()
-    for plain, html in (FORGED["plain SETUJU, HTML REVISI"], (None, "<p>Setuju jika PMD lengkap</p>"),
-                        ("Setuju?", None)):
+    for plain, html in (
+        FORGED["plain SETUJU, HTML REVISI"],
+        (None, "<p>Setuju jika PMD lengkap</p>"),
+        ("Setuju?", None),
+    ):
         s1.clock.advance(minutes=10)
         ingest_unchanged(s1, reply(s1, plain, html))
     said = [m for _, m in s1.outbox_since(last, CAMAT) if "jawaban yang jelas" in str(m["Subject"])]
     assert len(said) == 1
-    logged = [e["detail"] for e in s1.store.cycle_log(s1.code) if e["event"] == "balasan_tidak_jelas"]
+    logged = [
+        e["detail"] for e in s1.store.cycle_log(s1.code) if e["event"] == "balasan_tidak_jelas"
+    ]
     assert any("jika PMD lengkap" in d for d in logged) and any("pertanyaan" in d for d in logged)
 
 

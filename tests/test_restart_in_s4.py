@@ -55,16 +55,22 @@ def fill(request, factor: float) -> tuple[str, bytes, dict[str, float]]:
         if not name.startswith("Formulir") or not name.endswith(".docx"):
             continue
         doc = Document(io.BytesIO(part.get_content()))
-        table = next(t for t in doc.tables if "Realisasi" in [c.text.strip() for c in t.rows[0].cells])
+        table = next(
+            t for t in doc.tables if "Realisasi" in [c.text.strip() for c in t.rows[0].cells]
+        )
         head = [c.text.strip() for c in table.rows[0].cells]
         ind = next(i for i, h in enumerate(head) if h.startswith("Indikator"))
         values = {}
         for i, row in enumerate(table.rows[1:]):
             cells = row.cells
-            target = float(cells[head.index("Target")].text.strip().replace(".", "").replace(",", "."))
+            target = float(
+                cells[head.index("Target")].text.strip().replace(".", "").replace(",", ".")
+            )
             real = round(target * factor + 0.1 * (i + 1), 1)
             cells[head.index("Realisasi")].text = f"{real:.1f}".replace(".", ",")
-            cells[head.index("Realisasi Anggaran (Rp)")].text = f"Rp {1_000_000 * (i + 1):,}".replace(",", ".")
+            cells[
+                head.index("Realisasi Anggaran (Rp)")
+            ].text = f"Rp {1_000_000 * (i + 1):,}".replace(",", ".")
             values[" ".join(cells[ind].text.split())] = real
         out = io.BytesIO()
         doc.save(out)
@@ -81,8 +87,12 @@ def send_form(root: Path, unit: str, request, factor: float) -> dict[str, float]
     r["Message-ID"] = make_msgid(domain="kecamatan.test")
     r["In-Reply-To"] = r["References"] = str(request["Message-ID"])
     r.set_content("Terlampir data kinerja kami.")
-    r.add_attachment(data, maintype="application",
-                     subtype="vnd.openxmlformats-officedocument.wordprocessingml.document", filename=name)
+    r.add_attachment(
+        data,
+        maintype="application",
+        subtype="vnd.openxmlformats-officedocument.wordprocessingml.document",
+        filename=name,
+    )
     deliver(root / "var" / "maildir", PANTAU, bytes(r))
     return values
 
@@ -108,17 +118,33 @@ def test_sigkill_in_s4_with_forms_arriving_while_down(tmp_path):
     cfg = init_office(root)
     cfg.write_text(cfg.read_text().replace("perintah_otomatis = false", "perintah_otomatis = true"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("PANTAU_")}
-    env.update(PANTAU_NOW="2025-10-06T08:00:00+07:00", PANTAU_TIME_SCALE="60", PANTAU_SECRET="rahasia-uji",
-               PANTAU_CONFIG=str(cfg), PYTHONPATH=str(ROOT))
-    r = subprocess.run([sys.executable, "-m", "daemon.operator.cli", "cycle", "start", "2025-TW3"], env=env, cwd=ROOT,
-                       capture_output=True, text=True, timeout=120)
+    env.update(
+        PANTAU_NOW="2025-10-06T08:00:00+07:00",
+        PANTAU_TIME_SCALE="60",
+        PANTAU_SECRET="rahasia-uji",
+        PANTAU_CONFIG=str(cfg),
+        PYTHONPATH=str(ROOT),
+    )
+    r = subprocess.run(
+        [sys.executable, "-m", "daemon.operator.cli", "cycle", "start", "2025-TW3"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 0, r.stderr
     box = root / "var" / "maildir"
     log = (tmp_path / "run.log").open("a")
 
     def start():
-        return subprocess.Popen([sys.executable, "-m", "daemon.operator.cli", "run"], env=env, cwd=ROOT,
-                                stdout=subprocess.DEVNULL, stderr=log)
+        return subprocess.Popen(
+            [sys.executable, "-m", "daemon.operator.cli", "run"],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
 
     units = ["sek", "pem", "trantib", "pmd", "kesos"]
     daemon = start()
@@ -129,8 +155,13 @@ def test_sigkill_in_s4_with_forms_arriving_while_down(tmp_path):
         sent = {}
         for i, u in enumerate(units[:2]):
             sent[u] = send_form(root, f"{u}@kecamatan.test", requests[u], 0.8 + 0.02 * i)
-        wait_for(lambda: all(any("Tanda terima" in m["Subject"] for m in mails(box / f"{u}@kecamatan.test"))
-                             for u in units[:2]), what="the first two acknowledgements")
+        wait_for(
+            lambda: all(
+                any("Tanda terima" in m["Subject"] for m in mails(box / f"{u}@kecamatan.test"))
+                for u in units[:2]
+            ),
+            what="the first two acknowledgements",
+        )
         # A third form, and the kill while the daemon is likely reading it.
         sent["trantib"] = send_form(root, "trantib@kecamatan.test", requests["trantib"], 0.85)
         time.sleep(0.3)
@@ -153,7 +184,9 @@ def test_sigkill_in_s4_with_forms_arriving_while_down(tmp_path):
     for u in units:
         acks = [m for m in mails(box / f"{u}@kecamatan.test") if "Tanda terima" in m["Subject"]]
         assert len(acks) == 1, f"{u}: {len(acks)} acknowledgements"
-    draft = next(p for p in draft_mail.iter_attachments() if (p.get_filename() or "").startswith("Konsep"))
+    draft = next(
+        p for p in draft_mail.iter_attachments() if (p.get_filename() or "").startswith("Konsep")
+    )
     rows = report_rows(draft.get_content())
     for u, values in sent.items():
         missing = set(values.items()) - rows

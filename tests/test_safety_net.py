@@ -34,20 +34,36 @@ DAEMON_NOW = "2025-11-10T08:00:00+07:00"
 def office(tmp_path):
     cfg = init_office(tmp_path / "kantor")
     env = {k: v for k, v in os.environ.items() if not k.startswith("PANTAU_")}
-    env.update(PANTAU_NOW=DAEMON_NOW, PANTAU_TIME_SCALE="60", PANTAU_SECRET="rahasia-uji", PANTAU_CONFIG=str(cfg),
-               PYTHONPATH=str(ROOT))
+    env.update(
+        PANTAU_NOW=DAEMON_NOW,
+        PANTAU_TIME_SCALE="60",
+        PANTAU_SECRET="rahasia-uji",
+        PANTAU_CONFIG=str(cfg),
+        PYTHONPATH=str(ROOT),
+    )
     return tmp_path / "kantor", env
 
 
 def cli(env, *args, timeout=60) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "daemon.operator.cli", *args], env=env, cwd=ROOT, capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "daemon.operator.cli", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def start(env, log: Path) -> subprocess.Popen:
     with log.open("a") as err:
-        return subprocess.Popen([sys.executable, "-m", "daemon.operator.cli", "run"], env=env, cwd=ROOT,
-                                stdout=subprocess.DEVNULL, stderr=err)
+        return subprocess.Popen(
+            [sys.executable, "-m", "daemon.operator.cli", "run"],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
 
 
 def wait_alive(env, log: Path, pid: int | None = None) -> None:
@@ -88,7 +104,9 @@ def wait_mail(box: Path, predicate, timeout=45.0) -> EmailMessage:
             if predicate(m):
                 return m
         time.sleep(0.1)
-    raise AssertionError(f"no matching mail in {box} within {timeout}s: {[str(m['Subject']) for m in mails(box)]}")
+    raise AssertionError(
+        f"no matching mail in {box} within {timeout}s: {[str(m['Subject']) for m in mails(box)]}"
+    )
 
 
 def wait_for(predicate, timeout=60.0):
@@ -140,7 +158,8 @@ def dsn(original_mid: str, rcpt: str) -> bytes:
         "Diagnostic-Code: smtp; 550 5.1.1 user unknown\r\n"
         f"--{b}\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: {original_mid}\r\n"
         f"From: pantau@kecamatan.test\r\nTo: {rcpt}\r\n"
-        f"--{b}--\r\n").encode()
+        f"--{b}--\r\n"
+    ).encode()
 
 
 def filled_form(request: EmailMessage) -> tuple[str, bytes]:
@@ -152,7 +171,9 @@ def filled_form(request: EmailMessage) -> tuple[str, bytes]:
         if not name.startswith("Formulir") or not name.endswith(".docx"):
             continue
         doc = Document(io.BytesIO(part.get_content()))
-        table = next(t for t in doc.tables if "Realisasi" in " ".join(c.text for c in t.rows[0].cells))
+        table = next(
+            t for t in doc.tables if "Realisasi" in " ".join(c.text for c in t.rows[0].cells)
+        )
         col = {c.text.strip(): i for i, c in enumerate(table.rows[0].cells)}
         for i, row in enumerate(table.rows[1:]):
             cells = row.cells
@@ -160,7 +181,9 @@ def filled_form(request: EmailMessage) -> tuple[str, bytes]:
             if not target or not target[0].isdigit():
                 continue
             cells[col["Realisasi"]].text = target
-            cells[col["Realisasi Anggaran (Rp)"]].text = f"Rp {10_000_000 * (i + 1):,}".replace(",", ".")
+            cells[col["Realisasi Anggaran (Rp)"]].text = f"Rp {10_000_000 * (i + 1):,}".replace(
+                ",", "."
+            )
             cells[col["Faktor Pendorong"]].text = "Koordinasi yang baik"
             cells[col["Faktor Penghambat"]].text = "-"
             cells[col["Tindak Lanjut"]].text = "Melanjutkan program"
@@ -175,22 +198,35 @@ def filled_form(request: EmailMessage) -> tuple[str, bytes]:
 
 def test_a_second_daemon_refuses_and_a_killed_one_leaves_no_stuck_lock(office, tmp_path):
     root, env = office
-    env = dict(env, TZ="UTC")  # the machine's zone is not the office's: the log says WIB all the same
+    env = dict(
+        env, TZ="UTC"
+    )  # the machine's zone is not the office's: the log says WIB all the same
     first = start(env, tmp_path / "first.log")
     try:
         wait_alive(env, tmp_path / "first.log")
         t0 = time.monotonic()
-        second = subprocess.run([sys.executable, "-m", "daemon.operator.cli", "run"], env=env, cwd=ROOT,
-                                capture_output=True, text=True, timeout=60)
+        second = subprocess.run(
+            [sys.executable, "-m", "daemon.operator.cli", "run"],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert second.returncode == 1
         assert time.monotonic() - t0 < 20
-        assert f"proses {first.pid}" in second.stderr and "sudah berjalan" in second.stderr, second.stderr
+        assert f"proses {first.pid}" in second.stderr and "sudah berjalan" in second.stderr, (
+            second.stderr
+        )
         assert (root / "var" / "pantau.lock").read_text().strip() == str(first.pid)
         assert first.poll() is None  # the first one runs on, undisturbed
 
         # A cycle started now goes out once, by the one daemon.
         assert cli(env, "cycle", "start", "2025-TW3").returncode == 0
-        wait_mail(root / "var" / "maildir" / "camat@kecamatan.test", lambda m: "Permohonan Perintah" in m["Subject"])
+        wait_mail(
+            root / "var" / "maildir" / "camat@kecamatan.test",
+            lambda m: "Permohonan Perintah" in m["Subject"],
+        )
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
     finally:
@@ -205,7 +241,9 @@ def test_a_second_daemon_refuses_and_a_killed_one_leaves_no_stuck_lock(office, t
         stop(third)
     assert len(mails(root / "var" / "maildir" / "camat@kecamatan.test")) == 1  # never sent twice
     assert "sudah berjalan" not in (tmp_path / "third.log").read_text()
-    stamps = [ln.split()[0] for ln in (tmp_path / "first.log").read_text().splitlines() if ln[:2] == "20"]
+    stamps = [
+        ln.split()[0] for ln in (tmp_path / "first.log").read_text().splitlines() if ln[:2] == "20"
+    ]
     assert stamps and all(s.endswith("+07:00") for s in stamps), stamps[:3]
     assert "Pantau berjalan" in (tmp_path / "first.log").read_text()
 
@@ -234,7 +272,9 @@ def test_cycle_start_wakes_an_idle_daemon_and_no_reminder_precedes_the_letter(of
         assert "surat kami untuk langkah S1 SOP Pemantauan Kinerja" in text
         assert "masih menunggu jawaban Bapak/Ibu" in text and "bahwa memerintahkan" not in text
         subjects = [str(m["Subject"]) for m in mails(camat)]
-        assert "Permohonan Perintah" in subjects[0] and all("Pengingat" not in s for s in subjects[:1]), subjects
+        assert "Permohonan Perintah" in subjects[0] and all(
+            "Pengingat" not in s for s in subjects[:1]
+        ), subjects
     finally:
         stop(daemon)
     print(f"cycle start -> first letter in {took:.2f} s")
@@ -246,43 +286,67 @@ def test_cycle_start_wakes_an_idle_daemon_and_no_reminder_precedes_the_letter(of
 def test_a_mistyped_unit_address_is_fixed_mid_cycle_by_sighup(office, tmp_path):
     root, env = office
     cfg_path = Path(env["PANTAU_CONFIG"])
-    cfg_path.write_text(cfg_path.read_text().replace('email = "pmd@kecamatan.test"', 'email = "pdm@kecamatan.test"'))
+    cfg_path.write_text(
+        cfg_path.read_text().replace('email = "pmd@kecamatan.test"', 'email = "pdm@kecamatan.test"')
+    )
     mbox = root / "var" / "maildir"
     daemon = start(env, tmp_path / "d.log")
     try:
         assert cli(env, "cycle", "start", "2025-TW3").returncode == 0
-        order = wait_mail(mbox / "camat@kecamatan.test", lambda m: "Permohonan Perintah" in m["Subject"])
+        order = wait_mail(
+            mbox / "camat@kecamatan.test", lambda m: "Permohonan Perintah" in m["Subject"]
+        )
         reply(root, order, "camat@kecamatan.test", "SETUJU")
         wrong = wait_mail(mbox / "pdm@kecamatan.test", lambda m: "Permintaan Data" in m["Subject"])
         # The mail system bounces the letter to the mistyped address.
         deliver(mbox, "pantau@kecamatan.test", dsn(str(wrong["Message-ID"]), "pdm@kecamatan.test"))
-        notice = wait_mail(mbox / "kasubag@kecamatan.test", lambda m: "tidak terkirim" in m["Subject"])
+        notice = wait_mail(
+            mbox / "kasubag@kecamatan.test", lambda m: "tidak terkirim" in m["Subject"]
+        )
         text = body(notice)
-        assert "pdm@kecamatan.test" in notice["Subject"] and "Seksi Pemberdayaan Masyarakat dan Desa" in notice["Subject"]
+        assert (
+            "pdm@kecamatan.test" in notice["Subject"]
+            and "Seksi Pemberdayaan Masyarakat dan Desa" in notice["Subject"]
+        )
         assert "YULIA SARI" in text and "5.1.1" in text
         assert '[[unit]] kode = "PMD" → email' in text
         assert "systemctl reload pantau" in text and f"kill -HUP {daemon.pid}" in text
 
         # A first attempt has a typo in a key: the reload refuses it and the daemon runs on.
         good = cfg_path.read_text()
-        cfg_path.write_text(good.replace('email = "pdm@kecamatan.test"', 'emial = "pmd@kecamatan.test"'))
+        cfg_path.write_text(
+            good.replace('email = "pdm@kecamatan.test"', 'emial = "pmd@kecamatan.test"')
+        )
         daemon.send_signal(signal.SIGHUP)
         wait_for(lambda: "konfigurasi baru tidak dipakai" in (tmp_path / "d.log").read_text())
-        assert "unit[4].emial: kunci tidak dikenal; maksud Anda unit[4].email?" in (tmp_path / "d.log").read_text()
+        assert (
+            "unit[4].emial: kunci tidak dikenal; maksud Anda unit[4].email?"
+            in (tmp_path / "d.log").read_text()
+        )
         assert daemon.poll() is None
         # The operator fixes the address and reloads the daemon.
-        cfg_path.write_text(good.replace('email = "pdm@kecamatan.test"', 'email = "pmd@kecamatan.test"'))
+        cfg_path.write_text(
+            good.replace('email = "pdm@kecamatan.test"', 'email = "pmd@kecamatan.test"')
+        )
         daemon.send_signal(signal.SIGHUP)
-        right = wait_mail(mbox / "pmd@kecamatan.test", lambda m: "Permintaan Data" in m["Subject"], timeout=30)
+        right = wait_mail(
+            mbox / "pmd@kecamatan.test", lambda m: "Permintaan Data" in m["Subject"], timeout=30
+        )
         assert right["Subject"] == wrong["Subject"]  # the same token
         assert right["X-Pantau-Token"] == wrong["X-Pantau-Token"]
         assert right["Message-ID"] != wrong["Message-ID"]
-        assert "Formulir-Pemantauan-PMD-PK-2025-TW3.docx" in [a.get_filename() for a in right.iter_attachments()]
+        assert "Formulir-Pemantauan-PMD-PK-2025-TW3.docx" in [
+            a.get_filename() for a in right.iter_attachments()
+        ]
 
         # The unit answers from the right address with its form: accepted.
         reply(root, right, "pmd@kecamatan.test", "Terlampir formulir kami.", [filled_form(right)])
-        receipt = wait_mail(mbox / "pmd@kecamatan.test", lambda m: "Tanda terima" in m["Subject"], timeout=30)
-        assert "Tanda terima data kinerja Seksi Pemberdayaan Masyarakat dan Desa" in receipt["Subject"]
+        receipt = wait_mail(
+            mbox / "pmd@kecamatan.test", lambda m: "Tanda terima" in m["Subject"], timeout=30
+        )
+        assert (
+            "Tanda terima data kinerja Seksi Pemberdayaan Masyarakat dan Desa" in receipt["Subject"]
+        )
         show = json.loads(cli(env, "cycle", "show", "PK-2025-TW3", "--json").stdout)
         assert {u["code"]: u["status"] for u in show["units"]}["PMD"] == "received"
         assert json.loads(cli(env, "triage", "--json").stdout) == []
@@ -291,7 +355,10 @@ def test_a_mistyped_unit_address_is_fixed_mid_cycle_by_sighup(office, tmp_path):
         time.sleep(2)
     finally:
         stop(daemon)
-    assert len([m for m in mails(mbox / "pmd@kecamatan.test") if "Permintaan Data" in m["Subject"]]) == 1
+    assert (
+        len([m for m in mails(mbox / "pmd@kecamatan.test") if "Permintaan Data" in m["Subject"]])
+        == 1
+    )
     log = (tmp_path / "d.log").read_text()
     assert "alamat pdm@kecamatan.test diubah ke pmd@kecamatan.test" in log
 
@@ -307,10 +374,14 @@ def test_a_held_forged_approval_is_told_to_the_operator(office, tmp_path):
     daemon = start(env, tmp_path / "d.log")
     try:
         assert cli(env, "cycle", "start", "2025-TW3").returncode == 0
-        order = wait_mail(mbox / "camat@kecamatan.test", lambda m: "Permohonan Perintah" in m["Subject"])
+        order = wait_mail(
+            mbox / "camat@kecamatan.test", lambda m: "Permohonan Perintah" in m["Subject"]
+        )
         # Someone else approves the Camat's letter from a personal address.
         reply(root, order, "rika.marta@gmail.test", "SETUJU")
-        notice = wait_mail(mbox / "operator@kecamatan.test", lambda m: "Pesan ditahan" in m["Subject"], timeout=30)
+        notice = wait_mail(
+            mbox / "operator@kecamatan.test", lambda m: "Pesan ditahan" in m["Subject"], timeout=30
+        )
         text = body(notice)
         assert "rika.marta@gmail.test" in notice["Subject"]
         assert "[#" not in notice["Subject"] + text  # no task token: a reply to it answers no task
@@ -343,12 +414,17 @@ def test_many_held_messages_make_one_digest(office, tmp_path):
         deliver(mbox, "pantau@kecamatan.test", bytes(m))
     daemon = start(env, tmp_path / "d.log")
     try:
-        digest = wait_mail(mbox / "kasubag@kecamatan.test", lambda m: "pesan ditahan" in m["Subject"], timeout=30)
+        digest = wait_mail(
+            mbox / "kasubag@kecamatan.test", lambda m: "pesan ditahan" in m["Subject"], timeout=30
+        )
         assert digest["Subject"].startswith("12 pesan ditahan")
         text = body(digest)
         assert all(f"orang{i}@luar.test" in text for i in range(12))
         time.sleep(2)
-        assert len([m for m in mails(mbox / "kasubag@kecamatan.test") if "ditahan" in m["Subject"]]) == 1
+        assert (
+            len([m for m in mails(mbox / "kasubag@kecamatan.test") if "ditahan" in m["Subject"]])
+            == 1
+        )
     finally:
         stop(daemon)
 
@@ -376,8 +452,12 @@ class _Office:
         os.environ["PANTAU_SECRET"] = "rahasia-uji"
         self.app = OfficeApp(load_config(self.cfg_path), clock=self.clock, transport=transport)
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("PANTAU_")}
-        self.env.update(PANTAU_NOW=start, PANTAU_SECRET="rahasia-uji", PANTAU_CONFIG=str(self.cfg_path),
-                        PYTHONPATH=str(ROOT))
+        self.env.update(
+            PANTAU_NOW=start,
+            PANTAU_SECRET="rahasia-uji",
+            PANTAU_CONFIG=str(self.cfg_path),
+            PYTHONPATH=str(ROOT),
+        )
 
     def round(self) -> None:
         self.app.poll()
@@ -419,7 +499,9 @@ def test_a_second_wrong_attachment_the_same_day_is_logged_listed_and_counted(her
     order = mails(o.mbox / "camat@kecamatan.test")[0]
     reply(o.root, order, "camat@kecamatan.test", "SETUJU")
     o.round()
-    request = wait_mail(o.mbox / "pem@kecamatan.test", lambda m: "Permintaan Data" in m["Subject"], timeout=1)
+    request = wait_mail(
+        o.mbox / "pem@kecamatan.test", lambda m: "Permintaan Data" in m["Subject"], timeout=1
+    )
     scan = ("scan-formulir.pdf", b"%PDF-1.4\n% a scan\n")
     reply(o.root, request, "pem@kecamatan.test", "Terlampir.", [scan])
     o.round()
@@ -432,8 +514,16 @@ def test_a_second_wrong_attachment_the_same_day_is_logged_listed_and_counted(her
     # No second answer (the loop brake) ...
     assert len([m for m in mails(o.mbox / "pem@kecamatan.test") if m["In-Reply-To"]]) == 1
     # ... but a line of its own in the log,
-    lines = [r.getMessage() for r in caplog.records if getattr(r, "event", "") == "sudah_dijawab_hari_ini"]
-    assert len(lines) == 1 and "pem@kecamatan.test" in lines[0] and "sudah dijawab sebelumnya hari ini" in lines[0]
+    lines = [
+        r.getMessage()
+        for r in caplog.records
+        if getattr(r, "event", "") == "sudah_dijawab_hari_ini"
+    ]
+    assert (
+        len(lines) == 1
+        and "pem@kecamatan.test" in lines[0]
+        and "sudah dijawab sebelumnya hari ini" in lines[0]
+    )
     # ... listed by triage,
     rows = json.loads(cli(o.env, "triage", "--json").stdout)
     (row,) = rows
@@ -444,7 +534,9 @@ def test_a_second_wrong_attachment_the_same_day_is_logged_listed_and_counted(her
     # ... and counted in status.
     status = json.loads(cli(o.env, "status", "--json").stdout)
     assert status["answered_earlier_today"] == 1
-    assert "Tidak dibalas lagi (sudah dijawab sebelumnya hari ini): 1" in cli(o.env, "status").stdout
+    assert (
+        "Tidak dibalas lagi (sudah dijawab sebelumnya hari ini): 1" in cli(o.env, "status").stdout
+    )
 
 
 # ============================================================================ 7. the outbox
@@ -496,7 +588,9 @@ def test_a_failed_letter_is_explained_retried_or_cancelled_and_status_clears(her
     o.at("2025-10-06T08:10:00+07:00")  # the CLI's clock ran on (PANTAU_NOW, real seconds) meanwhile
     o.round()
     got = [str(m["Subject"]) for m in mails(o.mbox / "camat@kecamatan.test")]
-    assert "Permohonan Perintah" in got[0] and sum("Permohonan Perintah" in s for s in got) == 1, got
+    assert "Permohonan Perintah" in got[0] and sum("Permohonan Perintah" in s for s in got) == 1, (
+        got
+    )
     status = json.loads(cli(o.env, "status", "--json").stdout)
     assert status["outbox"]["failed"] == 0
     assert "0 gagal" in cli(o.env, "status").stdout
@@ -516,7 +610,9 @@ def test_the_kasubag_gets_a_morning_digest_only_when_something_is_pending(here):
     o.app.start_cycle("2025-TW3")
     o.round()
     kasubag = o.mbox / "kasubag@kecamatan.test"
-    assert not [m for m in mails(kasubag) if "Ringkasan harian" in m["Subject"]]  # nothing was late yet
+    assert not [
+        m for m in mails(kasubag) if "Ringkasan harian" in m["Subject"]
+    ]  # nothing was late yet
     o.at("2025-10-06T07:00:00+07:00")  # Monday, before the office opens
     o.round()
     assert not [m for m in mails(kasubag) if "Ringkasan harian" in m["Subject"]]
@@ -549,14 +645,29 @@ def _check(tmp_path, edit) -> subprocess.CompletedProcess:
     return cli(env, "--config", str(cfg), "check", "--offline")
 
 
-@pytest.mark.parametrize("edit, expected", [
-    (lambda t: t.replace("[mail.smtp]", "[mail.smpt]"), "[mail.smpt]: bagian tidak dikenal; maksud Anda [mail.smtp]?"),
-    (lambda t: t.replace('keamanan = "ssl"                  # ssl', 'keamaan = "ssl"  # ssl', 1),
-     "mail.imap.keamaan: kunci tidak dikenal; maksud Anda mail.imap.keamanan?"),
-    (lambda t: t + '\n[keamaan]\nsecret_env = "X"\n', "[keamaan]: bagian tidak dikenal; maksud Anda [keamanan]?"),
-    (lambda t: t.replace('email = "pmd@kecamatan.test"', 'emial = "pmd@kecamatan.test"'),
-     "unit[4].emial: kunci tidak dikenal; maksud Anda unit[4].email?"),
-])
+@pytest.mark.parametrize(
+    "edit, expected",
+    [
+        (
+            lambda t: t.replace("[mail.smtp]", "[mail.smpt]"),
+            "[mail.smpt]: bagian tidak dikenal; maksud Anda [mail.smtp]?",
+        ),
+        (
+            lambda t: t.replace(
+                'keamanan = "ssl"                  # ssl', 'keamaan = "ssl"  # ssl', 1
+            ),
+            "mail.imap.keamaan: kunci tidak dikenal; maksud Anda mail.imap.keamanan?",
+        ),
+        (
+            lambda t: t + '\n[keamaan]\nsecret_env = "X"\n',
+            "[keamaan]: bagian tidak dikenal; maksud Anda [keamanan]?",
+        ),
+        (
+            lambda t: t.replace('email = "pmd@kecamatan.test"', 'emial = "pmd@kecamatan.test"'),
+            "unit[4].emial: kunci tidak dikenal; maksud Anda unit[4].email?",
+        ),
+    ],
+)
 def test_an_unknown_table_or_key_is_an_error_with_the_likely_one(tmp_path, edit, expected):
     r = _check(tmp_path, edit)
     assert r.returncode == 2
@@ -586,10 +697,17 @@ def test_operator_addresses_default_to_the_kasubag(tmp_path):
 
     cfg = init_office(tmp_path / "k")
     assert load_config(cfg).operators == ["kasubag@kecamatan.test"]
-    cfg.write_text(set_operator(cfg.read_text(), 'email = ["tu@kecamatan.test", "it@kecamatan.test"]\n'
-                                "ringkasan_harian = false"))
+    cfg.write_text(
+        set_operator(
+            cfg.read_text(),
+            'email = ["tu@kecamatan.test", "it@kecamatan.test"]\nringkasan_harian = false',
+        )
+    )
     loaded = load_config(cfg)
-    assert loaded.operators == ["tu@kecamatan.test", "it@kecamatan.test"] and loaded.ringkasan_harian is False
+    assert (
+        loaded.operators == ["tu@kecamatan.test", "it@kecamatan.test"]
+        and loaded.ringkasan_harian is False
+    )
 
 
 def test_every_key_of_the_spec_is_known():
@@ -628,7 +746,10 @@ def test_an_officials_new_address_takes_the_task_and_the_old_one_still_answers(h
     assert follow_address_changes(o.app) == 0  # once
     o.round()
     (new_letter,) = mails(o.mbox / "rika.marta@kecamatan.test")
-    assert new_letter["Subject"] == old_letter["Subject"] and new_letter["Message-ID"] != old_letter["Message-ID"]
+    assert (
+        new_letter["Subject"] == old_letter["Subject"]
+        and new_letter["Message-ID"] != old_letter["Message-ID"]
+    )
     # Reminders go to the new address.
     o.at("2025-10-08T10:00:00+07:00")
     o.round()
@@ -681,7 +802,9 @@ def test_a_units_receipt_names_it_when_it_answers_from_its_old_address(here):
     o.round()
     reply(o.root, mails(o.mbox / "camat@kecamatan.test")[0], "camat@kecamatan.test", "SETUJU")
     o.round()
-    request = next(m for m in mails(o.mbox / "pem@kecamatan.test") if "Permintaan Data" in m["Subject"])
+    request = next(
+        m for m in mails(o.mbox / "pem@kecamatan.test") if "Permintaan Data" in m["Subject"]
+    )
     o.cfg_path.write_text(o.cfg_path.read_text().replace('email = "pem@kecamatan.test"',
                                                          'email = "pemerintahan@kecamatan.test"'))
     from daemon.config import load_config
@@ -692,10 +815,16 @@ def test_a_units_receipt_names_it_when_it_answers_from_its_old_address(here):
     o.app = OfficeApp(load_config(o.cfg_path), clock=o.clock)
     follow_address_changes(o.app)
     o.round()
-    assert [m for m in mails(o.mbox / "pemerintahan@kecamatan.test") if "Permintaan Data" in m["Subject"]]
+    assert [
+        m
+        for m in mails(o.mbox / "pemerintahan@kecamatan.test")
+        if "Permintaan Data" in m["Subject"]
+    ]
     reply(o.root, request, "pem@kecamatan.test", "Terlampir.", [filled_form(request)])
     o.round()
-    receipt = next(m for m in mails(o.mbox / "pem@kecamatan.test") if "Tanda terima" in m["Subject"])
+    receipt = next(
+        m for m in mails(o.mbox / "pem@kecamatan.test") if "Tanda terima" in m["Subject"]
+    )
     assert "Tanda terima data kinerja Seksi Pemerintahan" in receipt["Subject"]
 
 
@@ -704,12 +833,17 @@ def test_log_lines_are_written_in_indonesian():
     an operator reading `journalctl -u pantau` would stumble on."""
     import re
 
-    english = re.compile(r"\b(failed|reconnect\w*|created|connection|error|while|waiting|skipped|gone|"
-                         r"already|nothing|sent|retrying|changed|starting|lost)\b", re.I)
+    english = re.compile(
+        r"\b(failed|reconnect\w*|created|connection|error|while|waiting|skipped|gone|"
+        r"already|nothing|sent|retrying|changed|starting|lost)\b",
+        re.I,
+    )
     found = []
     for path in sorted((ROOT / "daemon").rglob("*.py")):
         text = path.read_text(encoding="utf-8")
-        for m in re.finditer(r"\blog\.(?:debug|info|warning|error|exception)\(\s*((?:f?\"[^\"]*\"\s*)+)", text):
+        for m in re.finditer(
+            r"\blog\.(?:debug|info|warning|error|exception)\(\s*((?:f?\"[^\"]*\"\s*)+)", text
+        ):
             literal = " ".join(re.findall(r"\"([^\"]*)\"", m.group(1)))
             if english.search(re.sub(r"%\w|\{[^}]*\}", "", literal)):
                 found.append(f"{path.relative_to(ROOT)}: {literal}")
@@ -718,7 +852,11 @@ def test_log_lines_are_written_in_indonesian():
 
 def test_a_reply_held_before_the_address_was_fixed_is_taken_by_replay(here):
     o = here()
-    o.cfg_path.write_text(o.cfg_path.read_text().replace('email = "pmd@kecamatan.test"', 'email = "pdm@kecamatan.test"'))
+    o.cfg_path.write_text(
+        o.cfg_path.read_text().replace(
+            'email = "pmd@kecamatan.test"', 'email = "pdm@kecamatan.test"'
+        )
+    )
     o.app.close()
     from daemon.config import load_config
     from daemon.shell.office import OfficeApp
@@ -728,7 +866,9 @@ def test_a_reply_held_before_the_address_was_fixed_is_taken_by_replay(here):
     o.round()
     reply(o.root, mails(o.mbox / "camat@kecamatan.test")[0], "camat@kecamatan.test", "SETUJU")
     o.round()
-    letter = next(m for m in mails(o.mbox / "pdm@kecamatan.test") if "Permintaan Data" in m["Subject"])
+    letter = next(
+        m for m in mails(o.mbox / "pdm@kecamatan.test") if "Permintaan Data" in m["Subject"]
+    )
     # The letter reached the unit another way (forwarded); it answers from its real address: held.
     reply(o.root, letter, "pmd@kecamatan.test", "Terlampir.", [filled_form(letter)])
     o.round()
@@ -736,7 +876,11 @@ def test_a_reply_held_before_the_address_was_fixed_is_taken_by_replay(here):
     assert "bukan penerima tugas (pdm@kecamatan.test)" in held["reason"]
     assert "alamat baru" in held["hint"] and f"pantau replay {held['id']}" in held["hint"]
     # The operator corrects the address, then replays: the form is taken.
-    o.cfg_path.write_text(o.cfg_path.read_text().replace('email = "pdm@kecamatan.test"', 'email = "pmd@kecamatan.test"'))
+    o.cfg_path.write_text(
+        o.cfg_path.read_text().replace(
+            'email = "pdm@kecamatan.test"', 'email = "pmd@kecamatan.test"'
+        )
+    )
     r = cli(o.env, "replay", str(held["id"]))
     assert r.returncode == 0 and f"Pesan #{held['id']}: diproses" in r.stdout, r.stdout + r.stderr
     show = json.loads(cli(o.env, "cycle", "show", "PK-2025-TW3", "--json").stdout)

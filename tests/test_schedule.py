@@ -40,7 +40,9 @@ def at(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=WIB)
 
 
-def decide(now: str, *, cron: str = QUARTERLY, since: str | None = None, exists=()) -> schedule.Decision:
+def decide(
+    now: str, *, cron: str = QUARTERLY, since: str | None = None, exists=()
+) -> schedule.Decision:
     return schedule.decide(CronTrigger.from_crontab(cron, timezone=WIB), CAL, "triwulan", at(now),
                            FIVE_DAYS, lambda code: code in exists, at(since or now))
 
@@ -53,7 +55,11 @@ def test_a_quarter_start_on_a_working_morning_starts_at_the_cron_time():
     done = {"PK-2025-TW3"}
     assert decide("2026-01-05T07:59:59", since="2026-01-02T09:00", exists=done).action == "none"
     d = decide("2026-01-05T08:00", since="2026-01-02T09:00", exists=done)
-    assert (d.action, d.due.period.code, d.due.start) == ("start", "2025-TW4", at("2026-01-05T08:00"))
+    assert (d.action, d.due.period.code, d.due.start) == (
+        "start",
+        "2025-TW4",
+        at("2026-01-05T08:00"),
+    )
     cron = CronTrigger.from_crontab(QUARTERLY, timezone=WIB)
     assert schedule.next_start(cron, CAL, at("2026-01-02T09:00")) == at("2026-01-05T08:00")
 
@@ -65,7 +71,11 @@ def test_a_fire_on_sunday_waits_for_monday_opening():
         assert decide(now, since="2025-10-03T09:00", exists={"PK-2025-TW2"}).action == "none", now
         assert schedule.next_start(cron, CAL, at(now)) == at("2025-10-06T07:30"), now
     d = decide("2025-10-06T07:30", since="2025-10-03T09:00", exists={"PK-2025-TW2"})
-    assert (d.action, d.due.period.code, d.due.start) == ("start", "2025-TW3", at("2025-10-06T07:30"))
+    assert (d.action, d.due.period.code, d.due.start) == (
+        "start",
+        "2025-TW3",
+        at("2025-10-06T07:30"),
+    )
     assert d.due.fire == at("2025-10-05T08:00") and d.due.moved
 
 
@@ -76,7 +86,11 @@ def test_a_fire_on_a_national_holiday_waits_for_the_next_working_day():
     d = decide("2026-01-01T12:00", cron=cron, since="2025-12-31T09:00", exists={"PK-2025-TW3"})
     assert d.action == "none"
     d = decide("2026-01-02T07:30", cron=cron, since="2025-12-31T09:00", exists={"PK-2025-TW3"})
-    assert (d.action, d.due.period.code, d.due.start) == ("start", "2025-TW4", at("2026-01-02T07:30"))
+    assert (d.action, d.due.period.code, d.due.start) == (
+        "start",
+        "2025-TW4",
+        at("2026-01-02T07:30"),
+    )
 
 
 def test_a_fire_on_cuti_bersama_waits_past_the_whole_lebaran_leave():
@@ -89,7 +103,11 @@ def test_a_fire_on_cuti_bersama_waits_past_the_whole_lebaran_leave():
         d = decide(now, cron=cron, since="2025-03-27T09:00", exists={"PK-2024-TW4"})
         assert d.action == "none", now
     d = decide("2025-04-08T07:30", cron=cron, since="2025-03-27T09:00", exists={"PK-2024-TW4"})
-    assert (d.action, d.due.period.code, d.due.start) == ("start", "2025-TW1", at("2025-04-08T07:30"))
+    assert (d.action, d.due.period.code, d.due.start) == (
+        "start",
+        "2025-TW1",
+        at("2025-04-08T07:30"),
+    )
 
 
 def test_a_fire_outside_office_hours_waits_for_the_opening():
@@ -98,7 +116,11 @@ def test_a_fire_outside_office_hours_waits_for_the_opening():
     assert d.action == "none"
     d = decide("2025-12-08T07:30", cron="0 20 5 12 *", since="2025-12-05T19:00",
                exists={"PK-2024-TW3"})
-    assert (d.action, d.due.period.code, d.due.start) == ("start", "2025-TW3", at("2025-12-08T07:30"))
+    assert (d.action, d.due.period.code, d.due.start) == (
+        "start",
+        "2025-TW3",
+        at("2025-12-08T07:30"),
+    )
 
 
 def test_a_daemon_down_at_the_start_and_back_later_that_week_starts_late():
@@ -132,7 +154,9 @@ def test_batas_terlambat_counts_working_days_over_a_holiday():
 
 def test_operator_addresses_default_to_the_kasubag():
     kasubag = SimpleNamespace(email="kasubag@kecamatan.test")
-    assert schedule.operator_addresses(SimpleNamespace(raw={}, kasubag=kasubag)) == ["kasubag@kecamatan.test"]
+    assert schedule.operator_addresses(SimpleNamespace(raw={}, kasubag=kasubag)) == [
+        "kasubag@kecamatan.test"
+    ]
     cfg = SimpleNamespace(raw={"operator": {"email": ["it@kecamatan.test"]}}, kasubag=kasubag)
     assert schedule.operator_addresses(cfg) == ["it@kecamatan.test"]
     cfg = SimpleNamespace(raw={"operator": {"email": []}}, kasubag=kasubag)
@@ -161,8 +185,13 @@ class Run:
     def __init__(self, env: dict, log: Path):
         self.log = log
         with log.open("a") as err:
-            self.proc = subprocess.Popen([sys.executable, "-m", "daemon.operator.cli", "run"], env=env, cwd=ROOT,
-                                         stdout=subprocess.DEVNULL, stderr=err)
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "daemon.operator.cli", "run"],
+                env=env,
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+                stderr=err,
+            )
 
     def stop(self) -> str:
         if self.proc.poll() is None:
@@ -200,7 +229,9 @@ def test_daemon_starts_a_quarter_at_the_cron_time_not_at_the_next_poll(tmp_path)
     root, env = office(tmp_path, "2026-01-05T07:59:30+07:00")
     run = Run(env, tmp_path / "run.log")
     try:
-        order = wait_mail(root / "var/maildir/camat@kecamatan.test", lambda m: "PK-2025-TW4" in m["Subject"])
+        order = wait_mail(
+            root / "var/maildir/camat@kecamatan.test", lambda m: "PK-2025-TW4" in m["Subject"]
+        )
     finally:
         log = run.stop()
     assert "Permohonan Perintah" in order["Subject"]
@@ -221,7 +252,9 @@ def test_daemon_keeps_sunday_quiet_and_starts_at_monday_opening(tmp_path):
     env["PANTAU_NOW"] = "2025-10-06T07:29:00+07:00"
     run = Run(env, tmp_path / "run.log")
     try:
-        order = wait_mail(root / "var/maildir/camat@kecamatan.test", lambda m: "PK-2025-TW3" in m["Subject"])
+        order = wait_mail(
+            root / "var/maildir/camat@kecamatan.test", lambda m: "PK-2025-TW3" in m["Subject"]
+        )
     finally:
         log = run.stop()
     assert at("2025-10-06T07:30") <= sent_at(order) <= at("2025-10-06T07:31"), order["Date"]
@@ -241,7 +274,9 @@ def test_daemon_down_at_the_start_and_back_later_that_week_starts_late(tmp_path)
     env["PANTAU_NOW"] = "2025-10-08T10:00:00+07:00"
     run = Run(env, tmp_path / "run.log")
     try:
-        order = wait_mail(root / "var/maildir/camat@kecamatan.test", lambda m: "PK-2025-TW3" in m["Subject"])
+        order = wait_mail(
+            root / "var/maildir/camat@kecamatan.test", lambda m: "PK-2025-TW3" in m["Subject"]
+        )
     finally:
         log = run.stop()
     assert at("2025-10-08T10:00") <= sent_at(order) <= at("2025-10-08T10:05")
@@ -253,7 +288,9 @@ def test_first_start_two_days_after_the_fire_starts_the_cycle_and_says_it_is_lat
     root, env = office(tmp_path, "2025-10-07T09:00:00+07:00")
     run = Run(env, tmp_path / "run.log")
     try:
-        order = wait_mail(root / "var/maildir/camat@kecamatan.test", lambda m: "PK-2025-TW3" in m["Subject"])
+        order = wait_mail(
+            root / "var/maildir/camat@kecamatan.test", lambda m: "PK-2025-TW3" in m["Subject"]
+        )
     finally:
         log = run.stop()
     assert at("2025-10-07T09:00") <= sent_at(order) <= at("2025-10-07T09:05")

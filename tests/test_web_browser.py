@@ -51,8 +51,13 @@ def make_driver(width: int = 1280, height: int = 900):
 
     opts = webdriver.ChromeOptions()
     opts.binary_location = CHROMIUM
-    for a in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", f"--window-size={width},{height}",
-              "--lang=id-ID"):
+    for a in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        f"--window-size={width},{height}",
+        "--lang=id-ID",
+    ):
         opts.add_argument(a)
     return webdriver.Chrome(service=Service(DRIVER), options=opts)
 
@@ -133,7 +138,9 @@ def test_sign_in_see_overview_cycle_document_and_be_refused(browser, server, off
     wait_text(d, "Siklus selesai")
     body = text(d)
     assert "Ringkasan" in body and "Camat (RIKA MARTA, S.E)" in body
-    assert "PK-2025-TW4" in body and "0 dari 5 formulir masuk" in body  # the open cycle, still at S1
+    assert (
+        "PK-2025-TW4" in body and "0 dari 5 formulir masuk" in body
+    )  # the open cycle, still at S1
     assert "Siklus selesai" in body and "PK-2025-TW3" in body
     assert secrets_in(d.page_source, office) == []
     shot(d, "04-ringkasan")
@@ -144,7 +151,9 @@ def test_sign_in_see_overview_cycle_document_and_be_refused(browser, server, off
     d.execute_script("document.getElementById('isi').innerHTML = '<p>lama</p>';"
                      "document.dispatchEvent(new Event('visibilitychange'));")
     wait_text(d, "Siklus selesai")
-    assert d.find_elements(By.CSS_SELECTOR, "#isi h1") and not d.find_elements(By.CSS_SELECTOR, "#isi header")
+    assert d.find_elements(By.CSS_SELECTOR, "#isi h1") and not d.find_elements(
+        By.CSS_SELECTOR, "#isi header"
+    )
 
     # One cycle: the timeline S1-S13, the units, the documents, the log.
     d.find_element(By.LINK_TEXT, "PK-2025-TW3").click()
@@ -161,7 +170,9 @@ def test_sign_in_see_overview_cycle_document_and_be_refused(browser, server, off
     got = d.execute_async_script(
         "const done = arguments[arguments.length - 1];"
         "fetch(arguments[0], {credentials: 'same-origin'}).then(r => r.arrayBuffer().then(b => "
-        "done([r.status, r.headers.get('content-type'), new TextDecoder().decode(b.slice(0, 5))])));", href)
+        "done([r.status, r.headers.get('content-type'), new TextDecoder().decode(b.slice(0, 5))])));",
+        href,
+    )
     assert got == [200, "application/pdf", "%PDF-"]
 
     for path, name, expect in (("/capaian", "06-capaian", "Triwulan berdampingan"),
@@ -194,8 +205,22 @@ def test_a_unit_signed_in_with_a_printed_link_cannot_open_another_units_page(ser
     # The operator prints a link with `pantau web link EMAIL` and hands it over.
     env = {k: v for k, v in os.environ.items() if not k.startswith("PANTAU_")}
     env["PYTHONPATH"] = str(ROOT)
-    r = subprocess.run([sys.executable, "-m", "daemon.operator.cli", "--config", str(office["config"]), "web", "link",
-                        "pem@kecamatan.test"], capture_output=True, text=True, env=env, timeout=60)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "daemon.operator.cli",
+            "--config",
+            str(office["config"]),
+            "web",
+            "link",
+            "pem@kecamatan.test",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert r.returncode == 0, r.stderr
     link = r.stdout.strip()
     assert "/masuk/tautan/" in link and "Seksi Pemerintahan" in r.stderr
@@ -219,8 +244,22 @@ def test_a_unit_signed_in_with_a_printed_link_cannot_open_another_units_page(ser
         assert "Sekretariat" not in text(d)
     finally:
         d.quit()
-    bad = subprocess.run([sys.executable, "-m", "daemon.operator.cli", "--config", str(office["config"]), "web", "link",
-                          "penyusup@contoh.test"], capture_output=True, text=True, env=env, timeout=60)
+    bad = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "daemon.operator.cli",
+            "--config",
+            str(office["config"]),
+            "web",
+            "link",
+            "penyusup@contoh.test",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert bad.returncode == 1 and "bukan alamat" in bad.stderr and not bad.stdout
 
 
@@ -229,12 +268,26 @@ def test_verification_page_in_the_browser(browser, server, office):
 
     s = Store(office["cfg"].db_path)
     with s.transaction():
-        s.put_verification(kode="7KQ2-M9XD-4TRA", cycle="PK-2025-TW3", nomor_surat="000.8.6.3/12/Kec-LSB/2025",
-                           judul="Laporan Pemantauan Kinerja Triwulan III Tahun 2025",
-                           periode="Triwulan III Tahun 2025", tanggal="2025-10-21T10:15:00+07:00",
-                           sha256_docx="ab" * 32, sha256_pdf="cd" * 32, sha256_sumber="ef" * 32,
-                           persetujuan=[{"langkah": "S11", "versi": 1, "nama": "RIKA MARTA, S.E",
-                                         "jabatan": "Camat", "waktu": "2025-10-21T10:00:00+07:00"}])
+        s.put_verification(
+            kode="7KQ2-M9XD-4TRA",
+            cycle="PK-2025-TW3",
+            nomor_surat="000.8.6.3/12/Kec-LSB/2025",
+            judul="Laporan Pemantauan Kinerja Triwulan III Tahun 2025",
+            periode="Triwulan III Tahun 2025",
+            tanggal="2025-10-21T10:15:00+07:00",
+            sha256_docx="ab" * 32,
+            sha256_pdf="cd" * 32,
+            sha256_sumber="ef" * 32,
+            persetujuan=[
+                {
+                    "langkah": "S11",
+                    "versi": 1,
+                    "nama": "RIKA MARTA, S.E",
+                    "jabatan": "Camat",
+                    "waktu": "2025-10-21T10:00:00+07:00",
+                }
+            ],
+        )
     s.close()
     browser.get(f"{server.url}/verifikasi/7KQ2-M9XD-4TRA")
     assert "Laporan terverifikasi" in text(browser) and "cd" * 32 in text(browser)
@@ -245,9 +298,15 @@ def test_verification_page_in_the_browser(browser, server, office):
 
 
 
-PHONE_PAGES = {"ringkasan": "/", "siklus": "/siklus/PK-2025-TW3", "siklus-terbuka": "/siklus/PK-2025-TW4",
-               "capaian": "/capaian", "register": "/register/keluar?tahun=semua", "operator": "/operator",
-               "unit": "/unit/PEM"}
+PHONE_PAGES = {
+    "ringkasan": "/",
+    "siklus": "/siklus/PK-2025-TW3",
+    "siklus-terbuka": "/siklus/PK-2025-TW4",
+    "capaian": "/capaian",
+    "register": "/register/keluar?tahun=semua",
+    "operator": "/operator",
+    "unit": "/unit/PEM",
+}
 
 
 def test_every_page_fits_a_phone_and_its_chart_labels_stay_readable(server, office):

@@ -25,13 +25,31 @@ from daemon.store import Store
 from daemon.web import create_app, signin
 from tests.webkit import LiveServer, demo_office, free_port
 
-UNITS = {"SEK": "sek@kecamatan.test", "PEM": "pem@kecamatan.test", "TRANTIB": "trantib@kecamatan.test",
-         "PMD": "pmd@kecamatan.test", "KESOS": "kesos@kecamatan.test"}
+UNITS = {
+    "SEK": "sek@kecamatan.test",
+    "PEM": "pem@kecamatan.test",
+    "TRANTIB": "trantib@kecamatan.test",
+    "PMD": "pmd@kecamatan.test",
+    "KESOS": "kesos@kecamatan.test",
+}
 ROLES = ["camat@kecamatan.test", "kasubag@kecamatan.test", "pem@kecamatan.test"]
-PAGES = ["/", "/siklus/PK-2025-TW3", "/siklus/PK-2025-TW4", "/capaian", "/capaian?tahun=2025",
-         "/register/keluar", "/register/masuk", "/register/keluar?tahun=semua", "/register/masuk?tahun=semua",
-         "/operator", "/unit/PEM", "/unit/SEK", "/api/status", "/api/siklus/PK-2025-TW3",
-         "/api/siklus/PK-2025-TW4"]
+PAGES = [
+    "/",
+    "/siklus/PK-2025-TW3",
+    "/siklus/PK-2025-TW4",
+    "/capaian",
+    "/capaian?tahun=2025",
+    "/register/keluar",
+    "/register/masuk",
+    "/register/keluar?tahun=semua",
+    "/register/masuk?tahun=semua",
+    "/operator",
+    "/unit/PEM",
+    "/unit/SEK",
+    "/api/status",
+    "/api/siklus/PK-2025-TW3",
+    "/api/siklus/PK-2025-TW4",
+]
 XLSX = ["/register/keluar.xlsx", "/register/masuk.xlsx", "/register/keluar.xlsx?tahun=semua",
         "/register/masuk.xlsx?tahun=semua"]
 
@@ -57,9 +75,14 @@ def office(tmp_path_factory):
             app.run_once()
             app.dispatch()
         open_tasks = app.store.open_tasks("PK-2025-TW4")
-        assert {t["recipient"] for t in open_tasks} >= set(UNITS.values()), "the units' tasks must be open"
+        assert {t["recipient"] for t in open_tasks} >= set(UNITS.values()), (
+            "the units' tasks must be open"
+        )
         o["open_tokens"] = [t["token"] for t in open_tasks]
-        o["s11"] = [signature_code(app.secret, r["key"]) for r in app.store._q("SELECT key FROM tasks WHERE step='S11'")]
+        o["s11"] = [
+            signature_code(app.secret, r["key"])
+            for r in app.store._q("SELECT key FROM tasks WHERE step='S11'")
+        ]
         o["open_mids"] = sorted(app.store.open_task_message_ids())
         o["docs"] = app.store._q("SELECT id, kind, unit, path FROM documents ORDER BY id")
         o["verif"] = app.store._q1("SELECT kode FROM verifikasi")["kode"]
@@ -90,7 +113,9 @@ def text_of(data: bytes) -> str:
         z = zipfile.ZipFile(io.BytesIO(data))
         return " ".join(z.read(n).decode("utf-8", "replace") for n in z.namelist())
     if data[:4] == b"%PDF":
-        return subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True, check=True).stdout.decode()
+        return subprocess.run(
+            ["pdftotext", "-", "-"], input=data, capture_output=True, check=True
+        ).stdout.decode()
     return data.decode("utf-8", "replace")
 
 
@@ -127,15 +152,40 @@ def csrf_of(c: httpx.Client) -> str:
 def test_every_route_and_method_without_a_session(server, office):
     c = browser(server)
     pages = [p.split("?")[0] for p in PAGES if not p.startswith("/api")] + [
-        "/register/keluar.xlsx", "/siklus/TIDAK-ADA", "/unit/TIDAK", "/register/lain", "/dokumen/1",
-        "/dokumen/999999", "/dokumen/abc", "/dokumen/..%2f..%2fvar%2fpantau.db", "/keluar", "/siklus",
-        "/siklus/", "/siklus/PK-2025-TW3/", "/operator/", "/capaian/", "/tidak-ada", "/unit", "/dokumen"]
-    apis = ["/api/status", "/api/siklus/PK-2025-TW3", "/api/siklus/TIDAK-ADA", "/api/status/", "/api/tidak-ada",
-            "/api/siklus/..%2f..%2fstatus"]
+        "/register/keluar.xlsx",
+        "/siklus/TIDAK-ADA",
+        "/unit/TIDAK",
+        "/register/lain",
+        "/dokumen/1",
+        "/dokumen/999999",
+        "/dokumen/abc",
+        "/dokumen/..%2f..%2fvar%2fpantau.db",
+        "/keluar",
+        "/siklus",
+        "/siklus/",
+        "/siklus/PK-2025-TW3/",
+        "/operator/",
+        "/capaian/",
+        "/tidak-ada",
+        "/unit",
+        "/dokumen",
+    ]
+    apis = [
+        "/api/status",
+        "/api/siklus/PK-2025-TW3",
+        "/api/siklus/TIDAK-ADA",
+        "/api/status/",
+        "/api/tidak-ada",
+        "/api/siklus/..%2f..%2fstatus",
+    ]
     for method in ("GET", "HEAD", "POST"):
         for p in pages:
             r = c.request(method, p)
-            assert (r.status_code, r.headers.get("location")) == (303, "/masuk"), (method, p, r.status_code)
+            assert (r.status_code, r.headers.get("location")) == (303, "/masuk"), (
+                method,
+                p,
+                r.status_code,
+            )
         for p in apis:
             r = c.request(method, p)
             assert r.status_code == 401, (method, p, r.status_code)
@@ -162,7 +212,11 @@ def test_a_signed_in_session_gets_trailing_slashes_and_unknown_json_right(server
         r = conn.getresponse()
         location = r.getheader("location") or "/"
         conn.close()
-        assert r.status in (307, 404) and not location.startswith(("//", "/\\")), (path, r.status, location)
+        assert r.status in (307, 404) and not location.startswith(("//", "/\\")), (
+            path,
+            r.status,
+            location,
+        )
     r = c.get("/api/tidak-ada")
     assert r.status_code == 404 and r.json()["error"]
     assert c.get("/api/siklus/TIDAK-ADA").status_code == 404
@@ -215,7 +269,12 @@ def test_keluar_needs_the_sessions_own_csrf_token_and_ends_the_session(server, o
         assert r.status_code == 403, bad
         assert a.get("/").status_code == 200, "a refused keluar must leave the session alive"
     # A foreign Origin with the right token is refused too.
-    assert a.post("/keluar", data={"csrf": csrf_of(a)}, headers={"Origin": "https://jahat.test"}).status_code == 403
+    assert (
+        a.post(
+            "/keluar", data={"csrf": csrf_of(a)}, headers={"Origin": "https://jahat.test"}
+        ).status_code
+        == 403
+    )
     old = a.cookies.get(signin.SESSION_COOKIE)
     r = a.post("/keluar", data={"csrf": csrf_of(a)})
     assert (r.status_code, r.headers["location"]) == (303, "/masuk")
@@ -233,7 +292,9 @@ def test_the_session_cookie_is_new_at_sign_in_and_http_only_samesite(server, off
     page = c.get(link)
     form = re.search(r'name="form" value="([0-9a-f]{64})"', page.text).group(1)
     r = c.post("/masuk/tautan", data={"form": form, "tautan": link.rsplit("/", 1)[1]})
-    cookie = [h for h in r.headers.get_list("set-cookie") if h.startswith(signin.SESSION_COOKIE + "=")][0]
+    cookie = [
+        h for h in r.headers.get_list("set-cookie") if h.startswith(signin.SESSION_COOKIE + "=")
+    ][0]
     assert "HttpOnly" in cookie and "samesite=lax" in cookie.lower()
     assert "a" * 64 not in cookie
 
@@ -291,7 +352,9 @@ def test_no_token_s11_code_or_open_message_id_for_any_role_anywhere(server, offi
             if r.status_code == 200:
                 assert not leaks(text_of(r.content), office), (email, d)
     # Everything the server side logged (httpx is this test's own client).
-    log = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith(("httpx", "httpcore")))
+    log = "\n".join(
+        r.getMessage() for r in caplog.records if not r.name.startswith(("httpx", "httpcore"))
+    )
     assert "web_permintaan" in {getattr(r, "event", "") for r in caplog.records}
     assert not leaks(log, office)
     assert not re.search(r"/masuk/tautan/[0-9a-f]{8}", log)
@@ -330,12 +393,22 @@ def test_sign_in_requests_are_limited_per_address_and_per_client(office):
 def test_error_answers_are_in_indonesian(server, office):
     signed = sign_in(server, office, "camat@kecamatan.test")
     anon = browser(server)
-    for c, method, path in ((signed, "GET", "/keluar"), (signed, "POST", "/"), (signed, "PUT", "/api/status"),
-                            (anon, "GET", "/masuk/tautan"), (anon, "DELETE", "/masuk"),
-                            (anon, "POST", "/static/pantau.css"), (anon, "POST", "/verifikasi/AAAA")):
+    for c, method, path in (
+        (signed, "GET", "/keluar"),
+        (signed, "POST", "/"),
+        (signed, "PUT", "/api/status"),
+        (anon, "GET", "/masuk/tautan"),
+        (anon, "DELETE", "/masuk"),
+        (anon, "POST", "/static/pantau.css"),
+        (anon, "POST", "/verifikasi/AAAA"),
+    ):
         r = c.request(method, path)
         assert r.status_code == 405, (method, path)
-        assert "Not Allowed" not in r.text and "tidak menerima" in r.text, (method, path, r.text[-300:])
+        assert "Not Allowed" not in r.text and "tidak menerima" in r.text, (
+            method,
+            path,
+            r.text[-300:],
+        )
 
 
 def test_pantau_web_logs_in_the_office_time_zone(office):
@@ -349,9 +422,22 @@ def test_pantau_web_logs_in_the_office_time_zone(office):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PANTAU_")}
     env["PYTHONPATH"] = str(ROOT)
-    proc = subprocess.Popen([sys.executable, "-m", "daemon.operator.cli", "--config", str(office["config"]), "web",
-                             "--port", str(port)], env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                            text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "daemon.operator.cli",
+            "--config",
+            str(office["config"]),
+            "web",
+            "--port",
+            str(port),
+        ],
+        env=env,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -366,4 +452,6 @@ def test_pantau_web_logs_in_the_office_time_zone(office):
         _, err = proc.communicate(timeout=20)
     assert office["cfg"].kantor.zona_waktu == "Asia/Jakarta"
     lines = [ln for ln in err.splitlines() if " INFO " in ln]
-    assert lines and all(re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+07:00 ", ln) for ln in lines), lines
+    assert lines and all(re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+07:00 ", ln) for ln in lines), (
+        lines
+    )

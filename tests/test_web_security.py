@@ -18,8 +18,19 @@ from daemon.web import create_app, signin
 from daemon.web.settings import WebSettings
 from tests.webkit import LiveServer, demo_office, last_link, mails_to, secrets_in
 
-PAGES = ["/", "/siklus/PK-2025-TW3", "/siklus/PK-2025-TW4", "/capaian", "/register/keluar", "/register/masuk",
-         "/operator", "/unit/PEM", "/unit/SEK", "/dokumen/1", "/register/keluar.xlsx"]
+PAGES = [
+    "/",
+    "/siklus/PK-2025-TW3",
+    "/siklus/PK-2025-TW4",
+    "/capaian",
+    "/register/keluar",
+    "/register/masuk",
+    "/operator",
+    "/unit/PEM",
+    "/unit/SEK",
+    "/dokumen/1",
+    "/register/keluar.xlsx",
+]
 APIS = ["/api/status", "/api/siklus/PK-2025-TW3"]
 
 
@@ -38,7 +49,9 @@ _n = iter(range(1, 250))
 
 def client(app, host: str | None = None) -> TestClient:
     """A browser of its own (own cookies, own client address, so rate limits do not mix tests)."""
-    return TestClient(app, base_url="http://127.0.0.1:8080", client=(host or f"10.0.0.{next(_n)}", 50000))
+    return TestClient(
+        app, base_url="http://127.0.0.1:8080", client=(host or f"10.0.0.{next(_n)}", 50000)
+    )
 
 
 def form_token(html: str) -> str:
@@ -70,8 +83,11 @@ def sign_in(c: TestClient, office, email: str) -> TestClient:
     path = link.split("8080", 1)[1]
     page = c.get(path)
     assert page.status_code == 200 and "Masuk" in page.text
-    r = c.post("/masuk/tautan", data={"form": form_token(page.text), "tautan": path.rsplit("/", 1)[1]},
-               follow_redirects=False)
+    r = c.post(
+        "/masuk/tautan",
+        data={"form": form_token(page.text), "tautan": path.rsplit("/", 1)[1]},
+        follow_redirects=False,
+    )
     assert r.status_code == 303 and r.headers["location"] == "/"
     return c
 
@@ -103,7 +119,9 @@ def test_security_headers(app):
     r = client(app).get("/masuk")
     assert "default-src 'self'" in r.headers["content-security-policy"]
     assert r.headers["x-frame-options"] == "DENY"
-    assert r.headers["referrer-policy"] == "same-origin"  # no token leaves in a Referer; Origin still sent
+    assert (
+        r.headers["referrer-policy"] == "same-origin"
+    )  # no token leaves in a Referer; Origin still sent
     assert r.headers["cache-control"] == "no-store"
 
 
@@ -114,9 +132,13 @@ def test_masuk_sends_a_link_by_email_and_says_the_same_for_unknown_addresses(app
     c = client(app)
     before = len(mails_to(office, "sekretaris@kecamatan.test"))
     page = c.get("/masuk")
-    known = c.post("/masuk", data={"form": form_token(page.text), "email": "Sekretaris@Kecamatan.test"})
+    known = c.post(
+        "/masuk", data={"form": form_token(page.text), "email": "Sekretaris@Kecamatan.test"}
+    )
     page2 = c.get("/masuk")
-    unknown = c.post("/masuk", data={"form": form_token(page2.text), "email": "penyusup@contoh.test"})
+    unknown = c.post(
+        "/masuk", data={"form": form_token(page2.text), "email": "penyusup@contoh.test"}
+    )
     assert known.status_code == unknown.status_code == 200
     strip = lambda t: re.sub(r'value="[0-9a-f]{64}"', "", t)  # noqa: E731
     assert strip(known.text) == strip(unknown.text)
@@ -131,16 +153,22 @@ def test_masuk_sends_a_link_by_email_and_says_the_same_for_unknown_addresses(app
     assert page.text.count("<button") == 1 and 'action="/masuk/tautan"' in page.text
     assert c.get("/", follow_redirects=False).status_code == 303
     assert c.get(path).status_code == 200  # not used up by the GET (mail scanners)
-    r = c.post("/masuk/tautan", data={"form": form_token(page.text), "tautan": path.rsplit("/", 1)[1]},
-               follow_redirects=False)
+    r = c.post(
+        "/masuk/tautan",
+        data={"form": form_token(page.text), "tautan": path.rsplit("/", 1)[1]},
+        follow_redirects=False,
+    )
     assert r.status_code == 303
     home = c.get("/")
     assert home.status_code == 200 and "Sekretaris (" in home.text
     # Used once: the page and the button now refuse it.
     again = c.get(path)
     assert again.status_code == 410 and "sudah dipakai" in again.text
-    r = c.post("/masuk/tautan", data={"form": form_token(page.text), "tautan": path.rsplit("/", 1)[1]},
-               follow_redirects=False)
+    r = c.post(
+        "/masuk/tautan",
+        data={"form": form_token(page.text), "tautan": path.rsplit("/", 1)[1]},
+        follow_redirects=False,
+    )
     assert r.status_code in (403, 410)
 
 
@@ -154,8 +182,11 @@ def test_link_expires_after_15_minutes(app, office):
     office_state.now = lambda: real() + timedelta(minutes=16)
     try:
         assert c.get(path).status_code == 410
-        r = c.post("/masuk/tautan", data={"form": form_token(page.text), "tautan": path.rsplit("/", 1)[1]},
-                   follow_redirects=False)
+        r = c.post(
+            "/masuk/tautan",
+            data={"form": form_token(page.text), "tautan": path.rsplit("/", 1)[1]},
+            follow_redirects=False,
+        )
         assert r.status_code == 410
         assert c.get("/", follow_redirects=False).status_code == 303
     finally:
@@ -167,15 +198,28 @@ def test_rate_limits_per_address_and_per_client(app, office):
     for i in range(4):  # one address, asked from four different clients
         c = client(app, f"10.1.0.{i}")
         page = c.get("/masuk")
-        codes.append(c.post("/masuk", data={"form": form_token(page.text), "email": "pmd@kecamatan.test"}).status_code)
+        codes.append(
+            c.post(
+                "/masuk", data={"form": form_token(page.text), "email": "pmd@kecamatan.test"}
+            ).status_code
+        )
     assert codes == [200, 200, 200, 429]
-    assert len([p for p in mails_to(office, "pmd@kecamatan.test") if b"Tautan masuk" in p.read_bytes()]) == 3
+    assert (
+        len(
+            [p for p in mails_to(office, "pmd@kecamatan.test") if b"Tautan masuk" in p.read_bytes()]
+        )
+        == 3
+    )
     # Many addresses from one client: the 11th in 15 minutes is refused.
     c = client(app, "10.2.0.1")
     codes = []
     for i in range(11):
         page = c.get("/masuk")
-        codes.append(c.post("/masuk", data={"form": form_token(page.text), "email": f"x{i}@contoh.test"}).status_code)
+        codes.append(
+            c.post(
+                "/masuk", data={"form": form_token(page.text), "email": f"x{i}@contoh.test"}
+            ).status_code
+        )
     assert codes[:10] == [200] * 10 and codes[10] == 429
 
 
@@ -194,7 +238,9 @@ def test_csrf_is_required_on_every_form(app, office):
     link = link_for(office, "camat@kecamatan.test")
     token = link.rsplit("/", 1)[1]
     other = client(app)
-    r = other.post("/masuk/tautan", data={"form": "a" * 64, "tautan": token}, follow_redirects=False)
+    r = other.post(
+        "/masuk/tautan", data={"form": "a" * 64, "tautan": token}, follow_redirects=False
+    )
     assert r.status_code == 403
     assert other.get("/", follow_redirects=False).status_code == 303
     assert c.get(link.split("8080", 1)[1]).status_code == 200
@@ -242,8 +288,14 @@ def test_session_cookie_flags_and_expiry(office):
     link = link_for(office, "camat@kecamatan.test")
     token = link.rsplit("/", 1)[1]
     page = c.get(f"/masuk/tautan/{token}")
-    r = c.post("/masuk/tautan", data={"form": form_token(page.text), "tautan": token}, follow_redirects=False)
-    cookie = [h for h in r.headers.get_list("set-cookie") if h.startswith(signin.SESSION_COOKIE)][0].lower()
+    r = c.post(
+        "/masuk/tautan",
+        data={"form": form_token(page.text), "tautan": token},
+        follow_redirects=False,
+    )
+    cookie = [h for h in r.headers.get_list("set-cookie") if h.startswith(signin.SESSION_COOKIE)][
+        0
+    ].lower()
     assert "httponly" in cookie and "samesite=lax" in cookie and "secure" in cookie
     assert c.get("/").status_code == 200
     st = app.app.state.office
@@ -273,13 +325,22 @@ def test_a_unit_sees_only_its_own_unit(app, office):
         r = c.get(f"/dokumen/{i}")
         assert r.status_code == 404 and "tidak ditemukan" in r.text.lower(), i
     assert c.get("/unit/PEM").status_code == 200
-    for p in ("/unit/SEK", "/unit/KESOS", "/register/keluar", "/register/masuk", "/register/keluar.xlsx",
-              "/operator"):
+    for p in (
+        "/unit/SEK",
+        "/unit/KESOS",
+        "/register/keluar",
+        "/register/masuk",
+        "/register/keluar.xlsx",
+        "/operator",
+    ):
         assert c.get(p).status_code == 404, p
     data = c.get("/api/siklus/PK-2025-TW3").json()
     assert [u["code"] for u in data["units"]] == ["PEM"]
     assert {d["unit"] for d in data["documents"]} == {"PEM"}
-    assert all("pem@kecamatan.test" in (e["who"] or "").lower() or (e["who"] or "") == "PEM" for e in data["log"])
+    assert all(
+        "pem@kecamatan.test" in (e["who"] or "").lower() or (e["who"] or "") == "PEM"
+        for e in data["log"]
+    )
     status = c.get("/api/status").json()
     assert set(status) >= {"daemon", "mail", "cycles", "held"}
     for cyc in status["cycles"]:
@@ -324,7 +385,11 @@ def test_no_token_s11_code_or_open_message_id_in_any_page_or_log(app, office, ca
     c.get(f"/masuk/tautan/{token}")
     sign_in(c, office, "camat@kecamatan.test")
     seen = {}
-    for p in PAGES[:-2] + APIS + ["/siklus/PK-2025-TW4", "/api/siklus/PK-2025-TW4", "/register/keluar?tahun=semua"]:
+    for p in (
+        PAGES[:-2]
+        + APIS
+        + ["/siklus/PK-2025-TW4", "/api/siklus/PK-2025-TW4", "/register/keluar?tahun=semua"]
+    ):
         r = c.get(p)
         assert r.status_code == 200, p
         seen[p] = r.text
@@ -334,7 +399,9 @@ def test_no_token_s11_code_or_open_message_id_in_any_page_or_log(app, office, ca
     # The open cycle's letter is in the register, without its Message-ID; the XLSX neither.
     x = c.get("/register/keluar.xlsx?tahun=semua").content
     with zipfile.ZipFile(io.BytesIO(x)) as z:
-        sheet = "".join(z.read(n).decode("utf-8", "replace") for n in z.namelist() if n.endswith(".xml"))
+        sheet = "".join(
+            z.read(n).decode("utf-8", "replace") for n in z.namelist() if n.endswith(".xml")
+        )
     assert secrets_in(sheet, office) == []
     log_text = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("pantau"))
     assert "/masuk/tautan/…" in log_text and token not in log_text
@@ -347,19 +414,46 @@ def test_no_token_s11_code_or_open_message_id_in_any_page_or_log(app, office, ca
 
 def test_verification_page_is_public_and_says_when_a_code_is_unknown(app, office):
     with _store(office) as s, s.transaction():
-        s.put_verification(kode="7KQ2-M9XD-4TRA", cycle="PK-2025-TW3", nomor_surat="000.8.6.3/12/Kec-LSB/2025",
-                           judul="Laporan Pemantauan Kinerja Triwulan III Tahun 2025",
-                           periode="Triwulan III Tahun 2025", tanggal="2025-10-21T10:15:00+07:00",
-                           sha256_docx="a" * 64, sha256_pdf="b" * 64, sha256_sumber="c" * 64,
-                           persetujuan=[{"langkah": "S8", "versi": 4, "nama": "ZULKIFLI, S.Sos",
-                                         "jabatan": "Sekretaris Camat", "waktu": "2025-10-17T09:00:00+07:00"},
-                                        {"langkah": "S11", "versi": 1, "nama": "RIKA MARTA, S.E",
-                                         "jabatan": "Camat", "waktu": "2025-10-21T10:00:00+07:00"}])
+        s.put_verification(
+            kode="7KQ2-M9XD-4TRA",
+            cycle="PK-2025-TW3",
+            nomor_surat="000.8.6.3/12/Kec-LSB/2025",
+            judul="Laporan Pemantauan Kinerja Triwulan III Tahun 2025",
+            periode="Triwulan III Tahun 2025",
+            tanggal="2025-10-21T10:15:00+07:00",
+            sha256_docx="a" * 64,
+            sha256_pdf="b" * 64,
+            sha256_sumber="c" * 64,
+            persetujuan=[
+                {
+                    "langkah": "S8",
+                    "versi": 4,
+                    "nama": "ZULKIFLI, S.Sos",
+                    "jabatan": "Sekretaris Camat",
+                    "waktu": "2025-10-17T09:00:00+07:00",
+                },
+                {
+                    "langkah": "S11",
+                    "versi": 1,
+                    "nama": "RIKA MARTA, S.E",
+                    "jabatan": "Camat",
+                    "waktu": "2025-10-21T10:00:00+07:00",
+                },
+            ],
+        )
     c = client(app)
     r = c.get("/verifikasi/7kq2 m9xd 4tra")  # typed loosely: normalised
     assert r.status_code == 200
-    for text in ("Laporan Pemantauan Kinerja Triwulan III Tahun 2025", "000.8.6.3/12/Kec-LSB/2025",
-                 "a" * 64, "b" * 64, "ZULKIFLI, S.Sos", "RIKA MARTA, S.E", "21 Oktober 2025", "Camat"):
+    for text in (
+        "Laporan Pemantauan Kinerja Triwulan III Tahun 2025",
+        "000.8.6.3/12/Kec-LSB/2025",
+        "a" * 64,
+        "b" * 64,
+        "ZULKIFLI, S.Sos",
+        "RIKA MARTA, S.E",
+        "21 Oktober 2025",
+        "Camat",
+    ):
         assert text in r.text, text
     r = c.get("/verifikasi/ZZZZ-ZZZZ-ZZZZ")
     assert r.status_code == 404 and "tidak dikenal" in r.text
@@ -395,9 +489,22 @@ def test_pantau_web_command_serves_and_its_log_holds_no_link(office):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PANTAU_")}
     env["PYTHONPATH"] = str(ROOT)
-    proc = subprocess.Popen([sys.executable, "-m", "daemon.operator.cli", "--config", str(office["config"]), "web",
-                             "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "daemon.operator.cli",
+            "--config",
+            str(office["config"]),
+            "web",
+            "--port",
+            str(port),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -409,14 +516,20 @@ def test_pantau_web_command_serves_and_its_log_holds_no_link(office):
                 assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()
                 time.sleep(0.2)
         cookies = page.cookies
-        r = httpx.post(f"{url}/masuk", data={"form": form_token(page.text), "email": "kesos@kecamatan.test"},
-                       cookies=cookies, headers={"Origin": url})
+        r = httpx.post(
+            f"{url}/masuk",
+            data={"form": form_token(page.text), "email": "kesos@kecamatan.test"},
+            cookies=cookies,
+            headers={"Origin": url},
+        )
         assert r.status_code == 200 and "tautan masuk telah dikirim" in r.text
         deadline = time.monotonic() + 10
         while (link := last_link(office, "kesos@kecamatan.test")) is None:
             assert time.monotonic() < deadline, "no link e-mail"
             time.sleep(0.2)
-        assert link.startswith(f"{url}/masuk/tautan/")  # no [web] url: the address it was reached at
+        assert link.startswith(
+            f"{url}/masuk/tautan/"
+        )  # no [web] url: the address it was reached at
         assert httpx.get(link).status_code == 200
         assert httpx.get(f"{url}/api/status").status_code == 401
     finally:
@@ -437,7 +550,11 @@ def test_web_keys_are_checked_with_indonesian_errors(tmp_path):
     cfg = load_config(cfg_path)
     s = web_settings(cfg)
     assert (s.url, s.host, s.port, s.secure) == ("", "127.0.0.1", 8080, False)
-    text = cfg_path.read_text().replace('port = 8080', 'port = "delapan"').replace('url = ""', 'url = "pantau.go.id"')
+    text = (
+        cfg_path.read_text()
+        .replace("port = 8080", 'port = "delapan"')
+        .replace('url = ""', 'url = "pantau.go.id"')
+    )
     cfg_path.write_text(text)
     with pytest.raises(ConfigError) as e:
         web_settings(load_config(cfg_path))
@@ -460,16 +577,20 @@ def test_a_forged_host_header_does_not_change_the_link_in_the_email(app, office)
 def test_achievement_puts_the_years_quarters_side_by_side(app, office):
     with _store(office) as s:
         tw3 = [r for r in s.kinerja_year(2025) if r["unit"] == "PEM" and r["period"] == "2025-TW3"]
-        tw2 = [{k: v for k, v in r.items() if k != "id"} | {"cycle": "PK-2025-TW2", "period": "2025-TW2",
-                                                            "realisasi": 77.5, "capaian": 77.5}
-               for r in tw3]
+        tw2 = [
+            {k: v for k, v in r.items() if k != "id"}
+            | {"cycle": "PK-2025-TW2", "period": "2025-TW2", "realisasi": 77.5, "capaian": 77.5}
+            for r in tw3
+        ]
         with s.transaction():
             s.replace_kinerja("PK-2025-TW2", tw2)
     c = sign_in(client(app), office, "pem@kecamatan.test")
     page = c.get("/capaian?tahun=2025").text
     table = page[page.index("Triwulan berdampingan"):]
     assert table.index("Triwulan II Tahun 2025") < table.index("Triwulan III Tahun 2025")
-    row = re.search(r"<tr><td>1</td><td>Persentase desa yang menyampaikan.*?</tr>", page, re.S).group(0)
+    row = re.search(
+        r"<tr><td>1</td><td>Persentase desa yang menyampaikan.*?</tr>", page, re.S
+    ).group(0)
     from daemon.core.formatting import angka, persen
 
     now = next(r for r in tw3 if str(r["no"]) == "1")  # the demo's TW III figure for this row

@@ -46,7 +46,9 @@ def form_values(path: Path) -> dict[str, float]:
 def accepted_forms(app: OfficeApp, code: str) -> dict[str, dict[str, float]]:
     """unit -> the values of its last accepted form in cycle `code`, from the archived file."""
     out = {}
-    for r in app.store._q("SELECT unit, path FROM submissions WHERE cycle=? AND ok=1 ORDER BY id", (code,)):
+    for r in app.store._q(
+        "SELECT unit, path FROM submissions WHERE cycle=? AND ok=1 ORDER BY id", (code,)
+    ):
         out[r["unit"]] = form_values(Path(r["path"]))
     return out
 
@@ -79,21 +81,35 @@ def test_tw3_emonev_export_carries_tw2_beside_tw3(year):
     app = year
     tw2, tw3 = accepted_forms(app, "PK-2025-TW2"), accepted_forms(app, "PK-2025-TW3")
     assert set(tw2) == set(tw3) == {u.kode for u in app.cfg.units}
-    csv_doc = [d for d in app.store.documents("PK-2025-TW3") if d["kind"] == "emonev_export_csv"][-1]
-    rows = list(csv.DictReader(io.StringIO(Path(csv_doc["path"]).read_text("utf-8-sig")), delimiter=";"))
+    csv_doc = [d for d in app.store.documents("PK-2025-TW3") if d["kind"] == "emonev_export_csv"][
+        -1
+    ]
+    rows = list(
+        csv.DictReader(io.StringIO(Path(csv_doc["path"]).read_text("utf-8-sig")), delimiter=";")
+    )
     assert len(rows) == sum(len(v) for v in tw3.values())
     differ = 0
     for row in rows:
         unit = row["Unit"].rsplit("(", 1)[1].rstrip(")")
         name = " ".join(row["Indikator Kinerja"].split())
-        assert number(row["Realisasi TW II"]) == tw2[unit][name], (unit, name, row["Realisasi TW II"])
-        assert number(row["Realisasi TW III"]) == tw3[unit][name], (unit, name, row["Realisasi TW III"])
+        assert number(row["Realisasi TW II"]) == tw2[unit][name], (
+            unit,
+            name,
+            row["Realisasi TW II"],
+        )
+        assert number(row["Realisasi TW III"]) == tw3[unit][name], (
+            unit,
+            name,
+            row["Realisasi TW III"],
+        )
         assert number(row["Realisasi TW I"]) is None and number(row["Realisasi TW IV"]) is None
         differ += tw2[unit][name] != tw3[unit][name]
     assert differ > len(rows) // 2  # the two quarters' figures are told apart, not copied
     # TW II's own export, made before TW III existed, has TW III empty.
     csv2 = [d for d in app.store.documents("PK-2025-TW2") if d["kind"] == "emonev_export_csv"][-1]
-    rows2 = list(csv.DictReader(io.StringIO(Path(csv2["path"]).read_text("utf-8-sig")), delimiter=";"))
+    rows2 = list(
+        csv.DictReader(io.StringIO(Path(csv2["path"]).read_text("utf-8-sig")), delimiter=";")
+    )
     assert all(number(r["Realisasi TW III"]) is None and number(r["Realisasi TW II"]) is not None
                for r in rows2)
 
@@ -108,7 +124,9 @@ def test_data_base_kinerja_keeps_both_quarters(year):
     n = 0
     for r in rows:
         if r["period"] == "2025-TW2":
-            assert r["realisasi"] in {tw2[r["unit"]][k] for k in names[r["unit"]]}, json.dumps(dict(r))
+            assert r["realisasi"] in {tw2[r["unit"]][k] for k in names[r["unit"]]}, json.dumps(
+                dict(r)
+            )
             n += 1
     assert n == sum(len(v) for v in tw2.values())
 
@@ -128,5 +146,7 @@ def test_tw3_draft_shows_tw2_beside_each_indicator(year):
             before, now = (f"{x:g}".replace(".", ",") for x in (tw2[unit][name], value))
             candidates = [r for r in rows if name in r]
             assert candidates, (unit, name)
-            assert any(re.search(rf"Triwulan II: {re.escape(before)}(?!\d)", " | ".join(r)) and now in r
-                       for r in candidates), (unit, name, candidates)
+            assert any(
+                re.search(rf"Triwulan II: {re.escape(before)}(?!\d)", " | ".join(r)) and now in r
+                for r in candidates
+            ), (unit, name, candidates)

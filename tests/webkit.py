@@ -41,14 +41,24 @@ def demo_office(tmp_path_factory) -> dict:
         msg.set_content("SETUJU")
         app.ingest(bytes(msg))
         tokens = [r["token"] for r in app.store._q("SELECT token FROM tasks")]
-        s11 = [signature_code(app.secret, r["key"]) for r in app.store._q("SELECT key FROM tasks WHERE step='S11'")]
+        s11 = [
+            signature_code(app.secret, r["key"])
+            for r in app.store._q("SELECT key FROM tasks WHERE step='S11'")
+        ]
         open_mids = sorted(app.store.open_task_message_ids())
         held = app.store.held()
     finally:
         app.close()
     assert open_mids and held, "the fixture needs an open task's letter and a held message"
-    return {"dir": target, "config": cfg_path, "cfg": load_config(cfg_path), "tokens": tokens, "s11": s11,
-            "open_mids": open_mids, "maildir": target / "var" / "maildir"}
+    return {
+        "dir": target,
+        "config": cfg_path,
+        "cfg": load_config(cfg_path),
+        "tokens": tokens,
+        "s11": s11,
+        "open_mids": open_mids,
+        "maildir": target / "var" / "maildir",
+    }
 
 
 def secrets_in(text: str, office: dict) -> list[str]:
@@ -61,8 +71,10 @@ def secrets_in(text: str, office: dict) -> list[str]:
 
 def mails_to(office: dict, address: str) -> list[Path]:
     box = office["maildir"] / address
-    return sorted((p for sub in ("new", "cur") if (box / sub).exists() for p in (box / sub).iterdir()),
-                  key=lambda p: p.stat().st_mtime)
+    return sorted(
+        (p for sub in ("new", "cur") if (box / sub).exists() for p in (box / sub).iterdir()),
+        key=lambda p: p.stat().st_mtime,
+    )
 
 
 def last_link(office: dict, address: str) -> str | None:

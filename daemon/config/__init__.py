@@ -186,9 +186,13 @@ class Config:
             return value.encode()
         if self.secret_file.exists():
             return self.secret_file.read_bytes().strip()
-        raise ConfigError([f"keamanan: rahasia kantor belum ada: variabel {self.secret_env} tidak "
-                           f"diisi dan berkas {self.secret_file} tidak ditemukan (berkas itu dibuat "
-                           f"saat kantor dibuat atau dijalankan: pantau init / pantau run)"])
+        raise ConfigError(
+            [
+                f"keamanan: rahasia kantor belum ada: variabel {self.secret_env} tidak "
+                f"diisi dan berkas {self.secret_file} tidak ditemukan (berkas itu dibuat "
+                f"saat kantor dibuat atau dijalankan: pantau init / pantau run)"
+            ]
+        )
 
 
 class _Reader:
@@ -264,7 +268,9 @@ def _web_url(r: _Reader) -> str:
 def _web_port(r: _Reader) -> int:
     port = r.get("web.port", int, 8080, "nomor 1-65535, misalnya 8080")
     if port is not None and not 0 < port < 65536:
-        r.problems.append(f"web.port: nilai {port!r} tidak sah; diharapkan nomor 1-65535, misalnya 8080")
+        r.problems.append(
+            f"web.port: nilai {port!r} tidak sah; diharapkan nomor 1-65535, misalnya 8080"
+        )
         return 8080
     return port or 8080
 
@@ -283,7 +289,7 @@ def _balasan(r: _Reader) -> dict[str, list[str]]:
                               + ", ".join(GRAMMAR))
             continue
         if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
-            r.problems.append(f"balasan.{key}: diharapkan daftar kata, misalnya [\"sip\", \"mantap\"]")
+            r.problems.append(f'balasan.{key}: diharapkan daftar kata, misalnya ["sip", "mantap"]')
             continue
         out[key] = [w.strip() for w in words]
     if not out:
@@ -348,7 +354,9 @@ def _wakil(r: _Reader, key: str, items: Any) -> tuple[tuple[str, ...], tuple[str
         if isinstance(w, dict):
             unknown = sorted(set(w) - {"email", "ttd"})
             if unknown:
-                r.problems.append(f"{key}: kunci {', '.join(unknown)} tidak dikenal; yang tersedia: email, ttd")
+                r.problems.append(
+                    f"{key}: kunci {', '.join(unknown)} tidak dikenal; yang tersedia: email, ttd"
+                )
             ttd = w.get("ttd", False)
             if not isinstance(ttd, bool):
                 r.problems.append(f"{key}: ttd = {ttd!r} tidak sesuai; diharapkan true atau false")
@@ -430,8 +438,13 @@ def _read_toml(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as e:
-        raise ConfigError([f"berkas tidak tersimpan sebagai UTF-8 (bita ke-{e.start + 1}); simpan ulang "
-                           "sebagai UTF-8"], path) from None
+        raise ConfigError(
+            [
+                f"berkas tidak tersimpan sebagai UTF-8 (bita ke-{e.start + 1}); simpan ulang "
+                "sebagai UTF-8"
+            ],
+            path,
+        ) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
@@ -671,7 +684,10 @@ def _penomoran(r: _Reader) -> dict[str, Any]:
                 f"penomoran.format: {nomor_format!r} memuat kunci tidak dikenal {e}; yang tersedia: kode, urut, unit, tahun, bulan"
             )
 
-    return {"nomor_format": nomor_format or "{kode}/{urut}/{unit}/{tahun}", "nomor_kode": nomor_kode}
+    return {
+        "nomor_format": nomor_format or "{kode}/{urut}/{unit}/{tahun}",
+        "nomor_kode": nomor_kode,
+    }
 
 
 def _kategori(r: _Reader) -> dict[str, float]:
@@ -769,21 +785,69 @@ _PERSON = {"nama": None, "nip": None, "pangkat": None, "jabatan": None, "email":
            "wakil": None, "ttd": None}
 _OAUTH2 = {"token_command": None, "token_file": None}
 SCHEMA: dict[str, Any] = {
-    "kantor": {"nama": None, "kabupaten": None, "alamat": None, "kota": None, "kode_unit": None,
-               "zona_waktu": None, "domain": None, "logo": None, "telepon": None, "email": None,
-               "laman": None, "jam_kerja": None, "jam_kerja_jumat": None, "libur_tambahan": None},
+    "kantor": {
+        "nama": None,
+        "kabupaten": None,
+        "alamat": None,
+        "kota": None,
+        "kode_unit": None,
+        "zona_waktu": None,
+        "domain": None,
+        "logo": None,
+        "telepon": None,
+        "email": None,
+        "laman": None,
+        "jam_kerja": None,
+        "jam_kerja_jumat": None,
+        "libur_tambahan": None,
+    },
     "pejabat": {role: _PERSON for role in ROLES},
-    "unit": [{"kode": None, "nama": None, "email": None, "wakil": None,
-              "kepala": {"nama": None, "nip": None, "pangkat": None, "jabatan": None, "email": None}}],
+    "unit": [
+        {
+            "kode": None,
+            "nama": None,
+            "email": None,
+            "wakil": None,
+            "kepala": {"nama": None, "nip": None, "pangkat": None, "jabatan": None, "email": None},
+        }
+    ],
     "undangan": {"peserta": None, "tempat": None, "jam": None, "durasi_jam": None},
     "mail": {
-        "transport": None, "alamat": None, "nama": None, "plus_addressing": None,
-        "folder_masuk": None, "folder_diproses": None, "folder_gagal": None, "folder_diabaikan": None,
-        "imap": {"host": None, "port": None, "keamanan": None, "username": None, "password_env": None,
-                 "folder_terkirim": None, "timeout": None, "ca_file": None, "oauth2": _OAUTH2},
-        "smtp": {"host": None, "port": None, "keamanan": None, "username": None, "password_env": None,
-                 "timeout": None, "ca_file": None},
-        "ews": {"server": None, "username": None, "password_env": None, "auth": None, "oauth2": _OAUTH2},
+        "transport": None,
+        "alamat": None,
+        "nama": None,
+        "plus_addressing": None,
+        "folder_masuk": None,
+        "folder_diproses": None,
+        "folder_gagal": None,
+        "folder_diabaikan": None,
+        "imap": {
+            "host": None,
+            "port": None,
+            "keamanan": None,
+            "username": None,
+            "password_env": None,
+            "folder_terkirim": None,
+            "timeout": None,
+            "ca_file": None,
+            "oauth2": _OAUTH2,
+        },
+        "smtp": {
+            "host": None,
+            "port": None,
+            "keamanan": None,
+            "username": None,
+            "password_env": None,
+            "timeout": None,
+            "ca_file": None,
+        },
+        "ews": {
+            "server": None,
+            "username": None,
+            "password_env": None,
+            "auth": None,
+            "oauth2": _OAUTH2,
+        },
         "maildir": {"path": None},
         "batas": {k: None for k in Limits.__dataclass_fields__},
     },
@@ -791,8 +855,15 @@ SCHEMA: dict[str, Any] = {
     "sop": {"file": None, "tenggang_kumpul": None, "tinjau_format": None, "format": None},
     "indikator": {"file": None},
     "arsip": {"db": None, "dir": None},
-    "keamanan": {"secret_env": None, "secret_file": None, "authserv_id": None, "verifikasi": None,
-                 "dkim_kunci": None, "arc_tepercaya": None, "kode_ttd": None},
+    "keamanan": {
+        "secret_env": None,
+        "secret_file": None,
+        "authserv_id": None,
+        "verifikasi": None,
+        "dkim_kunci": None,
+        "arc_tepercaya": None,
+        "kode_ttd": None,
+    },
     "penomoran": {"format": None, "kode": ANY},
     "kategori": ANY,
     "laporan": {"tembusan": None},
@@ -847,19 +918,33 @@ def unknown_keys(data: dict[str, Any], schema: dict[str, Any] | None = None,
 
 # tomllib's messages, in the order they are tried, and how an operator reads them.
 _TOML_MESSAGES = [
-    (r"Illegal character '\\n'", "baris berakhir sebelum teks ditutup: tanda kutip penutup (\") belum ada"),
+    (
+        r"Illegal character '\\n'",
+        'baris berakhir sebelum teks ditutup: tanda kutip penutup (") belum ada',
+    ),
     (r"Illegal character", "ada karakter yang tidak boleh di sini"),
     (r"Unterminated string", "teks belum ditutup dengan tanda kutip"),
     (r"Expected '=' after a key", "setelah nama kunci harus ada tanda = lalu nilainya"),
-    (r"Invalid value", "nilai tidak sah: teks harus diapit tanda kutip (nama = \"...\"), angka "
-                       "tanpa kutip, daftar di dalam [ ]"),
-    (r"Cannot overwrite a value|Cannot declare .* twice",
-     "kunci atau bagian ini sudah ditulis sebelumnya (ditulis dua kali)"),
+    (
+        r"Invalid value",
+        'nilai tidak sah: teks harus diapit tanda kutip (nama = "..."), angka '
+        "tanpa kutip, daftar di dalam [ ]",
+    ),
+    (
+        r"Cannot overwrite a value|Cannot declare .* twice",
+        "kunci atau bagian ini sudah ditulis sebelumnya (ditulis dua kali)",
+    ),
     (r"Expected '\]' at the end of a table declaration", "nama bagian harus ditutup dengan ]"),
-    (r"Expected '\]\]' at the end of an array declaration", "nama bagian [[...]] harus ditutup dengan ]]"),
+    (
+        r"Expected '\]\]' at the end of an array declaration",
+        "nama bagian [[...]] harus ditutup dengan ]]",
+    ),
     (r"Unclosed array", "daftar [ ... ] belum ditutup dengan ]"),
     (r"Unclosed inline table", "tabel { ... } belum ditutup dengan }"),
-    (r"Expected newline or end of document", "setelah satu nilai harus ganti baris (satu kunci per baris)"),
+    (
+        r"Expected newline or end of document",
+        "setelah satu nilai harus ganti baris (satu kunci per baris)",
+    ),
     (r"Invalid statement", "baris ini tidak dapat dibaca sebagai kunci = nilai atau [bagian]"),
     (r"Invalid initial character for a key part", "nama kunci tidak boleh diawali karakter ini"),
     (r"Invalid date or datetime|Invalid time", "tanggal atau jam tidak sah"),

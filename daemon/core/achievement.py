@@ -42,7 +42,13 @@ def capaian(realisasi: float | None, target: float | None, polaritas: str) -> fl
 
 def capaian_anggaran(realisasi_anggaran: float | None, pagu: float | None) -> float | None:
     """Budget absorption in percent; None when pagu is missing or 0, or nothing was reported."""
-    if realisasi_anggaran is None or pagu is None or _missing(realisasi_anggaran) or _missing(pagu) or pagu == 0:
+    if (
+        realisasi_anggaran is None
+        or pagu is None
+        or _missing(realisasi_anggaran)
+        or _missing(pagu)
+        or pagu == 0
+    ):
         return None
     return realisasi_anggaran / pagu * 100
 

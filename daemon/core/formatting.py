@@ -139,13 +139,17 @@ def angka(x: float | int | None, desimal: int | None = None) -> str:
         return "-"
     x = _clean_zero(x)
     if desimal is None:
-        return _unsigned_zero(_id_number(x, 0, 3) or format_decimal(x, format="#,##0.###", locale=LOCALE))
+        return _unsigned_zero(
+            _id_number(x, 0, 3) or format_decimal(x, format="#,##0.###", locale=LOCALE)
+        )
     if 0 <= desimal <= 6:
         fast = _id_number(x, desimal, desimal)
         if fast is not None:
             return _unsigned_zero(fast)
     pattern = "#,##0" + ("." + "0" * desimal if desimal > 0 else "")
-    return _unsigned_zero(format_decimal(x, format=pattern, locale=LOCALE, decimal_quantization=True))
+    return _unsigned_zero(
+        format_decimal(x, format=pattern, locale=LOCALE, decimal_quantization=True)
+    )
 
 
 def _unsigned_zero(text: str) -> str:

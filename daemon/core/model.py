@@ -282,7 +282,9 @@ class ParsedMessage:
     # The author as RFC 5322 defines it (SPEC §3.1): the casefolded addr-spec of the one From
     # mailbox, "" when `author_problem` says why there is none that can be trusted.
     author: str = ""
-    author_problem: str = ""  # "" | from_tidak_ada | from_ganda | from_grup | from_rusak | sender_berbeda
+    author_problem: str = (
+        ""  # "" | from_tidak_ada | from_ganda | from_grup | from_rusak | sender_berbeda
+    )
     to: list[str] = field(default_factory=list)
     cc: list[str] = field(default_factory=list)
     delivered_to: list[str] = field(default_factory=list)  # envelope/plus-address hints

@@ -19,8 +19,8 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any, TypeGuard
 from dataclasses import dataclass
+from typing import Any, TypeGuard
 
 from daemon.core import achievement, formatting
 from daemon.core.model import FormProblem, FormRow, Indicator, Period

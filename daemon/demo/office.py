@@ -130,8 +130,18 @@ def extra_units(count: int, seed: int = 2025) -> list[dict]:
             })
         assert kode not in used
         used.add(kode)
-        out.append({"kode": kode, "nama": nama, "kind": kind, "email": f"{kode.lower()}@kecamatan.test",
-                    "kepala": kepala, "nip": nip, "jabatan": jabatan, "indikator": inds})
+        out.append(
+            {
+                "kode": kode,
+                "nama": nama,
+                "kind": kind,
+                "email": f"{kode.lower()}@kecamatan.test",
+                "kepala": kepala,
+                "nip": nip,
+                "jabatan": jabatan,
+                "indikator": inds,
+            }
+        )
     return out
 
 

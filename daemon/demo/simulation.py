@@ -62,7 +62,9 @@ class Person:
     def on_mail(self, m: Incoming) -> None:
         """Override: decide how to answer."""
 
-    def reply(self, m: Incoming, text: str, after_minutes: float = 5, attachments=(), auto=False) -> None:
+    def reply(
+        self, m: Incoming, text: str, after_minutes: float = 5, attachments=(), auto=False
+    ) -> None:
         orig = m.msg
         r = EmailMessage()
         r["From"] = formataddr((self.name, self.email))
@@ -80,10 +82,18 @@ class Person:
         else:
             self.write_body(r, orig, text, when)
         for name, data in attachments:
-            r.add_attachment(data, maintype="application",
-                             subtype="vnd.openxmlformats-officedocument.wordprocessingml.document", filename=name)
-        self.sim.later(when, self.sim.app.cfg.mail.alamat, bytes(r), f"{self.email}: {text.splitlines()[0][:60]}")
-
+            r.add_attachment(
+                data,
+                maintype="application",
+                subtype="vnd.openxmlformats-officedocument.wordprocessingml.document",
+                filename=name,
+            )
+        self.sim.later(
+            when,
+            self.sim.app.cfg.mail.alamat,
+            bytes(r),
+            f"{self.email}: {text.splitlines()[0][:60]}",
+        )
 
     style: str = "gmail"
 
@@ -98,15 +108,25 @@ class Person:
             r.set_content(f"{text}\n\n{head}\n" + "\n".join("> " + x for x in lines) + "\n")
         elif self.style == "iphone":  # iOS Mail: signature line, then the quote
             head = f"Pada {stamp.strftime('%d %b %Y')}, pukul {stamp.strftime('%H.%M')}, {sender} menulis:"
-            r.set_content(f"{text}\n\nDikirim dari iPhone saya\n\n{head}\n\n" + "\n".join("> " + x for x in lines) + "\n")
-        elif self.style == "outlook":  # Outlook in Indonesian: HTML and text, a header block, no ">"
+            r.set_content(
+                f"{text}\n\nDikirim dari iPhone saya\n\n{head}\n\n"
+                + "\n".join("> " + x for x in lines)
+                + "\n"
+            )
+        elif (
+            self.style == "outlook"
+        ):  # Outlook in Indonesian: HTML and text, a header block, no ">"
             block = (f"Dari: {sender}\nDikirim: {stamp.strftime('%A, %d %B %Y %H.%M')}\n"
                      f"Kepada: {self.email}\nSubjek: {orig['Subject']}")
-            r.set_content(f"{text}\n\n________________________________\n{block}\n\n" + "\n".join(lines) + "\n")
+            r.set_content(
+                f"{text}\n\n________________________________\n{block}\n\n" + "\n".join(lines) + "\n"
+            )
             html_text = "<br>".join(text.splitlines())
             r.add_alternative(
-                f"<html><body><div>{html_text}</div><div id=\"divRplyFwdMsg\"><hr><b>Dari:</b> {sender}<br>"
-                f"<b>Subjek:</b> {orig['Subject']}</div><div>{'<br>'.join(lines)}</div></body></html>", subtype="html")
+                f'<html><body><div>{html_text}</div><div id="divRplyFwdMsg"><hr><b>Dari:</b> {sender}<br>'
+                f"<b>Subjek:</b> {orig['Subject']}</div><div>{'<br>'.join(lines)}</div></body></html>",
+                subtype="html",
+            )
         else:  # Thunderbird: "Pada <date>, <sender> menulis:" and ">" quoting
             head = f"Pada {stamp.strftime('%d/%m/%y %H.%M')}, {sender} menulis:"
             r.set_content(f"{text}\n\n{head}\n" + "\n".join("> " + x for x in lines) + "\n")
@@ -135,8 +155,12 @@ class Sekretaris(Person):
         if "Penyampaian Konsep" in s:
             if not self.sim.flags.get("sekretaris_revisi"):
                 self.sim.flags["sekretaris_revisi"] = True
-                self.reply(m, "REVISI\nMohon ditambahkan analisis faktor penghambat Seksi Pemerintahan\n"
-                              "dan penjelasan unit yang terlambat menyampaikan data.", 50)
+                self.reply(
+                    m,
+                    "REVISI\nMohon ditambahkan analisis faktor penghambat Seksi Pemerintahan\n"
+                    "dan penjelasan unit yang terlambat menyampaikan data.",
+                    50,
+                )
             else:
                 self.reply(m, "OK, lanjutkan ke Pak Camat.", 30)
         elif "Permohonan Koreksi" in s:
@@ -155,8 +179,12 @@ class Kasubag(Person):
             self.reply(m, "Terlampir laporan yang sudah diperbaiki.", 90,
                        attachments=[("Laporan-perbaikan.docx", self.edited(m))])
         elif "Hasil rapat" in s:
-            self.reply(m, "REVISI\nHasil rapat: target Seksi Trantib disesuaikan dan rekomendasi tindak lanjut\n"
-                          "ditambahkan sesuai arahan Camat.", 30)
+            self.reply(
+                m,
+                "REVISI\nHasil rapat: target Seksi Trantib disesuaikan dan rekomendasi tindak lanjut\n"
+                "ditambahkan sesuai arahan Camat.",
+                30,
+            )
         elif "Entri e-Monev" in s:
             self.reply(m, "SELESAI. Data sudah dientri di e-Monev dan e-Project.", 15)
 
@@ -167,8 +195,10 @@ class Kasubag(Person):
         for part in m.msg.iter_attachments():
             if (part.get_filename() or "").endswith(".docx"):
                 doc = Document(io.BytesIO(part.get_content()))
-                doc.add_paragraph("Tambahan atas permintaan revisi: analisis faktor penghambat telah "
-                                  "dilengkapi dan rekomendasi tindak lanjut disesuaikan.")
+                doc.add_paragraph(
+                    "Tambahan atas permintaan revisi: analisis faktor penghambat telah "
+                    "dilengkapi dan rekomendasi tindak lanjut disesuaikan."
+                )
                 out = io.BytesIO()
                 doc.save(out)
                 return out.getvalue()
@@ -189,21 +219,35 @@ class Unit(Person):
         if "Permintaan Data" in s:
             self.sim.forms[self.email] = m
             if self.plan in ("ok", "janggal"):
-                self.reply(m, "Terlampir data kinerja kami.", 240 + (60 * len(self.sim.forms)) % 1380,
-                           attachments=[self.filled(m)])
+                self.reply(
+                    m,
+                    "Terlampir data kinerja kami.",
+                    240 + (60 * len(self.sim.forms)) % 1380,
+                    attachments=[self.filled(m)],
+                )
             elif self.plan == "salah_dulu":
                 self.reply(m, "Terlampir formulir.", 300, attachments=[self.filled(m, broken=True)])
             elif self.plan == "terlambat":
-                self.reply(m, "Saya sedang cuti sampai 10 Oktober 2025. Pesan akan dibalas setelah saya kembali.",
-                           1, auto=True)
+                self.reply(
+                    m,
+                    "Saya sedang cuti sampai 10 Oktober 2025. Pesan akan dibalas setelah saya kembali.",
+                    1,
+                    auto=True,
+                )
         elif "perlu diperbaiki" in s:
             self.reply(m, "Mohon maaf, berikut formulir yang sudah diperbaiki.", 120,
                        attachments=[self.filled(self.sim.forms[self.email])])
-        elif "Pengingat" in s and self.plan == "setelah_pengingat" and not self.sim.flags.get(self.email):
+        elif (
+            "Pengingat" in s
+            and self.plan == "setelah_pengingat"
+            and not self.sim.flags.get(self.email)
+        ):
             self.sim.flags[self.email] = True
             self.reply(m, "Maaf terlambat, terlampir data kami.", 180,
                        attachments=[self.filled(self.sim.forms[self.email])])
-        elif "tidak menyampaikan data" in s.lower() or ("Pengingat" in s and self.plan == "terlambat"):
+        elif "tidak menyampaikan data" in s.lower() or (
+            "Pengingat" in s and self.plan == "terlambat"
+        ):
             pass
 
     def filled(self, m: Incoming, broken: bool = False) -> tuple[str, bytes]:
@@ -214,7 +258,10 @@ class Unit(Person):
             if not name.endswith(".docx"):
                 continue
             doc = Document(io.BytesIO(part.get_content()))
-            table = next((t for t in doc.tables if "Realisasi" in " ".join(c.text for c in t.rows[0].cells)), None)
+            table = next(
+                (t for t in doc.tables if "Realisasi" in " ".join(c.text for c in t.rows[0].cells)),
+                None,
+            )
             if table is None:  # the request letter travels with the form
                 continue
             head = [c.text.strip() for c in table.rows[0].cells]
@@ -249,9 +296,15 @@ class Unit(Person):
                 if inds and not budget:  # no pagu, no spending to report
                     cells[col["Realisasi Anggaran (Rp)"]].text = "-"
                 else:
-                    cells[col["Realisasi Anggaran (Rp)"]].text = f"Rp {int(spent):,}".replace(",", ".")
-                cells[col["Faktor Pendorong"]].text = "Dukungan aparatur nagari dan koordinasi yang baik"
-                cells[col["Faktor Penghambat"]].text = "Keterbatasan anggaran operasional" if i % 2 else "-"
+                    cells[col["Realisasi Anggaran (Rp)"]].text = f"Rp {int(spent):,}".replace(
+                        ",", "."
+                    )
+                cells[
+                    col["Faktor Pendorong"]
+                ].text = "Dukungan aparatur nagari dan koordinasi yang baik"
+                cells[col["Faktor Penghambat"]].text = (
+                    "Keterbatasan anggaran operasional" if i % 2 else "-"
+                )
                 cells[col["Tindak Lanjut"]].text = "Meningkatkan koordinasi lintas sektor"
             out = io.BytesIO()
             doc.save(out)
@@ -322,7 +375,11 @@ class Simulation:
             Sekretaris(cfg.sekretaris.email, cfg.sekretaris.nama, self),
             Kasubag(cfg.kasubag.email, cfg.kasubag.nama, self),
         ]
-        self.people[0].style, self.people[1].style, self.people[2].style = "iphone", "outlook", "gmail"
+        self.people[0].style, self.people[1].style, self.people[2].style = (
+            "iphone",
+            "outlook",
+            "gmail",
+        )
         for i, u in enumerate(cfg.units):
             unit = Unit(u.email, u.kepala.nama or u.nama, self)
             unit.plan, unit.factor = unit_plan(i, len(cfg.units))
@@ -362,8 +419,12 @@ class Simulation:
             self.flags["late_sent"] = True
             for k, u in enumerate(self.late_units):
                 if u.email in self.forms:
-                    u.reply(self.forms[u.email], "Mohon maaf sangat terlambat karena cuti. Terlampir data kami.",
-                            30 + 7 * k, attachments=[u.filled(self.forms[u.email])])
+                    u.reply(
+                        self.forms[u.email],
+                        "Mohon maaf sangat terlambat karena cuti. Terlampir data kami.",
+                        30 + 7 * k,
+                        attachments=[u.filled(self.forms[u.email])],
+                    )
 
     def run(self, period: str, max_rounds: int = 2000) -> str:
         self.code = self.app.start_cycle(period)
@@ -372,7 +433,11 @@ class Simulation:
             busy_n = sum(busy.values()) + self.read_mail() + self.deliver_due()
             self.late_form()
             st = self.app.store.load_cycle(self.code)
-            if st.status == "closed" and not self.app.store.outbox_due(self.clock.now()) and not self.pending:
+            if (
+                st.status == "closed"
+                and not self.app.store.outbox_due(self.clock.now())
+                and not self.pending
+            ):
                 self.read_mail()
                 break
             if busy_n:
@@ -389,8 +454,13 @@ class Simulation:
             if nt:
                 moments.append(nt)
             if not moments:
-                tail = "; ".join(f"{r['step']} {r['event']} {r['who']}" for r in self.app.store.cycle_log(self.code)[-6:])
-                raise RuntimeError(f"demo macet: tidak ada yang ditunggu (langkah {st.current}; {tail})")
+                tail = "; ".join(
+                    f"{r['step']} {r['event']} {r['who']}"
+                    for r in self.app.store.cycle_log(self.code)[-6:]
+                )
+                raise RuntimeError(
+                    f"demo macet: tidak ada yang ditunggu (langkah {st.current}; {tail})"
+                )
             self.clock.set(min(moments))
         return self.code
 
@@ -402,7 +472,10 @@ def run_demo(target: Path, out=sys.stdout, units: int | None = None) -> int:
     target = Path(target).resolve()
     cfg_path = target / "config" / "pantau.toml"
     if (target / "var" / "pantau.db").exists():
-        print(f"Folder {target} sudah berisi kantor yang pernah dijalankan; gunakan folder lain.", file=out)
+        print(
+            f"Folder {target} sudah berisi kantor yang pernah dijalankan; gunakan folder lain.",
+            file=out,
+        )
         return 1
     if not cfg_path.exists():
         init_office(target)
@@ -424,8 +497,10 @@ def run_demo(target: Path, out=sys.stdout, units: int | None = None) -> int:
     docs = app.store.documents(code)
     print(f"\nDokumen ({len(docs)} berkas) di {cfg.arsip_dir / code}:", file=out)
     for d in docs:
-        print(f"  {d['kind']:<20} v{d['version']:<2} {Path(d['path']).relative_to(target)}  sha256 {d['sha256'][:16]}…",
-              file=out)
+        print(
+            f"  {d['kind']:<20} v{d['version']:<2} {Path(d['path']).relative_to(target)}  sha256 {d['sha256'][:16]}…",
+            file=out,
+        )
     st = app.store.load_cycle(code)
     state = "selesai" if st.status == "closed" else f"belum selesai ({st.status})"
     print(f"\nSiklus {code}: {state}. Lihat rinciannya dengan:\n"

@@ -199,7 +199,9 @@ class FinalReport:
     penandatangan: Official  # the Camat
     approvals: list[Approval]  # in order: Sekretaris, Camat, ...
     source_version: int
-    kode_verifikasi: str = ""  # daemon.core.verification.verification_code(...) of the approved file
+    kode_verifikasi: str = (
+        ""  # daemon.core.verification.verification_code(...) of the approved file
+    )
 
 
 @dataclass

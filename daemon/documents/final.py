@@ -177,7 +177,11 @@ def _has_page_field(element) -> bool:
 
 def _set_paragraph_text(p, text: str) -> None:
     """Replace the visible text of `p`, keeping its first text run's formatting and any field."""
-    runs = [r for r in p.runs if r._r.find(f"{_W}fldChar") is None and r._r.find(f"{_W}instrText") is None]
+    runs = [
+        r
+        for r in p.runs
+        if r._r.find(f"{_W}fldChar") is None and r._r.find(f"{_W}instrText") is None
+    ]
     if not runs:
         p.add_run(text)
         return
@@ -486,7 +490,9 @@ def render_final(
 
     first = doc.sections[0]
     portrait = first.orientation != WD_ORIENT.LANDSCAPE
-    width_emu = int(first.page_width or 0) - int(first.left_margin or 0) - int(first.right_margin or 0)
+    width_emu = (
+        int(first.page_width or 0) - int(first.left_margin or 0) - int(first.right_margin or 0)
+    )
     width_cm = width_emu / 360000 if portrait and width_emu > 0 else 16.0
 
     # everything added from here on sits before the body's final sectPr (when there is one)

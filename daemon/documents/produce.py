@@ -224,7 +224,10 @@ class Producer:
         # plausibility warnings (daemon/core/plausibility.py, stored with the submission), then the
         # numbers the form reader took with a warning
         plausible = [
-            dict(w) for u in self.cfg.units if u.kode in subs for w in subs[u.kode].get("peringatan", [])
+            dict(w)
+            for u in self.cfg.units
+            if u.kode in subs
+            for w in subs[u.kode].get("peringatan", [])
         ]
         # a submission's warnings repeat its plausibility warnings as sentences: list them once
         said = {(w["unit"], w["pesan"]) for w in plausible}
@@ -536,7 +539,9 @@ class Producer:
                 continue
             minutes = s.active_minutes
             on_time = (
-                minutes <= self.cal.standard_minutes(d.standar) if s.status == StepStatus.DONE else None
+                minutes <= self.cal.standard_minutes(d.standar)
+                if s.status == StepStatus.DONE
+                else None
             )
             out.append(
                 C.StepTiming(
@@ -623,7 +628,9 @@ class Producer:
         doc_kind = LETTER_DOC_KIND[kind]
         path = self.out_path(st.code, file_name(doc_kind, st.code, step=step, no=no))
         sha = render_letter(letter, self.tpl, path)
-        self.record(st, doc_kind, self.store.count_documents(st.code, doc_kind) + 1, None, path, sha, now)
+        self.record(
+            st, doc_kind, self.store.count_documents(st.code, doc_kind) + 1, None, path, sha, now
+        )
         files.insert(0, (path.name, path))
         return files
 

@@ -192,14 +192,20 @@ def charts(report: Report) -> list[dict[str, Any]]:
         entries = []
         for u in part:
             if u.status == NO_DATA or u.capaian_rata is None:
-                entries.append((u.unit.nama, None, NO_DATA if u.status == NO_DATA else "-", "#999999"))
+                entries.append(
+                    (u.unit.nama, None, NO_DATA if u.status == NO_DATA else "-", "#999999")
+                )
             else:
                 entries.append((u.unit.nama, u.capaian_rata,
                                 f"{formatting.persen(u.capaian_rata)}% ({u.kategori})",
                                 _band_colour(u.kategori)))
-        png = _bar_chart(entries, "Rata-rata capaian kinerja (%)", mean,
-                         f"rata-rata kecamatan {formatting.persen(mean)}%" if mean is not None else "",
-                         legend=True)
+        png = _bar_chart(
+            entries,
+            "Rata-rata capaian kinerja (%)",
+            mean,
+            f"rata-rata kecamatan {formatting.persen(mean)}%" if mean is not None else "",
+            legend=True,
+        )
         more = f" (bagian {k} dari {len(parts)})" if len(parts) > 1 else ""
         out.append({"png": png, "caption": "Rata-rata Capaian Kinerja per Unit Kerja "
                     f"{report.period.label}{more}"})

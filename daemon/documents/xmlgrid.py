@@ -249,7 +249,9 @@ def _run(r: etree._Element, st: _Walk, para_hidden: bool) -> None:
             st.parts.append("-")
 
 
-_RAISED = str.maketrans("0123456789", "\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079")
+_RAISED = str.maketrans(
+    "0123456789", "\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079"
+)
 
 
 def _sym(node: etree._Element, w: str) -> str:
@@ -578,7 +580,12 @@ def format_decimals(code: str) -> int | None:
     """How many decimals a number format shows ('#,##0.00' 2, '0%' 0); None when it does not fix
     them (General, text, scientific, scaled by thousands)."""
     bare = _FMT_NOISE.sub("", code.split(";")[0])
-    if "general" in bare.lower() or "@" in bare or "e" in bare.lower() or not re.search(r"[0#?]", bare):
+    if (
+        "general" in bare.lower()
+        or "@" in bare
+        or "e" in bare.lower()
+        or not re.search(r"[0#?]", bare)
+    ):
         return None
     if re.search(r"[0#?],+(?![0#?])", bare):  # "#,##0," shows thousands
         return None

@@ -133,8 +133,13 @@ def build_message(
         if maintype == "text":
             # As bytes (base64), so the recipient gets the archived file byte for byte (the
             # CRLF line ends iCalendar requires included) and its SHA-256 is the registered one.
-            params = {"charset": "utf-8", **({"method": "REQUEST"} if subtype == "calendar" else {})}
-            msg.add_attachment(data, maintype="text", subtype=subtype, filename=filename, params=params)
+            params = {
+                "charset": "utf-8",
+                **({"method": "REQUEST"} if subtype == "calendar" else {}),
+            }
+            msg.add_attachment(
+                data, maintype="text", subtype=subtype, filename=filename, params=params
+            )
         else:
             msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
     return bytes(msg)

@@ -206,7 +206,9 @@ def _hidden_selectors(root: etree._Element) -> tuple[set[str], set[str]]:
     return classes, ids
 
 
-def is_hidden(el: etree._Element, classes: set[str] = frozenset(), ids: set[str] = frozenset()) -> bool:
+def is_hidden(
+    el: etree._Element, classes: set[str] = frozenset(), ids: set[str] = frozenset()
+) -> bool:
     """Whether a mail client would not show this element: display:none, visibility:hidden,
     mso-hide:all, font-size:0, zero height with overflow hidden, opacity 0, transparent text,
     the `hidden` attribute, <input type=hidden>, or a class/id the message's <style> hides."""
@@ -223,7 +225,9 @@ def is_hidden(el: etree._Element, classes: set[str] = frozenset(), ids: set[str]
 
 
 _WHITE = r"(?:#fff(?:fff)?|white|rgb\(\s*255\s*,\s*255\s*,\s*255\s*\))"
-_WHITE_STYLE = re.compile(r"(?:^|;|\s)color\s*:\s*" + _WHITE + r"\s*(?:!important)?\s*(?:;|$)", re.I)
+_WHITE_STYLE = re.compile(
+    r"(?:^|;|\s)color\s*:\s*" + _WHITE + r"\s*(?:!important)?\s*(?:;|$)", re.I
+)
 _BACKGROUND = re.compile(r"background(?:-color)?\s*:\s*(?!\s*(?:none|transparent|" + _WHITE[3:-1]
                          + r")\b)[#\w]", re.I)
 
@@ -560,8 +564,10 @@ def _walk(part: Message, c: _Collector, depth: int, source: str, nesting: int = 
     encoded = _raw_payload_len(part)
     if encoded * 3 // 4 > c.limits.max_attachment_bytes * 1.05:  # refuse before decoding it
         name = sanitize_filename(filename) or _default_name(ctype, len(c.attachments) + 1)
-        c.refuse(f"lampiran \u201c{name}\u201d terlalu besar (sekitar {encoded * 3 / 4 / MB:.1f} MB, "
-                 f"batas {c.limits.max_attachment_bytes / MB:.0f} MB)")
+        c.refuse(
+            f"lampiran \u201c{name}\u201d terlalu besar (sekitar {encoded * 3 / 4 / MB:.1f} MB, "
+            f"batas {c.limits.max_attachment_bytes / MB:.0f} MB)"
+        )
         return
     data = _leaf_bytes(part, c)
     label = source
@@ -800,7 +806,9 @@ def _author(msg: Message, raw_from: list[str], raw_sender: list[str]) -> tuple[s
         return "", "from_rusak"
     spec = specs[0]
     # 8-bit bytes arrive surrogate-escaped: never normalised into something that looks ASCII.
-    if any("\ud800" <= ch <= "\udfff" for ch in spec) or not re.fullmatch(r"[^\s@<>]+@[^\s@<>]+", spec):
+    if any("\ud800" <= ch <= "\udfff" for ch in spec) or not re.fullmatch(
+        r"[^\s@<>]+@[^\s@<>]+", spec
+    ):
         return "", "from_rusak"
     author = spec.casefold()
     if raw_sender:

@@ -133,17 +133,28 @@ def _authres(values: list[str], from_domain: str, s: TrustSettings) -> tuple[boo
         return False, "authres_rusak", "Authentication-Results teratas tidak dapat dibaca"
     serv = (h.authserv_id or "").casefold()
     if serv != want:
-        return False, "authres_server_lain", (
-            f"Authentication-Results teratas berasal dari {serv or '(tanpa nama)'}, bukan dari {want}")
+        return (
+            False,
+            "authres_server_lain",
+            (
+                f"Authentication-Results teratas berasal dari {serv or '(tanpa nama)'}, bukan dari {want}"
+            ),
+        )
     dmarc = [r for r in h.results if (r.method or "").lower() == "dmarc"]
     if not dmarc:
         return False, "dmarc_tidak_ada", f"{want} tidak mencatat hasil DMARC"
     for r in dmarc:
         hf = [p.value for p in r.properties if (p.type, p.name) == ("header", "from")]
-        if (r.result or "").lower() == "pass" and all(v.casefold().rstrip(".") == from_domain for v in hf):
+        if (r.result or "").lower() == "pass" and all(
+            v.casefold().rstrip(".") == from_domain for v in hf
+        ):
             return True, "", ""
     result = (dmarc[0].result or "").lower()
-    return False, f"dmarc_{result or 'tidak_lulus'}", f"DMARC {result or 'tidak lulus'} menurut {want}"
+    return (
+        False,
+        f"dmarc_{result or 'tidak_lulus'}",
+        f"DMARC {result or 'tidak lulus'} menurut {want}",
+    )
 
 
 # --------------------------------------------------------------------------- dkim
@@ -214,11 +225,21 @@ def _dkim(raw: bytes, from_domain: str, s: TrustSettings,
     if arc_ok:
         return True, "", ""
     if not sigs:
-        return False, "dkim_tidak_ada", (
-            f"pesan tidak bertanda tangan DKIM {from_domain}{arc_why}: pengirim tidak dapat dipastikan")
+        return (
+            False,
+            "dkim_tidak_ada",
+            (
+                f"pesan tidak bertanda tangan DKIM {from_domain}{arc_why}: pengirim tidak dapat dipastikan"
+            ),
+        )
     if not aligned:
-        return False, "dkim_domain_lain", (
-            f"tidak ada tanda tangan DKIM dari domain pengirim {from_domain} (d= domain lain){arc_why}")
+        return (
+            False,
+            "dkim_domain_lain",
+            (
+                f"tidak ada tanda tangan DKIM dari domain pengirim {from_domain} (d= domain lain){arc_why}"
+            ),
+        )
     return False, "dkim_gagal", f"tanda tangan DKIM {from_domain} tidak sah: {why}{arc_why}"
 
 
@@ -251,7 +272,11 @@ def _arc(raw: bytes, from_domain: str, s: TrustSettings, dns) -> tuple[bool, str
     for r in h.results:
         props = {(p.type, p.name): (p.value or "").casefold() for p in r.properties}
         method, result = (r.method or "").lower(), (r.result or "").lower()
-        if method == "dmarc" and result == "pass" and props.get(("header", "from"), from_domain) == from_domain:
+        if (
+            method == "dmarc"
+            and result == "pass"
+            and props.get(("header", "from"), from_domain) == from_domain
+        ):
             return True, ""
         if method == "dkim" and result == "pass" and props.get(("header", "d")) == from_domain:
             return True, ""

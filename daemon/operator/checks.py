@@ -44,8 +44,10 @@ def run_checks(cfg: Config, offline: bool = True) -> Report:
     _check_paths(cfg, rep)
     _check_mail(cfg, rep)
     if not os.environ.get(cfg.secret_env):
-        rep.notes.append(f"keamanan.secret_env: variabel {cfg.secret_env} tidak diisi; rahasia token disimpan "
-                         f"di {cfg.secret_file} (ikut dicadangkan bersama var/)")
+        rep.notes.append(
+            f"keamanan.secret_env: variabel {cfg.secret_env} tidak diisi; rahasia token disimpan "
+            f"di {cfg.secret_file} (ikut dicadangkan bersama var/)"
+        )
     _check_trust(cfg, rep)
     if not offline and not (cfg.mail.transport == "ews" and not ews_available()):
         from daemon.shell.office import make_transport
@@ -74,8 +76,9 @@ def _check_trust(cfg: Config, rep: Report) -> None:
         rep.warnings.append(
             f'keamanan.verifikasi: "tidak" pada transport {cfg.mail.transport!r}: persetujuan, revisi dan '
             "formulir diterima tanpa memeriksa tanda tangan DKIM atau hasil DMARC, sehingga siapa pun yang "
-            "dapat mengirim surel atas nama Camat dapat menyetujui. Diharapkan \"dkim\" (atau \"authres\" "
-            "dengan keamanan.authserv_id); lihat bagian \"Keamanan persetujuan\" di panduan operator")
+            'dapat mengirim surel atas nama Camat dapat menyetujui. Diharapkan "dkim" (atau "authres" '
+            'dengan keamanan.authserv_id); lihat bagian "Keamanan persetujuan" di panduan operator'
+        )
     elif cfg.verifikasi == "dkim":
         n = 0
         if cfg.dkim_kunci:
@@ -85,26 +88,42 @@ def _check_trust(cfg: Config, rep: Report) -> None:
                 n = len(load_dkim_keys(cfg.dkim_kunci))
             except (OSError, KeyFileError) as e:
                 rep.problems.append(f"keamanan.dkim_kunci: {e}")
-        rep.notes.append("keamanan.verifikasi: \"dkim\"; kunci publik DKIM dibaca "
-                         + (f"dari {cfg.dkim_kunci} ({n} kunci), lalu dari DNS" if cfg.dkim_kunci else "dari DNS"))
+        rep.notes.append(
+            'keamanan.verifikasi: "dkim"; kunci publik DKIM dibaca '
+            + (
+                f"dari {cfg.dkim_kunci} ({n} kunci), lalu dari DNS"
+                if cfg.dkim_kunci
+                else "dari DNS"
+            )
+        )
         if cfg.arc_tepercaya:
-            rep.notes.append("keamanan.arc_tepercaya: ARC dipercaya dari " + ", ".join(cfg.arc_tepercaya))
+            rep.notes.append(
+                "keamanan.arc_tepercaya: ARC dipercaya dari " + ", ".join(cfg.arc_tepercaya)
+            )
     elif cfg.verifikasi == "authres":
-        rep.notes.append(f"keamanan.verifikasi: \"authres\"; hanya dmarc=pass pada Authentication-Results "
-                         f"teratas dari {cfg.authserv_id} yang diterima")
+        rep.notes.append(
+            f'keamanan.verifikasi: "authres"; hanya dmarc=pass pada Authentication-Results '
+            f"teratas dari {cfg.authserv_id} yang diterima"
+        )
     if not cfg.kode_ttd:
-        rep.warnings.append("keamanan.kode_ttd: false; persetujuan Camat pada S11 (tanda tangan) tidak "
-                            "memerlukan kode enam angka dari e-mail permohonan")
+        rep.warnings.append(
+            "keamanan.kode_ttd: false; persetujuan Camat pada S11 (tanda tangan) tidak "
+            "memerlukan kode enam angka dari e-mail permohonan"
+        )
     elif "tanda_tangan" in _email_kinds(cfg):
         from daemon.mail.compose import EmailTexts
 
         try:
-            _, body = EmailTexts(cfg.templates_dir).render("tanda_tangan", _sample(cfg) | {"kode_ttd": "135790"})
+            _, body = EmailTexts(cfg.templates_dir).render(
+                "tanda_tangan", _sample(cfg) | {"kode_ttd": "135790"}
+            )
         except Exception:  # noqa: BLE001 - reported by check_email_templates
             return
         if "SETUJU 135790" not in body:
-            rep.warnings.append("templates/email/tanda_tangan.txt: tidak memuat {{ kode_ttd }}; Pantau "
-                                "menambahkan baris \"Untuk menandatangani, balas: SETUJU <kode>\" di akhir e-mail")
+            rep.warnings.append(
+                "templates/email/tanda_tangan.txt: tidak memuat {{ kode_ttd }}; Pantau "
+                'menambahkan baris "Untuk menandatangani, balas: SETUJU <kode>" di akhir e-mail'
+            )
 
 
 def _email_kinds(cfg: Config) -> list[str]:
@@ -136,24 +155,32 @@ def _check_indicators(cfg: Config, rep: Report) -> None:
         return
     rep.notes.append(f"indikator {cfg.indikator_file.name}: {len(inds)} baris")
     for code in units_without_indicators([u.kode for u in cfg.units], inds):
-        rep.problems.append(f"indikator.file ({cfg.indikator_file.name}): unit {code!r} ada di konfigurasi "
-                            f"([[unit]]) tetapi tidak punya satu pun indikator; diharapkan setidaknya satu baris "
-                            f"dengan unit = {code}")
+        rep.problems.append(
+            f"indikator.file ({cfg.indikator_file.name}): unit {code!r} ada di konfigurasi "
+            f"([[unit]]) tetapi tidak punya satu pun indikator; diharapkan setidaknya satu baris "
+            f"dengan unit = {code}"
+        )
 
 
 def _check_people(cfg: Config, rep: Report) -> None:
     seen: dict[str, str] = {}
     for i, u in enumerate(cfg.units, 1):
         if u.email in seen:
-            rep.problems.append(f"unit[{i}].email: alamat {u.email!r} sudah dipakai {seen[u.email]}; diharapkan "
-                                "alamat yang berbeda untuk setiap unit (balasan dikenali dari alamat pengirim)")
+            rep.problems.append(
+                f"unit[{i}].email: alamat {u.email!r} sudah dipakai {seen[u.email]}; diharapkan "
+                "alamat yang berbeda untuk setiap unit (balasan dikenali dari alamat pengirim)"
+            )
         seen.setdefault(u.email, f"unit[{i}] ({u.kode})")
     if cfg.mail.alamat in seen or cfg.mail.alamat in {o.email for o in cfg.pejabat.values()}:
-        rep.problems.append(f"mail.alamat: {cfg.mail.alamat!r} juga alamat seorang pejabat atau unit; diharapkan "
-                            "kotak surat tersendiri untuk Pantau")
+        rep.problems.append(
+            f"mail.alamat: {cfg.mail.alamat!r} juga alamat seorang pejabat atau unit; diharapkan "
+            "kotak surat tersendiri untuk Pantau"
+        )
     if not cfg.undangan_peserta:
-        rep.warnings.append("undangan.peserta: kosong; undangan rapat (S7) tidak dikirim kepada siapa pun. "
-                            "Diharapkan daftar alamat pejabat Eselon III dan IV")
+        rep.warnings.append(
+            "undangan.peserta: kosong; undangan rapat (S7) tidak dikirim kepada siapa pun. "
+            "Diharapkan daftar alamat pejabat Eselon III dan IV"
+        )
     if cfg.mail.transport != "maildir":
         example = []
         for role, o in cfg.pejabat.items():
@@ -169,9 +196,13 @@ def _check_people(cfg: Config, rep: Report) -> None:
                 (rep.warnings if local else rep.problems).append(
                     f"{key}: {addr!r} masih alamat contoh (domain uji yang tidak menerima surat); "
                     "diharapkan alamat e-mail sungguhan orang atau unit ini")
-        if cfg.kantor.domain in ("kecamatan.test", "localhost") or cfg.kantor.domain.endswith(".test"):
-            rep.warnings.append(f"kantor.domain: {cfg.kantor.domain!r} masih domain contoh; diharapkan domain "
-                                "alamat surel Pantau (bagian setelah @), dipakai untuk Message-ID")
+        if cfg.kantor.domain in ("kecamatan.test", "localhost") or cfg.kantor.domain.endswith(
+            ".test"
+        ):
+            rep.warnings.append(
+                f"kantor.domain: {cfg.kantor.domain!r} masih domain contoh; diharapkan domain "
+                "alamat surel Pantau (bagian setelah @), dipakai untuk Message-ID"
+            )
 
 
 def _check_schedule(cfg: Config, rep: Report) -> None:
@@ -182,20 +213,26 @@ def _check_schedule(cfg: Config, rep: Report) -> None:
     trig = CronTrigger.from_crontab(cfg.jadwal_cron, timezone=tz)
     nxt = trig.get_next_fire_time(None, now)
     if nxt is None or (nxt - now).days > 400:
-        rep.problems.append(f"jadwal.cron: {cfg.jadwal_cron!r} tidak pernah berjalan dalam setahun ke depan "
-                            "(tanggal yang tidak ada, mis. 31 Februari?); diharapkan menit jam tanggal bulan hari, "
-                            "mis. \"0 8 5 1,4,7,10 *\" = pukul 08.00 tanggal 5 Januari, April, Juli, Oktober")
+        rep.problems.append(
+            f"jadwal.cron: {cfg.jadwal_cron!r} tidak pernah berjalan dalam setahun ke depan "
+            "(tanggal yang tidak ada, mis. 31 Februari?); diharapkan menit jam tanggal bulan hari, "
+            'mis. "0 8 5 1,4,7,10 *" = pukul 08.00 tanggal 5 Januari, April, Juli, Oktober'
+        )
     else:
-        rep.notes.append(f"jadwal.cron: siklus berikutnya dimulai {nxt.strftime('%d-%m-%Y %H.%M')} "
-                         f"({cfg.kantor.zona_waktu}; digeser ke hari kerja berikutnya bila jatuh pada hari libur)")
+        rep.notes.append(
+            f"jadwal.cron: siklus berikutnya dimulai {nxt.strftime('%d-%m-%Y %H.%M')} "
+            f"({cfg.kantor.zona_waktu}; digeser ke hari kerja berikutnya bila jatuh pada hari libur)"
+        )
 
 
 def _check_calendar(cfg: Config, rep: Report) -> None:
     if not cfg.libur_tambahan:
         return
     if not cfg.libur_tambahan.exists():
-        rep.problems.append(f"kantor.libur_tambahan: berkas {cfg.libur_tambahan} tidak ditemukan; diharapkan "
-                            "berkas teks berisi tanggal YYYY-MM-DD per baris (atau kosongkan kuncinya)")
+        rep.problems.append(
+            f"kantor.libur_tambahan: berkas {cfg.libur_tambahan} tidak ditemukan; diharapkan "
+            "berkas teks berisi tanggal YYYY-MM-DD per baris (atau kosongkan kuncinya)"
+        )
         return
     from daemon.core.worktime import load_extra_days
 
@@ -218,15 +255,22 @@ def _writable(path: Path) -> bool:
 
 def _check_paths(cfg: Config, rep: Report) -> None:
     user = _user()
-    for key, p in (("arsip.db", cfg.db_path.parent), ("arsip.dir", cfg.arsip_dir),
-                   ("log.file", cfg.log_file.parent if cfg.log_file else None),
-                   ("mail.maildir.path", cfg.mail.maildir_path if cfg.mail.transport == "maildir" else None)):
+    for key, p in (
+        ("arsip.db", cfg.db_path.parent),
+        ("arsip.dir", cfg.arsip_dir),
+        ("log.file", cfg.log_file.parent if cfg.log_file else None),
+        ("mail.maildir.path", cfg.mail.maildir_path if cfg.mail.transport == "maildir" else None),
+    ):
         if p is not None and not _writable(p):
-            rep.problems.append(f"{key}: folder {p} tidak dapat ditulisi oleh pengguna {user}; diharapkan folder "
-                                "milik pengguna yang menjalankan Pantau (mis. chown -R pantau: /var/lib/pantau)")
+            rep.problems.append(
+                f"{key}: folder {p} tidak dapat ditulisi oleh pengguna {user}; diharapkan folder "
+                "milik pengguna yang menjalankan Pantau (mis. chown -R pantau: /var/lib/pantau)"
+            )
     if cfg.db_path.exists() and not os.access(cfg.db_path, os.R_OK | os.W_OK):
-        rep.problems.append(f"arsip.db: basis data {cfg.db_path} tidak dapat dibaca/ditulisi oleh pengguna {user}; "
-                            "jalankan perintah pantau sebagai pengguna layanan (sudo -u pantau ...)")
+        rep.problems.append(
+            f"arsip.db: basis data {cfg.db_path} tidak dapat dibaca/ditulisi oleh pengguna {user}; "
+            "jalankan perintah pantau sebagai pengguna layanan (sudo -u pantau ...)"
+        )
 
 
 def _user() -> str:
@@ -265,9 +309,11 @@ def _loopback(host: str) -> bool:
 def _check_mail(cfg: Config, rep: Report) -> None:
     m = cfg.mail
     if m.transport == "maildir":
-        rep.warnings.append(f"mail.transport: \"maildir\" = tanpa server surel (surat hanya ditaruh di folder "
-                            f"{m.maildir_path}); cocok untuk demo dan uji. Untuk kantor sungguhan diharapkan "
-                            "\"imap\" (lihat docs/panduan-operator.md, bagian Surel)")
+        rep.warnings.append(
+            f'mail.transport: "maildir" = tanpa server surel (surat hanya ditaruh di folder '
+            f"{m.maildir_path}); cocok untuk demo dan uji. Untuk kantor sungguhan diharapkan "
+            '"imap" (lihat docs/panduan-operator.md, bagian Surel)'
+        )
         return
     if m.transport == "ews":
         _check_ews(cfg, rep)
@@ -277,58 +323,83 @@ def _check_mail(cfg: Config, rep: Report) -> None:
         words = shlex.split(m.imap.oauth2_token_command)
         exe = words[0] if words else ""
         if not exe or not (shutil.which(exe) or Path(exe).is_file()):
-            rep.problems.append(f"mail.imap.oauth2.token_command: perintah {exe!r} tidak ditemukan; diharapkan "
-                                "perintah yang mencetak access token OAuth2 (lihat panduan, bagian OAuth2)")
+            rep.problems.append(
+                f"mail.imap.oauth2.token_command: perintah {exe!r} tidak ditemukan; diharapkan "
+                "perintah yang mencetak access token OAuth2 (lihat panduan, bagian OAuth2)"
+            )
     elif m.imap.oauth2_token_file:
         from daemon.config import resolve_path
 
         tf = resolve_path(cfg.office_dir, m.imap.oauth2_token_file)
         if not tf.is_file():
-            rep.problems.append(f"mail.imap.oauth2.token_file: berkas {tf} tidak ada; diharapkan berkas berisi "
-                                "access token OAuth2 yang diperbarui secara berkala")
+            rep.problems.append(
+                f"mail.imap.oauth2.token_file: berkas {tf} tidak ada; diharapkan berkas berisi "
+                "access token OAuth2 yang diperbarui secara berkala"
+            )
     for role in ("imap", "smtp"):
         s = getattr(m, role)
         key = f"mail.{role}"
         provider = PROVIDERS.get(s.host.lower())
         if not _loopback(s.host) and (s.keamanan not in TLS_PORTS[role]
                                       or s.port not in TLS_PORTS[role][s.keamanan]):
-            usual = ", ".join(f"{k} = port {'/'.join(map(str, sorted(v)))}" for k, v in TLS_PORTS[role].items()
-                              if k != "none")
-            rep.warnings.append(f"{key}.port: {s.port} dengan keamanan = {s.keamanan!r} tidak lazim; biasanya "
-                                f"{usual}. Koneksi bisa gagal atau macet bila keduanya tidak cocok")
+            usual = ", ".join(
+                f"{k} = port {'/'.join(map(str, sorted(v)))}"
+                for k, v in TLS_PORTS[role].items()
+                if k != "none"
+            )
+            rep.warnings.append(
+                f"{key}.port: {s.port} dengan keamanan = {s.keamanan!r} tidak lazim; biasanya "
+                f"{usual}. Koneksi bisa gagal atau macet bila keduanya tidak cocok"
+            )
         if s.keamanan == "none" and not _loopback(s.host):
-            rep.warnings.append(f"{key}.keamanan: \"none\" ke server {s.host} (bukan komputer ini): kata sandi "
-                                "dikirim tanpa enkripsi; diharapkan \"ssl\" atau \"starttls\"")
+            rep.warnings.append(
+                f'{key}.keamanan: "none" ke server {s.host} (bukan komputer ini): kata sandi '
+                'dikirim tanpa enkripsi; diharapkan "ssl" atau "starttls"'
+            )
         if role == "smtp" and not s.username:
             if not _loopback(s.host):
-                rep.warnings.append(f"mail.smtp.username: kosong (tanpa login) ke server {s.host}; hanya cocok "
-                                    "untuk relay di komputer ini. Diharapkan nama pengguna SMTP kotak surat Pantau")
+                rep.warnings.append(
+                    f"mail.smtp.username: kosong (tanpa login) ke server {s.host}; hanya cocok "
+                    "untuk relay di komputer ini. Diharapkan nama pengguna SMTP kotak surat Pantau"
+                )
             continue
         if not s.username and role == "imap" and not oauth:
             continue  # config.py already reports it
         if not oauth and not os.environ.get(s.password_env):
-            rep.problems.append(f"{key}.password_env: variabel lingkungan {s.password_env} kosong; diharapkan kata "
-                                f"sandi {role.upper()} (untuk layanan: di /etc/pantau/pantau.env)")
+            rep.problems.append(
+                f"{key}.password_env: variabel lingkungan {s.password_env} kosong; diharapkan kata "
+                f"sandi {role.upper()} (untuk layanan: di /etc/pantau/pantau.env)"
+            )
         if provider:
             name, needs_oauth, _ = provider
             if needs_oauth and not oauth:
-                rep.problems.append(f"{key}.host: {s.host} ({name}) tidak menerima login kata sandi untuk IMAP/SMTP; "
-                                    "diharapkan OAuth2: isi token_command (atau token_file) di [mail.imap.oauth2]")
+                rep.problems.append(
+                    f"{key}.host: {s.host} ({name}) tidak menerima login kata sandi untuk IMAP/SMTP; "
+                    "diharapkan OAuth2: isi token_command (atau token_file) di [mail.imap.oauth2]"
+                )
             if "@" not in s.username:
-                rep.problems.append(f"{key}.username: {s.username!r}; {name} memerlukan alamat surel lengkap sebagai "
-                                    "nama pengguna, mis. \"pantau@kecamatan.go.id\"")
+                rep.problems.append(
+                    f"{key}.username: {s.username!r}; {name} memerlukan alamat surel lengkap sebagai "
+                    'nama pengguna, mis. "pantau@kecamatan.go.id"'
+                )
     imap_provider = PROVIDERS.get(m.imap.host.lower())
     if imap_provider and m.imap.folder_terkirim:
-        rep.warnings.append(f"mail.imap.folder_terkirim: {m.imap.folder_terkirim!r}; {imap_provider[0]} sudah "
-                            "menyimpan salinan setiap surat yang dikirim lewat SMTP-nya, sehingga surat akan "
-                            "tersimpan dua kali. Diharapkan: hapus kunci ini")
+        rep.warnings.append(
+            f"mail.imap.folder_terkirim: {m.imap.folder_terkirim!r}; {imap_provider[0]} sudah "
+            "menyimpan salinan setiap surat yang dikirim lewat SMTP-nya, sehingga surat akan "
+            "tersimpan dua kali. Diharapkan: hapus kunci ini"
+        )
     user = m.imap.username.lower()
     if "@" in user and user != m.alamat:
-        rep.warnings.append(f"mail.alamat: {m.alamat!r} berbeda dengan mail.imap.username {user!r}; server bisa "
-                            "menolak mengirim atas nama alamat lain. Diharapkan alamat kotak surat yang sama")
+        rep.warnings.append(
+            f"mail.alamat: {m.alamat!r} berbeda dengan mail.imap.username {user!r}; server bisa "
+            "menolak mengirim atas nama alamat lain. Diharapkan alamat kotak surat yang sama"
+        )
     if m.plus_addressing:
-        rep.notes.append("mail.plus_addressing: Reply-To memakai alamat+token; pastikan server mengantar "
-                         f"{m.alamat.replace('@', '+abc@')} ke kotak surat Pantau")
+        rep.notes.append(
+            "mail.plus_addressing: Reply-To memakai alamat+token; pastikan server mengantar "
+            f"{m.alamat.replace('@', '+abc@')} ke kotak surat Pantau"
+        )
 
 
 def ews_available() -> bool:
@@ -343,17 +414,23 @@ def ews_available() -> bool:
 def _check_ews(cfg: Config, rep: Report) -> None:
     e = cfg.mail.ews
     if not ews_available():
-        rep.problems.append("mail.transport: \"ews\" (Exchange Web Services) belum tersedia pada versi Pantau ini; "
-                            "diharapkan \"imap\". Exchange on-premises juga menyediakan IMAP dan SMTP: minta "
-                            "administrator mengaktifkannya untuk kotak surat Pantau")
+        rep.problems.append(
+            'mail.transport: "ews" (Exchange Web Services) belum tersedia pada versi Pantau ini; '
+            'diharapkan "imap". Exchange on-premises juga menyediakan IMAP dan SMTP: minta '
+            "administrator mengaktifkannya untuk kotak surat Pantau"
+        )
         return
     host = e.server.lower()
     if "office365.com" in host or "outlook.com" in host:
-        rep.problems.append(f"mail.ews.server: {e.server!r} adalah Exchange Online (Microsoft 365), yang memblokir EWS "
-                            "mulai 1 Oktober 2026; diharapkan transport = \"imap\" dengan OAuth2 (panduan, bagian 6.4)")
+        rep.problems.append(
+            f"mail.ews.server: {e.server!r} adalah Exchange Online (Microsoft 365), yang memblokir EWS "
+            'mulai 1 Oktober 2026; diharapkan transport = "imap" dengan OAuth2 (panduan, bagian 6.4)'
+        )
     if e.auth != "oauth2" and not os.environ.get(e.password_env):
-        rep.problems.append(f"mail.ews.password_env: variabel lingkungan {e.password_env} kosong; diharapkan kata "
-                            "sandi Exchange (untuk layanan: di /etc/pantau/pantau.env)")
+        rep.problems.append(
+            f"mail.ews.password_env: variabel lingkungan {e.password_env} kosong; diharapkan kata "
+            "sandi Exchange (untuk layanan: di /etc/pantau/pantau.env)"
+        )
 
 
 # ============================================================================ templates
@@ -376,8 +453,10 @@ def check_templates(cfg: Config) -> list[str]:
     missing = [n for n in docx if not (tdir / n).is_file()]
     missing += [f"email/{n}" for n in email if not (tdir / "email" / n).is_file()]
     for n in missing:
-        problems.append(f"templates/{n}: berkas tidak ada di {tdir}; diharapkan templat ini (salin dari contoh "
-                        f"bawaan: `pantau init FOLDER-BARU`, lalu ambil berkas {n} dari sana)")
+        problems.append(
+            f"templates/{n}: berkas tidak ada di {tdir}; diharapkan templat ini (salin dari contoh "
+            f"bawaan: `pantau init FOLDER-BARU`, lalu ambil berkas {n} dari sana)"
+        )
     try:
         from daemon.documents.samples import check_templates as check_docx
 
@@ -389,15 +468,21 @@ def check_templates(cfg: Config) -> list[str]:
             if (name, error) in seen:
                 continue  # one template serves several letters: say it once
             seen.add((name, error))
-            problems.append(f"templates/{name}: tidak dapat dirender ({error}); diharapkan templat yang dapat "
-                            "dirender: periksa tag {{ ... }} yang terpecah atau salah ketik (templates/README.md)")
+            problems.append(
+                f"templates/{name}: tidak dapat dirender ({error}); diharapkan templat yang dapat "
+                "dirender: periksa tag {{ ... }} yang terpecah atau salah ketik (templates/README.md)"
+            )
     except ImportError as e:
         problems.append(f"templates: pemeriksa templat tidak tersedia ({e})")
-    problems += check_email_templates(cfg, skip={n[len("email/"):-4] for n in missing if n.startswith("email/")})
+    problems += check_email_templates(
+        cfg, skip={n[len("email/") : -4] for n in missing if n.startswith("email/")}
+    )
     return problems
 
 
-_DOCX_PROBLEM = re.compile(r"templat (?:surat (\w+)(?: \w+)?|(formulir|laporan)) gagal dibuat: (.*)", re.S)
+_DOCX_PROBLEM = re.compile(
+    r"templat (?:surat (\w+)(?: \w+)?|(formulir|laporan)) gagal dibuat: (.*)", re.S
+)
 
 
 def _docx_problem(text: str) -> tuple[str, str]:
@@ -426,12 +511,16 @@ def check_email_templates(cfg: Config, skip: set[str] = frozenset()) -> list[str
             subject, _ = texts.render(kind, sample)
         except Exception as e:  # jinja errors come in many classes; each is one template problem
             where = f" baris {e.lineno}" if getattr(e, "lineno", None) else ""
-            problems.append(f"templates/email/{kind}.txt{where}: tidak dapat dirender ({type(e).__name__}: {e}); "
-                            "diharapkan teks dengan tag Jinja yang sah, seperti pada contoh bawaan")
+            problems.append(
+                f"templates/email/{kind}.txt{where}: tidak dapat dirender ({type(e).__name__}: {e}); "
+                "diharapkan teks dengan tag Jinja yang sah, seperti pada contoh bawaan"
+            )
             continue
         if not subject:
-            problems.append(f"templates/email/{kind}.txt: baris pertama bukan \"Subjek: ...\"; diharapkan baris "
-                            "pertama berbentuk Subjek: <judul e-mail>, lalu satu baris kosong, lalu isi")
+            problems.append(
+                f'templates/email/{kind}.txt: baris pertama bukan "Subjek: ..."; diharapkan baris '
+                "pertama berbentuk Subjek: <judul e-mail>, lalu satu baris kosong, lalu isi"
+            )
     return problems
 
 
@@ -439,21 +528,59 @@ def _sample(cfg: Config) -> dict:
     """A full context for rendering any e-mail text."""
     now = datetime.now(ZoneInfo(cfg.kantor.zona_waktu))
     return {
-        "kantor": cfg.kantor, "periode": "Triwulan III Tahun 2025", "siklus": "PK-2025-TW3", "penerima": "Camat",
-        "pengirim_nama": cfg.mail.nama, "unit_nama": "Seksi Pemerintahan", "batas": now, "jadwal": True,
-        "dokumen": True, "contoh_jadwal": "07-10-2025 09.00", "tidak_lengkap": ["KESOS"],
-        "rapat": {"start": now, "end": now, "place": "Aula"}, "usul_rapat": {"start": now, "end": now, "place": "Aula"},
-        "versi": 1, "nomor": "000.8.6.3/1/Kec/2025", "hal": "Hal", "warnings": ["w"], "errors": ["e"],
-        "file": "f.docx", "terlambat": True, "nomor_agenda": "1", "catatan": ["c"], "alasan": "a", "selesai": False,
-        "baris": "", "tahap": "setengah", "units": ["Seksi"], "menunggu": ["x"], "standar": "1 jam", "langkah": "S1",
-        "uraian": "u", "alamat": "a@b.c", "detail": "d", "ringkasan": [], "hal_tugas": "h", "saran": "s",
+        "kantor": cfg.kantor,
+        "periode": "Triwulan III Tahun 2025",
+        "siklus": "PK-2025-TW3",
+        "penerima": "Camat",
+        "pengirim_nama": cfg.mail.nama,
+        "unit_nama": "Seksi Pemerintahan",
+        "batas": now,
+        "jadwal": True,
+        "dokumen": True,
+        "contoh_jadwal": "07-10-2025 09.00",
+        "tidak_lengkap": ["KESOS"],
+        "rapat": {"start": now, "end": now, "place": "Aula"},
+        "usul_rapat": {"start": now, "end": now, "place": "Aula"},
+        "versi": 1,
+        "nomor": "000.8.6.3/1/Kec/2025",
+        "hal": "Hal",
+        "warnings": ["w"],
+        "errors": ["e"],
+        "file": "f.docx",
+        "terlambat": True,
+        "nomor_agenda": "1",
+        "catatan": ["c"],
+        "alasan": "a",
+        "selesai": False,
+        "baris": "",
+        "tahap": "setengah",
+        "units": ["Seksi"],
+        "menunggu": ["x"],
+        "standar": "1 jam",
+        "langkah": "S1",
+        "uraian": "u",
+        "alamat": "a@b.c",
+        "detail": "d",
+        "ringkasan": [],
+        "hal_tugas": "h",
+        "saran": "s",
         "kode_ttd": "",
         # the operator's notices (operator_notices.py, gagal_kirim)
-        "orang": "YULIA SARI", "unit": "Seksi PMD (PMD)", "kunci": '[[unit]] kode = "PMD" → email', "pid": 1,
-        "berkas_konfigurasi": str(cfg.path), "id": 1, "dari": "x@y.z", "nama": "", "subjek": "s",
-        "diterima": now, "tanggal": now,
+        "orang": "YULIA SARI",
+        "unit": "Seksi PMD (PMD)",
+        "kunci": '[[unit]] kode = "PMD" → email',
+        "pid": 1,
+        "berkas_konfigurasi": str(cfg.path),
+        "id": 1,
+        "dari": "x@y.z",
+        "nama": "",
+        "subjek": "s",
+        "diterima": now,
+        "tanggal": now,
         "pesan": [{"id": 1, "dari": "x@y.z", "nama": "", "subjek": "s", "alasan": "a"}],
-        "daftar_siklus": [{"kode": "PK-2025-TW3", "langkah": "S4", "menunggu": ["m"], "terlambat": ["t"]}],
+        "daftar_siklus": [
+            {"kode": "PK-2025-TW3", "langkah": "S4", "menunggu": ["m"], "terlambat": ["t"]}
+        ],
         "ditahan": [{"id": 1, "dari": "x@y.z", "alasan": "a"}],
         "gagal_kirim": [{"id": 1, "subject": "s", "error": "e"}],
     }

@@ -30,7 +30,9 @@ class Usage(Exception):
 
 class _Formatter(argparse.RawDescriptionHelpFormatter):
     def add_usage(self, usage, actions, groups, prefix=None):
-        return super().add_usage(usage, actions, groups, prefix if prefix is not None else "penggunaan: ")
+        return super().add_usage(
+            usage, actions, groups, prefix if prefix is not None else "penggunaan: "
+        )
 
 
 class _Parser(argparse.ArgumentParser):
@@ -76,147 +78,266 @@ def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="pantau", description=DESCRIPTION, epilog=EPILOG)
     p.add_argument("--config", metavar="BERKAS",
                    help="berkas konfigurasi (bawaan: $PANTAU_CONFIG, atau config/pantau.toml)")
-    p.add_argument("--log-format", choices=("text", "json"), default="text",
-                   help="bentuk log di stderr: text (dibaca orang) atau json (satu objek JSON per baris)")
+    p.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default="text",
+        help="bentuk log di stderr: text (dibaca orang) atau json (satu objek JSON per baris)",
+    )
     p.add_argument("--log-level", choices=("debug", "info", "warning", "error"), default=None,
                    help="tingkat log (bawaan: info untuk `run`, warning untuk perintah lain)")
-    p.add_argument("--version", action="version", version=f"pantau {__version__}", help="tampilkan versi")
+    p.add_argument(
+        "--version", action="version", version=f"pantau {__version__}", help="tampilkan versi"
+    )
     sub = p.add_subparsers(dest="cmd", metavar="PERINTAH", title="perintah")
 
-    s = sub.add_parser("init", help="membuat folder kantor baru dari contoh bawaan",
-                       description=_wrap(
-                           "Membuat folder kantor baru: config/ (pantau.toml, sop.toml, indikator.csv, libur.txt), "
-                           "templates/ (surat, laporan, formulir, teks e-mail) dan var/.",
-                           "Setelah itu sunting config/pantau.toml lalu jalankan `pantau check --offline`."))
-    s.add_argument("dir", metavar="FOLDER", help="folder kantor (dibuat bila belum ada; config/ harus belum ada)")
+    s = sub.add_parser(
+        "init",
+        help="membuat folder kantor baru dari contoh bawaan",
+        description=_wrap(
+            "Membuat folder kantor baru: config/ (pantau.toml, sop.toml, indikator.csv, libur.txt), "
+            "templates/ (surat, laporan, formulir, teks e-mail) dan var/.",
+            "Setelah itu sunting config/pantau.toml lalu jalankan `pantau check --offline`.",
+        ),
+    )
+    s.add_argument(
+        "dir",
+        metavar="FOLDER",
+        help="folder kantor (dibuat bila belum ada; config/ harus belum ada)",
+    )
 
-    s = sub.add_parser("check", help="memeriksa konfigurasi, SOP, indikator, templat, dan server surel",
-                       description=_wrap(
-                           "Memeriksa semua yang bisa salah sebelum daemon berjalan. Setiap kesalahan menyebut "
-                           "kunci, nilai, dan yang diharapkan.",
-                           "Kode keluar 2 bila ada SALAH; PERINGATAN tidak menggagalkan."))
+    s = sub.add_parser(
+        "check",
+        help="memeriksa konfigurasi, SOP, indikator, templat, dan server surel",
+        description=_wrap(
+            "Memeriksa semua yang bisa salah sebelum daemon berjalan. Setiap kesalahan menyebut "
+            "kunci, nilai, dan yang diharapkan.",
+            "Kode keluar 2 bila ada SALAH; PERINGATAN tidak menggagalkan.",
+        ),
+    )
     s.add_argument("--offline", action="store_true", help="jangan masuk ke server surel")
-    s.add_argument("--json", action="store_true", help="hasil sebagai JSON {problems, warnings, notes}")
+    s.add_argument(
+        "--json", action="store_true", help="hasil sebagai JSON {problems, warnings, notes}"
+    )
 
-    sub.add_parser("run", help="menjalankan daemon di latar depan (berhenti dengan SIGTERM/Ctrl-C)",
-                   description=_wrap(
-                       "Menjalankan daemon: membaca kotak masuk, menjalankan pengingat dan batas waktu, mengirim "
-                       "surat, memulai siklus sesuai [jadwal]. Log ke stderr (journald); SIGTERM atau Ctrl-C "
-                       "menghentikannya dengan rapi."))
-    s = sub.add_parser("demo", help="menjalankan satu siklus lengkap S1-S13 dengan pegawai tiruan",
-                       description=_wrap(
-                           "Satu siklus lengkap S1-S13 di transport Maildir dengan pegawai tiruan dan jam dipercepat.",
-                           "Folder yang dipakai tetap menjadi kantor yang dapat diperiksa dengan perintah lain."))
-    s.add_argument("--dir", metavar="FOLDER", help="folder kantor demo (bawaan: folder sementara baru)")
-    s.add_argument("--units", metavar="N", type=_positive_int,
-                   help="kantor tiruan dengan N unit kerja (nama dan data realistis, beberapa terlambat "
-                        "atau janggal), untuk melihat dokumen seukuran kantor sendiri; bawaan: 5 unit")
+    sub.add_parser(
+        "run",
+        help="menjalankan daemon di latar depan (berhenti dengan SIGTERM/Ctrl-C)",
+        description=_wrap(
+            "Menjalankan daemon: membaca kotak masuk, menjalankan pengingat dan batas waktu, mengirim "
+            "surat, memulai siklus sesuai [jadwal]. Log ke stderr (journald); SIGTERM atau Ctrl-C "
+            "menghentikannya dengan rapi."
+        ),
+    )
+    s = sub.add_parser(
+        "demo",
+        help="menjalankan satu siklus lengkap S1-S13 dengan pegawai tiruan",
+        description=_wrap(
+            "Satu siklus lengkap S1-S13 di transport Maildir dengan pegawai tiruan dan jam dipercepat.",
+            "Folder yang dipakai tetap menjadi kantor yang dapat diperiksa dengan perintah lain.",
+        ),
+    )
+    s.add_argument(
+        "--dir", metavar="FOLDER", help="folder kantor demo (bawaan: folder sementara baru)"
+    )
+    s.add_argument(
+        "--units",
+        metavar="N",
+        type=_positive_int,
+        help="kantor tiruan dengan N unit kerja (nama dan data realistis, beberapa terlambat "
+        "atau janggal), untuk melihat dokumen seukuran kantor sendiri; bawaan: 5 unit",
+    )
 
-    cyc = sub.add_parser("cycle", help="siklus pemantauan: start, list, show",
-                         description=_wrap("Siklus pemantauan (satu periode: PK-2025-TW3, PK-2025-S1, PK-2025)."))
+    cyc = sub.add_parser(
+        "cycle",
+        help="siklus pemantauan: start, list, show",
+        description=_wrap("Siklus pemantauan (satu periode: PK-2025-TW3, PK-2025-S1, PK-2025)."),
+    )
     csub = cyc.add_subparsers(dest="cycle_cmd", metavar="AKSI", title="aksi")
-    s = csub.add_parser("start", help="memulai siklus sekarang",
-                        description=_wrap(
-                            "Memulai siklus sekarang. Surat-suratnya dikirim oleh daemon (`pantau run`)."))
-    s.add_argument("period", metavar="PERIODE", help="2025-TW3 (triwulan), 2025-S1 (semester) atau 2025 (tahun)")
-    s = csub.add_parser("list", help="daftar siklus", description=_wrap("Daftar siklus dengan status dan langkahnya."))
+    s = csub.add_parser(
+        "start",
+        help="memulai siklus sekarang",
+        description=_wrap(
+            "Memulai siklus sekarang. Surat-suratnya dikirim oleh daemon (`pantau run`)."
+        ),
+    )
+    s.add_argument(
+        "period",
+        metavar="PERIODE",
+        help="2025-TW3 (triwulan), 2025-S1 (semester) atau 2025 (tahun)",
+    )
+    s = csub.add_parser(
+        "list",
+        help="daftar siklus",
+        description=_wrap("Daftar siklus dengan status dan langkahnya."),
+    )
     s.add_argument("--json", action="store_true", help="keluaran JSON (SPEC §7.3)")
-    s = csub.add_parser("show", help="rincian satu siklus: langkah, unit, dokumen, catatan kejadian",
-                        description=_wrap(
-                        "Rincian satu siklus: setiap langkah (mulai, batas, selesai, aktual terhadap standar), "
-                        "status setiap unit, dokumen (berkas, sha256, versi) dan catatan kejadian."))
+    s = csub.add_parser(
+        "show",
+        help="rincian satu siklus: langkah, unit, dokumen, catatan kejadian",
+        description=_wrap(
+            "Rincian satu siklus: setiap langkah (mulai, batas, selesai, aktual terhadap standar), "
+            "status setiap unit, dokumen (berkas, sha256, versi) dan catatan kejadian."
+        ),
+    )
     s.add_argument("code", metavar="KODE", help="kode siklus, mis. PK-2025-TW3")
     s.add_argument("--json", action="store_true", help="keluaran JSON (SPEC §7.3)")
 
-    s = sub.add_parser("status", help="keadaan daemon, surel, siklus berjalan, keterlambatan, pesan ditahan",
-                       description=_wrap(
-                       "Apakah daemon hidup (detak), apakah surel tersambung, langkah setiap siklus yang "
-                       "berjalan, siapa yang ditunggu sejak kapan, apa yang terlambat dari standar SOP, dan pesan "
-                       "yang ditahan."))
+    s = sub.add_parser(
+        "status",
+        help="keadaan daemon, surel, siklus berjalan, keterlambatan, pesan ditahan",
+        description=_wrap(
+            "Apakah daemon hidup (detak), apakah surel tersambung, langkah setiap siklus yang "
+            "berjalan, siapa yang ditunggu sejak kapan, apa yang terlambat dari standar SOP, dan pesan "
+            "yang ditahan."
+        ),
+    )
     s.add_argument("--json", action="store_true", help="keluaran JSON (SPEC §7.3)")
 
     s = sub.add_parser("register", help="register surat keluar atau masuk",
                        description=_wrap("Register surat keluar atau masuk (SPEC §4)."))
-    s.add_argument("which", choices=("keluar", "masuk"), metavar="keluar|masuk", help="register yang ditampilkan")
+    s.add_argument(
+        "which",
+        choices=("keluar", "masuk"),
+        metavar="keluar|masuk",
+        help="register yang ditampilkan",
+    )
     s.add_argument("--tahun", type=int, metavar="TAHUN", help="hanya tahun ini")
     g = s.add_mutually_exclusive_group()
     g.add_argument("--json", action="store_true", help="keluaran JSON")
     g.add_argument("--csv", action="store_true", help="keluaran CSV")
     g.add_argument("--xlsx", metavar="BERKAS", help="tulis ke berkas XLSX")
 
-    s = sub.add_parser("inspect", help="bagaimana Pantau membaca berkas .eml (tanpa mengubah apa pun)",
-                       description=_wrap(
-                       "Menunjukkan bagaimana Pantau membaca pesan: jenis, token, tugas yang cocok, pemeriksaan "
-                       "pengirim, keputusan, lampiran, formulir, dan tindakan yang akan diambil daemon. Tidak "
-                       "mengubah apa pun.",
-                       "Tanpa konfigurasi atau basis data, pesan dibaca apa adanya; dengan basis data kantor, "
-                       "tugas yang dijawabnya dicari dan pengirimnya diperiksa."))
-    s.add_argument("files", nargs="+", metavar="BERKAS", help="berkas .eml, atau folder (mis. Maildir new/)")
+    s = sub.add_parser(
+        "inspect",
+        help="bagaimana Pantau membaca berkas .eml (tanpa mengubah apa pun)",
+        description=_wrap(
+            "Menunjukkan bagaimana Pantau membaca pesan: jenis, token, tugas yang cocok, pemeriksaan "
+            "pengirim, keputusan, lampiran, formulir, dan tindakan yang akan diambil daemon. Tidak "
+            "mengubah apa pun.",
+            "Tanpa konfigurasi atau basis data, pesan dibaca apa adanya; dengan basis data kantor, "
+            "tugas yang dijawabnya dicari dan pengirimnya diperiksa.",
+        ),
+    )
+    s.add_argument(
+        "files", nargs="+", metavar="BERKAS", help="berkas .eml, atau folder (mis. Maildir new/)"
+    )
     s.add_argument("--json", action="store_true", help="satu objek JSON per baris (SPEC §7.3)")
 
-    s = sub.add_parser("triage", help="pesan yang ditahan atau gagal diproses, dengan alasan dan saran",
-                       description=_wrap(
-                       "Pesan yang ditahan (pengirim tidak sah, tidak cocok dengan tugas, DMARC gagal) atau gagal "
-                       "diproses, dengan alasan dan saran. Setelah penyebabnya diperbaiki: `pantau replay ID`."))
+    s = sub.add_parser(
+        "triage",
+        help="pesan yang ditahan atau gagal diproses, dengan alasan dan saran",
+        description=_wrap(
+            "Pesan yang ditahan (pengirim tidak sah, tidak cocok dengan tugas, DMARC gagal) atau gagal "
+            "diproses, dengan alasan dan saran. Setelah penyebabnya diperbaiki: `pantau replay ID`."
+        ),
+    )
     s.add_argument("--json", action="store_true", help="keluaran JSON (SPEC §7.3)")
-    s.add_argument("--semua", action="store_true",
-                   help="sertakan pesan yang diabaikan (balasan otomatis, laporan gagal kirim, surat lain, duplikat)")
+    s.add_argument(
+        "--semua",
+        action="store_true",
+        help="sertakan pesan yang diabaikan (balasan otomatis, laporan gagal kirim, surat lain, duplikat)",
+    )
 
-    s = sub.add_parser("replay", help="memproses ulang pesan (nomor dari `pantau triage`)",
-                       description=_wrap(
-                           "Memproses ulang pesan yang tersimpan, mis. setelah menambah `wakil` atau membetulkan "
-                           "alamat di konfigurasi.",
-                           "Kode keluar 0 bila semua pesan kini diproses atau diabaikan, 1 bila masih ditahan "
-                           "atau gagal."))
+    s = sub.add_parser(
+        "replay",
+        help="memproses ulang pesan (nomor dari `pantau triage`)",
+        description=_wrap(
+            "Memproses ulang pesan yang tersimpan, mis. setelah menambah `wakil` atau membetulkan "
+            "alamat di konfigurasi.",
+            "Kode keluar 0 bila semua pesan kini diproses atau diabaikan, 1 bila masih ditahan "
+            "atau gagal.",
+        ),
+    )
     s.add_argument("ids", nargs="+", type=int, metavar="ID", help="nomor pesan")
 
-    out = sub.add_parser("outbox", help="surat yang belum terkirim: sebabnya, dan kirim ulang atau batalkan",
-                         description=_wrap(
-                             "Tanpa AKSI: surat yang belum terkirim (menunggu, sedang dikirim, gagal), sebabnya, "
-                             "dan yang perlu dilakukan.",
-                             "`pantau outbox retry ID` mengirim ulang sekarang (daemon yang berjalan dibangunkan); "
-                             "`pantau outbox cancel ID` berhenti mencoba mengirimnya (surat tetap di arsip, "
-                             "pembatalan dicatat di siklusnya)."))
+    out = sub.add_parser(
+        "outbox",
+        help="surat yang belum terkirim: sebabnya, dan kirim ulang atau batalkan",
+        description=_wrap(
+            "Tanpa AKSI: surat yang belum terkirim (menunggu, sedang dikirim, gagal), sebabnya, "
+            "dan yang perlu dilakukan.",
+            "`pantau outbox retry ID` mengirim ulang sekarang (daemon yang berjalan dibangunkan); "
+            "`pantau outbox cancel ID` berhenti mencoba mengirimnya (surat tetap di arsip, "
+            "pembatalan dicatat di siklusnya).",
+        ),
+    )
     out.add_argument("--json", action="store_true", help="keluaran JSON")
-    out.add_argument("--semua", action="store_true", help="sertakan surat yang sudah terkirim atau dibatalkan")
+    out.add_argument(
+        "--semua", action="store_true", help="sertakan surat yang sudah terkirim atau dibatalkan"
+    )
     osub = out.add_subparsers(dest="outbox_cmd", metavar="AKSI", title="aksi")
-    s = osub.add_parser("retry", help="kirim ulang surat sekarang",
-                        description=_wrap("Mengirim ulang surat yang gagal atau masih menunggu, sekarang."))
+    s = osub.add_parser(
+        "retry",
+        help="kirim ulang surat sekarang",
+        description=_wrap("Mengirim ulang surat yang gagal atau masih menunggu, sekarang."),
+    )
     s.add_argument("id", type=int, metavar="ID", help="nomor surat dari `pantau outbox`")
-    s = osub.add_parser("cancel", help="berhenti mencoba mengirim surat",
-                        description=_wrap("Berhenti mencoba mengirim surat (mis. sudah disampaikan dengan cara "
-                                          "lain). Surat tetap tersimpan di arsip."))
+    s = osub.add_parser(
+        "cancel",
+        help="berhenti mencoba mengirim surat",
+        description=_wrap(
+            "Berhenti mencoba mengirim surat (mis. sudah disampaikan dengan cara "
+            "lain). Surat tetap tersimpan di arsip."
+        ),
+    )
     s.add_argument("id", type=int, metavar="ID", help="nomor surat dari `pantau outbox`")
 
     exp = sub.add_parser("export", help="ekspor data", description=_wrap("Ekspor data."))
     esub = exp.add_subparsers(dest="export_cmd", metavar="JENIS", title="jenis")
-    s = esub.add_parser("emonev", help="data e-Monev satu siklus (XLSX, dan CSV di sebelahnya)",
-                        description=_wrap("Data e-Monev satu siklus (XLSX, dan CSV di sebelahnya)."))
+    s = esub.add_parser(
+        "emonev",
+        help="data e-Monev satu siklus (XLSX, dan CSV di sebelahnya)",
+        description=_wrap("Data e-Monev satu siklus (XLSX, dan CSV di sebelahnya)."),
+    )
     s.add_argument("code", metavar="KODE", help="kode siklus, mis. PK-2025-TW3")
-    s.add_argument("--out", metavar="BERKAS", help="berkas XLSX tujuan (bawaan: Data-eMonev-KODE.xlsx)")
+    s.add_argument(
+        "--out", metavar="BERKAS", help="berkas XLSX tujuan (bawaan: Data-eMonev-KODE.xlsx)"
+    )
 
-    s = sub.add_parser("web", help="dasbor web: keadaan siklus, dokumen, capaian, register (SPEC §8)",
-                       description=_wrap(
-                           "Menjalankan dasbor web di latar depan (bawaan: [web] host dan port). Dasbor hanya "
-                           "menampilkan; persetujuan tetap melalui e-mail. Orang kantor masuk dengan tautan sekali "
-                           "pakai yang dikirim ke alamatnya; `pantau web link EMAIL` mencetak satu tautan.",
-                           "Pasang di belakang reverse proxy kantor dengan TLS dan isi [web] url: lihat "
-                           "docs/panduan-operator.md."))
-    s.add_argument("--host", metavar="ALAMAT", help="alamat yang didengar (bawaan: [web] host, 127.0.0.1)")
+    s = sub.add_parser(
+        "web",
+        help="dasbor web: keadaan siklus, dokumen, capaian, register (SPEC §8)",
+        description=_wrap(
+            "Menjalankan dasbor web di latar depan (bawaan: [web] host dan port). Dasbor hanya "
+            "menampilkan; persetujuan tetap melalui e-mail. Orang kantor masuk dengan tautan sekali "
+            "pakai yang dikirim ke alamatnya; `pantau web link EMAIL` mencetak satu tautan.",
+            "Pasang di belakang reverse proxy kantor dengan TLS dan isi [web] url: lihat "
+            "docs/panduan-operator.md.",
+        ),
+    )
+    s.add_argument(
+        "--host", metavar="ALAMAT", help="alamat yang didengar (bawaan: [web] host, 127.0.0.1)"
+    )
     s.add_argument("--port", type=int, metavar="PORT", help="port (bawaan: [web] port, 8080)")
     wsub = s.add_subparsers(dest="web_cmd", metavar="PERINTAH", title="perintah")
-    w = wsub.add_parser("link", help="mencetak tautan masuk sekali pakai (15 menit) untuk orang kantor",
-                        description=_wrap(
-                            "Mencetak tautan masuk sekali pakai, berlaku 15 menit, untuk pejabat, unit, atau "
-                            "operator yang alamatnya ada di konfigurasi; berikan kepada orangnya.",
-                            "Kode keluar 1 bila alamat itu bukan orang kantor."))
-    w.add_argument("email", metavar="EMAIL", help="alamat e-mail orang kantor, mis. camat@kecamatan.go.id")
+    w = wsub.add_parser(
+        "link",
+        help="mencetak tautan masuk sekali pakai (15 menit) untuk orang kantor",
+        description=_wrap(
+            "Mencetak tautan masuk sekali pakai, berlaku 15 menit, untuk pejabat, unit, atau "
+            "operator yang alamatnya ada di konfigurasi; berikan kepada orangnya.",
+            "Kode keluar 1 bila alamat itu bukan orang kantor.",
+        ),
+    )
+    w.add_argument(
+        "email", metavar="EMAIL", help="alamat e-mail orang kantor, mis. camat@kecamatan.go.id"
+    )
 
-    s = sub.add_parser("backup", help="mencadangkan basis data, arsip, konfigurasi dan rahasia token (aman saat daemon berjalan)",
-                       description=_wrap("BERKAS.tar.gz (atau .tgz) menjadi satu berkas; nama lain menjadi folder baru. "
-                                         "Cadangan lama tidak pernah ditimpa. --periksa memeriksa cadangan terhadap MANIFEST.json."))
+    s = sub.add_parser(
+        "backup",
+        help="mencadangkan basis data, arsip, konfigurasi dan rahasia token (aman saat daemon berjalan)",
+        description=_wrap(
+            "BERKAS.tar.gz (atau .tgz) menjadi satu berkas; nama lain menjadi folder baru. "
+            "Cadangan lama tidak pernah ditimpa. --periksa memeriksa cadangan terhadap MANIFEST.json."
+        ),
+    )
     s.add_argument("file", metavar="BERKAS", help="tujuan cadangan, atau cadangan yang diperiksa")
-    s.add_argument("--periksa", action="store_true", help="periksa cadangan yang sudah ada (sha256 dan basis data)")
+    s.add_argument(
+        "--periksa",
+        action="store_true",
+        help="periksa cadangan yang sudah ada (sha256 dan basis data)",
+    )
     s.add_argument("--json", action="store_true", help="hasil sebagai JSON")
     return p
 
@@ -233,11 +354,21 @@ def cli_reference() -> str:
     os.environ["COLUMNS"] = "100"
     try:
         root = _parser()
-        parts = ["# Rujukan perintah `pantau`", "",
-                 "<!-- Dibuat otomatis dari `pantau --help`; jangan disunting tangan. Perbarui dengan:",
-                 "     .venv/bin/python docs/make_cli_md.py -->", "",
-                 "Panduan langkah demi langkah ada di [panduan-operator.md](panduan-operator.md).", "",
-                 "## pantau", "", "```text", root.format_help().rstrip(), "```", ""]
+        parts = [
+            "# Rujukan perintah `pantau`",
+            "",
+            "<!-- Dibuat otomatis dari `pantau --help`; jangan disunting tangan. Perbarui dengan:",
+            "     .venv/bin/python docs/make_cli_md.py -->",
+            "",
+            "Panduan langkah demi langkah ada di [panduan-operator.md](panduan-operator.md).",
+            "",
+            "## pantau",
+            "",
+            "```text",
+            root.format_help().rstrip(),
+            "```",
+            "",
+        ]
 
         def walk(parser, prefix):
             for name, sp in _subparsers(parser):
@@ -285,12 +416,17 @@ def cmd_init(args) -> int:
 
     path = init_office(Path(args.dir))
     office = path.parent.parent
-    made = [(path, "konfigurasi: kantor, pejabat, unit, surel, jadwal"),
-            (office / "config" / "indikator.csv", "daftar indikator kinerja (contoh: ganti dengan milik kantor)"),
-            (office / "config" / "sop.toml", "langkah SOP dan standar waktunya"),
-            (office / "config" / "libur.txt", "hari libur dan cuti bersama tambahan"),
-            (office / "templates", "templat surat, laporan, formulir, teks e-mail"),
-            (office / "var", "basis data, arsip, rahasia token (cadangkan!)")]
+    made = [
+        (path, "konfigurasi: kantor, pejabat, unit, surel, jadwal"),
+        (
+            office / "config" / "indikator.csv",
+            "daftar indikator kinerja (contoh: ganti dengan milik kantor)",
+        ),
+        (office / "config" / "sop.toml", "langkah SOP dan standar waktunya"),
+        (office / "config" / "libur.txt", "hari libur dan cuti bersama tambahan"),
+        (office / "templates", "templat surat, laporan, formulir, teks e-mail"),
+        (office / "var", "basis data, arsip, rahasia token (cadangkan!)"),
+    ]
     width = max(len(str(p)) for p, _ in made)
     print(f"Kantor baru dibuat di {office}:")
     for p, what in made:
@@ -317,7 +453,14 @@ def cmd_check(args) -> int:
         rep = run_checks(cfg, offline=args.offline)
         path = cfg.path
     if args.json:
-        _dump({"config": str(path), "problems": rep.problems, "warnings": rep.warnings, "notes": rep.notes})
+        _dump(
+            {
+                "config": str(path),
+                "problems": rep.problems,
+                "warnings": rep.warnings,
+                "notes": rep.notes,
+            }
+        )
         return 2 if rep.problems else 0
     print(f"Memeriksa {path}" + (" (tanpa server surel)" if args.offline else ""))
     for n in rep.notes:
@@ -327,9 +470,14 @@ def cmd_check(args) -> int:
     for pr in rep.problems:
         print(f"  SALAH       {pr}")
     if rep.problems:
-        print(f"\n{len(rep.problems)} kesalahan ditemukan; perbaiki lalu jalankan `pantau check` lagi.")
+        print(
+            f"\n{len(rep.problems)} kesalahan ditemukan; perbaiki lalu jalankan `pantau check` lagi."
+        )
         return 2
-    print("\nSemua pemeriksaan lulus" + (f" ({len(rep.warnings)} peringatan)." if rep.warnings else "."))
+    print(
+        "\nSemua pemeriksaan lulus"
+        + (f" ({len(rep.warnings)} peringatan)." if rep.warnings else ".")
+    )
     return 0
 
 
@@ -399,15 +547,21 @@ def cmd_cycle(args) -> int:
                 print(f"Gagal: {e}", file=sys.stderr)
                 return 1
             except ValueError as e:
-                raise Usage(f"periode {args.period!r} tidak dikenal ({e}); contoh: 2025-TW3, 2025-S1, 2025") from None
+                raise Usage(
+                    f"periode {args.period!r} tidak dikenal ({e}); contoh: 2025-TW3, 2025-S1, 2025"
+                ) from None
             from daemon.shell.lock import wake_daemon
 
             if wake_daemon(app.cfg.db_path):
-                print(f"Siklus {code} dimulai. Daemon yang berjalan mengirim surat-suratnya sekarang; "
-                      f"ikuti dengan `pantau status`.")
+                print(
+                    f"Siklus {code} dimulai. Daemon yang berjalan mengirim surat-suratnya sekarang; "
+                    f"ikuti dengan `pantau status`."
+                )
             else:
-                print(f"Siklus {code} dimulai. Surat-suratnya dikirim oleh daemon (`pantau run`), yang saat ini "
-                      f"tidak berjalan; jalankan dengan `systemctl start pantau`, lalu ikuti dengan `pantau status`.")
+                print(
+                    f"Siklus {code} dimulai. Surat-suratnya dikirim oleh daemon (`pantau run`), yang saat ini "
+                    f"tidak berjalan; jalankan dengan `systemctl start pantau`, lalu ikuti dengan `pantau status`."
+                )
             return 0
         if args.cycle_cmd == "list":
             rows = views.cycle_list(app.store)
@@ -484,7 +638,10 @@ def _cfg_or_none(args):
     path = config_path(args.config)
     if not path.exists():
         if args.config:
-            print(f"Peringatan: {path} tidak ada; pesan dibaca tanpa konfigurasi kantor.", file=sys.stderr)
+            print(
+                f"Peringatan: {path} tidak ada; pesan dibaca tanpa konfigurasi kantor.",
+                file=sys.stderr,
+            )
         return None
     try:
         return _cfg(args)
@@ -508,8 +665,13 @@ def cmd_triage(args) -> int:
         app.close()
 
 
-OUTCOME_ID = {"diproses": "diproses", "diabaikan": "diabaikan", "gagal": "gagal", "ditahan": "masih ditahan",
-              "duplikat": "duplikat (sudah pernah diproses)"}
+OUTCOME_ID = {
+    "diproses": "diproses",
+    "diabaikan": "diabaikan",
+    "gagal": "gagal",
+    "ditahan": "masih ditahan",
+    "duplikat": "duplikat (sudah pernah diproses)",
+}
 
 
 def cmd_replay(args) -> int:
@@ -534,13 +696,18 @@ def cmd_replay(args) -> int:
             if row["status"] not in ("diproses", "diabaikan", "duplikat"):
                 worst = 1
         if daemon_alive:
-            print("Surat yang timbul (bila ada) dikirim oleh daemon yang sedang berjalan, paling lambat dalam "
-                  "satu menit.")
+            print(
+                "Surat yang timbul (bila ada) dikirim oleh daemon yang sedang berjalan, paling lambat dalam "
+                "satu menit."
+            )
         else:
             try:
                 sent = app.dispatch()
             except Exception as e:  # the mail server may be away; the daemon sends later
-                print(f"Surat balasan belum terkirim ({e}); daemon akan mengirimnya saat berjalan.", file=sys.stderr)
+                print(
+                    f"Surat balasan belum terkirim ({e}); daemon akan mengirimnya saat berjalan.",
+                    file=sys.stderr,
+                )
             else:
                 if sent:
                     print(f"{sent} surat terkirim.")
@@ -564,12 +731,18 @@ def cmd_outbox(args) -> int:
                 return 1
             to = ", ".join(json.loads(row["recipients"]))
             if args.outbox_cmd == "cancel":
-                print(f"Surat #{args.id} kepada {to} dibatalkan; tidak akan dikirim lagi (tetap di arsip).")
+                print(
+                    f"Surat #{args.id} kepada {to} dibatalkan; tidak akan dikirim lagi (tetap di arsip)."
+                )
             elif wake_daemon(app.cfg.db_path):
-                print(f"Surat #{args.id} kepada {to} dikirim ulang sekarang oleh daemon; periksa dengan `pantau outbox`.")
+                print(
+                    f"Surat #{args.id} kepada {to} dikirim ulang sekarang oleh daemon; periksa dengan `pantau outbox`."
+                )
             else:
-                print(f"Surat #{args.id} kepada {to} dijadwalkan ulang; daemon tidak berjalan, jadi dikirim saat "
-                      f"daemon dijalankan (`systemctl start pantau`).")
+                print(
+                    f"Surat #{args.id} kepada {to} dijadwalkan ulang; daemon tidak berjalan, jadi dikirim saat "
+                    f"daemon dijalankan (`systemctl start pantau`)."
+                )
             return 0
         rows = outbox_cmd.rows(app.store, app.cfg, include_sent=args.semua)
         if args.json:
@@ -646,7 +819,10 @@ def cmd_web(args) -> int:
         finally:
             store.close()
         print(link)
-        print(f"Tautan masuk untuk {person.name} <{email}>: sekali pakai, berlaku 15 menit.", file=sys.stderr)
+        print(
+            f"Tautan masuk untuk {person.name} <{email}>: sekali pakai, berlaku 15 menit.",
+            file=sys.stderr,
+        )
         return 0
     from daemon.web import serve
 
@@ -655,10 +831,22 @@ def cmd_web(args) -> int:
     return serve(cfg, host=args.host, port=args.port)
 
 
-COMMANDS = {"init": cmd_init, "check": cmd_check, "run": cmd_run, "demo": cmd_demo, "cycle": cmd_cycle,
-            "status": cmd_status, "register": cmd_register, "inspect": cmd_inspect, "triage": cmd_triage,
-            "replay": cmd_replay, "export": cmd_export, "backup": cmd_backup, "outbox": cmd_outbox,
-            "web": cmd_web}
+COMMANDS = {
+    "init": cmd_init,
+    "check": cmd_check,
+    "run": cmd_run,
+    "demo": cmd_demo,
+    "cycle": cmd_cycle,
+    "status": cmd_status,
+    "register": cmd_register,
+    "inspect": cmd_inspect,
+    "triage": cmd_triage,
+    "replay": cmd_replay,
+    "export": cmd_export,
+    "backup": cmd_backup,
+    "outbox": cmd_outbox,
+    "web": cmd_web,
+}
 
 
 def _level(args, default: int) -> int:
@@ -679,7 +867,10 @@ def main(argv: list[str] | None = None) -> int:
         from daemon.shell import logsetup
 
         # replay shows what the message caused (the same lines the daemon would log).
-        logsetup.setup(args.log_format, level=_level(args, logging.INFO if args.cmd == "replay" else logging.WARNING))
+        logsetup.setup(
+            args.log_format,
+            level=_level(args, logging.INFO if args.cmd == "replay" else logging.WARNING),
+        )
     try:
         return COMMANDS[args.cmd](args)
     except Usage as e:
@@ -694,7 +885,9 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         # The reader went away (`pantau cycle show ... | head`): not an error worth a traceback.
         try:
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # silence the flush at exit
+            os.dup2(
+                os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno()
+            )  # silence the flush at exit
         except (OSError, ValueError):
             pass
         return 0

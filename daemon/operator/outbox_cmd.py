@@ -28,30 +28,51 @@ def advice(row: dict, cfg=None) -> str:
             for addr in json.loads(row["recipients"] or "[]"):
                 w = whose(cfg, addr)
                 if w["kunci"]:
-                    who = f" Bila alamat {addr} salah, betulkan di konfigurasi ({w['kunci']}) dan muat ulang " \
-                          f"daemon (`systemctl reload pantau`): tugasnya pindah ke alamat baru dan suratnya " \
-                          f"dikirim ulang sendiri; lalu batalkan yang ini."
+                    who = (
+                        f" Bila alamat {addr} salah, betulkan di konfigurasi ({w['kunci']}) dan muat ulang "
+                        f"daemon (`systemctl reload pantau`): tugasnya pindah ke alamat baru dan suratnya "
+                        f"dikirim ulang sendiri; lalu batalkan yang ini."
+                    )
                     break
-        return (f"Server surel menolak surat ini untuk seterusnya.{who} Setelah penyebabnya diperbaiki: "
-                f"`pantau outbox retry {rid}`; bila surat itu sudah disampaikan dengan cara lain: "
-                f"`pantau outbox cancel {rid}`.")
+        return (
+            f"Server surel menolak surat ini untuk seterusnya.{who} Setelah penyebabnya diperbaiki: "
+            f"`pantau outbox retry {rid}`; bila surat itu sudah disampaikan dengan cara lain: "
+            f"`pantau outbox cancel {rid}`."
+        )
     if row["status"] == "mengirim":
-        return ("Pengiriman terakhir terputus; daemon memeriksa folder Terkirim lalu mengirim ulang paling "
-                "banyak sekali dengan Message-ID yang sama. Tidak perlu tindakan.")
+        return (
+            "Pengiriman terakhir terputus; daemon memeriksa folder Terkirim lalu mengirim ulang paling "
+            "banyak sekali dengan Message-ID yang sama. Tidak perlu tindakan."
+        )
     if row.get("error"):
-        return (f"Gagal sementara ({row['attempts']} kali); daemon mencoba lagi sendiri. Bila terus gagal, "
-                f"periksa server surel dengan `pantau check`; kirim sekarang: `pantau outbox retry {rid}`.")
+        return (
+            f"Gagal sementara ({row['attempts']} kali); daemon mencoba lagi sendiri. Bila terus gagal, "
+            f"periksa server surel dengan `pantau check`; kirim sekarang: `pantau outbox retry {rid}`."
+        )
     return "Menunggu daemon mengirimnya (lihat `pantau status`: apakah daemon berjalan?)."
 
 
 def rows(store, cfg=None, include_sent: bool = False) -> list[dict]:
     out = []
     for r in store.outbox_rows(include_sent):
-        out.append({"id": r["id"], "status": r["status"], "cycle": r["cycle"] or None, "step": r["step"] or None,
-                    "kind": r["kind"], "to": json.loads(r["recipients"] or "[]"), "subject": r["subject"],
-                    "queued": r["queued"], "attempts": r["attempts"], "next_attempt": r["next_attempt"],
-                    "sent": r["sent"] or None, "error": r["error"] or None, "message_id": r["message_id"],
-                    "what_to_do": advice(r, cfg) if r["status"] in NOT_DELIVERED else ""})
+        out.append(
+            {
+                "id": r["id"],
+                "status": r["status"],
+                "cycle": r["cycle"] or None,
+                "step": r["step"] or None,
+                "kind": r["kind"],
+                "to": json.loads(r["recipients"] or "[]"),
+                "subject": r["subject"],
+                "queued": r["queued"],
+                "attempts": r["attempts"],
+                "next_attempt": r["next_attempt"],
+                "sent": r["sent"] or None,
+                "error": r["error"] or None,
+                "message_id": r["message_id"],
+                "what_to_do": advice(r, cfg) if r["status"] in NOT_DELIVERED else "",
+            }
+        )
     return out
 
 
@@ -71,12 +92,20 @@ def retry(store, rid: int, now: datetime) -> dict:
     with store.transaction():
         row = _row(store, rid)
         if row["status"] not in ("gagal", "antri"):
-            raise OutboxError(f"surat #{rid} {STATUS_ID.get(row['status'], row['status'])}; tidak ada yang "
-                              "perlu dikirim ulang")
+            raise OutboxError(
+                f"surat #{rid} {STATUS_ID.get(row['status'], row['status'])}; tidak ada yang "
+                "perlu dikirim ulang"
+            )
         store.update_outbox(rid, status="antri", next_attempt=now.isoformat())
         if row["cycle"]:
-            store.add_log(row["cycle"], now, row["step"], "kirim_ulang_diminta", ", ".join(json.loads(row["recipients"])),
-                          f"surat #{rid} dikirim ulang atas permintaan operator")
+            store.add_log(
+                row["cycle"],
+                now,
+                row["step"],
+                "kirim_ulang_diminta",
+                ", ".join(json.loads(row["recipients"])),
+                f"surat #{rid} dikirim ulang atas permintaan operator",
+            )
     return row
 
 
@@ -85,9 +114,19 @@ def cancel(store, rid: int, now: datetime) -> dict:
     with store.transaction():
         row = _row(store, rid)
         if row["status"] not in ("gagal", "antri"):
-            raise OutboxError(f"surat #{rid} {STATUS_ID.get(row['status'], row['status'])}; tidak dapat dibatalkan")
-        store.update_outbox(rid, status="dibatalkan", error=((row["error"] or "") + " [dibatalkan operator]")[:500])
+            raise OutboxError(
+                f"surat #{rid} {STATUS_ID.get(row['status'], row['status'])}; tidak dapat dibatalkan"
+            )
+        store.update_outbox(
+            rid, status="dibatalkan", error=((row["error"] or "") + " [dibatalkan operator]")[:500]
+        )
         if row["cycle"]:
-            store.add_log(row["cycle"], now, row["step"], "pengiriman_dibatalkan",
-                          ", ".join(json.loads(row["recipients"])), f"surat #{rid} dibatalkan oleh operator")
+            store.add_log(
+                row["cycle"],
+                now,
+                row["step"],
+                "pengiriman_dibatalkan",
+                ", ".join(json.loads(row["recipients"])),
+                f"surat #{rid} dibatalkan oleh operator",
+            )
     return row

@@ -18,11 +18,24 @@ from daemon.operator import views
 STATUS_ID = {"waiting": "menunggu", "active": "berjalan", "done": "selesai", "skipped": "dilewati",
              "pending": "belum", "received": "diterima", "missing": "tidak menyampaikan data",
              "running": "berjalan", "closed": "selesai"}
-ROLE_ID = {"camat": "Camat", "sekretaris": "Sekretaris", "kasubag_perencanaan": "Kasubag Perencanaan",
-           "unit": "unit"}
-PURPOSE_ID = {"decision": "keputusan (SETUJU/REVISI)", "form": "formulir terisi", "upload": "dokumen DOCX"}
-DAEMON_ID = {"berjalan": "BERJALAN", "berhenti": "BERHENTI", "mati": "TIDAK BERJALAN", "macet": "MACET?",
-             "belum": "BELUM PERNAH DIJALANKAN"}
+ROLE_ID = {
+    "camat": "Camat",
+    "sekretaris": "Sekretaris",
+    "kasubag_perencanaan": "Kasubag Perencanaan",
+    "unit": "unit",
+}
+PURPOSE_ID = {
+    "decision": "keputusan (SETUJU/REVISI)",
+    "form": "formulir terisi",
+    "upload": "dokumen DOCX",
+}
+DAEMON_ID = {
+    "berjalan": "BERJALAN",
+    "berhenti": "BERHENTI",
+    "mati": "TIDAK BERJALAN",
+    "macet": "MACET?",
+    "belum": "BELUM PERNAH DIJALANKAN",
+}
 HARI = ["Sen", "Sel", "Rab", "Kam", "Jum", "Sab", "Min"]
 
 
@@ -78,7 +91,9 @@ class Table:
     columns: list[str]
     rows: list[tuple[list[str], str]] = field(default_factory=list)  # (cells, style)
     max_width: dict[int, int] = field(default_factory=dict)  # column index -> cut plain text here
-    drop: list[int] = field(default_factory=list)  # columns a narrow terminal leaves out, first first
+    drop: list[int] = field(
+        default_factory=list
+    )  # columns a narrow terminal leaves out, first first
 
     def add(self, *cells: Any, style: str = "") -> None:
         self.rows.append(([("-" if c is None or c == "" else str(c)) for c in cells], style))
@@ -122,7 +137,9 @@ def _plain_table(t: Table, out: TextIO) -> None:
             for cells, _ in t.rows]
     widths = [max(len(t.columns[i]), *(len(r[i]) for r in rows)) for i in range(len(t.columns))]
     for cells in [t.columns, ["-" * w for w in widths], *rows]:
-        print(("  " + "  ".join(c.ljust(widths[i]) for i, c in enumerate(cells))).rstrip(), file=out)
+        print(
+            ("  " + "  ".join(c.ljust(widths[i]) for i, c in enumerate(cells))).rstrip(), file=out
+        )
 
 
 def _write_rich(doc: Doc, out: TextIO) -> None:
@@ -148,12 +165,16 @@ def _rich_table(t: Table, width: int):
     from rich.table import Table as RichTable
     from rich.text import Text
 
-    widths = [max([len(c)] + [len(cells[i]) for cells, _ in t.rows]) for i, c in enumerate(t.columns)]
+    widths = [
+        max([len(c)] + [len(cells[i]) for cells, _ in t.rows]) for i, c in enumerate(t.columns)
+    ]
     shown = list(range(len(t.columns)))
     gap = 3  # SIMPLE_HEAD without edges puts three spaces between columns
 
     def natural(cols: list[int]) -> int:
-        return sum(min(widths[i], 12) if i in t.max_width else widths[i] for i in cols) + gap * (len(cols) - 1)
+        return sum(min(widths[i], 12) if i in t.max_width else widths[i] for i in cols) + gap * (
+            len(cols) - 1
+        )
 
     for i in t.drop:
         if natural(shown) <= width:
@@ -191,8 +212,10 @@ def status_doc(data: dict) -> Doc:
         text = (f"TIDAK BERJALAN: detak terakhir {ago(d['age_seconds'])} yang lalu dan prosesnya "
                 f"(pid {d['pid']}) sudah tidak ada. Lihat sebabnya: journalctl -u pantau -n 50")
     elif state == "macet":
-        text = (f"MACET? proses pid {d['pid']} masih ada tetapi tidak berdetak selama {ago(d['age_seconds'])}. "
-                "Lihat: journalctl -u pantau -n 50")
+        text = (
+            f"MACET? proses pid {d['pid']} masih ada tetapi tidak berdetak selama {ago(d['age_seconds'])}. "
+            "Lihat: journalctl -u pantau -n 50"
+        )
     else:
         text = "BELUM PERNAH DIJALANKAN (pantau run, atau systemctl start pantau)"
     doc.line(f"Daemon        : {text}", "green" if state == "berjalan" else "bold red")
@@ -203,13 +226,20 @@ def status_doc(data: dict) -> Doc:
         conn = "TIDAK TERSAMBUNG ke server surel (lihat log: journalctl -u pantau)"
     else:
         conn = "tidak tersambung (daemon tidak berjalan)"
-    doc.line(f"Surel         : {where}; {conn}; kotak masuk terakhir diperiksa {when(m.get('last_check'))}",
-             "" if m["connected"] or not d["alive"] else "bold red")
+    doc.line(
+        f"Surel         : {where}; {conn}; kotak masuk terakhir diperiksa {when(m.get('last_check'))}",
+        "" if m["connected"] or not d["alive"] else "bold red",
+    )
     ob = data["outbox"]
-    doc.line(f"Kotak keluar  : {ob['queued']} menunggu dikirim, {ob['failed']} gagal"
-             + ("  -> lihat `pantau outbox`, lalu `pantau outbox retry ID` atau `pantau outbox cancel ID`"
-                if ob["failed"] else ""),
-             "bold red" if ob["failed"] else "")
+    doc.line(
+        f"Kotak keluar  : {ob['queued']} menunggu dikirim, {ob['failed']} gagal"
+        + (
+            "  -> lihat `pantau outbox`, lalu `pantau outbox retry ID` atau `pantau outbox cancel ID`"
+            if ob["failed"]
+            else ""
+        ),
+        "bold red" if ob["failed"] else "",
+    )
     held = data["held"]
     doc.line(f"Pesan ditahan : {held}" + ("  -> lihat `pantau triage`" if held else ""),
              "bold yellow" if held else "")
@@ -218,28 +248,62 @@ def status_doc(data: dict) -> Doc:
                  "lagi, DOCX-nya sudah diarsipkan", "bold yellow")
     again = data.get("answered_earlier_today", 0)
     if again:
-        doc.line(f"Tidak dibalas lagi (sudah dijawab sebelumnya hari ini): {again}  -> lihat `pantau triage`",
-                 "yellow")
+        doc.line(
+            f"Tidak dibalas lagi (sudah dijawab sebelumnya hari ini): {again}  -> lihat `pantau triage`",
+            "yellow",
+        )
     if not data["cycles"]:
         doc.line()
         doc.line("Tidak ada siklus yang berjalan.")
     for c in data["cycles"]:
         doc.line()
-        doc.line(f"Siklus {c['code']} — langkah {c['current_step'] or '-'}: {c.get('step_name') or ''}", "bold")
-        doc.line(f"  langkah ini mulai {when(c.get('step_started'))}, batas standar {when(c.get('step_due'))}")
-        t = doc.table(Table("  Menunggu jawaban dari:", ["siapa", "alamat", "langkah", "yang ditunggu", "sejak",
-                                                          "terlambat"], max_width={0: 40}, drop=[1, 3]))
+        doc.line(
+            f"Siklus {c['code']} — langkah {c['current_step'] or '-'}: {c.get('step_name') or ''}",
+            "bold",
+        )
+        doc.line(
+            f"  langkah ini mulai {when(c.get('step_started'))}, batas standar {when(c.get('step_due'))}"
+        )
+        t = doc.table(
+            Table(
+                "  Menunggu jawaban dari:",
+                ["siapa", "alamat", "langkah", "yang ditunggu", "sejak", "terlambat"],
+                max_width={0: 40},
+                drop=[1, 3],
+            )
+        )
         for a in c["awaiting"]:
-            late = "YA" if a["overdue"] else ("surat belum terkirim" if a.get("letter_sent") is False else "tidak")
-            t.add(a["name"], a["who"], a["step"], PURPOSE_ID.get(a["purpose"], a["purpose"]), when_short(a["since"]),
-                  late, style="yellow" if a["overdue"] else "")
+            late = (
+                "YA"
+                if a["overdue"]
+                else ("surat belum terkirim" if a.get("letter_sent") is False else "tidak")
+            )
+            t.add(
+                a["name"],
+                a["who"],
+                a["step"],
+                PURPOSE_ID.get(a["purpose"], a["purpose"]),
+                when_short(a["since"]),
+                late,
+                style="yellow" if a["overdue"] else "",
+            )
         if c["overdue"]:
-            t = doc.table(Table("  Terlambat dari standar SOP:", ["langkah", "batas", "standar", "lewat (jam kerja)",
-                                                                   "pengingat", "eskalasi"]))
+            t = doc.table(
+                Table(
+                    "  Terlambat dari standar SOP:",
+                    ["langkah", "batas", "standar", "lewat (jam kerja)", "pengingat", "eskalasi"],
+                )
+            )
             for o in c["overdue"]:
-                t.add(o["step"], when_short(o["due"]), o["standard"], format_duration(o["late_minutes"]),
-                      "terkirim" if o["reminded"] else "belum", "terkirim" if o["escalated"] else "belum",
-                      style="red")
+                t.add(
+                    o["step"],
+                    when_short(o["due"]),
+                    o["standard"],
+                    format_duration(o["late_minutes"]),
+                    "terkirim" if o["reminded"] else "belum",
+                    "terkirim" if o["escalated"] else "belum",
+                    style="red",
+                )
     return doc
 
 
@@ -271,9 +335,14 @@ def cycle_doc(data: dict, office_dir: Path | None = None, label: str = "") -> Do
         mt = data["meeting"]
         doc.line(f"Rapat: {when(mt['start'])} s.d. {when(mt['end'])[-5:]} di {mt['place']}")
     doc.line()
-    t = doc.table(Table("Langkah (waktu standar dan aktual dihitung dalam jam kerja):",
-                        ["", "uraian", "status", "mulai", "batas", "selesai", "standar", "aktual", "putaran"],
-                        max_width={1: 34}, drop=[8, 1, 3]))
+    t = doc.table(
+        Table(
+            "Langkah (waktu standar dan aktual dihitung dalam jam kerja):",
+            ["", "uraian", "status", "mulai", "batas", "selesai", "standar", "aktual", "putaran"],
+            max_width={1: 34},
+            drop=[8, 1, 3],
+        )
+    )
     for s in data["steps"]:
         actual = "-" if s["actual_minutes"] is None else format_duration(s["actual_minutes"])
         if s.get("over_standard"):
@@ -281,30 +350,82 @@ def cycle_doc(data: dict, office_dir: Path | None = None, label: str = "") -> Do
         style = {"active": "bold", "skipped": "dim"}.get(s["status"], "")
         if s.get("over_standard"):
             style = "yellow"
-        t.add(s["id"], s.get("name", s["key"]), STATUS_ID.get(s["status"], s["status"]), when_short(s["started"]),
-              when_short(s["due"]), when_short(s["finished"]), s.get("standard", s["standard_minutes"]), actual,
-              s.get("runs", 0) or "-", style=style)
+        t.add(
+            s["id"],
+            s.get("name", s["key"]),
+            STATUS_ID.get(s["status"], s["status"]),
+            when_short(s["started"]),
+            when_short(s["due"]),
+            when_short(s["finished"]),
+            s.get("standard", s["standard_minutes"]),
+            actual,
+            s.get("runs", 0) or "-",
+            style=style,
+        )
     doc.line("  ! = melewati standar waktu SOP; putaran > 1 = langkah diulang karena REVISI")
     doc.line()
-    t = doc.table(Table("Unit:", ["kode", "nama", "status", "versi", "diterima", "ditolak"], max_width={1: 40},
-                        drop=[5, 3]))
+    t = doc.table(
+        Table(
+            "Unit:",
+            ["kode", "nama", "status", "versi", "diterima", "ditolak"],
+            max_width={1: 40},
+            drop=[5, 3],
+        )
+    )
     for u in data["units"]:
-        t.add(u["code"], u.get("name", u["code"]), STATUS_ID.get(u["status"], u["status"]), u["version"] or "-",
-              when_short(u["received"]), f"{u.get('rejected', 0)}x",
-              style="red" if u["status"] == "missing" else ("yellow" if u["status"] == "pending" else ""))
+        t.add(
+            u["code"],
+            u.get("name", u["code"]),
+            STATUS_ID.get(u["status"], u["status"]),
+            u["version"] or "-",
+            when_short(u["received"]),
+            f"{u.get('rejected', 0)}x",
+            style="red"
+            if u["status"] == "missing"
+            else ("yellow" if u["status"] == "pending" else ""),
+        )
     doc.line()
-    t = doc.table(Table("Dokumen:", ["jenis", "versi", "unit", "berkas", "sha256"], max_width={3: 90},
-                        drop=[4]))
+    t = doc.table(
+        Table(
+            "Dokumen:", ["jenis", "versi", "unit", "berkas", "sha256"], max_width={3: 90}, drop=[4]
+        )
+    )
     for d in data["documents"]:
-        t.add(d["kind"], d["version"], d["unit"] or "-", _rel(d["path"], office_dir), d["sha256"][:16] + "…")
+        t.add(
+            d["kind"],
+            d["version"],
+            d["unit"] or "-",
+            _rel(d["path"], office_dir),
+            d["sha256"][:16] + "…",
+        )
     doc.line()
-    t = doc.table(Table("Catatan kejadian:", ["waktu", "langkah", "kejadian", "siapa", "keterangan"],
-                        max_width={3: 30, 4: 70}, drop=[1]))
+    t = doc.table(
+        Table(
+            "Catatan kejadian:",
+            ["waktu", "langkah", "kejadian", "siapa", "keterangan"],
+            max_width={3: 30, 4: 70},
+            drop=[1],
+        )
+    )
     for e in data["log"]:
-        warn = e["event"] in ("pesan_ditahan", "formulir_ditolak", "pengingat", "eskalasi", "pengiriman_gagal",
-                              "tidak_terkirim", "tidak_menyampaikan_data", "lampiran_salah")
-        t.add(when_short(e["at"]), e["step"] or "-", e["event"].replace("_", " "), e["who"] or "-", e["detail"] or "-",
-              style="yellow" if warn else "")
+        warn = e["event"] in (
+            "pesan_ditahan",
+            "formulir_ditolak",
+            "pengingat",
+            "eskalasi",
+            "pengiriman_gagal",
+            "tidak_terkirim",
+            "tidak_menyampaikan_data",
+            "lampiran_salah",
+        )
+        t.add(
+            when_short(e["at"]),
+            e["step"] or "-",
+            e["event"].replace("_", " "),
+            e["who"] or "-",
+            e["detail"] or "-",
+            style="yellow" if warn else "",
+        )
     return doc
 
 
@@ -317,8 +438,12 @@ def print_timeline(app, code: str, out: TextIO) -> None:
     """The demo's timeline: what happened, without the routine sends."""
     print("Linimasa:", file=out)
     for r in app.store.cycle_log(code):
-        if r["event"].startswith("kirim_") and r["event"] not in ("kirim_formulir_salah", "kirim_pengingat_unit",
-                                                                  "kirim_pengingat", "kirim_eskalasi"):
+        if r["event"].startswith("kirim_") and r["event"] not in (
+            "kirim_formulir_salah",
+            "kirim_pengingat_unit",
+            "kirim_pengingat",
+            "kirim_eskalasi",
+        ):
             continue
         text = f"{r['event'].replace('_', ' ')}"
         who = f" — {r['who']}" if r["who"] else ""
@@ -333,7 +458,12 @@ def cycles_doc(rows: list[dict]) -> Doc:
     doc = Doc()
     t = doc.table(Table("", ["siklus", "periode", "status", "langkah"]))
     for r in rows:
-        t.add(r["code"], r["period"], STATUS_ID.get(r["status"], r["status"]), r["current_step"] or "-")
+        t.add(
+            r["code"],
+            r["period"],
+            STATUS_ID.get(r["status"], r["status"]),
+            r["current_step"] or "-",
+        )
     if not rows:
         doc.items = []
         doc.line("Belum ada siklus. Mulai dengan `pantau cycle start 2025-TW3` atau tunggu jadwal.")
@@ -347,19 +477,31 @@ def triage_doc(rows: list[dict], include_ignored: bool = False) -> Doc:
                  else "Tidak ada pesan yang ditahan atau gagal diproses.")
         return doc
     for r in rows:
-        style = "bold red" if r["status"] == "gagal" else ("bold yellow" if r["status"] == "ditahan" else "bold")
-        label = "SUDAH DIJAWAB SEBELUMNYA HARI INI" if r["status"] == "dijawab_sebelumnya" else r["status"].upper()
+        style = (
+            "bold red"
+            if r["status"] == "gagal"
+            else ("bold yellow" if r["status"] == "ditahan" else "bold")
+        )
+        label = (
+            "SUDAH DIJAWAB SEBELUMNYA HARI INI"
+            if r["status"] == "dijawab_sebelumnya"
+            else r["status"].upper()
+        )
         doc.line(f"#{r['id']}  {label}  diterima {when(r['received'])}", style)
         doc.line(f"   dari    : {r['from'] or '-'}")
         doc.line(f"   subjek  : {r['subject'] or '(tanpa subjek)'}")
         if r.get("cycle"):
-            doc.line(f"   siklus  : {r['cycle']}" + (f", langkah {r['step']}" if r.get("step") else ""))
+            doc.line(
+                f"   siklus  : {r['cycle']}" + (f", langkah {r['step']}" if r.get("step") else "")
+            )
         doc.line(f"   alasan  : {r['reason'] or '-'}")
         doc.line(f"   saran   : {r['hint']}")
         doc.line(f"   berkas  : {r['path']}")
         doc.line()
-    doc.line("Setelah penyebabnya diperbaiki (mis. menambah `wakil` di konfigurasi), proses ulang dengan "
-             "`pantau replay ID`. Pesan yang ditahan tidak mengubah apa pun sampai diproses ulang.")
+    doc.line(
+        "Setelah penyebabnya diperbaiki (mis. menambah `wakil` di konfigurasi), proses ulang dengan "
+        "`pantau replay ID`. Pesan yang ditahan tidak mengubah apa pun sampai diproses ulang."
+    )
     return doc
 
 
@@ -370,16 +512,25 @@ def print_register(rows: list[dict], which: str, out: TextIO) -> None:
     title = "REGISTER SURAT KELUAR" if which == "keluar" else "REGISTER SURAT MASUK"
     print(f"\n{title} ({len(rows)} entri)", file=out)
     if which == "keluar":
-        print(f"  {'No':>3}  {'Nomor surat':28} {'Tgl surat':10} {'Tgl kirim':10} {'Lgkh':4} {'Tujuan':28} Perihal", file=out)
+        print(
+            f"  {'No':>3}  {'Nomor surat':28} {'Tgl surat':10} {'Tgl kirim':10} {'Lgkh':4} {'Tujuan':28} Perihal",
+            file=out,
+        )
         for r in rows:
-            print(f"  {r['no']:>3}  {_cut(r['nomor_surat'], 28):28} {(r['tanggal_surat'] or '')[:10]:10} "
-                  f"{(r['tanggal_kirim'] or '-')[:10]:10} {r['langkah'] or '':4} {_cut(r['tujuan'], 28):28} "
-                  f"{_cut(r['perihal'], 70)}", file=out)
+            print(
+                f"  {r['no']:>3}  {_cut(r['nomor_surat'], 28):28} {(r['tanggal_surat'] or '')[:10]:10} "
+                f"{(r['tanggal_kirim'] or '-')[:10]:10} {r['langkah'] or '':4} {_cut(r['tujuan'], 28):28} "
+                f"{_cut(r['perihal'], 70)}",
+                file=out,
+            )
     else:
         print(f"  {'No':>3}  {'Tgl terima':16} {'Lgkh':4} {'Pengirim':36} Perihal", file=out)
         for r in rows:
-            print(f"  {r['no']:>3}  {(r['tanggal_terima'] or '')[:16].replace('T', ' '):16} {r['langkah'] or '':4} "
-                  f"{_cut(r['pengirim'], 36):36} {_cut(r['perihal'], 70)}", file=out)
+            print(
+                f"  {r['no']:>3}  {(r['tanggal_terima'] or '')[:16].replace('T', ' '):16} {r['langkah'] or '':4} "
+                f"{_cut(r['pengirim'], 36):36} {_cut(r['perihal'], 70)}",
+                file=out,
+            )
 
 
 def print_registers(app, out: TextIO) -> None:

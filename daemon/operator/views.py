@@ -34,8 +34,14 @@ def cycle_list(store: Store) -> list[dict]:
              "current_step": r["current"] or None} for r in store.cycles()]
 
 
-def cycle_show(store: Store, st: CycleState, sop: Sop, cal: WorkCalendar, now: datetime | None = None,
-               unit_names: dict[str, str] | None = None) -> dict[str, Any]:
+def cycle_show(
+    store: Store,
+    st: CycleState,
+    sop: Sop,
+    cal: WorkCalendar,
+    now: datetime | None = None,
+    unit_names: dict[str, str] | None = None,
+) -> dict[str, Any]:
     """SPEC §7.3 `cycle show --json`, plus: each step's name, actor, standard as text, whether it
     went over its standard, how many runs (REVISI loops); the units' names and rejected forms; the
     meeting. `now` is the office clock (an active step's actual time runs up to it)."""
@@ -49,26 +55,74 @@ def cycle_show(store: Store, st: CycleState, sop: Sop, cal: WorkCalendar, now: d
             end = now or datetime.now(s.started.tzinfo)
             actual = s.active_minutes + cal.working_minutes(s.started, end)
         standard = cal.standard_minutes(d.standar)
-        steps.append({"id": d.id, "key": d.key, "name": d.uraian, "actor": d.pelaksana, "status": s.status,
-                      "started": _iso(s.started), "due": _iso(s.due), "finished": _iso(s.finished),
-                      "standard": d.standar_text, "standard_minutes": standard,
-                      "actual_minutes": actual, "over_standard": actual is not None and actual > standard,
-                      "runs": s.runs, "reminded": s.reminded, "escalated": s.escalated})
+        steps.append(
+            {
+                "id": d.id,
+                "key": d.key,
+                "name": d.uraian,
+                "actor": d.pelaksana,
+                "status": s.status,
+                "started": _iso(s.started),
+                "due": _iso(s.due),
+                "finished": _iso(s.finished),
+                "standard": d.standar_text,
+                "standard_minutes": standard,
+                "actual_minutes": actual,
+                "over_standard": actual is not None and actual > standard,
+                "runs": s.runs,
+                "reminded": s.reminded,
+                "escalated": s.escalated,
+            }
+        )
     names = unit_names or {}
-    units = [{"code": u.code, "name": names.get(u.code, u.code), "email": u.email, "status": u.status,
-              "version": u.version or None, "received": _iso(u.received), "rejected": u.rejected}
-             for u in st.units.values()]
+    units = [
+        {
+            "code": u.code,
+            "name": names.get(u.code, u.code),
+            "email": u.email,
+            "status": u.status,
+            "version": u.version or None,
+            "received": _iso(u.received),
+            "rejected": u.rejected,
+        }
+        for u in st.units.values()
+    ]
     docs = [{"kind": d["kind"], "version": d["version"], "unit": d["unit"], "path": d["path"],
              "sha256": d["sha256"], "source": d["source"], "created": d.get("created")}
             for d in store.documents(st.code)]
-    log = [{"at": r["at"], "step": r["step"] or None, "event": r["event"], "who": r["who"], "detail": r["detail"]}
-           for r in store.cycle_log(st.code)]
-    return {"code": st.code, "period": st.period, "status": st.status, "current_step": st.current or None,
-            "started": _iso(st.started), "closed": _iso(st.closed), "deadline": _iso(st.deadline),
-            "draft_version": st.draft_version,
-            "meeting": ({"start": _iso(st.meeting["start"]), "end": _iso(st.meeting["end"]),
-                         "place": st.meeting.get("place")} if st.meeting else None),
-            "steps": steps, "units": units, "documents": docs, "log": log}
+    log = [
+        {
+            "at": r["at"],
+            "step": r["step"] or None,
+            "event": r["event"],
+            "who": r["who"],
+            "detail": r["detail"],
+        }
+        for r in store.cycle_log(st.code)
+    ]
+    return {
+        "code": st.code,
+        "period": st.period,
+        "status": st.status,
+        "current_step": st.current or None,
+        "started": _iso(st.started),
+        "closed": _iso(st.closed),
+        "deadline": _iso(st.deadline),
+        "draft_version": st.draft_version,
+        "meeting": (
+            {
+                "start": _iso(st.meeting["start"]),
+                "end": _iso(st.meeting["end"]),
+                "place": st.meeting.get("place"),
+            }
+            if st.meeting
+            else None
+        ),
+        "steps": steps,
+        "units": units,
+        "documents": docs,
+        "log": log,
+    }
 
 
 def register_rows(store: Store, which: str, year: int | None) -> list[dict]:
@@ -86,7 +140,10 @@ def register_rows(store: Store, which: str, year: int | None) -> list[dict]:
 
 def _flat(v: Any) -> str:
     if isinstance(v, list):
-        return "; ".join(f"{x.get('nama')} (sha256 {x.get('sha256')})" if isinstance(x, dict) else str(x) for x in v)
+        return "; ".join(
+            f"{x.get('nama')} (sha256 {x.get('sha256')})" if isinstance(x, dict) else str(x)
+            for x in v
+        )
     return "" if v is None else str(v)
 
 
@@ -165,7 +222,11 @@ def people_names(cfg) -> dict[str, str]:
     if cfg is None:
         return {}
     out: dict[str, str] = {}
-    labels = {Role.CAMAT: "Camat", Role.SEKRETARIS: "Sekretaris", Role.KASUBAG: "Kasubag Perencanaan"}
+    labels = {
+        Role.CAMAT: "Camat",
+        Role.SEKRETARIS: "Sekretaris",
+        Role.KASUBAG: "Kasubag Perencanaan",
+    }
     for role, o in cfg.pejabat.items():
         out[o.email] = f"{labels.get(role, role)} ({o.nama})" if o.nama else labels.get(role, role)
         for w in o.wakil:
@@ -211,9 +272,18 @@ def status(store: Store, sop: Sop, cal: WorkCalendar, now: datetime, cfg=None,
                 continue  # its letters are still in the outbox: not late yet
             late_min = cal.working_minutes(s.due, now)
             who = [a["who"] for a in awaiting if a["step"] == dstep.id]
-            overdue.append({"step": dstep.id, "name": dstep.uraian, "due": _iso(s.due), "standard": dstep.standar_text,
-                            "late_minutes": late_min, "reminded": s.reminded, "escalated": s.escalated,
-                            "who": who})
+            overdue.append(
+                {
+                    "step": dstep.id,
+                    "name": dstep.uraian,
+                    "due": _iso(s.due),
+                    "standard": dstep.standar_text,
+                    "late_minutes": late_min,
+                    "reminded": s.reminded,
+                    "escalated": s.escalated,
+                    "who": who,
+                }
+            )
         cur = st.steps.get(st.current) if st.current else None
         cur_def = sop.step(st.current) if st.current in {x.id for x in sop.steps} else None
         cycles.append({"code": st.code, "period": st.period, "current_step": st.current or None,
@@ -229,16 +299,23 @@ def status(store: Store, sop: Sop, cal: WorkCalendar, now: datetime, cfg=None,
     return {
         "now": _iso(now),
         "daemon": d,
-        "mail": {"transport": cfg.mail.transport if cfg else None, "address": cfg.mail.alamat if cfg else None,
-                 # Only a running daemon holds a connection; a stopped one's last record is history.
-                 "connected": bool(d["alive"] and recorded), "last_check": store.meta("mail_last_check"),
-                 "since": store.meta("mail_connected_since") if d["alive"] and recorded else None,
-                 "last_recorded_connected": recorded},
+        "mail": {
+            "transport": cfg.mail.transport if cfg else None,
+            "address": cfg.mail.alamat if cfg else None,
+            # Only a running daemon holds a connection; a stopped one's last record is history.
+            "connected": bool(d["alive"] and recorded),
+            "last_check": store.meta("mail_last_check"),
+            "since": store.meta("mail_connected_since") if d["alive"] and recorded else None,
+            "last_recorded_connected": recorded,
+        },
         "cycles": cycles,
         "held": sum(by_status.values()),
         # final reports still without their PDF (SPEC §6.5), while LibreOffice is installed
         "final_pdf_missing": store.final_reports_without_pdf() if _soffice() else [],
-        "held_by_status": {"ditahan": by_status.get("ditahan", 0), "gagal": by_status.get("gagal", 0)},
+        "held_by_status": {
+            "ditahan": by_status.get("ditahan", 0),
+            "gagal": by_status.get("gagal", 0),
+        },
         "outbox": store.outbox_counts(),
         # Messages the loop brake left without a new answer today (SPEC §3.4): listed by triage.
         "answered_earlier_today": braked_today,
@@ -256,7 +333,9 @@ def _soffice() -> bool:
 IGNORED = ("diabaikan", "duplikat")
 
 
-def triage(store: Store, cfg=None, include_ignored: bool = False, now: datetime | None = None) -> list[dict]:
+def triage(
+    store: Store, cfg=None, include_ignored: bool = False, now: datetime | None = None
+) -> list[dict]:
     """SPEC §7.3 `triage --json` (held and failed messages), plus the status, the cycle and step
     the message was matched to, the archived raw file, and a hint saying what the operator can do.
     `include_ignored` adds the messages Pantau filed without acting (auto-replies, unrelated mail,
@@ -277,9 +356,21 @@ def triage(store: Store, cfg=None, include_ignored: bool = False, now: datetime 
         if r["task"]:
             t = store.task(r["task"])
             step = t["step"] if t else None
-        out.append({"id": r["id"], "received": r["received"], "from": r["sender"], "subject": r["subject"],
-                    "reason": r["reason"], "status": r["status"], "kind": r["kind"], "cycle": r["cycle"],
-                    "step": step, "path": r["path"], "hint": hint(r, store, cfg)})
+        out.append(
+            {
+                "id": r["id"],
+                "received": r["received"],
+                "from": r["sender"],
+                "subject": r["subject"],
+                "reason": r["reason"],
+                "status": r["status"],
+                "kind": r["kind"],
+                "cycle": r["cycle"],
+                "step": step,
+                "path": r["path"],
+                "hint": hint(r, store, cfg),
+            }
+        )
     return out
 
 
@@ -302,36 +393,54 @@ def hint(row: dict, store: Store, cfg=None) -> str:
     status = row.get("status")
     sender = row.get("sender") or "pengirim"
     if status == "gagal":
-        return ("Pantau mengalami kesalahan saat memproses pesan ini (pesan tetap tersimpan). Periksa dengan "
-                f"`pantau inspect {row.get('path')}`; bila penyebabnya sudah diperbaiki, jalankan "
-                f"`pantau replay {row['id']}`.")
+        return (
+            "Pantau mengalami kesalahan saat memproses pesan ini (pesan tetap tersimpan). Periksa dengan "
+            f"`pantau inspect {row.get('path')}`; bila penyebabnya sudah diperbaiki, jalankan "
+            f"`pantau replay {row['id']}`."
+        )
     if "DMARC" in reason:
-        return ("Server surel menyatakan pesan ini tidak lolos DMARC: pesan ini mungkin palsu. Pastikan ke "
-                "pengirimnya lewat telepon; jangan diproses ulang kecuali yakin pesan ini asli.")
+        return (
+            "Server surel menyatakan pesan ini tidak lolos DMARC: pesan ini mungkin palsu. Pastikan ke "
+            "pengirimnya lewat telepon; jangan diproses ulang kecuali yakin pesan ini asli."
+        )
     if status == "dijawab_sebelumnya":
-        return ("Pengirim sudah menerima jawaban yang sama tadi (Pantau menjawab satu kali sehari untuk kesalahan "
-                "yang sama, agar tidak terjadi surat berbalas tanpa henti). Pesan ini tidak diterima sebagai "
-                "jawaban. Bila pengirim tampak bingung, hubungi langsung.")
+        return (
+            "Pengirim sudah menerima jawaban yang sama tadi (Pantau menjawab satu kali sehari untuk kesalahan "
+            "yang sama, agar tidak terjadi surat berbalas tanpa henti). Pesan ini tidak diterima sebagai "
+            "jawaban. Bila pengirim tampak bingung, hubungi langsung."
+        )
     task = store.task(row["task"]) if row.get("task") else None
-    if task and task["status"] != TaskStatus.OPEN and status in (InboundStatus.HELD, InboundStatus.FAILED):
-        return (f"Tugas yang dijawab pesan ini sudah selesai; memproses ulang pesan ini tidak akan mengubah apa "
-                f"pun. Bila isinya masih penting, teruskan ke yang berwenang secara manual (berkas: {row.get('path')}).")
+    if (
+        task
+        and task["status"] != TaskStatus.OPEN
+        and status in (InboundStatus.HELD, InboundStatus.FAILED)
+    ):
+        return (
+            f"Tugas yang dijawab pesan ini sudah selesai; memproses ulang pesan ini tidak akan mengubah apa "
+            f"pun. Bila isinya masih penting, teruskan ke yang berwenang secara manual (berkas: {row.get('path')})."
+        )
     if "bukan penerima tugas" in reason:
         recipient = task["recipient"] if task else ""
         key = _where_wakil(cfg, recipient)
-        return (f"Jika {sender} memang boleh menjawab atas nama {recipient or 'penerima tugas'}, tambahkan "
-                f"\"{sender}\" ke {key} di berkas konfigurasi, jalankan `pantau check --offline`, lalu "
-                f"`pantau replay {row['id']}`. Jika {sender} adalah alamat baru orang itu (alamat lama salah "
-                f"ketik atau berganti), ganti alamatnya di konfigurasi, muat ulang daemon (`systemctl reload "
-                f"pantau` atau `kill -HUP <pid>`), lalu `pantau replay {row['id']}`. Jika tidak, biarkan: pesan "
-                f"ini tidak mengubah apa pun.")
+        return (
+            f"Jika {sender} memang boleh menjawab atas nama {recipient or 'penerima tugas'}, tambahkan "
+            f'"{sender}" ke {key} di berkas konfigurasi, jalankan `pantau check --offline`, lalu '
+            f"`pantau replay {row['id']}`. Jika {sender} adalah alamat baru orang itu (alamat lama salah "
+            f"ketik atau berganti), ganti alamatnya di konfigurasi, muat ulang daemon (`systemctl reload "
+            f"pantau` atau `kill -HUP <pid>`), lalu `pantau replay {row['id']}`. Jika tidak, biarkan: pesan "
+            f"ini tidak mengubah apa pun."
+        )
     if "tidak cocok" in reason:
-        return ("Pesan ini tidak membalas surat Pantau mana pun (tidak ada token, tag siklus, atau In-Reply-To "
-                "yang dikenal). Minta pengirim membalas (Reply) e-mail Pantau yang asli, jangan menulis e-mail baru.")
+        return (
+            "Pesan ini tidak membalas surat Pantau mana pun (tidak ada token, tag siklus, atau In-Reply-To "
+            "yang dikenal). Minta pengirim membalas (Reply) e-mail Pantau yang asli, jangan menulis e-mail baru."
+        )
     if reason.startswith("pesan rusak"):
         return "Pesan tidak dapat dibaca sebagai e-mail yang utuh. Minta pengirim mengirim ulang."
     if "tugas tidak ditemukan" in reason:
-        return "Tugas yang dibalas tidak ada lagi pada siklusnya. Periksa dengan `pantau cycle show`."
+        return (
+            "Tugas yang dibalas tidak ada lagi pada siklusnya. Periksa dengan `pantau cycle show`."
+        )
     if status in IGNORED:
         return "Diabaikan tanpa balasan (balasan otomatis, laporan gagal kirim, surat lain, atau duplikat)."
     return f"Periksa dengan `pantau inspect {row.get('path')}`; setelah diperbaiki: `pantau replay {row['id']}`."

@@ -77,12 +77,28 @@ def follow_address_changes(app) -> int:
                 if old in st.undeliverable:
                     st.undeliverable.remove(old)
                 resent = _resend(app, st.code, t.key, old, new, now)
-                app.store.add_log(st.code, now, t.step, "alamat_diubah", new,
-                                  f"dari {old}; " + ("surat tugas dikirim ulang ke alamat baru" if resent
-                                                     else "tidak ada surat yang perlu dikirim ulang"))
-                log.info("alamat %s diubah ke %s (%s %s); surat tugas %s", old, new, st.code, t.step,
-                         "dikirim ulang" if resent else "tidak perlu dikirim ulang",
-                         extra={"cycle": st.code, "step": t.step, "event": "alamat_diubah", "who": new})
+                app.store.add_log(
+                    st.code,
+                    now,
+                    t.step,
+                    "alamat_diubah",
+                    new,
+                    f"dari {old}; "
+                    + (
+                        "surat tugas dikirim ulang ke alamat baru"
+                        if resent
+                        else "tidak ada surat yang perlu dikirim ulang"
+                    ),
+                )
+                log.info(
+                    "alamat %s diubah ke %s (%s %s); surat tugas %s",
+                    old,
+                    new,
+                    st.code,
+                    t.step,
+                    "dikirim ulang" if resent else "tidak perlu dikirim ulang",
+                    extra={"cycle": st.code, "step": t.step, "event": "alamat_diubah", "who": new},
+                )
                 moved += 1
                 changed = True
             if changed:
@@ -106,7 +122,9 @@ def _resend(app, cycle: str, task: str, old: str, new: str, now) -> bool:
     msg["Message-ID"] = mid
     msg["Date"] = format_datetime(now)
     raw = msg.as_bytes(policy=policy.SMTP)
-    path = Path(row["path"]).with_name(Path(row["path"]).stem + "-" + new.replace("@", "_at_") + ".eml")
+    path = Path(row["path"]).with_name(
+        Path(row["path"]).stem + "-" + new.replace("@", "_at_") + ".eml"
+    )
     from daemon.shell.archive import write_atomic
 
     write_atomic(path, raw)

@@ -99,29 +99,65 @@ class Analysis:
             form = {
                 "code": str(self.form.code) if self.form.code else None,
                 "unit": self.form.code.unit if self.form.code else None,
-                "rows": [{"no": r.no, "indikator": r.indikator, "target": r.target, "realisasi": r.realisasi,
-                          "realisasi_anggaran": r.realisasi_anggaran, "capaian": r.capaian} for r in self.form.rows],
+                "rows": [
+                    {
+                        "no": r.no,
+                        "indikator": r.indikator,
+                        "target": r.target,
+                        "realisasi": r.realisasi,
+                        "realisasi_anggaran": r.realisasi_anggaran,
+                        "capaian": r.capaian,
+                    }
+                    for r in self.form.rows
+                ],
                 "errors": [str(e) for e in self.form.errors],
                 "warnings": [str(w) for w in self.form.warnings],
                 "notes": list(self.form.notes),
             }
         task = None
         if self.task:
-            task = {"cycle": self.task["cycle"], "step": self.task["step"], "recipient": self.task["recipient"],
-                    "status": self.task["status"], "matched_by": self.matched_by}
+            task = {
+                "cycle": self.task["cycle"],
+                "step": self.task["step"],
+                "recipient": self.task["recipient"],
+                "status": self.task["status"],
+                "matched_by": self.matched_by,
+            }
         return {
-            "file": file, "kind": self.cls.kind, "reason": self.cls.reason, "message_id": p.message_id,
-            "from": p.from_addr, "subject": p.subject, "token": self.token, "task": task,
-            "sender_ok": self.sender_ok, "sender_reason": self.sender_reason,
-            "sender_check": self.sender_check, "kode_ttd": (
-                "benar" if self.code_given else ("salah" if "salah" in self.code_problem
-                                                  else "tidak_ada" if self.code_problem else None)),
-            "decision": self.decision.decision, "note": self.decision.note,
-            "unclear": [{"kind": u.kind, "words": u.words, "line": u.line} for u in self.decision.reasons],
+            "file": file,
+            "kind": self.cls.kind,
+            "reason": self.cls.reason,
+            "message_id": p.message_id,
+            "from": p.from_addr,
+            "subject": p.subject,
+            "token": self.token,
+            "task": task,
+            "sender_ok": self.sender_ok,
+            "sender_reason": self.sender_reason,
+            "sender_check": self.sender_check,
+            "kode_ttd": (
+                "benar"
+                if self.code_given
+                else (
+                    "salah"
+                    if "salah" in self.code_problem
+                    else "tidak_ada"
+                    if self.code_problem
+                    else None
+                )
+            ),
+            "decision": self.decision.decision,
+            "note": self.decision.note,
+            "unclear": [
+                {"kind": u.kind, "words": u.words, "line": u.line} for u in self.decision.reasons
+            ],
             "code_given": self.decision.kode is not None,
-            "attachments": [{"filename": a.filename, "content_type": a.content_type, "size": a.size, "role": r}
-                            for a, r in self.roles],
-            "form": form, "errors": list(self.errors) + list(p.errors),
+            "attachments": [
+                {"filename": a.filename, "content_type": a.content_type, "size": a.size, "role": r}
+                for a, r in self.roles
+            ],
+            "form": form,
+            "errors": list(self.errors) + list(p.errors),
         }
 
 
@@ -192,7 +228,9 @@ class Reader:
         except Exception:  # noqa: BLE001
             return False
         return (h.authserv_id or "").lower() == self.authserv_id and any(
-            (r.method or "").lower() == "dmarc" and (r.result or "").lower() == "fail" for r in h.results)
+            (r.method or "").lower() == "dmarc" and (r.result or "").lower() == "fail"
+            for r in h.results
+        )
 
     def allowed_senders(self, task: dict) -> set[str]:
         r = task["recipient"].lower()
@@ -258,13 +296,24 @@ class Reader:
             return False, "dmarc_fail", f"DMARC gagal menurut {self.authserv_id}"
         recipient = task["recipient"].lower()
         if p.author not in self.allowed_senders(task):
-            return False, "bukan_penerima", (f"pengirim {p.author} bukan penerima tugas ({task['recipient']})"
-                                             " dan bukan wakilnya")
+            return (
+                False,
+                "bukan_penerima",
+                (
+                    f"pengirim {p.author} bukan penerima tugas ({task['recipient']})"
+                    " dan bukan wakilnya"
+                ),
+            )
         if (self.signature_step and task["step"] == self.signature_step and p.author != recipient
                 and p.author not in self.wakil_ttd.get(recipient, [])):
-            return False, "wakil_ttd", (
-                f"wakil {p.author} tidak boleh menandatangani laporan ({task['step']}); hanya wakil "
-                "yang ditandai ttd = true (Plt.) dalam konfigurasi")
+            return (
+                False,
+                "wakil_ttd",
+                (
+                    f"wakil {p.author} tidak boleh menandatangani laporan ({task['step']}); hanya wakil "
+                    "yang ditandai ttd = true (Plt.) dalam konfigurasi"
+                ),
+            )
         if not a.decides:
             return True, "", ""
         twice = [h for h in SINGLE_HEADERS if len(p.headers.get(h, [])) > 1]
@@ -276,8 +325,12 @@ class Reader:
         if not ok:
             return False, key, why
         covers = self.signed_match(p, a)
-        if (self.trust.verifikasi == "authres" and a.matched_by == "in_reply_to" and covers is not None
-                and find_subject_token(p.subject) != a.task["token"]):
+        if (
+            self.trust.verifikasi == "authres"
+            and a.matched_by == "in_reply_to"
+            and covers is not None
+            and find_subject_token(p.subject) != a.task["token"]
+        ):
             # The server's verdict does not say what its DKIM signature covered: an In-Reply-To
             # added to someone's signed mail would pass. The subject keeps the task's token.
             return False, "token_tidak_ada", (
@@ -298,7 +351,9 @@ class Reader:
         if kode:
             d.note = re.sub(rf"(?<!\d){kode}(?!\d)", "", d.note).strip()
         task = a.task
-        if not (task and self.signature_step and task["step"] == self.signature_step and self.kode_ttd):
+        if not (
+            task and self.signature_step and task["step"] == self.signature_step and self.kode_ttd
+        ):
             return
         if self.secret is None:
             return
@@ -329,8 +384,9 @@ class Reader:
             et = st.task(a.task["key"]) if st else None
             if et:
                 allow_schedule, allow_selesai = et.allow_schedule, et.allow_selesai
-        a.text, a.decision = read_reply(p, allow_schedule=allow_schedule, allow_selesai=allow_selesai,
-                                        grammar=self.grammar)
+        a.text, a.decision = read_reply(
+            p, allow_schedule=allow_schedule, allow_selesai=allow_selesai, grammar=self.grammar
+        )
         if cls.kind == "auto_reply":  # auto-replies never carry a decision (SPEC §3.2)
             a.decision = DecisionRead("none")
         a.roles = [(att, attachment_role(att, awaiting)) for att in p.attachments]
@@ -341,7 +397,11 @@ class Reader:
                 if role != "form":
                     continue
                 res = self.form_reader(att.data, att.filename)
-                if best is None or (res.code and not best[0].code) or (res.rows and not best[0].rows):
+                if (
+                    best is None
+                    or (res.code and not best[0].code)
+                    or (res.rows and not best[0].rows)
+                ):
                     best = (res, att)
             if best:
                 a.form, a.form_attachment = best
@@ -359,7 +419,9 @@ class Reader:
             a.sender_ok, a.sender_check, a.sender_reason = self.check_sender(raw, p, a)
             self.check_signature_code(a)
         elif a.decision.kode:
-            a.decision.note = re.sub(rf"(?<!\d){a.decision.kode}(?!\d)", "", a.decision.note).strip()
+            a.decision.note = re.sub(
+                rf"(?<!\d){a.decision.kode}(?!\d)", "", a.decision.note
+            ).strip()
         return a
 
 

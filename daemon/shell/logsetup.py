@@ -34,7 +34,13 @@ _TOKEN_BARE = re.compile(rf"(?<![0-9A-Za-z-]){_B32}{{4}}-{_B32}{{4}}(?![0-9A-Za-
 _PLUS = re.compile(r"\+[0-9A-Za-z]{8}@")
 MASK = "****"
 # syslog priorities for the journald line prefix (sd-daemon(3)).
-_PRIORITY = {logging.CRITICAL: 2, logging.ERROR: 3, logging.WARNING: 4, logging.INFO: 6, logging.DEBUG: 7}
+_PRIORITY = {
+    logging.CRITICAL: 2,
+    logging.ERROR: 3,
+    logging.WARNING: 4,
+    logging.INFO: 6,
+    logging.DEBUG: 7,
+}
 
 _secrets: list[str] = []
 _tz = None  # the office's time zone (SPEC §7.2); None: the machine's
@@ -159,6 +165,8 @@ def setup(fmt: str = "text", level: int = logging.INFO, file: Path | None = None
     root.addHandler(h)
     if file:
         file.parent.mkdir(parents=True, exist_ok=True)
-        fh = logging.handlers.RotatingFileHandler(file, maxBytes=5 * 2**20, backupCount=5, encoding="utf-8")
+        fh = logging.handlers.RotatingFileHandler(
+            file, maxBytes=5 * 2**20, backupCount=5, encoding="utf-8"
+        )
         fh.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
         root.addHandler(fh)

@@ -71,7 +71,9 @@ class OfficeApp:
         self.sop = load_sop(cfg.sop_file)
         off, on = (load_extra_days(cfg.libur_tambahan)
                    if cfg.libur_tambahan and cfg.libur_tambahan.exists() else (set(), set()))
-        self.cal = WorkCalendar(cfg.kantor.zona_waktu, hours=cfg.jam_kerja, extra_off=off, extra_on=on)
+        self.cal = WorkCalendar(
+            cfg.kantor.zona_waktu, hours=cfg.jam_kerja, extra_off=off, extra_on=on
+        )
         self.clock = clock or Clock.from_env(cfg.kantor.zona_waktu, self._remember)
         self.indicators = load_indicators(cfg.indikator_file, units={u.kode for u in cfg.units})
         ensure_secret(cfg)
@@ -119,8 +121,13 @@ class OfficeApp:
         from daemon.documents import ReadLimits, read_form
 
         b = self.cfg.mail.batas
-        return read_form(data, filename, ReadLimits(max_total_bytes=int(b.ukuran_dokumen_mb * 2**20),
-                                                    max_ratio=b.rasio_kompresi))
+        return read_form(
+            data,
+            filename,
+            ReadLimits(
+                max_total_bytes=int(b.ukuran_dokumen_mb * 2**20), max_ratio=b.rasio_kompresi
+            ),
+        )
 
     # ================================================================== events
 
@@ -143,7 +150,9 @@ class OfficeApp:
         crash_point("committed")
         return new
 
-    def _advance(self, st: E.CycleState, event: E.Event, now: datetime | None = None) -> E.CycleState:
+    def _advance(
+        self, st: E.CycleState, event: E.Event, now: datetime | None = None
+    ) -> E.CycleState:
         now = now or self.clock.now()
         dec = E.advance(st, event, now, self.ctx)
         for fx in dec.effects:
@@ -181,59 +190,122 @@ class OfficeApp:
         match fx:
             case E.Log():
                 self.store.add_log(st.code, now, fx.step, fx.event, fx.who, fx.detail)
-                log.info("%s %s %s %s", st.code, fx.step or "-", fx.event, fx.who,
-                         extra={"cycle": st.code, "step": fx.step, "event": fx.event, "who": fx.who})
+                log.info(
+                    "%s %s %s %s",
+                    st.code,
+                    fx.step or "-",
+                    fx.event,
+                    fx.who,
+                    extra={"cycle": st.code, "step": fx.step, "event": fx.event, "who": fx.who},
+                )
             case E.MakeDoc():
                 no, nomor = 0, ""
                 if fx.ref.kind == "final_report":
-                    no, nomor = self.register_out(st, now, step=fx.data.get("step", "S11"), kode_key="laporan",
-                                              tujuan="Arsip / Kasubag Perencanaan",
-                                              perihal=f"Laporan Pemantauan Kinerja {Period.parse(st.period).label}",
-                                              lampiran="-", message_id="", berkas=[],
-                                              keterangan="laporan final; disetujui Camat melalui e-mail"
-                                              + ("; dengan kode tanda tangan"
-                                                 if any(x.get("kode_ttd") for x in st.approvals) else ""))
+                    no, nomor = self.register_out(
+                        st,
+                        now,
+                        step=fx.data.get("step", "S11"),
+                        kode_key="laporan",
+                        tujuan="Arsip / Kasubag Perencanaan",
+                        perihal=f"Laporan Pemantauan Kinerja {Period.parse(st.period).label}",
+                        lampiran="-",
+                        message_id="",
+                        berkas=[],
+                        keterangan="laporan final; disetujui Camat melalui e-mail"
+                        + (
+                            "; dengan kode tanda tangan"
+                            if any(x.get("kode_ttd") for x in st.approvals)
+                            else ""
+                        ),
+                    )
                 self.producer.make(st, fx.ref, fx.data, now, nomor)
                 if nomor:
                     doc = self.store.document(st.code, "final_report")
                     self.store.update_register("register_keluar", now.year, no,
                                                berkas=json.dumps([_berkas(doc)]))
             case E.RecordDoc():
-                self.store.add_document(cycle=st.code, kind=fx.ref.kind, version=fx.ref.version, unit=fx.ref.unit,
-                                        path=fx.file.path, sha256=fx.file.sha256, source="diterima",
-                                        message_id=fx.message_id, now=now)
+                self.store.add_document(
+                    cycle=st.code,
+                    kind=fx.ref.kind,
+                    version=fx.ref.version,
+                    unit=fx.ref.unit,
+                    path=fx.file.path,
+                    sha256=fx.file.sha256,
+                    source="diterima",
+                    message_id=fx.message_id,
+                    now=now,
+                )
             case E.SendLetter():
                 self.send_letter(st, fx, now)
             case E.SendNotice():
                 self.send_notice(st, fx, now)
             case E.RegisterIn():
-                self.store.add_register("register_masuk", now.year, {
-                    "tanggal_terima": now.isoformat(timespec="seconds"), "nomor_surat": "-",
-                    "tanggal_surat": now.date().isoformat(), "pengirim": self.who(fx.pengirim),
-                    "perihal": fx.perihal, "lampiran": fx.lampiran, "siklus": st.code, "langkah": fx.step,
-                    "message_id": fx.message_id, "berkas": json.dumps([{"nama": Path(f.path).name, "sha256": f.sha256}
-                                                                        for f in fx.files]),
-                    "disposisi": fx.disposisi, "keterangan": fx.keterangan})
+                self.store.add_register(
+                    "register_masuk",
+                    now.year,
+                    {
+                        "tanggal_terima": now.isoformat(timespec="seconds"),
+                        "nomor_surat": "-",
+                        "tanggal_surat": now.date().isoformat(),
+                        "pengirim": self.who(fx.pengirim),
+                        "perihal": fx.perihal,
+                        "lampiran": fx.lampiran,
+                        "siklus": st.code,
+                        "langkah": fx.step,
+                        "message_id": fx.message_id,
+                        "berkas": json.dumps(
+                            [{"nama": Path(f.path).name, "sha256": f.sha256} for f in fx.files]
+                        ),
+                        "disposisi": fx.disposisi,
+                        "keterangan": fx.keterangan,
+                    },
+                )
             case E.SaveKinerja():
                 self.store.replace_kinerja(st.code, self.producer.kinerja_rows(st))
             case _:
                 assert_never(fx)
 
-    def register_out(self, st: E.CycleState, now: datetime, *, step: str, kode_key: str, tujuan: str,
-                     perihal: str, lampiran: str, message_id: str, berkas: list,
-                     keterangan: str = "") -> tuple[int, str]:
+    def register_out(
+        self,
+        st: E.CycleState,
+        now: datetime,
+        *,
+        step: str,
+        kode_key: str,
+        tujuan: str,
+        perihal: str,
+        lampiran: str,
+        message_id: str,
+        berkas: list,
+        keterangan: str = "",
+    ) -> tuple[int, str]:
         """Enter an outgoing letter in the register keluar; returns its (no, nomor_surat). The number
         is allocated by `Store.add_register`, the one numbering path (daemon/store/registers.py)."""
         kode = self.cfg.nomor_kode.get(kode_key) or self.cfg.nomor_kode["nota_dinas"]
-        no = self.store.add_register("register_keluar", now.year, {
-            "nomor_surat": lambda n: self.nomor_surat(kode, n, now), "tanggal_surat": now.date().isoformat(),
-            "tanggal_kirim": "", "tujuan": tujuan, "perihal": perihal, "lampiran": lampiran,
-            "kode_klasifikasi": kode, "siklus": st.code, "langkah": step, "message_id": message_id,
-            "berkas": json.dumps(berkas, ensure_ascii=False), "keterangan": keterangan})
+        no = self.store.add_register(
+            "register_keluar",
+            now.year,
+            {
+                "nomor_surat": lambda n: self.nomor_surat(kode, n, now),
+                "tanggal_surat": now.date().isoformat(),
+                "tanggal_kirim": "",
+                "tujuan": tujuan,
+                "perihal": perihal,
+                "lampiran": lampiran,
+                "kode_klasifikasi": kode,
+                "siklus": st.code,
+                "langkah": step,
+                "message_id": message_id,
+                "berkas": json.dumps(berkas, ensure_ascii=False),
+                "keterangan": keterangan,
+            },
+        )
         return no, self.nomor_surat(kode, no, now)
 
     def nomor_surat(self, kode: str, no: int, now: datetime) -> str:
-        roman = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"][now.month - 1]
+        roman = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"][
+            now.month - 1
+        ]
         return self.cfg.nomor_format.format(kode=kode, urut=no, unit=self.cfg.kantor.kode_unit,
                                             tahun=now.year, bulan=roman)
 
@@ -244,7 +316,9 @@ class OfficeApp:
         email = (email or "").lower()
         for o in self.cfg.pejabat.values():
             if email == o.email or email in o.wakil:
-                return f"{o.jabatan} ({o.nama})" + ("" if email == o.email else f" melalui wakil {email}")
+                return f"{o.jabatan} ({o.nama})" + (
+                    "" if email == o.email else f" melalui wakil {email}"
+                )
         for u in self.cfg.units:
             if email == u.email or email in u.kepala.wakil:
                 return u.nama
@@ -279,8 +353,12 @@ class OfficeApp:
             if ref.kind == "final_report":
                 kinds = ["final_report", "final_report_pdf"]
             for kind in kinds:
-                doc = self.store.document(st.code, kind, None if kind.startswith(("final", "emonev")) else ref.version,
-                                          ref.unit)
+                doc = self.store.document(
+                    st.code,
+                    kind,
+                    None if kind.startswith(("final", "emonev")) else ref.version,
+                    ref.unit,
+                )
                 if doc is None:
                     if kind.endswith(("_pdf", "_csv", "_xlsx")):
                         continue
@@ -296,39 +374,104 @@ class OfficeApp:
         period = Period.parse(st.period)
         u = self.unit_of(to)
         ctx = {
-            "kantor": self.cfg.kantor, "periode": period.label, "siklus": st.code,
-            "penerima": self.salutation(to), "pengirim_nama": self.cfg.mail.nama,
-            "unit_nama": u.nama if u else "", "batas": st.deadline, "jadwal": False, "dokumen": False,
+            "kantor": self.cfg.kantor,
+            "periode": period.label,
+            "siklus": st.code,
+            "penerima": self.salutation(to),
+            "pengirim_nama": self.cfg.mail.nama,
+            "unit_nama": u.nama if u else "",
+            "batas": st.deadline,
+            "jadwal": False,
+            "dokumen": False,
             "contoh_jadwal": (self.clock.now() + timedelta(days=2)).strftime("%d-%m-%Y") + " 09.00",
             "tidak_lengkap": [x.code for x in st.units.values() if x.status != UnitStatus.RECEIVED],
-            "rapat": st.meeting, "usul_rapat": None, "versi": st.draft_version, "nomor": "",
-            "hal": "", "warnings": [], "errors": [], "file": "", "terlambat": False, "nomor_agenda": "",
-            "catatan": [], "alasan": "", "selesai": False, "baris": "", "tahap": "", "units": [],
-            "menunggu": [], "standar": "", "langkah": "", "uraian": "", "alamat": "", "detail": "",
-            "ringkasan": [], "hal_tugas": "", "saran": "", "kode_ttd": "", "dipahami": "", "sebab": [],
+            "rapat": st.meeting,
+            "usul_rapat": None,
+            "versi": st.draft_version,
+            "nomor": "",
+            "hal": "",
+            "warnings": [],
+            "errors": [],
+            "file": "",
+            "terlambat": False,
+            "nomor_agenda": "",
+            "catatan": [],
+            "alasan": "",
+            "selesai": False,
+            "baris": "",
+            "tahap": "",
+            "units": [],
+            "menunggu": [],
+            "standar": "",
+            "langkah": "",
+            "uraian": "",
+            "alamat": "",
+            "detail": "",
+            "ringkasan": [],
+            "hal_tugas": "",
+            "saran": "",
+            "kode_ttd": "",
+            "dipahami": "",
+            "sebab": [],
         }
         ctx.update(data)
         ctx.update(extra)
         return ctx
 
-    def queue(self, st: E.CycleState, *, kind: str, step: str, to: list[str], cc: list[str], subject: str,
-              body: str, task: str | None, attachments: list[tuple[str, Path]], now: datetime,
-              notification: bool, message_id: str | None = None) -> str:
+    def queue(
+        self,
+        st: E.CycleState,
+        *,
+        kind: str,
+        step: str,
+        to: list[str],
+        cc: list[str],
+        subject: str,
+        body: str,
+        task: str | None,
+        attachments: list[tuple[str, Path]],
+        now: datetime,
+        notification: bool,
+        message_id: str | None = None,
+    ) -> str:
         mid = message_id or new_message_id(self.cfg.kantor.domain)
         token = self.token_for(task) if task else None
         reply_to = None
         if token and self.cfg.mail.plus_addressing:
             local, domain = self.cfg.mail.alamat.split("@")
             reply_to = f"{local}+{token.replace('-', '')}@{domain}"
-        raw = build_message(sender=self.cfg.mail.alamat, sender_name=self.cfg.mail.nama, to=to, cc=cc,
-                            subject=subject, body=body, message_id=mid, date=now, cycle=st.code, token=token,
-                            reply_to=reply_to, notification=notification, step=step,
-                            in_reply_to=self._reply_to_mid if notification else None,
-                            attachments=attachments)
-        path = self.archive.root / "keluar" / st.code / f"{hashlib.sha1(mid.encode()).hexdigest()}.eml"
+        raw = build_message(
+            sender=self.cfg.mail.alamat,
+            sender_name=self.cfg.mail.nama,
+            to=to,
+            cc=cc,
+            subject=subject,
+            body=body,
+            message_id=mid,
+            date=now,
+            cycle=st.code,
+            token=token,
+            reply_to=reply_to,
+            notification=notification,
+            step=step,
+            in_reply_to=self._reply_to_mid if notification else None,
+            attachments=attachments,
+        )
+        path = (
+            self.archive.root / "keluar" / st.code / f"{hashlib.sha1(mid.encode()).hexdigest()}.eml"
+        )
         write_atomic(path, raw)
-        self.store.enqueue(message_id=mid, cycle=st.code, step=step, kind=kind, task=task,
-                           recipients=list(dict.fromkeys(to + cc)), subject=subject, path=str(path), now=now)
+        self.store.enqueue(
+            message_id=mid,
+            cycle=st.code,
+            step=step,
+            kind=kind,
+            task=task,
+            recipients=list(dict.fromkeys(to + cc)),
+            subject=subject,
+            path=str(path),
+            now=now,
+        )
         return mid
 
     def send_letter(self, st: E.CycleState, fx: E.SendLetter, now: datetime) -> None:
@@ -343,7 +486,10 @@ class OfficeApp:
         roles = [data.get("kepada")] if data.get("kepada") else []
         kepada = [self.cfg.pejabat[r].jabatan for r in roles if r in self.cfg.pejabat]
         if fx.kind == "permintaan_data":
-            kepada = [f"Kepala {u.nama}" if u.kode != "SEK" else "Sekretaris Camat" for u in self.cfg.units]
+            kepada = [
+                f"Kepala {u.nama}" if u.kode != "SEK" else "Sekretaris Camat"
+                for u in self.cfg.units
+            ]
         if fx.kind == "undangan":
             kepada = [f"Bapak/Ibu Pejabat Eselon III dan IV di Lingkungan {self.cfg.kantor.nama}"]
         if fx.kind == "pengantar":
@@ -355,8 +501,9 @@ class OfficeApp:
         n_att = len(self.doc_files(st, fx.docs)) + per_envelope
         data["lampiran"] = banyaknya(n_att) if n_att else "-"
         if fx.kind:  # "" = a letter by e-mail only (S5), registered all the same
-            cover = self.producer.render_cover(st, fx.kind, fx.purpose, fx.hal, nomor, no, fx.step, data,
-                                               kepada, now)
+            cover = self.producer.render_cover(
+                st, fx.kind, fx.purpose, fx.hal, nomor, no, fx.step, data, kepada, now
+            )
         common = self.doc_files(st, fx.docs)
         mids, berkas = [], []
         for name, path in cover + common:
@@ -364,7 +511,9 @@ class OfficeApp:
         template = fx.purpose or fx.kind
         for env in fx.envelopes:
             files = cover + common + self.doc_files(st, env.docs)
-            extra_berkas = [{"nama": n, "sha256": sha256_file(p)} for n, p in self.doc_files(st, env.docs)]
+            extra_berkas = [
+                {"nama": n, "sha256": sha256_file(p)} for n, p in self.doc_files(st, env.docs)
+            ]
             for b in extra_berkas:
                 if b not in berkas:
                     berkas.append(b)
@@ -378,15 +527,36 @@ class OfficeApp:
                 body_data["kode_ttd"] = signature_code(self.secret, t.key)
             subject, body = self.texts.render(template, self.body_context(st, env.to[0], body_data))
             if body_data.get("kode_ttd") and f"SETUJU {body_data['kode_ttd']}" not in body:
-                body = body.rstrip("\n") + f"\n\nUntuk menandatangani, balas: SETUJU {body_data['kode_ttd']}\n"
-            mids.append(self.queue(st, kind=f"surat:{template}", step=fx.step, to=env.to, cc=env.cc,
-                                   subject=subject or fx.hal, body=body, task=env.task, attachments=files,
-                                   now=now, notification=False))
+                body = (
+                    body.rstrip("\n")
+                    + f"\n\nUntuk menandatangani, balas: SETUJU {body_data['kode_ttd']}\n"
+                )
+            mids.append(
+                self.queue(
+                    st,
+                    kind=f"surat:{template}",
+                    step=fx.step,
+                    to=env.to,
+                    cc=env.cc,
+                    subject=subject or fx.hal,
+                    body=body,
+                    task=env.task,
+                    attachments=files,
+                    now=now,
+                    notification=False,
+                )
+            )
         if not fx.register:
             return
-        self.store.update_register("register_keluar", now.year, no, lampiran=data["lampiran"],
-                                   message_id=" ".join(mids), berkas=json.dumps(berkas, ensure_ascii=False),
-                                   keterangan=f"{len(fx.envelopes)} e-mail" if len(fx.envelopes) > 1 else "")
+        self.store.update_register(
+            "register_keluar",
+            now.year,
+            no,
+            lampiran=data["lampiran"],
+            message_id=" ".join(mids),
+            berkas=json.dumps(berkas, ensure_ascii=False),
+            keterangan=f"{len(fx.envelopes)} e-mail" if len(fx.envelopes) > 1 else "",
+        )
 
     def send_notice(self, st: E.CycleState, fx: E.SendNotice, now: datetime) -> None:
         to = [a for a in fx.to if a]
@@ -398,11 +568,23 @@ class OfficeApp:
                 self.store.add_log(st.code, now, fx.step, "pemberitahuan_ditahan", to[0],
                                    f"{fx.kind}: sudah dikirim hari ini (rem putaran surel)")
                 if self._inbound_id is not None:
-                    self.store.update_inbound(self._inbound_id, rem=f"sudah dijawab sebelumnya hari ini ({fx.kind})")
-                log.warning("pesan #%s dari %s tidak dibalas lagi: pemberitahuan %s sudah dikirim hari ini "
-                            "(sudah dijawab sebelumnya hari ini)", self._inbound_id or "-", to[0], fx.kind,
-                            extra={"cycle": st.code, "step": fx.step, "event": "sudah_dijawab_hari_ini",
-                                   "who": to[0], "message_id": self._reply_to_mid})
+                    self.store.update_inbound(
+                        self._inbound_id, rem=f"sudah dijawab sebelumnya hari ini ({fx.kind})"
+                    )
+                log.warning(
+                    "pesan #%s dari %s tidak dibalas lagi: pemberitahuan %s sudah dikirim hari ini "
+                    "(sudah dijawab sebelumnya hari ini)",
+                    self._inbound_id or "-",
+                    to[0],
+                    fx.kind,
+                    extra={
+                        "cycle": st.code,
+                        "step": fx.step,
+                        "event": "sudah_dijawab_hari_ini",
+                        "who": to[0],
+                        "message_id": self._reply_to_mid,
+                    },
+                )
                 return
         data = dict(fx.data)
         t = st.task(fx.task) if fx.task else None
@@ -468,13 +650,20 @@ class OfficeApp:
                 with self.store.transaction():
                     self.store.update_outbox(row["id"], status="terkirim", sent=now.isoformat())
                     self.store.set_sent_date(row["message_id"], now)
-                    self.store.add_log(row["cycle"], now, row["step"], "hasil_pengiriman_tidak_pasti",
-                                       ", ".join(recipients),
-                                       "ditemukan di folder Terkirim" if found else "sudah dikirim ulang sekali")
+                    self.store.add_log(
+                        row["cycle"],
+                        now,
+                        row["step"],
+                        "hasil_pengiriman_tidak_pasti",
+                        ", ".join(recipients),
+                        "ditemukan di folder Terkirim" if found else "sudah dikirim ulang sekali",
+                    )
                 return 0
             unknown += 1
         with self.store.transaction():
-            self.store.update_outbox(row["id"], status="mengirim", attempts=row["attempts"] + 1, unknown=unknown)
+            self.store.update_outbox(
+                row["id"], status="mengirim", attempts=row["attempts"] + 1, unknown=unknown
+            )
         try:
             raw = Path(row["path"]).read_bytes()
             result = self.transport.send(raw, self.cfg.mail.alamat, recipients)
@@ -485,13 +674,27 @@ class OfficeApp:
             with self.store.transaction():
                 self.store.update_outbox(row["id"], status=status, error=str(e)[:500],
                                          next_attempt=(now + timedelta(minutes=delay)).isoformat())
-                self.store.add_log(row["cycle"], now, row["step"], "pengiriman_gagal", ", ".join(recipients),
-                                   f"{e} ({'dicoba lagi' if e.temporary else 'tidak dicoba lagi'})")
+                self.store.add_log(
+                    row["cycle"],
+                    now,
+                    row["step"],
+                    "pengiriman_gagal",
+                    ", ".join(recipients),
+                    f"{e} ({'dicoba lagi' if e.temporary else 'tidak dicoba lagi'})",
+                )
             if not e.temporary:  # refused for good: every recipient is "tidak terkirim"
                 self._undeliverable(row, {r: str(e) for r in recipients})
-            log.warning("pengiriman gagal kepada %s: %s", ", ".join(recipients), e,
-                        extra={"cycle": row["cycle"], "step": row["step"], "event": "pengiriman_gagal",
-                               "message_id": row["message_id"]})
+            log.warning(
+                "pengiriman gagal kepada %s: %s",
+                ", ".join(recipients),
+                e,
+                extra={
+                    "cycle": row["cycle"],
+                    "step": row["step"],
+                    "event": "pengiriman_gagal",
+                    "message_id": row["message_id"],
+                },
+            )
             return 0
         with self.store.transaction():  # marked sent and its refusals recorded together
             self.store.update_outbox(row["id"], status="terkirim", sent=now.isoformat(),
@@ -506,11 +709,24 @@ class OfficeApp:
         """Recipients a letter will never reach. A notice about a failed notice is only logged:
         otherwise a Kasubag whose own address fails would start a mail loop."""
         for addr, why in refused.items():
-            if row["kind"] == "pemberitahuan:gagal_kirim" or row["kind"].startswith("operator:") or not row["cycle"]:
+            if (
+                row["kind"] == "pemberitahuan:gagal_kirim"
+                or row["kind"].startswith("operator:")
+                or not row["cycle"]
+            ):
                 with self.store.transaction():
-                    self.store.add_log(row["cycle"], self.clock.now(), row["step"], "tidak_terkirim", addr, why[:200])
+                    self.store.add_log(
+                        row["cycle"],
+                        self.clock.now(),
+                        row["step"],
+                        "tidak_terkirim",
+                        addr,
+                        why[:200],
+                    )
             else:
-                self.handle(row["cycle"], E.Bounce(recipient=addr, detail=why, message_id=row["message_id"]))
+                self.handle(
+                    row["cycle"], E.Bounce(recipient=addr, detail=why, message_id=row["message_id"])
+                )
 
     # ================================================================== inbound
 
@@ -550,22 +766,42 @@ class OfficeApp:
             log.exception("pesan %s gagal diproses", inbound_id)
             with self.store.transaction():
                 row = self.store.inbound(inbound_id) or {}
-                self.store.update_inbound(inbound_id, status="gagal", reason=f"{type(e).__name__}: {e}"[:500],
-                                          attempts=(row.get("attempts") or 0) + 1)
+                self.store.update_inbound(
+                    inbound_id,
+                    status="gagal",
+                    reason=f"{type(e).__name__}: {e}"[:500],
+                    attempts=(row.get("attempts") or 0) + 1,
+                )
             return GAGAL
         finally:
             self._reply_to_mid = None
             self._inbound_id = None
 
     def _hold(self, id: int, a: Analysis, reason: str) -> str:
-        self.store.update_inbound(id, status="ditahan", reason=reason, kind=a.cls.kind,
-                                  cycle=a.task["cycle"] if a.task else None, task=a.task["key"] if a.task else None)
+        self.store.update_inbound(
+            id,
+            status="ditahan",
+            reason=reason,
+            kind=a.cls.kind,
+            cycle=a.task["cycle"] if a.task else None,
+            task=a.task["key"] if a.task else None,
+        )
         if a.task:
             self.store.add_log(a.task["cycle"], self.clock.now(), a.task["step"], "pesan_ditahan",
                                a.parsed.from_addr, reason)
-        log.warning("pesan #%s dari %s ditahan: %s", id, a.parsed.from_addr, reason,
-                    extra={"cycle": a.task["cycle"] if a.task else None, "step": a.task["step"] if a.task else None,
-                           "event": "pesan_ditahan", "who": a.parsed.from_addr, "message_id": a.parsed.message_id})
+        log.warning(
+            "pesan #%s dari %s ditahan: %s",
+            id,
+            a.parsed.from_addr,
+            reason,
+            extra={
+                "cycle": a.task["cycle"] if a.task else None,
+                "step": a.task["step"] if a.task else None,
+                "event": "pesan_ditahan",
+                "who": a.parsed.from_addr,
+                "message_id": a.parsed.message_id,
+            },
+        )
         return GAGAL
 
     def _process(self, id: int) -> str:
@@ -574,23 +810,39 @@ class OfficeApp:
         now = self.clock.now()
         a = self.reader.analyse(raw)
         p = a.parsed
-        self.store.update_inbound(id, message_id=p.message_id, sender=p.from_addr, subject=p.subject[:300],
-                                  kind=a.cls.kind, processed=now.isoformat(),
-                                  attempts=(row["attempts"] or 0) + 1)
+        self.store.update_inbound(
+            id,
+            message_id=p.message_id,
+            sender=p.from_addr,
+            subject=p.subject[:300],
+            kind=a.cls.kind,
+            processed=now.isoformat(),
+            attempts=(row["attempts"] or 0) + 1,
+        )
         if p.message_id and self.store.seen_message_id(p.message_id, id):
-            self.store.update_inbound(id, status="duplikat", reason="Message-ID sudah pernah diproses")
+            self.store.update_inbound(
+                id, status="duplikat", reason="Message-ID sudah pernah diproses"
+            )
             return DIABAIKAN
         if a.cls.kind == "bounce":
             return self._bounce(id, a)
         if a.cls.kind in ("auto_reply", "unrelated"):
             self.store.update_inbound(id, status="diabaikan", reason=a.cls.reason)
-            log.info("pesan #%s dari %s diabaikan (%s: %s)", id, p.from_addr, a.cls.kind, a.cls.reason,
-                     extra={"event": "pesan_diabaikan", "who": p.from_addr, "message_id": p.message_id})
+            log.info(
+                "pesan #%s dari %s diabaikan (%s: %s)",
+                id,
+                p.from_addr,
+                a.cls.kind,
+                a.cls.reason,
+                extra={"event": "pesan_diabaikan", "who": p.from_addr, "message_id": p.message_id},
+            )
             return DIABAIKAN
         if a.cls.kind == "malformed":
             return self._hold(id, a, f"pesan rusak: {a.cls.reason}")
         if a.task is None:
-            return self._hold(id, a, "tidak cocok dengan tugas mana pun (token/Message-ID tidak dikenal)")
+            return self._hold(
+                id, a, "tidak cocok dengan tugas mana pun (token/Message-ID tidak dikenal)"
+            )
         if not a.sender_ok:
             return self._hold(id, a, a.sender_reason)
         task = a.task
@@ -603,12 +855,16 @@ class OfficeApp:
         if et.status != TaskStatus.OPEN or st.status != CycleStatus.RUNNING:
             self._advance(st, E.Reply(task=et.key, sender=p.from_addr, decision=a.decision.decision,
                                       subject=_subject(p.subject), message_id=p.message_id or ""))
-            self.store.update_inbound(id, status="diproses", reason="tugas sudah ditutup: dijawab sudah diproses")
+            self.store.update_inbound(
+                id, status="diproses", reason="tugas sudah ditutup: dijawab sudah diproses"
+            )
             return DIPROSES
         if p.refused:
             self._advance(st, E.WrongFile(task=et.key, sender=p.from_addr, errors=list(p.refused),
                                           too_large=True), now)
-            self.store.update_inbound(id, status="ditahan", reason="melebihi batas: " + "; ".join(p.refused)[:400])
+            self.store.update_inbound(
+                id, status="ditahan", reason="melebihi batas: " + "; ".join(p.refused)[:400]
+            )
             return GAGAL
         if et.purpose == "form":
             event = self._form_event(id, a, st, et, now)
@@ -638,14 +894,23 @@ class OfficeApp:
             # each file named with what it is (SPEC §6.2); a picture inline in the text (a signature
             # logo) is only named when nothing else was attached
             attached = [(att, role) for att, role in a.roles if att.source != "inline"] or a.roles
-            reasons = [describe(att.data, att.filename) or f"{att.filename}: bukan formulir DOCX/XLSX"
-                       for att, role in attached if role != "form"]
+            reasons = [
+                describe(att.data, att.filename) or f"{att.filename}: bukan formulir DOCX/XLSX"
+                for att, role in attached
+                if role != "form"
+            ]
             if a.form is not None:
                 name = a.form_attachment.filename if a.form_attachment else ""
                 reasons += [f"{name}: {e}" if name else str(e) for e in a.form.errors]
             if not a.roles:
-                return E.Reply(task=et.key, sender=p.from_addr, decision=a.decision.decision,
-                               note=a.decision.note, subject=_subject(p.subject), message_id=p.message_id or "")
+                return E.Reply(
+                    task=et.key,
+                    sender=p.from_addr,
+                    decision=a.decision.decision,
+                    note=a.decision.note,
+                    subject=_subject(p.subject),
+                    message_id=p.message_id or "",
+                )
             return E.WrongFile(task=et.key, sender=p.from_addr, errors=reasons)
         from daemon.documents import check_form
 
@@ -657,17 +922,44 @@ class OfficeApp:
         stored = self._store_attachment(st.code, att)
         rows = [r.__dict__ for r in result.rows]
         sub_id = self.store.add_submission(
-            cycle=st.code, unit=et.unit, received=now.isoformat(), message_id=p.message_id, sender=p.from_addr,
-            filename=att.filename, sha256=stored.sha256, path=stored.path, ok=int(result.ok),
-            errors=[str(e) for e in result.errors], warnings=[str(w) for w in result.warnings], rows=rows,
-            peringatan=peringatan, catatan=list(result.notes))
+            cycle=st.code,
+            unit=et.unit,
+            received=now.isoformat(),
+            message_id=p.message_id,
+            sender=p.from_addr,
+            filename=att.filename,
+            sha256=stored.sha256,
+            path=stored.path,
+            ok=int(result.ok),
+            errors=[str(e) for e in result.errors],
+            warnings=[str(w) for w in result.warnings],
+            rows=rows,
+            peringatan=peringatan,
+            catatan=list(result.notes),
+        )
         if result.ok:
-            self.store.add_document(cycle=st.code, kind="form_received", version=st.units[et.unit].version + 1,
-                                    unit=et.unit, path=stored.path, sha256=stored.sha256, source="diterima",
-                                    message_id=p.message_id or "", now=now)
-        return E.FormIn(task=et.key, sender=p.from_addr, ok=result.ok, errors=[str(e) for e in result.errors],
-                        warnings=[str(w) for w in result.warnings], message_id=p.message_id or "",
-                        submission_id=sub_id, filename=att.filename, notes=list(result.notes))
+            self.store.add_document(
+                cycle=st.code,
+                kind="form_received",
+                version=st.units[et.unit].version + 1,
+                unit=et.unit,
+                path=stored.path,
+                sha256=stored.sha256,
+                source="diterima",
+                message_id=p.message_id or "",
+                now=now,
+            )
+        return E.FormIn(
+            task=et.key,
+            sender=p.from_addr,
+            ok=result.ok,
+            errors=[str(e) for e in result.errors],
+            warnings=[str(w) for w in result.warnings],
+            message_id=p.message_id or "",
+            submission_id=sub_id,
+            filename=att.filename,
+            notes=list(result.notes),
+        )
 
     def _plausibility(self, st: E.CycleState, unit: str, result) -> list[dict]:
         """Plausibility warnings (SPEC §6.2) added to the form's warnings; returned as the dicts the
@@ -698,8 +990,10 @@ class OfficeApp:
             pdf = None
         why = ""
         if a.code_problem:
-            why = (f"{a.code_problem}; untuk menandatangani, balas e-mail permohonan penandatanganan "
-                   "dengan SETUJU diikuti kode enam angka yang tertera di e-mail itu")
+            why = (
+                f"{a.code_problem}; untuk menandatangani, balas e-mail permohonan penandatanganan "
+                "dengan SETUJU diikuti kode enam angka yang tertera di e-mail itu"
+            )
         return E.Reply(task=et.key, sender=p.from_addr, decision=d.decision, note=d.note,
                        message_id=p.message_id or "", subject=self._letter_subject(p, et),
                        meeting_date=d.meeting_date, meeting_time=d.meeting_time,
@@ -726,7 +1020,9 @@ class OfficeApp:
             cycle = row["cycle"] if row else None
         if cycle and info:
             self._undeliverable(row, {addr: f"status {status}" for addr, status in info.recipients})
-        self.store.update_inbound(id, status="diabaikan", reason=f"laporan gagal kirim ({a.cls.reason})", cycle=cycle)
+        self.store.update_inbound(
+            id, status="diabaikan", reason=f"laporan gagal kirim ({a.cls.reason})", cycle=cycle
+        )
         return DIABAIKAN
 
     def replay(self, inbound_id: int) -> str:
@@ -767,7 +1063,9 @@ class OfficeApp:
 
 def _subject(subject: str) -> str:
     """A reply's subject as a register shows it: no Re:/BLS: prefixes, no cycle tag, no token."""
-    s = re.sub(r"\[\s*#?[0-9A-Za-z]{4}-[0-9A-Za-z]{4}\s*\]|\[PK-[^\]]*\]", " ", subject_clean(subject))
+    s = re.sub(
+        r"\[\s*#?[0-9A-Za-z]{4}-[0-9A-Za-z]{4}\s*\]|\[PK-[^\]]*\]", " ", subject_clean(subject)
+    )
     return subject_clean(re.sub(r"\s+", " ", s).strip())
 
 

@@ -33,10 +33,26 @@ def queue_mail(app, *, kind: str, to: list[str], subject: str, body: str, now: d
                cycle: str = "", step: str = "") -> str:
     """Queue a notice that belongs to no task (inside the caller's transaction)."""
     mid = new_message_id(app.cfg.kantor.domain)
-    raw = build_message(sender=app.cfg.mail.alamat, sender_name=app.cfg.mail.nama, to=to, cc=[],
-                        subject=subject, body=body, message_id=mid, date=now, cycle=cycle, token=None,
-                        notification=True, step=step)
-    path = app.archive.root / "keluar" / (cycle or "operator") / f"{hashlib.sha1(mid.encode()).hexdigest()}.eml"
+    raw = build_message(
+        sender=app.cfg.mail.alamat,
+        sender_name=app.cfg.mail.nama,
+        to=to,
+        cc=[],
+        subject=subject,
+        body=body,
+        message_id=mid,
+        date=now,
+        cycle=cycle,
+        token=None,
+        notification=True,
+        step=step,
+    )
+    path = (
+        app.archive.root
+        / "keluar"
+        / (cycle or "operator")
+        / f"{hashlib.sha1(mid.encode()).hexdigest()}.eml"
+    )
     write_atomic(path, raw)
     app.store.enqueue(message_id=mid, cycle=cycle, step=step, kind=kind, task=None, recipients=to,
                       subject=subject, path=str(path), now=now)
@@ -97,8 +113,12 @@ def tell_held(app, now: datetime) -> int:
             if app.store.told_since("ditahan_ringkas", hour_ago):
                 return 0  # a digest went out within the hour: the next one gathers these
             items = [_held_item(app, r) for r in rows]
-            subject, body = app.texts.render("operator_ditahan_banyak", _ctx(app, to[0], pesan=items))
-            queue_mail(app, kind="operator:ditahan_ringkas", to=to, subject=subject, body=body, now=now)
+            subject, body = app.texts.render(
+                "operator_ditahan_banyak", _ctx(app, to[0], pesan=items)
+            )
+            queue_mail(
+                app, kind="operator:ditahan_ringkas", to=to, subject=subject, body=body, now=now
+            )
             for row in rows:
                 app.store.mark_told("ditahan", str(row["id"]), now)
             app.store.mark_told("ditahan_ringkas", now.isoformat(), now)
@@ -128,7 +148,9 @@ def daily_digest(app, now: datetime) -> bool:
         if not (data["daftar_siklus"] or data["ditahan"] or data["gagal_kirim"]):
             return False
         subject, body = app.texts.render("ringkasan_harian", _ctx(app, to[0], **data))
-        queue_mail(app, kind="operator:ringkasan_harian", to=to, subject=subject, body=body, now=now)
+        queue_mail(
+            app, kind="operator:ringkasan_harian", to=to, subject=subject, body=body, now=now
+        )
     log.info("ringkasan harian dikirim kepada %s", ", ".join(to),
              extra={"event": "ringkasan_harian", "who": ", ".join(to)})
     return True
@@ -147,16 +169,27 @@ def pending(app, now: datetime) -> dict:
     today = opening[0] if opening else now
     for c in data["cycles"]:
         # Awaited since before today: what came this morning is not yet anyone's delay.
-        menunggu = [f"{a['name']} ({a['who']}), langkah {a['step']}, sejak "
-                    f"{datetime.fromisoformat(a['since']).strftime('%d-%m-%Y %H.%M')}"
-                    for a in c["awaiting"] if a.get("since") and datetime.fromisoformat(a["since"]) < today]
-        terlambat = [f"{o['step']} {o['name']}: lewat {format_duration(o['late_minutes'])} waktu kerja dari "
-                     f"standar {o['standard']}" + (f" (menunggu {', '.join(names.get(w, w) for w in o['who'])})"
-                                                   if o["who"] else "")
-                     for o in c["overdue"]]
+        menunggu = [
+            f"{a['name']} ({a['who']}), langkah {a['step']}, sejak "
+            f"{datetime.fromisoformat(a['since']).strftime('%d-%m-%Y %H.%M')}"
+            for a in c["awaiting"]
+            if a.get("since") and datetime.fromisoformat(a["since"]) < today
+        ]
+        terlambat = [
+            f"{o['step']} {o['name']}: lewat {format_duration(o['late_minutes'])} waktu kerja dari "
+            f"standar {o['standard']}"
+            + (f" (menunggu {', '.join(names.get(w, w) for w in o['who'])})" if o["who"] else "")
+            for o in c["overdue"]
+        ]
         if menunggu or terlambat:
-            cycles.append({"kode": c["code"], "langkah": f"{c['current_step']} {c['step_name'] or ''}".strip(),
-                           "menunggu": menunggu, "terlambat": terlambat})
+            cycles.append(
+                {
+                    "kode": c["code"],
+                    "langkah": f"{c['current_step']} {c['step_name'] or ''}".strip(),
+                    "menunggu": menunggu,
+                    "terlambat": terlambat,
+                }
+            )
     held = [_held_item(app, r) for r in app.store.held_messages()]
     failed = app.store.failed_letters()
     return {"daftar_siklus": cycles, "ditahan": held, "gagal_kirim": failed, "tanggal": now}

@@ -95,10 +95,15 @@ class Daemon:
                 store.add_log("", now, "", "jadwal_terlewat", ", ".join(to),
                               f"{code}: waktu mulai {_when(due.start)} lewat lebih dari "
                               f"{app.cfg.jadwal_batas_terlambat} kerja")
-            log.warning("siklus %s tidak dimulai otomatis: waktu mulainya %s sudah lewat lebih dari %s "
-                        "kerja; operator diberi tahu (mulai dengan: pantau cycle start %s)",
-                        code, _when(due.start), app.cfg.jadwal_batas_terlambat, due.period.code,
-                        extra={"cycle": code, "event": "jadwal_terlewat"})
+            log.warning(
+                "siklus %s tidak dimulai otomatis: waktu mulainya %s sudah lewat lebih dari %s "
+                "kerja; operator diberi tahu (mulai dengan: pantau cycle start %s)",
+                code,
+                _when(due.start),
+                app.cfg.jadwal_batas_terlambat,
+                due.period.code,
+                extra={"cycle": code, "event": "jadwal_terlewat"},
+            )
             return
         try:
             app.start_cycle(due.period.code)
@@ -112,7 +117,11 @@ class Daemon:
                 store.add_log(code, now, "", "siklus_dimulai_terlambat", "",
                               f"waktu mulai {_when(due.start)}")
         else:
-            log.info("siklus %s dimulai sesuai jadwal", code, extra={"cycle": code, "event": "siklus_dimulai"})
+            log.info(
+                "siklus %s dimulai sesuai jadwal",
+                code,
+                extra={"cycle": code, "event": "siklus_dimulai"},
+            )
 
     def _notify_missed(self, due: schedule.ScheduledStart, limit: datetime | None, now: datetime,
                        to: list[str]) -> None:
@@ -130,11 +139,27 @@ class Daemon:
             "Bila siklus ini tetap perlu dijalankan, mulailah dengan perintah:\n\n"
             f"    pantau cycle start {due.period.code}\n\n"
             "Bila tidak, abaikan pemberitahuan ini; siklus berikutnya dimulai sesuai jadwal.\n\n"
-            f"Pesan otomatis dari Pantau, {cfg.kantor.nama}.\n")
-        raw = build_message(sender=cfg.mail.alamat, sender_name=cfg.mail.nama, to=to, cc=[],
-                            subject=subject, body=body, message_id=mid, date=now, cycle="", token=None,
-                            notification=True)
-        path = app.archive.root / "keluar" / "_jadwal" / f"{hashlib.sha1(mid.encode()).hexdigest()}.eml"
+            f"Pesan otomatis dari Pantau, {cfg.kantor.nama}.\n"
+        )
+        raw = build_message(
+            sender=cfg.mail.alamat,
+            sender_name=cfg.mail.nama,
+            to=to,
+            cc=[],
+            subject=subject,
+            body=body,
+            message_id=mid,
+            date=now,
+            cycle="",
+            token=None,
+            notification=True,
+        )
+        path = (
+            app.archive.root
+            / "keluar"
+            / "_jadwal"
+            / f"{hashlib.sha1(mid.encode()).hexdigest()}.eml"
+        )
         write_atomic(path, raw)
         app.store.enqueue(message_id=mid, cycle="", step="", kind="pemberitahuan:jadwal_terlewat",
                           task=None, recipients=to, subject=subject, path=str(path), now=now)
@@ -152,7 +177,11 @@ class Daemon:
         if self.app.store.outbox_due(now + timedelta(days=3650)):
             first = self.app.store.next_outbox_attempt()
             if first:
-                candidates.append(self.app.clock.real_seconds((datetime.fromisoformat(first) - now).total_seconds()))
+                candidates.append(
+                    self.app.clock.real_seconds(
+                        (datetime.fromisoformat(first) - now).total_seconds()
+                    )
+                )
         return max(0.05, min(candidates))
 
     def _schedule_wake(self, start: datetime, now: datetime) -> None:
@@ -161,15 +190,21 @@ class Daemon:
         if not self.scheduler.running or start == self._wake_at:
             return
         real = time.time() + self.app.clock.real_seconds((start - now).total_seconds())
-        self.scheduler.add_job(self._metronome, DateTrigger(run_date=datetime.fromtimestamp(real, self.tz)),
-                               id="jadwal_siklus", replace_existing=True)
+        self.scheduler.add_job(
+            self._metronome,
+            DateTrigger(run_date=datetime.fromtimestamp(real, self.tz)),
+            id="jadwal_siklus",
+            replace_existing=True,
+        )
         self._wake_at = start
 
     def heartbeat(self, now: datetime, connected: bool) -> None:
         store = self.app.store
         with store.transaction():
             store.set_meta("heartbeat", now.isoformat(timespec="seconds"))
-            store.set_meta("heartbeat_real", datetime.now().astimezone().isoformat(timespec="seconds"))
+            store.set_meta(
+                "heartbeat_real", datetime.now().astimezone().isoformat(timespec="seconds")
+            )
             store.set_meta("pid", str(os.getpid()))
             store.set_meta("mail_last_check", now.isoformat(timespec="seconds"))
             was = store.meta("mail_connected") == "1"
@@ -288,7 +323,9 @@ class Daemon:
         self.scheduler.add_job(self._metronome, IntervalTrigger(seconds=MAX_WAIT_S), id="metronom",
                                replace_existing=True)
         self.scheduler.start()
-        with self.app.store.transaction():  # a new process: its connection starts now, not a dead one's
+        with (
+            self.app.store.transaction()
+        ):  # a new process: its connection starts now, not a dead one's
             self.app.store.set_meta("mail_connected", "0")
         log.info("Pantau berjalan (transport %s, pid %s)", self.app.cfg.mail.transport, os.getpid())
         self.follow_addresses()

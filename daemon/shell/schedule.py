@@ -68,7 +68,9 @@ def _fires(cron: CronTrigger, since: datetime, until: datetime) -> list[datetime
     return out
 
 
-def last_start(cron: CronTrigger, cal: WorkCalendar, periode: str, now: datetime) -> ScheduledStart | None:
+def last_start(
+    cron: CronTrigger, cal: WorkCalendar, periode: str, now: datetime
+) -> ScheduledStart | None:
     """The latest scheduled start (after moving) at or before `now`, or None within a year."""
     for window in _WINDOWS:
         best = None

@@ -33,8 +33,16 @@ from daemon.store.web import WebQueries
 __all__ = ["Store", "migrations", "_iso"]
 
 
-class Store(CyclesQueries, InboundQueries, OutboxQueries, RegisterQueries, DocumentQueries, WebQueries,
-            NoticeQueries, StoreBase):
+class Store(
+    CyclesQueries,
+    InboundQueries,
+    OutboxQueries,
+    RegisterQueries,
+    DocumentQueries,
+    WebQueries,
+    NoticeQueries,
+    StoreBase,
+):
     """All SQL lives here. One Store per process; the daemon is the only regular writer."""
 
     def __init__(self, path: str | Path):

@@ -100,7 +100,9 @@ class CyclesQueries(StoreBase):
     def task_by_message_ids(self, ids: list[str]) -> dict | None:
         """The task whose request e-mail has one of these Message-IDs (newest reference first)."""
         for mid in reversed(ids):
-            row = self._q1("SELECT task FROM outbox WHERE message_id=? AND task IS NOT NULL", (mid,))
+            row = self._q1(
+                "SELECT task FROM outbox WHERE message_id=? AND task IS NOT NULL", (mid,)
+            )
             if row:
                 return self.task(row["task"])
         return None
@@ -114,8 +116,10 @@ class CyclesQueries(StoreBase):
 
     def form_task_of_unit(self, cycle: str, unit: str) -> dict | None:
         """The newest form task of `unit` in `cycle` (a form code names cycle and unit)."""
-        return self._q1("SELECT * FROM tasks WHERE cycle=? AND unit=? AND purpose='form' ORDER BY opened DESC",
-                        (cycle, unit))
+        return self._q1(
+            "SELECT * FROM tasks WHERE cycle=? AND unit=? AND purpose='form' ORDER BY opened DESC",
+            (cycle, unit),
+        )
 
     def set_task_recipient(self, key: str, recipient: str) -> None:
         self._x("UPDATE tasks SET recipient=? WHERE key=?", (recipient, key))

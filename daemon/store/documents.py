@@ -11,7 +11,9 @@ from daemon.store.base import StoreBase
 
 class DocumentQueries(StoreBase):
     def count_documents(self, cycle: str, kind: str) -> int:
-        row = self._q1("SELECT COUNT(*) AS n FROM documents WHERE cycle=? AND kind=?", (cycle, kind))
+        row = self._q1(
+            "SELECT COUNT(*) AS n FROM documents WHERE cycle=? AND kind=?", (cycle, kind)
+        )
         return int(row["n"]) if row else 0
 
     # ------------------------------------------------------------------ documents

@@ -49,12 +49,17 @@ class InboundQueries(StoreBase):
         return self._q("SELECT * FROM inbound WHERE status='baru' ORDER BY id")
 
     def inbound_by_sha(self, sha256: str) -> dict | None:
-        return self._q1("SELECT id, status, reason, received FROM inbound WHERE sha256=?", (sha256,))
+        return self._q1(
+            "SELECT id, status, reason, received FROM inbound WHERE sha256=?", (sha256,)
+        )
 
     def first_taken_with_message_id(self, message_id: str, not_id: int) -> dict | None:
         """The first other message with this Message-ID that was already taken (not new, not failed)."""
-        return self._q1("SELECT id, status, reason FROM inbound WHERE message_id=? AND id<>? AND status NOT IN"
-                        " ('baru','gagal') ORDER BY id LIMIT 1", (message_id, not_id))
+        return self._q1(
+            "SELECT id, status, reason FROM inbound WHERE message_id=? AND id<>? AND status NOT IN"
+            " ('baru','gagal') ORDER BY id LIMIT 1",
+            (message_id, not_id),
+        )
 
     def braked_received(self) -> list[str]:
         """When each message the loop brake left unanswered came in (ISO text)."""
@@ -62,19 +67,28 @@ class InboundQueries(StoreBase):
 
     def held_counts(self) -> dict[str, int]:
         """Messages held or failed, by status."""
-        return {r["status"]: r["n"] for r in self._q(
-            "SELECT status, COUNT(*) AS n FROM inbound WHERE status IN ('ditahan','gagal') GROUP BY status")}
+        return {
+            r["status"]: r["n"]
+            for r in self._q(
+                "SELECT status, COUNT(*) AS n FROM inbound WHERE status IN ('ditahan','gagal') GROUP BY status"
+            )
+        }
 
     def triage_rows(self, statuses: tuple[str, ...]) -> list[dict]:
         """Inbound messages with one of `statuses`, or silenced by the loop brake (`triage`)."""
         marks = ",".join("?" * len(statuses))
-        return self._q(f"SELECT id, received, sender, subject, reason, status, kind, cycle, task, path, rem"
-                       f" FROM inbound WHERE status IN ({marks}) OR rem<>'' ORDER BY id", statuses)
+        return self._q(
+            f"SELECT id, received, sender, subject, reason, status, kind, cycle, task, path, rem"
+            f" FROM inbound WHERE status IN ({marks}) OR rem<>'' ORDER BY id",
+            statuses,
+        )
 
     def held_messages(self, untold_only: bool = False) -> list[dict]:
         """Held and failed messages (only those the operator was not yet told of, with untold_only)."""
-        sql = ("SELECT id, received, sender, subject, reason, status, kind, cycle, task, path FROM inbound"
-               " WHERE status IN ('ditahan','gagal')")
+        sql = (
+            "SELECT id, received, sender, subject, reason, status, kind, cycle, task, path FROM inbound"
+            " WHERE status IN ('ditahan','gagal')"
+        )
         if untold_only:
             sql += " AND id NOT IN (SELECT CAST(key AS INTEGER) FROM operator_told WHERE kind='ditahan')"
         return self._q(sql + " ORDER BY id")

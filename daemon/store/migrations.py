@@ -252,8 +252,10 @@ def m005_operator(db: sqlite_utils.Database) -> None:
     db["inbound"].add_column("rem", str, not_null_default="")
     # Messages held before this release were shown by status and triage already: no flood of
     # notices on the first start after the upgrade.
-    db.execute("INSERT INTO operator_told(kind, key, at) SELECT 'ditahan', CAST(id AS TEXT), received"
-               " FROM inbound WHERE status IN ('ditahan','gagal')")
+    db.execute(
+        "INSERT INTO operator_told(kind, key, at) SELECT 'ditahan', CAST(id AS TEXT), received"
+        " FROM inbound WHERE status IN ('ditahan','gagal')"
+    )
 
 
 @migrations()

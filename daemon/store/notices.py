@@ -22,7 +22,9 @@ class NoticeQueries(StoreBase):
         return sum(1 for r in rows if datetime.fromisoformat(r["at"]) >= since)
 
     def former_addresses(self, task: str) -> list[str]:
-        return [r["address"] for r in self._q("SELECT address FROM alamat_lama WHERE task=?", (task,))]
+        return [
+            r["address"] for r in self._q("SELECT address FROM alamat_lama WHERE task=?", (task,))
+        ]
 
     def add_former_address(self, task: str, address: str, at: datetime) -> None:
         self._x("INSERT OR IGNORE INTO alamat_lama(task, address, changed) VALUES(?,?,?)",

@@ -51,19 +51,38 @@ log = logging.getLogger("pantau.web")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 HERE = Path(__file__).parent
 DOC_KIND_ID = {
-    "form": "formulir kosong", "form_received": "formulir diterima", "draft_report": "konsep laporan",
-    "final_report": "laporan akhir (DOCX)", "final_report_pdf": "laporan akhir (PDF)",
-    "invitation": "undangan rapat", "invitation_ics": "undangan (kalender)", "cover_letter": "surat pengantar",
-    "emonev_export": "data e-Monev (XLSX)", "emonev_export_csv": "data e-Monev (CSV)",
-    "nota_dinas": "nota dinas", "request_letter": "surat permintaan data",
-    "timeliness_summary": "ringkasan ketepatan waktu", "signed_pdf": "PDF bertanda tangan",
+    "form": "formulir kosong",
+    "form_received": "formulir diterima",
+    "draft_report": "konsep laporan",
+    "final_report": "laporan akhir (DOCX)",
+    "final_report_pdf": "laporan akhir (PDF)",
+    "invitation": "undangan rapat",
+    "invitation_ics": "undangan (kalender)",
+    "cover_letter": "surat pengantar",
+    "emonev_export": "data e-Monev (XLSX)",
+    "emonev_export_csv": "data e-Monev (CSV)",
+    "nota_dinas": "nota dinas",
+    "request_letter": "surat permintaan data",
+    "timeliness_summary": "ringkasan ketepatan waktu",
+    "signed_pdf": "PDF bertanda tangan",
 }
-OUTBOX_ID = {"antri": "menunggu", "mengirim": "sedang dikirim", "terkirim": "terkirim", "gagal": "gagal",
-             "batal": "dibatalkan"}
-ERROR_ID = {400: "Permintaan tidak sah.", 405: "Alamat ini tidak menerima cara permintaan itu (mis. POST).",
-            413: "Permintaan terlalu besar.", 429: "Terlalu banyak permintaan. Tunggu sebentar, lalu coba lagi."}
-CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
-       "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+OUTBOX_ID = {
+    "antri": "menunggu",
+    "mengirim": "sedang dikirim",
+    "terkirim": "terkirim",
+    "gagal": "gagal",
+    "batal": "dibatalkan",
+}
+ERROR_ID = {
+    400: "Permintaan tidak sah.",
+    405: "Alamat ini tidak menerima cara permintaan itu (mis. POST).",
+    413: "Permintaan terlalu besar.",
+    429: "Terlalu banyak permintaan. Tunggu sebentar, lalu coba lagi.",
+}
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
+    "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
 
 
 class Office:
@@ -76,7 +95,9 @@ class Office:
         self.sop = load_sop(cfg.sop_file)
         off, on = (load_extra_days(cfg.libur_tambahan)
                    if cfg.libur_tambahan and cfg.libur_tambahan.exists() else (set(), set()))
-        self.cal = WorkCalendar(cfg.kantor.zona_waktu, hours=cfg.jam_kerja, extra_off=off, extra_on=on)
+        self.cal = WorkCalendar(
+            cfg.kantor.zona_waktu, hours=cfg.jam_kerja, extra_off=off, extra_on=on
+        )
         self.people = directory(cfg)
         self.unit_names = {u.kode: u.nama for u in cfg.units}
         self._local = threading.local()
@@ -99,8 +120,11 @@ class Office:
 
     def status(self, mark: tuple | None = None) -> dict:
         s = self.store
-        return self.cache.get("status", mark or s.change_mark(),
-                              lambda: views.status(s, self.sop, self.cal, self.clock.now(), self.cfg))
+        return self.cache.get(
+            "status",
+            mark or s.change_mark(),
+            lambda: views.status(s, self.sop, self.cal, self.clock.now(), self.cfg),
+        )
 
 
 # ============================================================================ templates
@@ -190,8 +214,14 @@ def create_app(cfg: Config, settings: WebSettings | None = None,
 
     def form_cookie(request: Request, response: Response, token: str) -> Response:
         if request.cookies.get(signin.FORM_COOKIE) != token:
-            response.set_cookie(signin.FORM_COOKIE, token, httponly=True, samesite="strict", secure=secure,
-                                path="/masuk")
+            response.set_cookie(
+                signin.FORM_COOKIE,
+                token,
+                httponly=True,
+                samesite="strict",
+                secure=secure,
+                path="/masuk",
+            )
         return response
 
     def form_token(request: Request) -> str:
@@ -225,25 +255,56 @@ def create_app(cfg: Config, settings: WebSettings | None = None,
     async def masuk_post(request: Request) -> Response:
         form = await request.form()
         token = form_token(request)
-        if not origin_ok(request) or not signin.same(form.get("form"), request.cookies.get(signin.FORM_COOKIE)):
-            return form_cookie(request, render(request, "masuk.html", 403, form=token, email="",
-                                               salah="Formulir kedaluwarsa. Muat ulang halaman lalu coba lagi."),
-                               token)
+        if not origin_ok(request) or not signin.same(
+            form.get("form"), request.cookies.get(signin.FORM_COOKIE)
+        ):
+            return form_cookie(
+                request,
+                render(
+                    request,
+                    "masuk.html",
+                    403,
+                    form=token,
+                    email="",
+                    salah="Formulir kedaluwarsa. Muat ulang halaman lalu coba lagi.",
+                ),
+                token,
+            )
         email = str(form.get("email", "")).strip().lower()[:254]
         if "@" not in email:
-            return form_cookie(request, render(request, "masuk.html", 400, form=token, email=email,
-                                               salah="Tuliskan alamat e-mail Anda, mis. camat@kecamatan.go.id."),
-                               token)
+            return form_cookie(
+                request,
+                render(
+                    request,
+                    "masuk.html",
+                    400,
+                    form=token,
+                    email=email,
+                    salah="Tuliskan alamat e-mail Anda, mis. camat@kecamatan.go.id.",
+                ),
+                token,
+            )
         client = request.client.host if request.client else "?"
         allowed = await _run(signin.allow_request, office.store, email, client, office.now())
         if not allowed:
-            return form_cookie(request, render(request, "masuk.html", 429, form=token, email="",
-                                               salah="Terlalu banyak permintaan tautan. Tunggu 15 menit, "
-                                                     "lalu coba lagi."), token)
+            return form_cookie(
+                request,
+                render(
+                    request,
+                    "masuk.html",
+                    429,
+                    form=token,
+                    email="",
+                    salah="Terlalu banyak permintaan tautan. Tunggu 15 menit, lalu coba lagi.",
+                ),
+                token,
+            )
         task = None
         person = office.people.get(email)
         if person is not None:
-            link = await _run(signin.create_link, office.store, email, base_url(request), office.now())
+            link = await _run(
+                signin.create_link, office.store, email, base_url(request), office.now()
+            )
             task = BackgroundTask(signin.send_link, office.cfg, person, link, office.clock.now())
         else:
             log.info("permintaan tautan dasbor untuk alamat yang tidak dikenal",
@@ -264,10 +325,17 @@ def create_app(cfg: Config, settings: WebSettings | None = None,
 
     async def tautan_post(request: Request) -> Response:
         form = await request.form()
-        if not origin_ok(request) or not signin.same(form.get("form"), request.cookies.get(signin.FORM_COOKIE)):
-            return render(request, "pesan.html", 403, judul="Permintaan ditolak",
-                          pesan="Formulir kedaluwarsa atau tidak berasal dari halaman ini. Buka lagi tautan "
-                                "dari e-mail Anda.")
+        if not origin_ok(request) or not signin.same(
+            form.get("form"), request.cookies.get(signin.FORM_COOKIE)
+        ):
+            return render(
+                request,
+                "pesan.html",
+                403,
+                judul="Permintaan ditolak",
+                pesan="Formulir kedaluwarsa atau tidak berasal dari halaman ini. Buka lagi tautan "
+                "dari e-mail Anda.",
+            )
         now = office.now()
         email = await _run(signin.use_link, office.store, str(form.get("tautan", ""))[:100], now)
         person = office.people.get(email) if email else None
@@ -279,8 +347,15 @@ def create_app(cfg: Config, settings: WebSettings | None = None,
                             request.cookies.get(signin.SESSION_COOKIE))
         log.info("masuk ke dasbor: %s", email, extra={"event": "web_masuk", "who": email})
         resp = RedirectResponse("/", status_code=303)
-        resp.set_cookie(signin.SESSION_COOKIE, sid, httponly=True, samesite="lax", secure=secure, path="/",
-                        max_age=int(signin.ABSOLUTE.total_seconds()))
+        resp.set_cookie(
+            signin.SESSION_COOKIE,
+            sid,
+            httponly=True,
+            samesite="lax",
+            secure=secure,
+            path="/",
+            max_age=int(signin.ABSOLUTE.total_seconds()),
+        )
         resp.delete_cookie(signin.FORM_COOKIE, path="/masuk")
         return resp
 
@@ -292,7 +367,12 @@ def create_app(cfg: Config, settings: WebSettings | None = None,
         if not origin_ok(request) or not signin.same(form.get("csrf"), request.state.csrf):
             return render(request, "pesan.html", 403, judul="Permintaan ditolak",
                           pesan="Formulir kedaluwarsa. Muat ulang halaman lalu coba lagi.")
-        await _run(signin.end_session, office.store, request.cookies.get(signin.SESSION_COOKIE, ""), office.now())
+        await _run(
+            signin.end_session,
+            office.store,
+            request.cookies.get(signin.SESSION_COOKIE, ""),
+            office.now(),
+        )
         log.info("keluar dari dasbor: %s", p.email, extra={"event": "web_keluar", "who": p.email})
         resp = RedirectResponse("/masuk", status_code=303)
         resp.delete_cookie(signin.SESSION_COOKIE, path="/")
@@ -311,8 +391,14 @@ def create_app(cfg: Config, settings: WebSettings | None = None,
             cycles = pages.overview_cycles(st, p)
             closed = [c for c in office.store.cycles() if c["status"] != "running"]
             t = env.get_template("ringkasan.html")
-            ctx = {"status": st, "cycles": cycles, "closed": closed[::-1], "sekarang": office.clock.now(),
-                   "person": p, "path": "/"}
+            ctx = {
+                "status": st,
+                "cycles": cycles,
+                "closed": closed[::-1],
+                "sekarang": office.clock.now(),
+                "person": p,
+                "path": "/",
+            }
             return Markup("".join(t.blocks["isi"](t.new_context(ctx))))
 
         # Everyone who sees the same thing shares one rendering (a unit's includes its held count).
@@ -361,20 +447,44 @@ def create_app(cfg: Config, settings: WebSettings | None = None,
             st = office.store.load_cycle(r["code"])
             u = st.units.get(kode) if st else None
             if u:
-                cycles.append({"code": r["code"], "period": r["period"], "status": r["status"],
-                               "unit_status": u.status, "version": u.version, "received": u.received,
-                               "rejected": u.rejected})
+                cycles.append(
+                    {
+                        "code": r["code"],
+                        "period": r["period"],
+                        "status": r["status"],
+                        "unit_status": u.status,
+                        "version": u.version,
+                        "received": u.received,
+                        "rejected": u.rejected,
+                    }
+                )
         docs = pages.clean(office.store.unit_documents(kode))
         year = _year(request, office.store.kinerja_years())
         ach = pages.achievement(office.store.kinerja_year(year), as_unit) if year else None
         chart = None
         if ach and ach["rows"]:
             last = ach["periods"][-1]["code"]
-            chart = Markup(bars([(f"{r['no']}. {r['indikator']}", r["periods"].get(last, {}).get("capaian"))
-                                 for r in ach["rows"]], label_width=260,
-                                title=f"Capaian {office.unit_names[kode]}"))
-        return render(request, "unit.html", kode=kode, nama=office.unit_names[kode], cycles=cycles, docs=docs,
-                      ach=ach, tahun=year, chart=chart)
+            chart = Markup(
+                bars(
+                    [
+                        (f"{r['no']}. {r['indikator']}", r["periods"].get(last, {}).get("capaian"))
+                        for r in ach["rows"]
+                    ],
+                    label_width=260,
+                    title=f"Capaian {office.unit_names[kode]}",
+                )
+            )
+        return render(
+            request,
+            "unit.html",
+            kode=kode,
+            nama=office.unit_names[kode],
+            cycles=cycles,
+            docs=docs,
+            ach=ach,
+            tahun=year,
+            chart=chart,
+        )
 
     def dokumen(request: Request) -> Response:
         p = who(request)
@@ -403,11 +513,19 @@ def create_app(cfg: Config, settings: WebSettings | None = None,
         if ach and ach["rows"]:
             last = ach["periods"][-1]
             if p.sees_all:
-                items = [(office.unit_names.get(u, u), v.get(last["code"])) for u, v in ach["averages"].items()]
+                items = [
+                    (office.unit_names.get(u, u), v.get(last["code"]))
+                    for u, v in ach["averages"].items()
+                ]
                 title = f"Rata-rata capaian per unit, {last['label']}"
             else:
-                items = [(f"{r['no']}. {r['indikator']}", r["periods"].get(last["code"], {}).get("capaian"))
-                         for r in ach["rows"]]
+                items = [
+                    (
+                        f"{r['no']}. {r['indikator']}",
+                        r["periods"].get(last["code"], {}).get("capaian"),
+                    )
+                    for r in ach["rows"]
+                ]
                 title = f"Capaian per indikator, {last['label']}"
             chart = Markup(bars(items, label_width=260, title=title))
         return render(request, "capaian.html", ach=ach, years=years, tahun=year, chart=chart)
@@ -423,7 +541,9 @@ def create_app(cfg: Config, settings: WebSettings | None = None,
         year = _year(request, years, allow_all=True)
         cari = request.query_params.get("cari", "")[:100]
         rows = pages.registers(views.register_rows(office.store, which, year), cari)
-        return render(request, "register.html", which=which, rows=rows, years=years, tahun=year, cari=cari)
+        return render(
+            request, "register.html", which=which, rows=rows, years=years, tahun=year, cari=cari
+        )
 
     def register_xlsx(request: Request) -> Response:
         p = who(request)
@@ -459,8 +579,14 @@ def create_app(cfg: Config, settings: WebSettings | None = None,
                 r.pop("message_id", None)
                 r.pop("path", None)
                 r["recipients"] = ", ".join(_json_list(r["recipients"]))
-        return render(request, "operator.html", status=pages.clean(st), held=held, outbox=pages.clean(outbox),
-                      recent=pages.clean(recent))
+        return render(
+            request,
+            "operator.html",
+            status=pages.clean(st),
+            held=held,
+            outbox=pages.clean(outbox),
+            recent=pages.clean(recent),
+        )
 
     # -------------------------------------------------------------- JSON
 
@@ -488,7 +614,9 @@ def create_app(cfg: Config, settings: WebSettings | None = None,
         code = normalise_code(typed[:40]) if typed else None
         row = office.store.verification(code) if code else None
         if row is None:
-            return render(request, "verifikasi.html", 404 if typed else 200, row=None, kode=typed[:40])
+            return render(
+                request, "verifikasi.html", 404 if typed else 200, row=None, kode=typed[:40]
+            )
         return render(request, "verifikasi.html", row=row, kode=code)
 
     async def http_error(request: Request, exc: HTTPException) -> Response:
@@ -507,20 +635,34 @@ def create_app(cfg: Config, settings: WebSettings | None = None,
             return JSONResponse({"error": "tidak ditemukan"}, status_code=404)
         if exc.status_code == 404:
             return not_found(request)
-        what = ERROR_ID.get(exc.status_code, f"Permintaan ini tidak dapat dilayani (kode {exc.status_code}).")
+        what = ERROR_ID.get(
+            exc.status_code, f"Permintaan ini tidak dapat dilayani (kode {exc.status_code})."
+        )
         if path.startswith("/api/"):
             return JSONResponse({"error": what}, status_code=exc.status_code, headers=exc.headers)
-        return render(request, "pesan.html", exc.status_code, judul="Permintaan tidak dapat dilayani",
-                      pesan=what)
+        return render(
+            request,
+            "pesan.html",
+            exc.status_code,
+            judul="Permintaan tidak dapat dilayani",
+            pesan=what,
+        )
 
     def server_error(request: Request, exc: Exception) -> Response:
-        log.error("kesalahan dasbor pada %s: %s", _CONTROL.sub("?", request.url.path)[:200], type(exc).__name__,
-                  extra={"event": "web_kesalahan"})
+        log.error(
+            "kesalahan dasbor pada %s: %s",
+            _CONTROL.sub("?", request.url.path)[:200],
+            type(exc).__name__,
+            extra={"event": "web_kesalahan"},
+        )
         text = "Terjadi kesalahan di server dasbor. Coba lagi sebentar lagi; jika berulang, beri tahu operator."
         if request.url.path.startswith("/api/"):
             return JSONResponse({"error": text}, status_code=500)
-        return HTMLResponse(f"<!doctype html><html lang=\"id\"><meta charset=\"utf-8\"><title>Kesalahan</title>"
-                            f"<p>{text}</p></html>", status_code=500)
+        return HTMLResponse(
+            f'<!doctype html><html lang="id"><meta charset="utf-8"><title>Kesalahan</title>'
+            f"<p>{text}</p></html>",
+            status_code=500,
+        )
 
     routes = [
         Route("/masuk", masuk, methods=["GET"]),
@@ -542,7 +684,9 @@ def create_app(cfg: Config, settings: WebSettings | None = None,
         Route("/verifikasi/{code}", verifikasi),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
-    app = Starlette(routes=routes, exception_handlers={HTTPException: http_error, Exception: server_error})
+    app = Starlette(
+        routes=routes, exception_handlers={HTTPException: http_error, Exception: server_error}
+    )
     app.router.redirect_slashes = False  # http_error redirects, after the session check
     app.state.office = office
     return Guard(app)
@@ -597,8 +741,12 @@ class Guard:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
                 headers = list(message.get("headers", []))
-                extra = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin"),
-                         (b"x-frame-options", b"DENY"), (b"content-security-policy", CSP.encode())]
+                extra = [
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"same-origin"),
+                    (b"x-frame-options", b"DENY"),
+                    (b"content-security-policy", CSP.encode()),
+                ]
                 if not static:
                     extra.append((b"cache-control", b"no-store"))
                 message["headers"] = headers + extra
@@ -612,8 +760,15 @@ class Guard:
                 if path.startswith("/masuk/tautan/"):
                     path = "/masuk/tautan/…"
                 client = (scope.get("client") or ("?",))[0]
-                log.info("%s %s %s %.0f ms (%s)", scope["method"], _CONTROL.sub("?", path)[:200], status["code"],
-                         (time.perf_counter() - started) * 1000, client, extra={"event": "web_permintaan"})
+                log.info(
+                    "%s %s %s %.0f ms (%s)",
+                    scope["method"],
+                    _CONTROL.sub("?", path)[:200],
+                    status["code"],
+                    (time.perf_counter() - started) * 1000,
+                    client,
+                    extra={"event": "web_permintaan"},
+                )
 
 
 def server_config(app, host: str, port: int):
@@ -624,8 +779,16 @@ def server_config(app, host: str, port: int):
     # Disabled, not only left without handlers: a handler added later (pytest's, an operator's
     # logging set-up) must not bring it back.
     logging.getLogger("uvicorn.access").disabled = True
-    return uvicorn.Config(app, host=host, port=port, access_log=False, log_config=None, proxy_headers=True,
-                          server_header=False, lifespan="off")
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        access_log=False,
+        log_config=None,
+        proxy_headers=True,
+        server_header=False,
+        lifespan="off",
+    )
 
 
 def serve(cfg: Config, host: str | None = None, port: int | None = None) -> int:

@@ -102,17 +102,35 @@ def overview_cycles(status: dict, person: Person) -> list[dict]:
         sent = sum(1 for s in units.values() if s == "received")
         missing = [k for k, s in units.items() if s == "missing"]
         pending = [k for k, s in units.items() if s == "pending"]
-        out.append({**c, "n_units": len(units), "n_sent": sent, "missing": missing, "pending": pending,
-                    "label": Period.parse(c["period"]).label if c.get("period") else c["code"]})
+        out.append(
+            {
+                **c,
+                "n_units": len(units),
+                "n_sent": sent,
+                "missing": missing,
+                "pending": pending,
+                "label": Period.parse(c["period"]).label if c.get("period") else c["code"],
+            }
+        )
     return out
 
 
 def cycle_for(data: dict, docs: list[dict], person: Person) -> dict:
     """`cycle show --json` as this person may see it, documents with their row ids."""
     data = dict(data)
-    data["documents"] = [{"id": d["id"], "kind": d["kind"], "version": d["version"], "unit": d["unit"],
-                          "path": d["path"], "sha256": d["sha256"], "source": d["source"],
-                          "created": d["created"]} for d in docs]
+    data["documents"] = [
+        {
+            "id": d["id"],
+            "kind": d["kind"],
+            "version": d["version"],
+            "unit": d["unit"],
+            "path": d["path"],
+            "sha256": d["sha256"],
+            "source": d["source"],
+            "created": d["created"],
+        }
+        for d in docs
+    ]
     if not person.sees_all:
         data["units"] = [u for u in data["units"] if u["code"] == person.unit]
         data["documents"] = [d for d in data["documents"] if d["unit"] == person.unit]

@@ -11,7 +11,11 @@ from dataclasses import dataclass
 
 from daemon.config import Config
 
-ROLE_LABEL = {"camat": "Camat", "sekretaris": "Sekretaris", "kasubag_perencanaan": "Kasubag Perencanaan"}
+ROLE_LABEL = {
+    "camat": "Camat",
+    "sekretaris": "Sekretaris",
+    "kasubag_perencanaan": "Kasubag Perencanaan",
+}
 
 
 @dataclass(frozen=True)
@@ -52,7 +56,9 @@ def directory(cfg: Config) -> dict[str, Person]:
     for role, o in cfg.pejabat.items():
         label = ROLE_LABEL.get(role, role)
         if o.email:
-            out[o.email.lower()] = Person(o.email.lower(), f"{label} ({o.nama})" if o.nama else label, "pejabat")
+            out[o.email.lower()] = Person(
+                o.email.lower(), f"{label} ({o.nama})" if o.nama else label, "pejabat"
+            )
         for w in o.wakil:
             out[w.lower()] = Person(w.lower(), f"wakil {label}", "pejabat")
     for e in operator_emails(cfg):

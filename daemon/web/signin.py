@@ -78,17 +78,28 @@ def use_link(store: Store, token: str, now: datetime) -> str | None:
 
 
 def link_email(cfg: Config, person: Person, link: str, office_now: datetime) -> bytes:
-    body = (f"Yth. {person.name},\n\n"
-            f"Seseorang (semoga Anda) meminta tautan untuk masuk ke dasbor Pantau {cfg.kantor.nama}.\n"
-            f"Buka tautan berikut, lalu tekan tombol \"Masuk\":\n\n  {link}\n\n"
-            f"Tautan ini hanya berlaku satu kali dan selama 15 menit. Jika Anda tidak memintanya, "
-            f"abaikan e-mail ini: tanpa tautan ini tidak ada yang dapat masuk atas nama Anda.\n\n"
-            f"Dasbor hanya menampilkan keadaan; persetujuan dan jawaban tetap melalui e-mail.\n\n"
-            f"{cfg.mail.nama}\n")
-    return build_message(sender=cfg.mail.alamat, sender_name=cfg.mail.nama, to=[person.email], cc=[],
-                         subject="Tautan masuk dasbor Pantau", body=body,
-                         message_id=new_message_id(cfg.kantor.domain), date=office_now, cycle="",
-                         token=None, notification=True)
+    body = (
+        f"Yth. {person.name},\n\n"
+        f"Seseorang (semoga Anda) meminta tautan untuk masuk ke dasbor Pantau {cfg.kantor.nama}.\n"
+        f'Buka tautan berikut, lalu tekan tombol "Masuk":\n\n  {link}\n\n'
+        f"Tautan ini hanya berlaku satu kali dan selama 15 menit. Jika Anda tidak memintanya, "
+        f"abaikan e-mail ini: tanpa tautan ini tidak ada yang dapat masuk atas nama Anda.\n\n"
+        f"Dasbor hanya menampilkan keadaan; persetujuan dan jawaban tetap melalui e-mail.\n\n"
+        f"{cfg.mail.nama}\n"
+    )
+    return build_message(
+        sender=cfg.mail.alamat,
+        sender_name=cfg.mail.nama,
+        to=[person.email],
+        cc=[],
+        subject="Tautan masuk dasbor Pantau",
+        body=body,
+        message_id=new_message_id(cfg.kantor.domain),
+        date=office_now,
+        cycle="",
+        token=None,
+        notification=True,
+    )
 
 
 def send_link(cfg: Config, person: Person, link: str, office_now: datetime) -> bool:
@@ -138,7 +149,9 @@ def allow_request(store: Store, email: str, client: str, now: datetime) -> bool:
 # ============================================================================ sessions
 
 
-def start_session(store: Store, email: str, now: datetime, old_id: str | None = None) -> tuple[str, str]:
+def start_session(
+    store: Store, email: str, now: datetime, old_id: str | None = None
+) -> tuple[str, str]:
     """A fresh session (id, csrf) for `email`; a session id the browser already had is ended,
     so an id planted before sign-in is worth nothing after it."""
     sid, csrf = new_secret(), new_secret()

@@ -401,7 +401,9 @@ class EwsTransport:
                 if err is None:
                     return
                 if isinstance(err, ews_errors.ErrorItemNotFound):
-                    log.info("EWS: pesan %s sudah tidak ada; tidak ada yang dipindahkan", item_id[-12:])
+                    log.info(
+                        "EWS: pesan %s sudah tidak ada; tidak ada yang dipindahkan", item_id[-12:]
+                    )
                     return
                 if isinstance(err, _TARGET_GONE) and attempt == 1:
                     self._folders.pop(target, None)  # deleted by someone: create it again
@@ -432,7 +434,9 @@ class EwsTransport:
                     # Every refused NTLM/Basic login counts towards the account's lockout in
                     # Active Directory: wait the longest before trying the password again.
                     self._backoff = MAX_BACKOFF
-                busy = next((c for c in _causes(e) if isinstance(c, ews_errors.ErrorServerBusy)), None)
+                busy = next(
+                    (c for c in _causes(e) if isinstance(c, ews_errors.ErrorServerBusy)), None
+                )
                 if busy is not None and busy.back_off:
                     # Throttled: wait at least what the server asked for (BackOffMilliseconds).
                     self._backoff = max(self._backoff, min(float(busy.back_off), MAX_BACKOFF))

@@ -19,8 +19,13 @@ def _token_source(cfg: Config) -> Callable[[], str] | None:
     if im.oauth2_token_command:
         def from_command() -> str:
             try:
-                out = subprocess.run(shlex.split(im.oauth2_token_command), capture_output=True, text=True,
-                                     timeout=60, check=True)
+                out = subprocess.run(
+                    shlex.split(im.oauth2_token_command),
+                    capture_output=True,
+                    text=True,
+                    timeout=60,
+                    check=True,
+                )
             except (OSError, subprocess.SubprocessError) as e:
                 raise TransportError(f"perintah token OAuth2 gagal: {e}") from None
             return out.stdout.strip()
@@ -32,7 +37,10 @@ def _token_source(cfg: Config) -> Callable[[], str] | None:
             try:
                 return Path(path).read_text(encoding="utf-8").strip()
             except OSError as e:
-                raise TransportError(f"berkas token OAuth2 {path} tidak dapat dibaca: {e}") from None
+                raise TransportError(
+                    f"berkas token OAuth2 {path} tidak dapat dibaca: {e}"
+                ) from None
+
         return from_file
     return None
 
@@ -74,8 +82,10 @@ def ews_transport(cfg: Config):
             m.imap, oauth2_token_command=ews.oauth2_token_command,
             oauth2_token_file=ews.oauth2_token_file))))
         if token is None:
-            raise TransportError('mail.ews.oauth2: auth "oauth2" memerlukan token_command atau token_file',
-                                 temporary=False)
+            raise TransportError(
+                'mail.ews.oauth2: auth "oauth2" memerlukan token_command atau token_file',
+                temporary=False,
+            )
     try:
         settings = EwsSettings(
             server=ews.server, address=m.alamat, username=ews.username,

@@ -324,7 +324,10 @@ class ImapSmtpTransport:
 
             data = self._run("mengambil surat", fetch)
             if data is None:
-                log.warning("UIDVALIDITY folder IMAP %s berubah saat mengambil pesan; diulang dari awal", folder)
+                log.warning(
+                    "UIDVALIDITY folder IMAP %s berubah saat mengambil pesan; diulang dari awal",
+                    folder,
+                )
                 return
             for uid in batch:
                 item = data.get(uid)
@@ -367,7 +370,11 @@ class ImapSmtpTransport:
                 # UID still names the message that was fetched.
                 now = client.fetch([uid], list(_FINGERPRINT)).get(uid)
                 if now is None:
-                    log.info("folder IMAP %s: UID %s sudah tidak ada; tidak ada yang dipindahkan", folder, uid)
+                    log.info(
+                        "folder IMAP %s: UID %s sudah tidak ada; tidak ada yang dipindahkan",
+                        folder,
+                        uid,
+                    )
                     return
                 if _fingerprint(now) != expected:
                     log.warning(
@@ -406,7 +413,9 @@ class ImapSmtpTransport:
             except Exception as e:  # noqa: BLE001 - wait() never raises
                 self._drop()
                 pause = min(self._backoff, remaining)
-                log.warning("menyambung ulang IMAP gagal (%s); dicoba lagi dalam %.0f detik", e, pause)
+                log.warning(
+                    "menyambung ulang IMAP gagal (%s); dicoba lagi dalam %.0f detik", e, pause
+                )
                 self._sleep(pause)
                 self._backoff = min(self._backoff * 2, MAX_BACKOFF)
                 continue

@@ -1,1 +1,1 @@
-"""Mail: reading (MIME, classification, replies), trust (DKIM/ARC), composing, and the transports."""
+"""Mail: reading (MIME, classification, replies), trust (DKIM/ARC), composing, transports."""

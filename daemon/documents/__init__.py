@@ -8,7 +8,7 @@ docxtpl, openpyxl, matplotlib, segno and icalendar.
     render_ics(meeting, out_path, *, sequence=0, tz=...) -> sha256  letters.py
     build_form(spec, templates_dir, out_path, fmt="docx") -> sha256 forms.py
     read_form(data, filename="", limits=ReadLimits()) -> FormResult formread.py
-    check_form(result, expected, indicators, unit_names=None)       formread.py
+    check_form(result, expected, indicators, unit_names=None)       formcheck.py
     render_report(report, templates_dir, out_path, workdir) -> sha  report.py
     render_final(final, source_docx, out_path, web_url="") -> sha final.py
     write_emonev(rows, period, xlsx_path, csv_path) -> (sha, sha)   emonev.py
@@ -20,7 +20,8 @@ docxtpl, openpyxl, matplotlib, segno and icalendar.
 
 from daemon.documents.emonev import write_emonev
 from daemon.documents.final import render_final
-from daemon.documents.formread import FORM_HEADERS, check_form, read_form
+from daemon.documents.formcheck import check_form
+from daemon.documents.formread import FORM_HEADERS, read_form
 from daemon.documents.forms import build_form, form_code
 from daemon.documents.letters import TEMPLATE_FOR_KIND, render_ics, render_letter
 from daemon.documents.pdf import to_pdf

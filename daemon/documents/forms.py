@@ -17,7 +17,8 @@ properties (subject and keywords), which desktop suites keep.
 Template variables of formulir.docx: kantor, period, cycle_code, unit, batas_waktu, balas_ke,
 subject_hint, version, kode, logo, rows (each with no, indikator, satuan, target as text).
 
-Reading a filled form back is in formread.py (`read_form`, `check_form`), re-exported here.
+Reading a filled form back is in formread.py (`read_form`) and formcheck.py (`check_form`),
+re-exported here.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ from typing import Any
 from daemon.core import formatting
 from daemon.core.model import FormCode
 from daemon.documents.contexts import FormSpec
-from daemon.documents.formread import FORM_HEADERS, ReadLimits, check_form, read_form
+from daemon.documents.formcheck import check_form
+from daemon.documents.formread import FORM_HEADERS, ReadLimits, read_form
 from daemon.documents.letters import logo_image
 from daemon.documents.render import atomic_write, render_docx
 

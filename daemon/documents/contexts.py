@@ -1,8 +1,8 @@
 """What each document is made from: the data contract between the office shell and the renderers.
 
-The shell (daemon/shell/office.py) fills these from the database and the config; the renderers in this
-package turn them into DOCX/XLSX/ICS files. Wording lives in the templates, so an office can edit
-it; these carry data only.
+The shell (daemon/shell/office.py) fills these from the database and the config; the renderers
+in this package turn them into DOCX/XLSX/ICS files. Wording lives in the templates, so an office
+can edit it; these carry data only.
 """
 
 from __future__ import annotations
@@ -165,7 +165,8 @@ class Report:
     camat: Official
     sekretaris: Official
     catatan_revisi: list[str] = field(default_factory=list)  # notes that led to this version
-    # plausibility warnings (SPEC §6.2): {"unit","unit_nama","no","indikator","kolom","nilai","pesan"}
+    # plausibility warnings (SPEC §6.2), each
+    # {"unit","unit_nama","no","indikator","kolom","nilai","pesan"}
     peringatan: list[dict] = field(default_factory=list)
     # labels of the year's earlier periods ("Triwulan I", ...), for ReportUnitRow.sebelumnya
     periode_sebelumnya: list[str] = field(default_factory=list)

@@ -137,8 +137,9 @@ def _match(
                 ind = same_no
                 warnings.append(
                     FormProblem(
-                        f"nama indikator berbeda dengan data master (\u201c{same_no.indikator}\u201d);"
-                        f" baris ini dicatat untuk indikator No. {same_no.no}.",
+                        "nama indikator berbeda dengan data master "
+                        f"(\u201c{same_no.indikator}\u201d); baris ini dicatat untuk indikator "
+                        f"No. {same_no.no}.",
                         row=row.no,
                         indikator=row.indikator,
                     )

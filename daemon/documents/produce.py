@@ -340,7 +340,8 @@ class Producer(ReportData):
                     1,
                     f"Laporan Pemantauan Kinerja {period.label}",
                     banyaknya(2) + " (DOCX dan PDF)" if with_pdf else banyaknya(1),
-                    "Disampaikan untuk dientri pada aplikasi e-Monev dan e-Project serta diarsipkan",
+                    "Disampaikan untuk dientri pada aplikasi e-Monev dan e-Project serta "
+                    "diarsipkan",
                 )
             ]
         doc_kind = LETTER_DOC_KIND[kind]

@@ -97,8 +97,8 @@ def jinja_env() -> jinja2.Environment:
 
 
 def atomic_write(out_path: str | os.PathLike[str], data: bytes) -> str:
-    """Write `data` to `out_path` atomically (daemon.shell.archive.write_atomic: temp file in the same
-    folder, fsync, rename, fsync of the folder). Returns the sha256 hex of `data`."""
+    """Write `data` to `out_path` atomically (daemon.shell.archive.write_atomic: temp file in the
+    same folder, fsync, rename, fsync of the folder). Returns the sha256 hex of `data`."""
     write_atomic(out_path, data)
     return sha256_bytes(data)
 

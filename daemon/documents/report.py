@@ -121,7 +121,7 @@ def _bar_chart(
     mean_label: str,
     legend: bool,
 ) -> bytes:
-    """One horizontal bar chart: entries are (name, value or None, label, colour), drawn top down."""
+    """One horizontal bar chart: entries are (name, value or None, label, colour), top down."""
     import matplotlib
 
     matplotlib.use("Agg")

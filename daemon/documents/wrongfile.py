@@ -46,8 +46,8 @@ _NAMES = {
 }
 
 _HOW = {
-    "doc": "simpan ulang dengan \u201cSave As\u201d \u2192 \u201cWord Document (*.docx)\u201d, atau "
-    + HOW_DOCX,
+    "doc": "simpan ulang dengan \u201cSave As\u201d \u2192 "
+    "\u201cWord Document (*.docx)\u201d, atau " + HOW_DOCX,
     "xls": "simpan ulang dengan \u201cSave As\u201d \u2192 \u201cExcel Workbook (*.xlsx)\u201d, "
     "atau " + HOW_DOCX,
     "encrypted": "buka kunci kata sandinya (File \u2192 Info \u2192 Protect Document \u2192 "

@@ -82,7 +82,8 @@ class Store(
 
     def set_meta(self, key: str, value: str) -> None:
         self._x(
-            "INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+            "INSERT INTO meta(key, value) VALUES(?, ?)"
+            " ON CONFLICT(key) DO UPDATE SET value=excluded.value",
             (key, value),
         )
 

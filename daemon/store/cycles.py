@@ -19,7 +19,8 @@ class CyclesQueries(StoreBase):
 
         year = int(st.period[:4])
         self._x(
-            "INSERT INTO cycles(code, period, year, status, current, started, closed, next_timer, state)"
+            "INSERT INTO cycles(code, period, year, status, current, started, closed, next_timer,"
+            " state)"
             " VALUES(?,?,?,?,?,?,?,?,?) ON CONFLICT(code) DO UPDATE SET status=excluded.status,"
             " current=excluded.current, closed=excluded.closed, next_timer=excluded.next_timer,"
             " state=excluded.state",
@@ -43,7 +44,8 @@ class CyclesQueries(StoreBase):
             if stored.get(t.key) == (t.status, _iso(t.closed)):
                 continue
             self._x(
-                "INSERT INTO tasks(key, token, cycle, step, role, recipient, unit, purpose, doc_kind,"
+                "INSERT INTO tasks(key, token, cycle, step, role, recipient, unit, purpose,"
+                " doc_kind,"
                 " doc_version, status, opened, closed) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)"
                 " ON CONFLICT(key) DO UPDATE SET status=excluded.status, closed=excluded.closed",
                 (
@@ -77,7 +79,8 @@ class CyclesQueries(StoreBase):
                 (status,),
             )
         return self._q(
-            "SELECT code, period, status, current, started, closed, next_timer FROM cycles ORDER BY started"
+            "SELECT code, period, status, current, started, closed, next_timer FROM cycles"
+            " ORDER BY started"
         )
 
     def cycles_due(self, now: datetime) -> list[str]:

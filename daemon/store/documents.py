@@ -1,4 +1,4 @@
-"""Archived documents, verification codes, received forms (submissions) and the data base kinerja."""
+"""Archived documents, verification codes, received forms (submissions), the data base kinerja."""
 
 from __future__ import annotations
 
@@ -32,7 +32,8 @@ class DocumentQueries(StoreBase):
         now: datetime,
     ) -> None:
         self._x(
-            "INSERT INTO documents(cycle, kind, version, unit, path, sha256, source, message_id, created)"
+            "INSERT INTO documents(cycle, kind, version, unit, path, sha256, source, message_id, "
+            "created)"
             " VALUES(?,?,?,?,?,?,?,?,?)",
             (cycle, kind, version, unit, path, sha256, source, message_id, now.isoformat()),
         )

@@ -34,7 +34,8 @@ class InboundQueries(StoreBase):
     def seen_message_id(self, message_id: str, not_id: int) -> bool:
         return bool(
             self._q1(
-                "SELECT 1 FROM inbound WHERE message_id=? AND id<>? AND status NOT IN ('baru','gagal')",
+                "SELECT 1 FROM inbound WHERE message_id=? AND id<>?"
+                " AND status NOT IN ('baru','gagal')",
                 (message_id, not_id),
             )
         )
@@ -54,7 +55,7 @@ class InboundQueries(StoreBase):
         )
 
     def first_taken_with_message_id(self, message_id: str, not_id: int) -> dict | None:
-        """The first other message with this Message-ID that was already taken (not new, not failed)."""
+        """The first other message with this Message-ID already taken (not new, not failed)."""
         return self._q1(
             "SELECT id, status, reason FROM inbound WHERE message_id=? AND id<>? AND status NOT IN"
             " ('baru','gagal') ORDER BY id LIMIT 1",
@@ -70,7 +71,8 @@ class InboundQueries(StoreBase):
         return {
             r["status"]: r["n"]
             for r in self._q(
-                "SELECT status, COUNT(*) AS n FROM inbound WHERE status IN ('ditahan','gagal') GROUP BY status"
+                "SELECT status, COUNT(*) AS n FROM inbound WHERE status IN ('ditahan','gagal')"
+                " GROUP BY status"
             )
         }
 
@@ -84,11 +86,15 @@ class InboundQueries(StoreBase):
         )
 
     def held_messages(self, untold_only: bool = False) -> list[dict]:
-        """Held and failed messages (only those the operator was not yet told of, with untold_only)."""
+        """Held and failed messages (with untold_only, only those the operator was not told of)."""
         sql = (
-            "SELECT id, received, sender, subject, reason, status, kind, cycle, task, path FROM inbound"
+            "SELECT id, received, sender, subject, reason, status, kind, cycle, task, path"
+            " FROM inbound"
             " WHERE status IN ('ditahan','gagal')"
         )
         if untold_only:
-            sql += " AND id NOT IN (SELECT CAST(key AS INTEGER) FROM operator_told WHERE kind='ditahan')"
+            sql += (
+                " AND id NOT IN"
+                " (SELECT CAST(key AS INTEGER) FROM operator_told WHERE kind='ditahan')"
+            )
         return self._q(sql + " ORDER BY id")

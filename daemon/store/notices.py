@@ -12,7 +12,7 @@ class NoticeQueries(StoreBase):
         return bool(self._q1("SELECT 1 FROM operator_told WHERE kind=? AND key=?", (kind, key)))
 
     def mark_told(self, kind: str, key: str, at: datetime) -> bool:
-        """Record that the operator was told (or a one-time action done); False if it already was."""
+        """Record that the operator was told (or a one-time action done); False if already so."""
         cur = self._x("INSERT OR IGNORE INTO operator_told(kind, key, at) VALUES(?,?,?)",
                      (kind, key, at.isoformat()))
         return cur.rowcount == 1
@@ -31,7 +31,7 @@ class NoticeQueries(StoreBase):
                (task, address, at.isoformat()))
 
     def notice_allowed(self, address: str, kind: str, day: str) -> bool:
-        """True the first time (address, kind, day) is seen: one notice per address per error per day."""
+        """True the first time (address, kind, day) is seen: one notice per address, error, day."""
         cur = self._x(
             "INSERT OR IGNORE INTO notices(address, kind, day) VALUES(?,?,?)", (address, kind, day)
         )

@@ -72,7 +72,8 @@ class OutboxQueries(StoreBase):
         return {
             r["cycle"]
             for r in self._q(
-                "SELECT DISTINCT cycle FROM outbox WHERE status='antri' AND attempts=0 AND kind LIKE 'surat:%'"
+                "SELECT DISTINCT cycle FROM outbox WHERE status='antri' AND attempts=0"
+                " AND kind LIKE 'surat:%'"
             )
         }
 
@@ -88,7 +89,8 @@ class OutboxQueries(StoreBase):
         return {
             r["task"]
             for r in self._q(
-                "SELECT task FROM outbox WHERE task IS NOT NULL AND status IN ('antri','mengirim','gagal')"
+                "SELECT task FROM outbox WHERE task IS NOT NULL"
+                " AND status IN ('antri','mengirim','gagal')"
             )
         }
 
@@ -118,13 +120,15 @@ class OutboxQueries(StoreBase):
     def task_letter_subject(self, task: str) -> str | None:
         """The subject of the first letter (not a notice) sent for `task`."""
         row = self._q1(
-            "SELECT subject FROM outbox WHERE task=? AND kind NOT LIKE 'pemberitahuan:%' ORDER BY rowid",
+            "SELECT subject FROM outbox WHERE task=? AND kind NOT LIKE 'pemberitahuan:%'"
+            " ORDER BY rowid",
             (task,),
         )
         return row["subject"] if row else None
 
     def task_first_letter(self, task: str) -> dict | None:
-        """The first e-mail queued for `task` that is not a reminder (re-sent after an address change)."""
+        """The first e-mail queued for `task` that is not a reminder (re-sent after an address
+        change)."""
         return self._q1(
             "SELECT * FROM outbox WHERE task=? AND kind NOT LIKE 'pemberitahuan:pengingat%'"
             " ORDER BY id LIMIT 1",

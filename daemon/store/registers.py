@@ -23,7 +23,7 @@ class RegisterQueries(StoreBase):
         return int(row["n"]) if row else 1
 
     def add_register(self, table: str, year: int, row: dict[str, Any]) -> int:
-        """Allocate the next number of `year` in `table` and insert `row` under it; return the number.
+        """Allocate the next number of `year` in `table`, insert `row` under it; return the number.
 
         `row["nomor_surat"]` may be a function of the number (the letter's full number is built from
         it). Runs inside the caller's transaction, or in its own when none is open."""
@@ -37,8 +37,8 @@ class RegisterQueries(StoreBase):
             return no
 
     def update_register(self, table: str, year: int, no: int, **fields: Any) -> None:
-        """Fill in an entry's columns known only after its number was taken (the e-mails' Message-IDs,
-        the files), addressed by (tahun, no): the number itself never changes."""
+        """Fill in an entry's columns known only after its number was taken (the e-mails'
+        Message-IDs, the files), addressed by (tahun, no): the number itself never changes."""
         assert table in REGISTERS and fields and not {"tahun", "no"} & set(fields)
         cols = ", ".join(f"{k}=?" for k in fields)
         self._x(f"UPDATE {table} SET {cols} WHERE tahun=? AND no=?", (*fields.values(), year, no))
@@ -52,7 +52,8 @@ class RegisterQueries(StoreBase):
         """Stamp tanggal_kirim on the register entry of the letter this e-mail belongs to (a letter
         to several recipients lists all its e-mails' Message-IDs)."""
         self._x(
-            "UPDATE register_keluar SET tanggal_kirim=? WHERE instr(' ' || message_id || ' ', ?) > 0"
+            "UPDATE register_keluar SET tanggal_kirim=?"
+            " WHERE instr(' ' || message_id || ' ', ?) > 0"
             " AND (tanggal_kirim IS NULL OR tanggal_kirim='')",
             (when.isoformat(timespec="seconds"), f" {message_id} "),
         )

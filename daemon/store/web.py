@@ -41,7 +41,8 @@ class WebQueries(StoreBase):
         return [
             r["tahun"]
             for r in self._q(
-                "SELECT tahun FROM register_keluar UNION SELECT tahun FROM register_masuk ORDER BY tahun DESC"
+                "SELECT tahun FROM register_keluar UNION SELECT tahun FROM register_masuk"
+                " ORDER BY tahun DESC"
             )
         ]
 

@@ -28,7 +28,8 @@ ERROR_ID = {
     429: "Terlalu banyak permintaan. Tunggu sebentar, lalu coba lagi.",
 }
 CSP = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; "
     "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
 
@@ -47,7 +48,7 @@ def error_handlers(site: Site) -> dict:
             if isinstance(p, Response):
                 return p
         if exc.status_code == 404 and len(path) > 1 and path.endswith("/"):
-            # Relative, never from the Host, and one leading slash ("//site" would leave the office).
+            # Relative, never from the Host, one leading slash ("//site" would leave the office).
             return RedirectResponse("/" + path.strip("/"), status_code=307)
         if path.startswith("/api/") and exc.status_code == 404:
             return JSONResponse({"error": "tidak ditemukan"}, status_code=404)
@@ -73,7 +74,10 @@ def error_handlers(site: Site) -> dict:
             type(exc).__name__,
             extra={"event": "web_kesalahan"},
         )
-        text = "Terjadi kesalahan di server dasbor. Coba lagi sebentar lagi; jika berulang, beri tahu operator."
+        text = (
+            "Terjadi kesalahan di server dasbor. Coba lagi sebentar lagi; jika berulang, beri tahu "
+            "operator."
+        )
         if request.url.path.startswith("/api/"):
             return JSONResponse({"error": text}, status_code=500)
         return HTMLResponse(

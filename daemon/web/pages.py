@@ -1,8 +1,9 @@
 """What each page shows, filtered by who is looking (SPEC §8).
 
-Built on daemon/operator/views.py (the shapes of `status --json` and `cycle show --json`); every text that
-leaves here is cleaned of task tokens and Pantau's own Message-IDs (`clean`). A unit gets only its
-own unit: its status in each cycle, its own forms and log lines, its own achievement.
+Built on daemon/operator/views.py (the shapes of `status --json` and `cycle show --json`); every
+text that leaves here is cleaned of task tokens and Pantau's own Message-IDs (`clean`). A unit
+gets only its own unit: its status in each cycle, its own forms and log lines, its own
+achievement.
 """
 
 from __future__ import annotations

@@ -198,7 +198,10 @@ def page_routes(site: Site) -> list[Route]:
         views.register_xlsx(rows, which, str(tmp))
         data = tmp.read_bytes()
         tmp.unlink()
-        name = f"Register-{'Keluar' if which == 'keluar' else 'Masuk'}{'-' + str(year) if year else ''}.xlsx"
+        name = (
+            f"Register-{'Keluar' if which == 'keluar' else 'Masuk'}"
+            f"{'-' + str(year) if year else ''}.xlsx"
+        )
         return Response(data, media_type=CONTENT_TYPES[".xlsx"],
                         headers={"Content-Disposition": f"attachment; filename=\"{name}\""})
 

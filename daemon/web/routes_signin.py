@@ -116,7 +116,9 @@ def signin_routes(site: Site) -> list[Route]:
                 "dari e-mail Anda.",
             )
         now = office.now()
-        email = await off_loop(signin.use_link, office.store, str(form.get("tautan", ""))[:100], now)
+        email = await off_loop(
+            signin.use_link, office.store, str(form.get("tautan", ""))[:100], now
+        )
         person = office.people.get(email) if email else None
         if person is None:
             return render(request, "pesan.html", 410, judul="Tautan tidak berlaku",

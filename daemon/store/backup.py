@@ -18,27 +18,26 @@
 `dest` ending in `.tar.gz` or `.tgz` gives one compressed tar file (mode 0600, members 0600 and
 folders 0700); anything else gives a folder (0700, files 0600). Both hold `MANIFEST.json` (every
 file with size and sha256, plus the database check) and `SHA256SUMS` (for `sha256sum -c`). The
-result appears under its name only when complete. `verify(path)` checks a backup against its
-manifest and the database copy's integrity.
+result appears under its name only when complete (the two writers are backup_writers.py).
+`verify(path)` checks a backup against its manifest and the database copy's integrity.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import shutil
 import sys
 import tarfile
 import tempfile
-import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 from daemon import __version__
+from daemon.store.backup_writers import CHUNK, DirWriter, Entry, TarWriter
 from daemon.store.snapshot import DatabaseError, copy_database, file_facts
 
 if TYPE_CHECKING:  # the store knows the config's shape, not its loader
@@ -48,19 +47,11 @@ FORMAT = "pantau-backup/1"
 DB_NAME = "pantau.db"
 MANIFEST = "MANIFEST.json"
 SUMS = "SHA256SUMS"
-CHUNK = 1 << 20
 REGISTERS = ("register_keluar", "register_masuk")
 
 
 class BackupError(Exception):
     """The backup could not be made or does not check out; str() is for the operator."""
-
-
-@dataclass
-class Entry:
-    path: str  # inside the backup, '/'-separated
-    size: int
-    sha256: str
 
 
 @dataclass
@@ -142,108 +133,6 @@ def sources(cfg: Config, exclude: set[Path] = frozenset()) -> list[tuple[str, Pa
     return items
 
 
-class _Hashing(io.RawIOBase):
-    """Reads a file while hashing what was read (tarfile copies exactly the size it was told)."""
-
-    def __init__(self, f: IO[bytes]):
-        self.f, self.h, self.n = f, hashlib.sha256(), 0
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int = -1) -> bytes:
-        data = self.f.read(size)
-        self.h.update(data)
-        self.n += len(data)
-        return data
-
-
-# =========================================================================== writers
-
-
-class _TarWriter:
-    def __init__(self, fileobj: IO[bytes], top: str):
-        self.tar = tarfile.open(fileobj=fileobj, mode="w:gz", format=tarfile.PAX_FORMAT)
-        self.top = top
-        self.dirs: set[str] = set()
-
-    def _info(
-        self, name: str, size: int, mode: int, kind=tarfile.REGTYPE, mtime: float | None = None
-    ) -> tarfile.TarInfo:
-        info = tarfile.TarInfo(f"{self.top}/{name}" if name else self.top)
-        info.size, info.mode, info.type = size, mode, kind
-        info.mtime = int(time.time() if mtime is None else mtime)
-        info.uid, info.gid, info.uname, info.gname = os.getuid(), os.getgid(), "", ""
-        return info
-
-    def _parents(self, name: str) -> None:
-        parts = name.split("/")[:-1]
-        for i in range(len(parts) + 1):
-            d = "/".join(parts[:i])
-            if d not in self.dirs:
-                self.dirs.add(d)
-                self.tar.addfile(self._info(d, 0, 0o700, tarfile.DIRTYPE))
-
-    def add_file(self, name: str, path: Path) -> Entry:
-        self._parents(name)
-        with open(path, "rb") as f:
-            st = os.fstat(f.fileno())
-            reader = _Hashing(f)
-            self.tar.addfile(self._info(name, st.st_size, 0o600, mtime=st.st_mtime), reader)
-        size = st.st_size
-        return Entry(name, size, reader.h.hexdigest())
-
-    def add_bytes(self, name: str, data: bytes) -> None:
-        self._parents(name)
-        self.tar.addfile(self._info(name, len(data), 0o600), io.BytesIO(data))
-
-    def close(self) -> None:
-        self.tar.close()
-
-
-class _DirWriter:
-    def __init__(self, root: Path):
-        self.root = root
-
-    def _target(self, name: str) -> Path:
-        target = self.root / name
-        d = self.root
-        for part in Path(name).parts[:-1]:
-            d = d / part
-            if not d.exists():
-                d.mkdir(mode=0o700)
-        return target
-
-    def add_file(self, name: str, path: Path) -> Entry:
-        target = self._target(name)
-        h, n = hashlib.sha256(), 0
-        with open(path, "rb") as f:
-            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as out:
-                for chunk in iter(lambda: f.read(CHUNK), b""):
-                    h.update(chunk)
-                    n += len(chunk)
-                    out.write(chunk)
-                out.flush()
-                os.fsync(out.fileno())
-        return Entry(name, n, h.hexdigest())
-
-    def add_bytes(self, name: str, data: bytes) -> None:
-        fd = os.open(self._target(name), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-
-    def close(self) -> None:
-        for dirpath, _dirs, _files in os.walk(self.root):
-            fd = os.open(dirpath, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-
-
 def is_tarball(dest: Path) -> bool:
     return dest.name.endswith((".tar.gz", ".tgz"))
 
@@ -291,7 +180,7 @@ def _make(cfg: Config, dest: Path, work: Path) -> Result:
         partial = work / "cadangan.tar.gz"
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as f:
-            writer = _TarWriter(f, _top_name(dest))
+            writer = TarWriter(f, _top_name(dest))
             _fill(writer, cfg, snap, result, exclude)
             writer.close()
             f.flush()
@@ -300,7 +189,7 @@ def _make(cfg: Config, dest: Path, work: Path) -> Result:
     else:
         folder = work / "cadangan"
         folder.mkdir(mode=0o700)
-        writer = _DirWriter(folder)
+        writer = DirWriter(folder)
         _fill(writer, cfg, snap, result, exclude)
         writer.close()
         os.replace(folder, dest)

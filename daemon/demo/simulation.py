@@ -490,7 +490,8 @@ def run_demo(target: Path, out=sys.stdout, units: int | None = None) -> int:
           f"di {cfg.kantor.nama}\nFolder kantor: {target}\n", file=out)
     sim = Simulation(app, clock, out)
     code = sim.run(DEMO_PERIOD)
-    from daemon.operator.report_text import print_registers, print_timeline
+    from daemon.operator.report_cycle import print_timeline
+    from daemon.operator.report_text import print_registers
 
     print_timeline(app, code, out)
     print_registers(app, out)

@@ -11,7 +11,7 @@ from daemon.operator.cmd_common import Usage, dump_json, open_app, use_rich
 
 
 def cmd_cycle(args) -> int:
-    from daemon.operator import report_text, views
+    from daemon.operator import report_cycle, report_text, views
 
     if not args.cycle_cmd:
         raise Usage("pantau cycle start|list|show (lihat `pantau cycle --help`)")
@@ -62,8 +62,8 @@ def cmd_cycle(args) -> int:
         else:
             from daemon.core.model import Period
 
-            report_text.print_cycle(data, sys.stdout, use_rich(), office_dir=app.cfg.office_dir,
-                                    label=Period.parse(st.period).label)
+            report_cycle.print_cycle(data, sys.stdout, use_rich(), office_dir=app.cfg.office_dir,
+                                     label=Period.parse(st.period).label)
         return 0
     finally:
         app.close()

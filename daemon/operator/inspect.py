@@ -303,7 +303,7 @@ MATCH_ID = {"in_reply_to": "In-Reply-To/References", "plus_address": "alamat plu
 
 
 def _doc(r: dict, ctx: _Context):
-    from daemon.operator.report_text import Doc
+    from daemon.operator.textdoc import Doc
 
     doc = Doc()
     doc.line(f"== {r['file']}", "bold")

@@ -201,8 +201,8 @@ def _parser() -> argparse.ArgumentParser:
         help="pesan yang ditahan atau gagal diproses, dengan alasan dan saran",
         description=wrap(
             "Pesan yang ditahan (pengirim tidak sah, tidak cocok dengan tugas, DMARC gagal) atau "
-            "gagal diproses, dengan alasan dan saran. Setelah penyebabnya diperbaiki: `pantau "
-            "replay ID`."
+            "gagal diproses, dengan alasan dan saran. Setelah penyebabnya diperbaiki: "
+            "`pantau replay ID`."
         ),
     )
     s.add_argument("--json", action="store_true", help="keluaran JSON (SPEC §7.3)")

@@ -394,20 +394,21 @@ def hint(row: dict, store: Store, cfg=None) -> str:
     sender = row.get("sender") or "pengirim"
     if status == "gagal":
         return (
-            "Pantau mengalami kesalahan saat memproses pesan ini (pesan tetap tersimpan). Periksa dengan "
-            f"`pantau inspect {row.get('path')}`; bila penyebabnya sudah diperbaiki, jalankan "
-            f"`pantau replay {row['id']}`."
+            "Pantau mengalami kesalahan saat memproses pesan ini (pesan tetap tersimpan). Periksa "
+            f"dengan `pantau inspect {row.get('path')}`; bila penyebabnya sudah diperbaiki, "
+            f"jalankan `pantau replay {row['id']}`."
         )
     if "DMARC" in reason:
         return (
-            "Server surel menyatakan pesan ini tidak lolos DMARC: pesan ini mungkin palsu. Pastikan ke "
-            "pengirimnya lewat telepon; jangan diproses ulang kecuali yakin pesan ini asli."
+            "Server surel menyatakan pesan ini tidak lolos DMARC: pesan ini mungkin palsu. "
+            "Pastikan ke pengirimnya lewat telepon; jangan diproses ulang kecuali yakin pesan ini "
+            "asli."
         )
     if status == "dijawab_sebelumnya":
         return (
-            "Pengirim sudah menerima jawaban yang sama tadi (Pantau menjawab satu kali sehari untuk kesalahan "
-            "yang sama, agar tidak terjadi surat berbalas tanpa henti). Pesan ini tidak diterima sebagai "
-            "jawaban. Bila pengirim tampak bingung, hubungi langsung."
+            "Pengirim sudah menerima jawaban yang sama tadi (Pantau menjawab satu kali sehari "
+            "untuk kesalahan yang sama, agar tidak terjadi surat berbalas tanpa henti). Pesan ini "
+            "tidak diterima sebagai jawaban. Bila pengirim tampak bingung, hubungi langsung."
         )
     task = store.task(row["task"]) if row.get("task") else None
     if (
@@ -416,24 +417,27 @@ def hint(row: dict, store: Store, cfg=None) -> str:
         and status in (InboundStatus.HELD, InboundStatus.FAILED)
     ):
         return (
-            f"Tugas yang dijawab pesan ini sudah selesai; memproses ulang pesan ini tidak akan mengubah apa "
-            f"pun. Bila isinya masih penting, teruskan ke yang berwenang secara manual (berkas: {row.get('path')})."
+            "Tugas yang dijawab pesan ini sudah selesai; memproses ulang pesan ini tidak akan "
+            "mengubah apa pun. Bila isinya masih penting, teruskan ke yang berwenang secara "
+            f"manual (berkas: {row.get('path')})."
         )
     if "bukan penerima tugas" in reason:
         recipient = task["recipient"] if task else ""
         key = _where_wakil(cfg, recipient)
         return (
-            f"Jika {sender} memang boleh menjawab atas nama {recipient or 'penerima tugas'}, tambahkan "
-            f'"{sender}" ke {key} di berkas konfigurasi, jalankan `pantau check --offline`, lalu '
-            f"`pantau replay {row['id']}`. Jika {sender} adalah alamat baru orang itu (alamat lama salah "
-            f"ketik atau berganti), ganti alamatnya di konfigurasi, muat ulang daemon (`systemctl reload "
-            f"pantau` atau `kill -HUP <pid>`), lalu `pantau replay {row['id']}`. Jika tidak, biarkan: pesan "
-            f"ini tidak mengubah apa pun."
+            f"Jika {sender} memang boleh menjawab atas nama {recipient or 'penerima tugas'}, "
+            f'tambahkan "{sender}" ke {key} di berkas konfigurasi, jalankan '
+            "`pantau check --offline`, lalu "
+            f"`pantau replay {row['id']}`. Jika {sender} adalah alamat baru orang itu (alamat lama "
+            "salah ketik atau berganti), ganti alamatnya di konfigurasi, muat ulang daemon "
+            "(`systemctl reload pantau` atau `kill -HUP <pid>`), lalu "
+            f"`pantau replay {row['id']}`. Jika tidak, biarkan: pesan ini tidak mengubah apa pun."
         )
     if "tidak cocok" in reason:
         return (
-            "Pesan ini tidak membalas surat Pantau mana pun (tidak ada token, tag siklus, atau In-Reply-To "
-            "yang dikenal). Minta pengirim membalas (Reply) e-mail Pantau yang asli, jangan menulis e-mail baru."
+            "Pesan ini tidak membalas surat Pantau mana pun (tidak ada token, tag siklus, atau "
+            "In-Reply-To yang dikenal). Minta pengirim membalas (Reply) e-mail Pantau yang asli, "
+            "jangan menulis e-mail baru."
         )
     if reason.startswith("pesan rusak"):
         return "Pesan tidak dapat dibaca sebagai e-mail yang utuh. Minta pengirim mengirim ulang."
@@ -442,5 +446,7 @@ def hint(row: dict, store: Store, cfg=None) -> str:
             "Tugas yang dibalas tidak ada lagi pada siklusnya. Periksa dengan `pantau cycle show`."
         )
     if status in IGNORED:
-        return "Diabaikan tanpa balasan (balasan otomatis, laporan gagal kirim, surat lain, atau duplikat)."
-    return f"Periksa dengan `pantau inspect {row.get('path')}`; setelah diperbaiki: `pantau replay {row['id']}`."
+        return ("Diabaikan tanpa balasan (balasan otomatis, laporan gagal kirim, surat lain, "
+                "atau duplikat).")
+    return (f"Periksa dengan `pantau inspect {row.get('path')}`; setelah diperbaiki: "
+            f"`pantau replay {row['id']}`.")

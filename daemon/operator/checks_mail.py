@@ -102,7 +102,7 @@ def check_mail(cfg: Config, rep: Report) -> None:
                 )
             continue
         if not s.username and role == "imap" and not oauth:
-            continue  # config.py already reports it
+            continue  # the config loader (config/sections/mail.py) reports it
         if not oauth and not os.environ.get(s.password_env):
             rep.problems.append(
                 f"{key}.password_env: variabel lingkungan {s.password_env} kosong; diharapkan kata "

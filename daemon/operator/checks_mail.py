@@ -119,8 +119,7 @@ def check_mail(cfg: Config, rep: Report) -> None:
             if "@" not in s.username:
                 rep.problems.append(
                     f"{key}.username: {s.username!r}; {name} memerlukan alamat surel lengkap "
-                    "sebagai "
-                    'nama pengguna, mis. "pantau@kecamatan.go.id"'
+                    'sebagai nama pengguna, mis. "pantau@kecamatan.go.id"'
                 )
     imap_provider = PROVIDERS.get(m.imap.host.lower())
     if imap_provider and m.imap.folder_terkirim:
@@ -164,9 +163,8 @@ def _check_ews(cfg: Config, rep: Report) -> None:
     if "office365.com" in host or "outlook.com" in host:
         rep.problems.append(
             f"mail.ews.server: {e.server!r} adalah Exchange Online (Microsoft 365), yang memblokir "
-            "EWS "
-            'mulai 1 Oktober 2026; diharapkan transport = "imap" dengan OAuth2 (panduan, bagian '
-            '6.4)'
+            'EWS mulai 1 Oktober 2026; diharapkan transport = "imap" dengan OAuth2 '
+            "(panduan, bagian 6.4)"
         )
     if e.auth != "oauth2" and not os.environ.get(e.password_env):
         rep.problems.append(
@@ -181,12 +179,10 @@ def check_trust(cfg: Config, rep: Report) -> None:
     if cfg.verifikasi == "tidak" and real:
         rep.warnings.append(
             f'keamanan.verifikasi: "tidak" pada transport {cfg.mail.transport!r}: persetujuan, '
-            'revisi dan '
-            "formulir diterima tanpa memeriksa tanda tangan DKIM atau hasil DMARC, sehingga siapa "
-            "pun yang "
-            'dapat mengirim surel atas nama Camat dapat menyetujui. Diharapkan "dkim" (atau '
-            '"authres" dengan keamanan.authserv_id); lihat bagian "Keamanan persetujuan" di '
-            'panduan operator'
+            "revisi dan formulir diterima tanpa memeriksa tanda tangan DKIM atau hasil DMARC, "
+            "sehingga siapa pun yang dapat mengirim surel atas nama Camat dapat menyetujui. "
+            'Diharapkan "dkim" (atau "authres" dengan keamanan.authserv_id); lihat bagian '
+            '"Keamanan persetujuan" di panduan operator'
         )
     elif cfg.verifikasi == "dkim":
         n = 0

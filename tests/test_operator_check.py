@@ -388,9 +388,9 @@ def ews_office(office: Path, server: str = "mail.linggosari.go.id") -> None:
 def test_ews_is_said_plainly_to_be_unavailable_when_this_version_lacks_it(
     office, mail_check, monkeypatch
 ):
-    from daemon.operator import checks
+    from daemon.operator import checks_mail
 
-    monkeypatch.setattr(checks, "ews_available", lambda: False)
+    monkeypatch.setattr(checks_mail, "ews_available", lambda: False)
     ews_office(office)
     out = mail_check(office)
     assert (
@@ -401,9 +401,9 @@ def test_ews_is_said_plainly_to_be_unavailable_when_this_version_lacks_it(
 
 
 def test_ews_needs_its_password_and_is_refused_for_exchange_online(office, mail_check, monkeypatch):
-    from daemon.operator import checks
+    from daemon.operator import checks_mail
 
-    monkeypatch.setattr(checks, "ews_available", lambda: True)
+    monkeypatch.setattr(checks_mail, "ews_available", lambda: True)
     ews_office(office, "outlook.office365.com")
     out = mail_check(office)
     assert "SALAH mail.ews.password_env: variabel lingkungan PANTAU_EWS_PASSWORD kosong" in out

@@ -267,7 +267,8 @@ def _decision_verdict(decision: str, note: str) -> dict[str, str]:
     return {
         "action": "dibalas",
         "reason": (note + "; " if note else "") + "jawaban tidak jelas: pengirim diminta "
-        "membalas dengan SETUJU, REVISI <catatan>, atau JADWAL <tanggal> <jam>; siklus tidak berubah",
+        "membalas dengan SETUJU, REVISI <catatan>, atau JADWAL <tanggal> <jam>; siklus tidak "
+        "berubah",
     }
 
 
@@ -303,7 +304,7 @@ MATCH_ID = {"in_reply_to": "In-Reply-To/References", "plus_address": "alamat plu
 
 
 def _doc(r: dict, ctx: _Context):
-    from daemon.operator.report_text import Doc
+    from daemon.operator.textdoc import Doc
 
     doc = Doc()
     doc.line(f"== {r['file']}", "bold")
@@ -327,7 +328,8 @@ def _doc(r: dict, ctx: _Context):
         )
     if r.get("sender_ok") is not None:
         doc.line(
-            f"   pengirim   : {'sah' if r['sender_ok'] else 'TIDAK SAH: ' + (r.get('sender_reason') or '')}",
+            "   pengirim   : "
+            f"{'sah' if r['sender_ok'] else 'TIDAK SAH: ' + (r.get('sender_reason') or '')}",
             "" if r["sender_ok"] else "bold red",
         )
     decision = DECISION_ID.get(r.get("decision") or "none", r.get("decision"))
@@ -336,13 +338,14 @@ def _doc(r: dict, ctx: _Context):
     )
     for a in r.get("attachments", []):
         doc.line(
-            f"   lampiran   : {a['filename']} ({a['content_type']}, {a['size']} bita), peran {ROLE_ID.get(a['role'], a['role'])}"
+            f"   lampiran   : {a['filename']} ({a['content_type']}, {a['size']} bita), peran "
+            f"{ROLE_ID.get(a['role'], a['role'])}"
         )
     f = r.get("form")
     if f:
         doc.line(
-            f"   formulir   : kode {f['code'] or '-'}, {len(f['rows'])} baris, {len(f['errors'])} kesalahan, "
-            f"{len(f['warnings'])} peringatan"
+            f"   formulir   : kode {f['code'] or '-'}, {len(f['rows'])} baris, {len(f['errors'])} "
+            f"kesalahan, {len(f['warnings'])} peringatan"
         )
         for e in f["errors"]:
             doc.line(f"      kesalahan : {e}", "yellow")

@@ -29,25 +29,26 @@ def advice(row: dict, cfg=None) -> str:
                 w = whose(cfg, addr)
                 if w["kunci"]:
                     who = (
-                        f" Bila alamat {addr} salah, betulkan di konfigurasi ({w['kunci']}) dan muat ulang "
-                        f"daemon (`systemctl reload pantau`): tugasnya pindah ke alamat baru dan suratnya "
-                        f"dikirim ulang sendiri; lalu batalkan yang ini."
+                        f" Bila alamat {addr} salah, betulkan di konfigurasi ({w['kunci']}) dan "
+                        "muat ulang daemon (`systemctl reload pantau`): tugasnya pindah ke alamat "
+                        "baru dan suratnya dikirim ulang sendiri; lalu batalkan yang ini."
                     )
                     break
         return (
-            f"Server surel menolak surat ini untuk seterusnya.{who} Setelah penyebabnya diperbaiki: "
-            f"`pantau outbox retry {rid}`; bila surat itu sudah disampaikan dengan cara lain: "
-            f"`pantau outbox cancel {rid}`."
+            f"Server surel menolak surat ini untuk seterusnya.{who} Setelah penyebabnya "
+            f"diperbaiki: `pantau outbox retry {rid}`; bila surat itu sudah disampaikan dengan "
+            f"cara lain: `pantau outbox cancel {rid}`."
         )
     if row["status"] == "mengirim":
         return (
-            "Pengiriman terakhir terputus; daemon memeriksa folder Terkirim lalu mengirim ulang paling "
-            "banyak sekali dengan Message-ID yang sama. Tidak perlu tindakan."
+            "Pengiriman terakhir terputus; daemon memeriksa folder Terkirim lalu mengirim ulang "
+            "paling banyak sekali dengan Message-ID yang sama. Tidak perlu tindakan."
         )
     if row.get("error"):
         return (
-            f"Gagal sementara ({row['attempts']} kali); daemon mencoba lagi sendiri. Bila terus gagal, "
-            f"periksa server surel dengan `pantau check`; kirim sekarang: `pantau outbox retry {rid}`."
+            f"Gagal sementara ({row['attempts']} kali); daemon mencoba lagi sendiri. Bila terus "
+            "gagal, periksa server surel dengan `pantau check`; kirim sekarang: "
+            f"`pantau outbox retry {rid}`."
         )
     return "Menunggu daemon mengirimnya (lihat `pantau status`: apakah daemon berjalan?)."
 
@@ -115,7 +116,8 @@ def cancel(store, rid: int, now: datetime) -> dict:
         row = _row(store, rid)
         if row["status"] not in ("gagal", "antri"):
             raise OutboxError(
-                f"surat #{rid} {STATUS_ID.get(row['status'], row['status'])}; tidak dapat dibatalkan"
+                f"surat #{rid} {STATUS_ID.get(row['status'], row['status'])}; tidak dapat "
+                "dibatalkan"
             )
         store.update_outbox(
             rid, status="dibatalkan", error=((row["error"] or "") + " [dibatalkan operator]")[:500]

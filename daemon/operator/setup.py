@@ -1,5 +1,6 @@
 """`pantau init`: a new office directory from the shipped config/ and templates/, with var/ and
-the office's token secret. (It lived in daemon/demo/simulation.py; `daemon.demo.simulation.init_office` re-exports it.)
+the office's token secret. (It lived in daemon/demo/simulation.py;
+`daemon.demo.simulation.init_office` re-exports it.)
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """What the operator reads: the JSON shapes of SPEC §7.3 and their plain-text tables.
 
-Read-only over the store; the CLI prints these as JSON or as tables.
+Read-only over the store; the CLI prints these as JSON or as tables. (The triage of held
+messages, with its hints, is in triage.py.)
 """
 
 from __future__ import annotations
@@ -15,8 +16,11 @@ from typing import Any
 from daemon.core.engine import CycleState
 from daemon.core.roles import Role
 from daemon.core.sop import Sop
-from daemon.core.statuses import InboundStatus, StepStatus, TaskPurpose, TaskStatus, UnitStatus
+from daemon.core.statuses import StepStatus, TaskPurpose, UnitStatus
 from daemon.core.worktime import WorkCalendar
+
+# The triage lives in triage.py; the dashboard and the operator's notices read it here.
+from daemon.operator.triage import IGNORED, hint, triage  # noqa: F401
 from daemon.store import Store
 
 KELUAR = ["no", "nomor_surat", "tanggal_surat", "tanggal_kirim", "tujuan", "perihal", "lampiran",
@@ -326,121 +330,3 @@ def _soffice() -> bool:
     from daemon.documents.pdf import soffice_path
 
     return soffice_path() is not None
-
-
-# ============================================================================ triage
-
-IGNORED = ("diabaikan", "duplikat")
-
-
-def triage(
-    store: Store, cfg=None, include_ignored: bool = False, now: datetime | None = None
-) -> list[dict]:
-    """SPEC §7.3 `triage --json` (held and failed messages), plus the status, the cycle and step
-    the message was matched to, the archived raw file, and a hint saying what the operator can do.
-    `include_ignored` adds the messages Pantau filed without acting (auto-replies, unrelated mail,
-    bounces, duplicates), so an operator can see why a message was not taken."""
-    statuses = ("ditahan", "gagal") + (IGNORED if include_ignored else ())
-    rows = store.triage_rows(statuses)
-    out = []
-    for r in rows:
-        if r["rem"] and r["status"] not in statuses:
-            # Not held, but left without an answer by the loop brake (SPEC §3.4): listed while
-            # its task is open, or for the day it came.
-            t = store.task(r["task"]) if r["task"] else None
-            recent = now is None or r["received"][:10] == now.date().isoformat()
-            if not include_ignored and not recent and not (t and t["status"] == "open"):
-                continue
-            r = {**r, "status": "dijawab_sebelumnya", "reason": r["rem"]}
-        step = None
-        if r["task"]:
-            t = store.task(r["task"])
-            step = t["step"] if t else None
-        out.append(
-            {
-                "id": r["id"],
-                "received": r["received"],
-                "from": r["sender"],
-                "subject": r["subject"],
-                "reason": r["reason"],
-                "status": r["status"],
-                "kind": r["kind"],
-                "cycle": r["cycle"],
-                "step": step,
-                "path": r["path"],
-                "hint": hint(r, store, cfg),
-            }
-        )
-    return out
-
-
-def _where_wakil(cfg, recipient: str) -> str:
-    """The config key that lists the delegates of the person with this address."""
-    if cfg is None:
-        return "wakil"
-    for role, o in cfg.pejabat.items():
-        if o.email == recipient:
-            return f"pejabat.{role}.wakil"
-    for i, u in enumerate(cfg.units, 1):
-        if u.email == recipient:
-            return f"wakil pada [[unit]] ke-{i} (kode {u.kode})"
-    return "wakil"
-
-
-def hint(row: dict, store: Store, cfg=None) -> str:
-    """What the operator can do about one held, failed or ignored message (Indonesian)."""
-    reason = row.get("reason") or ""
-    status = row.get("status")
-    sender = row.get("sender") or "pengirim"
-    if status == "gagal":
-        return (
-            "Pantau mengalami kesalahan saat memproses pesan ini (pesan tetap tersimpan). Periksa dengan "
-            f"`pantau inspect {row.get('path')}`; bila penyebabnya sudah diperbaiki, jalankan "
-            f"`pantau replay {row['id']}`."
-        )
-    if "DMARC" in reason:
-        return (
-            "Server surel menyatakan pesan ini tidak lolos DMARC: pesan ini mungkin palsu. Pastikan ke "
-            "pengirimnya lewat telepon; jangan diproses ulang kecuali yakin pesan ini asli."
-        )
-    if status == "dijawab_sebelumnya":
-        return (
-            "Pengirim sudah menerima jawaban yang sama tadi (Pantau menjawab satu kali sehari untuk kesalahan "
-            "yang sama, agar tidak terjadi surat berbalas tanpa henti). Pesan ini tidak diterima sebagai "
-            "jawaban. Bila pengirim tampak bingung, hubungi langsung."
-        )
-    task = store.task(row["task"]) if row.get("task") else None
-    if (
-        task
-        and task["status"] != TaskStatus.OPEN
-        and status in (InboundStatus.HELD, InboundStatus.FAILED)
-    ):
-        return (
-            f"Tugas yang dijawab pesan ini sudah selesai; memproses ulang pesan ini tidak akan mengubah apa "
-            f"pun. Bila isinya masih penting, teruskan ke yang berwenang secara manual (berkas: {row.get('path')})."
-        )
-    if "bukan penerima tugas" in reason:
-        recipient = task["recipient"] if task else ""
-        key = _where_wakil(cfg, recipient)
-        return (
-            f"Jika {sender} memang boleh menjawab atas nama {recipient or 'penerima tugas'}, tambahkan "
-            f'"{sender}" ke {key} di berkas konfigurasi, jalankan `pantau check --offline`, lalu '
-            f"`pantau replay {row['id']}`. Jika {sender} adalah alamat baru orang itu (alamat lama salah "
-            f"ketik atau berganti), ganti alamatnya di konfigurasi, muat ulang daemon (`systemctl reload "
-            f"pantau` atau `kill -HUP <pid>`), lalu `pantau replay {row['id']}`. Jika tidak, biarkan: pesan "
-            f"ini tidak mengubah apa pun."
-        )
-    if "tidak cocok" in reason:
-        return (
-            "Pesan ini tidak membalas surat Pantau mana pun (tidak ada token, tag siklus, atau In-Reply-To "
-            "yang dikenal). Minta pengirim membalas (Reply) e-mail Pantau yang asli, jangan menulis e-mail baru."
-        )
-    if reason.startswith("pesan rusak"):
-        return "Pesan tidak dapat dibaca sebagai e-mail yang utuh. Minta pengirim mengirim ulang."
-    if "tugas tidak ditemukan" in reason:
-        return (
-            "Tugas yang dibalas tidak ada lagi pada siklusnya. Periksa dengan `pantau cycle show`."
-        )
-    if status in IGNORED:
-        return "Diabaikan tanpa balasan (balasan otomatis, laporan gagal kirim, surat lain, atau duplikat)."
-    return f"Periksa dengan `pantau inspect {row.get('path')}`; setelah diperbaiki: `pantau replay {row['id']}`."

@@ -174,9 +174,9 @@ _LEGAL = re.compile(
 def _cut_footers(text: str) -> str:
     """Without legal footers: a paragraph that starts like one (up to a blank line or the
     quote) when it reads like one (confidentiality, intended recipient, delete...), and the
-    paragraphs right after a dropped one that read like it too (two legal words in a line). A paragraph that only starts
-    like a footer ("Pesan ini hanya berlaku jika ...") stays, even when a real footer follows
-    it further down."""
+    paragraphs right after a dropped one that read like it too (two legal words in a line).
+    A paragraph that only starts like a footer ("Pesan ini hanya berlaku jika ...") stays,
+    even when a real footer follows it further down."""
     lines = text.split("\n")
     out: list[str] = []
     block: list[str] = []

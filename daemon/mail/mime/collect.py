@@ -68,6 +68,7 @@ class Collector:
 
 
 def default_name(content_type: str, n: int) -> str:
+    """A name for the n-th attachment when it came without one ("lampiran-2.pdf")."""
     if content_type in ("message/rfc822", "message/global"):
         return f"pesan-{n}.eml"
     ext = ""

@@ -18,6 +18,7 @@ from daemon.mail.mime.text import clean_text, decode_words, norm_msgid_list, one
 
 
 def raw_headers(msg: Message, errors: list[str]) -> list[tuple[str, str]]:
+    """(lower-case name, raw value) of every header field, in order."""
     try:
         return [(clean_text(k).strip().lower(), v) for k, v in msg.raw_items()]
     except Exception as e:  # noqa: BLE001
@@ -108,6 +109,7 @@ def author_of(msg: Message, raw_from: list[str], raw_sender: list[str]) -> tuple
 
 
 def first_address(value: str) -> str:
+    """The address of a Return-Path or Delivered-To value, lower-case; "" for <>."""
     s = one_line(value)
     if re.fullmatch(r"<\s*>", s) or s == "":
         return ""
@@ -117,6 +119,7 @@ def first_address(value: str) -> str:
 
 
 def subject_of(msg: Message, raw: list[str]) -> str:
+    """The Subject, unfolded; read again from the raw value when the registry fails."""
     try:
         value = msg["subject"]
         if value is not None:
@@ -127,6 +130,7 @@ def subject_of(msg: Message, raw: list[str]) -> str:
 
 
 def date_of(raw: list[str], errors: list[str]) -> datetime | None:
+    """The Date header as a datetime, or None (noted in `errors` when unreadable)."""
     if not raw:
         return None
     try:
@@ -137,10 +141,12 @@ def date_of(raw: list[str], errors: list[str]) -> datetime | None:
 
 
 def first(values: list[str]) -> str | None:
+    """The first value of a header, or None."""
     return values[0] if values else None
 
 
 def message_ids(values: list[str]) -> list[str]:
+    """The Message-IDs of In-Reply-To or References fields, in order, without repeats."""
     out: list[str] = []
     for v in values:
         for i in norm_msgid_list(v):
@@ -150,6 +156,7 @@ def message_ids(values: list[str]) -> list[str]:
 
 
 def dedupe(items) -> list[str]:
+    """The non-empty items in order, without repeats."""
     out: list[str] = []
     for i in items:
         if i and i not in out:

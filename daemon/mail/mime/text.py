@@ -1,8 +1,9 @@
-"""Text of header values and of attachment names, made safe to store and show.
+"""Text made safe to store and show: header values, encoded words, charsets, Message-IDs, names.
 
 Real headers carry 8-bit bytes, RFC 2047 encoded words in unknown charsets, NUL and control
-characters, and Message-ID lists in every shape. Each helper here takes such a value and returns
-plain str, never raising; the rest of the mime package reads every header through them.
+characters, and Message-ID lists in every shape; bodies come under vague or wrong charset labels.
+Each helper here takes such a value and returns plain str, never raising; the rest of the mime
+package reads every header, body part and attachment name through them.
 """
 
 from __future__ import annotations

@@ -5,11 +5,12 @@
 "From:/Sent:/To:/Subject:" blocks, "-----Pesan Asli-----"), `>` quoting and signatures
 ("-- ", "Dikirim dari iPhone saya", closings like "Hormat kami,") are removed. The splitting is
 done by mail-parser-reply; it knows no Indonesian and silently falls back to English for an
-unknown language, so this module registers a language table of its own (`id`: Indonesian and
-English clients as an Indonesian office meets them) and adds what the library cannot do: joining
-Gmail's wrapped "... menulis:" line, bottom-posted replies, and HTML-only replies. The text is
-NFKC-normalised, invisible characters and image placeholders are removed, legal footers are cut,
-and a closing ends the text only when nothing but names, titles and contact lines follow it.
+unknown language, so quoting.py registers a language table of its own (`id`: Indonesian and
+English clients as an Indonesian office meets them) and joins Gmail's wrapped "... menulis:"
+line; this module adds the rest the library cannot do: bottom-posted and HTML-only replies.
+The text is NFKC-normalised, invisible characters and image placeholders are removed, legal
+footers are cut, and a closing ends the text only when nothing but names, titles and contact
+lines follow it.
 
 `read_decision` reads that text with the grammar of daemon/core/reply_grammar.py (approve / revise /
 schedule / unclear / none); `read_reply` reads a whole message, its text and HTML parts both,
@@ -23,91 +24,10 @@ import re
 import unicodedata
 
 from mailparser_reply import EmailMessage
-from mailparser_reply.constants import MAIL_LANGUAGES, QUOTED_MATCH_INCLUDE
 
 from daemon.core.model import DecisionRead, ParsedMessage, Unclear
 from daemon.mail.mime import html_to_text, parse_html, tree_to_text
-
-# --------------------------------------------------------------------------- language table
-
-_Q = QUOTED_MATCH_INCLUDE  # "(?:> ?)*": lets a pattern match inside quoted levels too
-_EN = MAIL_LANGUAGES["en"]
-
-#: Registered as MAIL_LANGUAGES["id"] (the way the library's maintainer points to for new
-#: languages). Every pattern holds exactly one capturing group that can match, because the
-#: library splits the body at each string `findall` returns.
-INDONESIAN: dict[str, object] = {
-    "wrote_header": [
-        # Gmail, Apple Mail, Thunderbird, Yahoo in Indonesian:
-        #   "Pada Sab, 15 Jun 2024 pukul 14.59 Nama <alamat> menulis:"
-        #   "Pada tanggal 15/06/24 14.59, Nama menulis:"
-        r"^(" + _Q + r"Pada\s(?:.+?\s?.+?)\s?menulis\s?:)$",
-        # "Pantau <pantau@kecamatan.test> menulis pada 6 Okt 2025:" (name and address first)
-        r"^(" + _Q + r"[^\n<>]{0,120}<[^\s<>@]+@[^\s<>]+>\s?(?:menulis|wrote)[^\n]{0,80}:)$",
-        # Separators of Outlook, Yahoo and Gmail, Indonesian and English.
-        r"^(" + _Q + r"-{3,}\s?(?:Pesan Asli|Pesan Balasan|Pesan Terusan|Pesan yang Diteruskan|"
-        r"Pesan Diteruskan|Forwarded message|Original Message|Weitergeleitete Nachricht)"
-        r"\s?-{3,})$",
-        _EN["wrote_header"],
-    ],
-    "from_header": [
-        # Outlook in Indonesian: at least two of these lines in a row.
-        r"((?:(?:^|\n|\n"
-        + _Q
-        + r")[* ]*(?:Dari|Dikirim|Terkirim|Kepada|Subjek|Perihal|Tanggal|Cc|Bcc):[ *]*"
-        r"(?:\s{,2}).*){2,}(?:\n.*){,1})",
-        _EN["from_header"],
-    ],
-    "disclaimers": [
-        "Penafian:",
-        r"Pemberitahuan kerahasiaan:",
-        r"Informasi rahasia:",
-        *_EN["disclaimers"],
-    ],
-    # Closings count only as a whole line ("Terima kasih" inside a sentence is not a
-    # signature), and never as the very first line (the library's own rule).
-    "signatures": [
-        r"Salam(?: hormat| sejahtera| kami| saya)?[ ,.!]*$",
-        r"Hormat (?:kami|saya)[ ,.!]*$",
-        r"Terima ?kasih(?: banyak)?(?: atas perhatian\w*(?: \w+){0,2})?[ ,.!]*$",
-        r"Ma(?:ka|tur) ?(?:sih|nuwun)[ ,.!]*$",
-        r"Was+alamu.?alaikum.*$",
-        r"(?:Best |Kind |Warm )?regards[ ,.!]*$",
-        r"(?:Many )?thanks[ ,.!]*$",
-        r"Thank you[ ,.!]*$",
-        r"Best[ ,.!]*$",
-        r"Cheers[ ,.!]*$",
-    ],
-    "sent_from": r"Dikirim dari|Terkirim dari|Dapatkan Outlook untuk|Sent from my|Sent from|"
-    r"Get Outlook for",
-}
-MAIL_LANGUAGES["id"] = INDONESIAN  # pinned library version; this table is ours
-
-# Gmail wraps its quote header at ~78 characters, often right before "menulis:" / "wrote:".
-# The first line must start like a quote header (a day or a date after "Pada"/"On"), and the
-# lines are consecutive: "Pada tabel 2 angkanya salah" above a blank line and the real header is
-# the person's own sentence, not part of the header (review of issue 11: it was cut with it).
-_WRAPPED_HEADER = re.compile(
-    r"^(?P<a>(?:> ?)*(?:Pada|On)\s+(?:(?:hari|tanggal|tgl\.?)\s+)?"
-    r"(?:(?:Sen|Sel|Rab|Kam|Jum|Sab|Min|Ahd|Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z']*\.?,?\s|\d)"
-    r"[^\n]{0,200})\n"
-    r"(?P<b>(?:> ?)*[^\n]{0,200}\S[^\n]{0,200}\n)?"
-    r"(?P<c>(?:> ?)*[^\n]{0,200}?(?:menulis|wrote)\s?:)[ \t]*$",
-    re.M | re.I,
-)
-_QUOTE_PREFIX = re.compile(r"^(?:> ?)+")
-
-
-def _unwrap_headers(text: str) -> str:
-    def join(m: re.Match[str]) -> str:
-        a, b, c = m.group("a"), m.group("b") or "", m.group("c")
-        if a.rstrip().endswith(":") or not re.search(r"\d", a + b + c):
-            return m.group(0)
-        parts = [a.rstrip(), _QUOTE_PREFIX.sub("", b).strip(), _QUOTE_PREFIX.sub("", c).strip()]
-        return " ".join(p for p in parts if p)
-
-    return _WRAPPED_HEADER.sub(join, text)
-
+from daemon.mail.quoting import unwrap_headers  # its import registers the "id" language table
 
 _MAX_TEXT = 100_000  # a reply's new text is at its top; the rest is history
 _MAX_LINE = 1000  # the library's "On ... wrote:" pattern is quadratic in the line length
@@ -147,7 +67,7 @@ def _normalise(text: str) -> str:
     text = (text or "")[:_MAX_TEXT].replace("\r\n", "\n").replace("\r", "\n")
     text = clean_chars(text)
     text = "\n".join(part for line in text.split("\n") for part in _fold(line))
-    return _cut_footers(_unwrap_headers(text)).strip()
+    return _cut_footers(unwrap_headers(text)).strip()
 
 
 # Legal footers end the own text; the quote that may follow them is cut by the splitter.
@@ -174,9 +94,9 @@ _LEGAL = re.compile(
 def _cut_footers(text: str) -> str:
     """Without legal footers: a paragraph that starts like one (up to a blank line or the
     quote) when it reads like one (confidentiality, intended recipient, delete...), and the
-    paragraphs right after a dropped one that read like it too (two legal words in a line). A paragraph that only starts
-    like a footer ("Pesan ini hanya berlaku jika ...") stays, even when a real footer follows
-    it further down."""
+    paragraphs right after a dropped one that read like it too (two legal words in a line).
+    A paragraph that only starts like a footer ("Pesan ini hanya berlaku jika ...") stays,
+    even when a real footer follows it further down."""
     lines = text.split("\n")
     out: list[str] = []
     block: list[str] = []

@@ -6,9 +6,10 @@ A reply that decides something counts only when the mail system vouches for its 
   is exactly the From address's domain is enough, when it signs the whole body (an `l=` shorter
   than the body vouches for nothing: text appended after it is no one's) and the headers that
   matched the reply to its letter (`covers`, from inbound.py: a signed mail of the official
-  cannot be pointed at a task by an added In-Reply-To, Subject or envelope address). A subdomain does not count (`d=mail.x.go.id`
-  does not vouch for `camat@x.go.id`, nor `d=x.go.id` for `camat@sub.x.go.id`): strict
-  alignment, so a sub-domain delegated to a mailing service cannot sign for officials.
+  cannot be pointed at a task by an added In-Reply-To, Subject or envelope address). A
+  subdomain does not count (`d=mail.x.go.id` does not vouch for `camat@x.go.id`, nor
+  `d=x.go.id` for `camat@sub.x.go.id`): strict alignment, so a sub-domain delegated to a
+  mailing service cannot sign for officials.
   Public keys come first from the file `keamanan.dkim_kunci`, then from DNS. Names under
   the reserved top-level domains (`.test`, `.example`, `.invalid`, `.localhost`) are never
   asked of DNS. ARC (forwarded mail) is honoured only when the chain validates and its newest
@@ -137,7 +138,8 @@ def _authres(values: list[str], from_domain: str, s: TrustSettings) -> tuple[boo
             False,
             "authres_server_lain",
             (
-                f"Authentication-Results teratas berasal dari {serv or '(tanpa nama)'}, bukan dari {want}"
+                f"Authentication-Results teratas berasal dari {serv or '(tanpa nama)'}, "
+                f"bukan dari {want}"
             ),
         )
     dmarc = [r for r in h.results if (r.method or "").lower() == "dmarc"]
@@ -229,7 +231,8 @@ def _dkim(raw: bytes, from_domain: str, s: TrustSettings,
             False,
             "dkim_tidak_ada",
             (
-                f"pesan tidak bertanda tangan DKIM {from_domain}{arc_why}: pengirim tidak dapat dipastikan"
+                f"pesan tidak bertanda tangan DKIM {from_domain}{arc_why}: "
+                "pengirim tidak dapat dipastikan"
             ),
         )
     if not aligned:
@@ -237,7 +240,8 @@ def _dkim(raw: bytes, from_domain: str, s: TrustSettings,
             False,
             "dkim_domain_lain",
             (
-                f"tidak ada tanda tangan DKIM dari domain pengirim {from_domain} (d= domain lain){arc_why}"
+                f"tidak ada tanda tangan DKIM dari domain pengirim {from_domain} "
+                f"(d= domain lain){arc_why}"
             ),
         )
     return False, "dkim_gagal", f"tanda tangan DKIM {from_domain} tidak sah: {why}{arc_why}"

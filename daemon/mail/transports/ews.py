@@ -54,10 +54,13 @@ What it does, and what it is written around:
   open and a missing folder apart, in Indonesian.
 
 exchangelib logs whole SOAP requests (with message bodies) at ERROR level on some failures, and
-request headers (with the password of Basic auth) at DEBUG level: this module silences its
+request headers (with the password of Basic auth) at DEBUG level: the transport silences its
 loggers below CRITICAL and logs its own one-line summaries instead.
 
-Only this module imports exchangelib.
+The transport is three modules, each a layer of one object or a helper of it: ews_session.py
+(EwsSettings, the Account, login, reconnection, folders), ews_explain.py (errors told in
+Indonesian, what is worth retrying) and this one (reading, filing, waiting, sending, check).
+Only these modules import exchangelib.
 """
 
 from __future__ import annotations
@@ -65,38 +68,13 @@ from __future__ import annotations
 import email.policy
 import email.utils
 import logging
-import socket
-import ssl
 import time
 from collections.abc import Callable, Iterator
-from contextlib import suppress
-from dataclasses import dataclass
 from email.parser import BytesHeaderParser
 from urllib.parse import urlsplit
 
-import requests
-from exchangelib import (
-    BASIC,
-    DELEGATE,
-    NTLM,
-    OAUTH2,
-    UTC,
-    Account,
-    Configuration,
-    Credentials,
-    FailFast,
-    Folder,
-    Mailbox,
-    Message,
-    OAuth2AuthorizationCodeCredentials,
-    Q,
-)
+from exchangelib import Account, Mailbox, Message
 from exchangelib import errors as ews_errors
-from exchangelib.folders import FolderCollection
-from exchangelib.folders.queryset import SHALLOW
-from exchangelib.protocol import Protocol
-from exchangelib.services import CreateFolder
-from oauthlib.oauth2 import OAuth2Token
 
 from daemon.mail.transports.base import (
     DIABAIKAN,
@@ -106,85 +84,28 @@ from daemon.mail.transports.base import (
     SendResult,
     TransportError,
 )
+from daemon.mail.transports.ews_explain import (
+    FOLDER_GONE,
+    PERMANENT_SEND_ERRORS,
+    causes_of,
+    is_login_refused,
+    response_code,
+)
+from daemon.mail.transports.ews_session import EwsSession, EwsSettings, split_ref
+
+__all__ = ["EwsSettings", "EwsTransport", "split_ref"]
 
 log = logging.getLogger("pantau.transport.ews")
 
-AUTH = {"ntlm": NTLM, "basic": BASIC, "oauth2": OAUTH2}
 # Backoff between attempts inside wait(): 1, 2, 4 ... at most this many seconds.
 MAX_BACKOFF = 60.0
 # Item ids per FindItem page.
 PAGE_SIZE = 100
-
-# EWS response codes under which the letter itself is at fault: sending it again cannot help.
-_PERMANENT_SEND_ERRORS = (
-    "ErrorInvalidRecipients",
-    "ErrorMessageSizeExceeded",
-    "ErrorMimeContentConversionFailed",
-    "ErrorMimeContentInvalid",
-    "ErrorMimeContentInvalidBase64String",
-    "ErrorInvalidPropertyValue",
-    "ErrorInvalidPropertySet",
-)
-_FOLDER_GONE = (ews_errors.ErrorFolderNotFound, ews_errors.ErrorItemNotFound)
+# A move whose destination folder was deleted meanwhile: create it again and move once more.
 _TARGET_GONE = (ews_errors.ErrorFolderNotFound, ews_errors.ErrorToFolderNotFound)
 
 
-@dataclass
-class EwsSettings:
-    """The mailbox Pantau reads over EWS.
-
-    `server`: the Exchange server's host name ("mail.kecamatan.go.id", meaning
-    https://<host>/EWS/Exchange.asmx) or the full EWS URL. `address`: the mailbox's primary SMTP
-    address. `username`: "DOMAIN\\\\user", a UPN or the address. `auth`: "ntlm", "basic" or
-    "oauth2" (then `oauth2_token` returns a fresh access token). Folder names use "/" for
-    hierarchy; `folder_masuk` "INBOX" is the mailbox's own inbox whatever its display language."""
-
-    server: str
-    address: str
-    username: str = ""
-    password: str = ""
-    auth: str = "ntlm"
-    oauth2_token: Callable[[], str] | None = None
-    folder_masuk: str = "INBOX"
-    folder_diproses: str = "Pantau/Diproses"
-    folder_gagal: str = "Pantau/Gagal"
-    folder_diabaikan: str = "Pantau/Diabaikan"
-    timeout: float = 60.0
-    poll_interval: float = 30.0
-    token_lifetime: float = 600.0
-
-    def __post_init__(self) -> None:
-        if self.auth not in AUTH:
-            raise ValueError(f"auth must be one of {tuple(AUTH)}, not {self.auth!r}")
-        if self.auth == "oauth2" and self.oauth2_token is None:
-            raise ValueError('auth "oauth2" needs oauth2_token')
-        if "@" not in self.address:
-            raise ValueError(f"address must be an e-mail address, not {self.address!r}")
-
-    @property
-    def endpoint(self) -> str:
-        s = self.server.strip()
-        if "://" in s:
-            return s
-        return f"https://{s.strip('/')}/EWS/Exchange.asmx"
-
-    @property
-    def host(self) -> str:
-        return urlsplit(self.endpoint).hostname or self.server
-
-
-def split_ref(ref: str) -> tuple[str, str]:
-    """'<item id>|<changekey>' -> (item id, changekey)."""
-    item_id, _, changekey = ref.partition("|")
-    return item_id, changekey
-
-
-def _quiet_exchangelib() -> None:
-    for name in ("exchangelib", "exchangelib.util", "exchangelib.util.xml"):
-        logging.getLogger(name).setLevel(logging.CRITICAL)
-
-
-class EwsTransport:
+class EwsTransport(EwsSession):
     """The Transport protocol over one exchangelib Account. One caller at a time."""
 
     name = "ews"
@@ -196,154 +117,8 @@ class EwsTransport:
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Callable[[], float] = time.monotonic,
     ):
-        _quiet_exchangelib()
-        self.settings = settings
-        self._sleep = sleep
-        self._now = monotonic
-        self._account: Account | None = None
-        self._connected_at = 0.0
-        self._version = None  # the server version exchangelib detected, kept across reconnections
-        self._inbox: Folder | None = None
-        self._folders: dict[str, Folder] = {}  # config folder path -> folder
+        super().__init__(settings, sleep=sleep, monotonic=monotonic)
         self._yielded: set[str] = set()  # inbox item ids fetch_new has returned
-        self._backoff = 1.0
-        self._timeout_cap: float | None = None  # set by wait(): give up within the time left
-        self.connected = False
-
-    # ---- connection --------------------------------------------------------------------------
-
-    def _credentials(self):
-        s = self.settings
-        if s.auth == "oauth2":
-            token = s.oauth2_token()
-            if not token:
-                raise TransportError("EWS: token OAuth2 kosong")
-            # Only an access token: without a client id and secret exchangelib never fetches or
-            # refreshes tokens itself; Pantau reconnects with a fresh one (see _ensure).
-            return OAuth2AuthorizationCodeCredentials(
-                access_token=OAuth2Token({"access_token": token, "token_type": "Bearer"})
-            )
-        return Credentials(s.username, s.password)
-
-    def _connect(self) -> Account:
-        """A new Account; the first request (the version probe, or the inbox) logs in."""
-        s = self.settings
-        config = Configuration(
-            service_endpoint=s.endpoint,
-            credentials=self._credentials(),
-            auth_type=AUTH[s.auth],
-            version=self._version,
-            retry_policy=FailFast(),
-            max_connections=1,
-        )
-        account = Account(
-            primary_smtp_address=s.address,
-            config=config,
-            autodiscover=False,
-            access_type=DELEGATE,
-            default_timezone=UTC,
-        )
-        account.protocol.TIMEOUT = self._request_timeout()
-        return account
-
-    def _request_timeout(self) -> float:
-        if self._timeout_cap is None:
-            return self.settings.timeout
-        return max(1.0, min(self.settings.timeout, self._timeout_cap))
-
-    def _ensure(self) -> Account:
-        s = self.settings
-        if (
-            self._account is not None
-            and s.auth == "oauth2"
-            and self._now() - self._connected_at > s.token_lifetime
-        ):
-            self._drop()  # the access token may be about to expire: reconnect with a fresh one
-        if self._account is None:
-            account = self._connect()
-            try:
-                self._version = account.version  # the version probe: the first request
-            except BaseException:
-                _forget(account)
-                raise
-            self._account = account
-            self._connected_at = self._now()
-            self.connected = True
-        return self._account
-
-    def reset(self) -> None:
-        """The daemon was woken (SIGUSR1/SIGHUP) in the middle of wait(): a wait cut short may
-        leave the connection mid-command (IDLE), so the next call starts on a fresh one."""
-        self._drop()
-
-    def _drop(self) -> None:
-        if self._account is not None:
-            _forget(self._account)
-        self._account = None
-        self._inbox = None
-        self._folders = {}
-        self.connected = False
-
-    def close(self) -> None:
-        self._drop()
-
-    def _run(self, what: str, op: Callable[[Account], object], *, retry: bool = True) -> object:
-        """Run `op` on the account; when the connection or the login fails, reconnect once (with a
-        fresh OAuth2 token) and run it again. Failures become TransportError(temporary=True)."""
-        attempts = (1, 2) if retry else (1,)
-        for attempt in attempts:
-            try:
-                account = self._ensure()
-                return op(account)
-            except TransportError:
-                self._drop()
-                raise
-            except Exception as e:  # noqa: BLE001 - exchangelib, requests, a token command
-                self._drop()
-                if attempt < attempts[-1] and _worth_retrying(e, self.settings.auth):
-                    log.info("EWS: %s gagal (%s); menyambung ulang", what, _short(e))
-                    continue
-                raise TransportError(f"EWS: gagal {what}: {self.explain(e)}") from e
-        raise AssertionError("unreachable")
-
-    # ---- folders -----------------------------------------------------------------------------
-
-    def _inbox_folder(self, account: Account) -> Folder:
-        if self._inbox is None:
-            name = self.settings.folder_masuk
-            self._inbox = self._folder(account, name, create=False)
-        return self._inbox
-
-    def _folder(self, account: Account, path: str, *, create: bool) -> Folder:
-        """The folder at `path` ("Pantau/Diproses") under the top of the mailbox, or under the
-        inbox when the path starts with "INBOX/" (as IMAP names it); each level is created when
-        missing if `create`, else ErrorFolderNotFound."""
-        cached = self._folders.get(path)
-        if cached is not None:
-            return cached
-        names = [p for p in path.split("/") if p]
-        if names and names[0].upper() == "INBOX":
-            parent, names = account.inbox, names[1:]
-        else:
-            parent = account.msg_folder_root
-        for name in names:
-            child = _child(account, parent, name)
-            if child is None:
-                if not create:
-                    raise ews_errors.ErrorFolderNotFound(f"folder {path!r} tidak ada")
-                # CreateFolder directly: Folder.save() would load the mailbox's whole folder tree.
-                new = Folder(root=parent.root, name=name, folder_class="IPF.Note")
-                try:
-                    child = CreateFolder(account=account).get(parent_folder=parent, folders=[new])
-                    log.info("EWS: folder %r dibuat", name)
-                except ews_errors.ErrorFolderExists:
-                    # Created meanwhile, or the restriction missed it (case): look again.
-                    child = _child(account, parent, name)
-                    if child is None:
-                        raise
-            parent = child
-        self._folders[path] = parent
-        return parent
 
     # ---- Transport: reading and filing -------------------------------------------------------
 
@@ -395,7 +170,7 @@ class EwsTransport:
                 folder = self._folder(account, target, create=True)
                 try:
                     result = list(account.bulk_move(ids=[(item_id, None)], to_folder=folder))
-                except (*_FOLDER_GONE, *_TARGET_GONE) as e:
+                except (*FOLDER_GONE, *_TARGET_GONE) as e:
                     result = [e]
                 err = result[0] if result and isinstance(result[0], Exception) else None
                 if err is None:
@@ -430,12 +205,12 @@ class EwsTransport:
             except Exception as e:  # noqa: BLE001 - wait() never raises
                 log.warning("EWS: kesalahan saat menunggu surel: %s", self.explain(e))
                 self._drop()
-                if _is_login_refused(e) and self.settings.auth != "oauth2":
+                if is_login_refused(e) and self.settings.auth != "oauth2":
                     # Every refused NTLM/Basic login counts towards the account's lockout in
                     # Active Directory: wait the longest before trying the password again.
                     self._backoff = MAX_BACKOFF
                 busy = next(
-                    (c for c in _causes(e) if isinstance(c, ews_errors.ErrorServerBusy)), None
+                    (c for c in causes_of(e) if isinstance(c, ews_errors.ErrorServerBusy)), None
                 )
                 if busy is not None and busy.back_off:
                     # Throttled: wait at least what the server asked for (BackOffMilliseconds).
@@ -489,8 +264,8 @@ class EwsTransport:
         try:
             self._run("mengirim surat", create, retry=False)
         except TransportError as e:
-            code = _response_code(e.__cause__)
-            if code in _PERMANENT_SEND_ERRORS:
+            code = response_code(e.__cause__)
+            if code in PERMANENT_SEND_ERRORS:
                 raise TransportError(str(e), temporary=False) from e.__cause__
             raise
         return SendResult()
@@ -530,13 +305,13 @@ class EwsTransport:
         try:
             try:
                 self._inbox_folder(account)
-            except _FOLDER_GONE:
+            except FOLDER_GONE:
                 problems.append(
                     f"EWS: folder masuk '{s.folder_masuk}' tidak ada di kotak surat {s.address}"
                 )
             try:
                 _ = account.sent
-            except _FOLDER_GONE:
+            except FOLDER_GONE:
                 problems.append(
                     f"EWS: folder Sent Items (Item Terkirim) tidak ditemukan di kotak surat "
                     f"{s.address}; surat terkirim tidak dapat diperiksa ulang"
@@ -546,148 +321,6 @@ class EwsTransport:
         finally:
             self._drop()
         return problems
-
-    def explain(self, e: BaseException) -> str:
-        """What went wrong, in Indonesian, for an operator."""
-        s = self.settings
-        where = s.endpoint
-        for cause in _causes(e):
-            if isinstance(cause, TransportError) and not isinstance(cause, ews_errors.EWSError):
-                return str(cause)
-            if isinstance(cause, socket.gaierror) or type(cause).__name__ == "NameResolutionError":
-                return (
-                    f"nama server '{s.host}' tidak dapat ditemukan (DNS); periksa mail.ews.server"
-                )
-            if isinstance(cause, ssl.SSLCertVerificationError):
-                return (
-                    f"sertifikat TLS server {s.host} tidak dapat diverifikasi: "
-                    f"{cause.verify_message or cause}. Untuk sertifikat dari CA kantor sendiri, "
-                    "arahkan REQUESTS_CA_BUNDLE ke berkas CA tersebut"
-                )
-            if isinstance(cause, (ssl.SSLError, requests.exceptions.SSLError)):
-                return f"koneksi TLS ke {where} gagal: {_short(cause)}"
-            if isinstance(cause, ConnectionRefusedError):
-                return f"koneksi ke {where} ditolak; server tidak berjalan atau port salah"
-            if isinstance(cause, (requests.exceptions.Timeout, TimeoutError, socket.timeout)):
-                return f"server {where} tidak menjawab dalam {s.timeout:g} detik"
-        if type(e).__name__ == "InsecureTransportError":
-            return f"OAuth2 hanya boleh lewat https://, bukan {where}"
-        if isinstance(e, ews_errors.UnauthorizedError) and "locked out" in str(e):
-            return (
-                f"akun '{s.username}' terkunci di server (terlalu banyak login gagal); minta "
-                "administrator membukanya, lalu periksa kata sandi"
-            )
-        if isinstance(e, ews_errors.UnauthorizedError):
-            how = {"ntlm": "NTLM", "basic": "Basic", "oauth2": "token OAuth2"}[s.auth]
-            who = f"'{s.username}'" if s.auth != "oauth2" else f"untuk {s.address}"
-            return (
-                f"login {who} ditolak server (HTTP 401, otentikasi {how}); periksa nama pengguna "
-                "dan kata sandi (atau token), dan apakah EWS mengizinkan jenis otentikasi ini"
-            )
-        if isinstance(e, ews_errors.ErrorNonExistentMailbox):
-            return f"kotak surat {s.address} tidak ada di server; periksa mail.alamat"
-        if isinstance(
-            e,
-            (
-                ews_errors.ErrorAccessDenied,
-                ews_errors.ErrorImpersonateUserDenied,
-                ews_errors.ErrorSendAsDenied,
-            ),
-        ):
-            return (
-                f"akun '{s.username or s.address}' tidak berhak atas kotak surat {s.address}: "
-                f"{_short(e)}"
-            )
-        if isinstance(e, _FOLDER_GONE):
-            return f"folder tidak ditemukan: {_short(e)}"
-        if isinstance(e, ews_errors.RedirectError):
-            return (
-                f"server mengalihkan {where} ke {e.url}; periksa alamat EWS (mail.ews.server), "
-                "biasanya https://<server>/EWS/Exchange.asmx"
-            )
-        if isinstance(e, ews_errors.CASError):
-            return f"Exchange (Client Access) menolak permintaan: {e.cas_error}"
-        if isinstance(e, ews_errors.ErrorServerBusy):
-            return "server Exchange sedang sibuk (dibatasi); dicoba lagi nanti"
-        if isinstance(e, ews_errors.MalformedResponseError) and "Code: 404" in str(e):
-            return f"alamat {where} tidak melayani EWS (HTTP 404); periksa mail.ews.server"
-        if isinstance(e, ews_errors.ResponseMessageError):
-            return f"Exchange menjawab {type(e).__name__}: {_short(e)}"
-        if isinstance(e, (ews_errors.TransportError, requests.exceptions.RequestException)):
-            return f"tidak dapat berbicara dengan {where}: {_short(e)}"
-        return f"{type(e).__name__}: {_short(e)}"
-
-
-# ---- helpers ---------------------------------------------------------------------------------
-
-
-def _child(account: Account, parent: Folder, name: str) -> Folder | None:
-    """The direct subfolder of `parent` named `name` (FindFolder, shallow, by display name)."""
-    found = []
-    for f in FolderCollection(account=account, folders=[parent]).find_folders(
-        q=Q(name=name), depth=SHALLOW
-    ):
-        if isinstance(f, Exception):
-            raise f
-        found.append(f)
-    for f in found:
-        if f.name == name:
-            return f
-    for f in found:
-        if (f.name or "").casefold() == name.casefold():
-            return f
-    return None
-
-
-def _forget(account: Account) -> None:
-    """Close the account's HTTP sessions and drop its protocol from exchangelib's process-wide
-    cache (keyed by endpoint and credentials: every new OAuth2 token would add one)."""
-    protocol = account.protocol
-    with suppress(Exception):
-        protocol.close()
-    with suppress(Exception):
-        del Protocol[protocol.config]
-
-
-def _causes(e: BaseException) -> Iterator[BaseException]:
-    """`e` and everything it was raised from: __cause__, __context__, urllib3's `reason`, and
-    exceptions carried in args (requests wraps urllib3's MaxRetryError that way)."""
-    seen: set[int] = set()
-    stack = [e]
-    while stack:
-        x = stack.pop(0)
-        if id(x) in seen:
-            continue
-        seen.add(id(x))
-        yield x
-        nxt = [x.__cause__, x.__context__, getattr(x, "reason", None)]
-        nxt += [a for a in getattr(x, "args", ()) if isinstance(a, BaseException)]
-        stack.extend(n for n in nxt if isinstance(n, BaseException))
-
-
-def _is_login_refused(e: BaseException) -> bool:
-    return isinstance(e, ews_errors.UnauthorizedError)
-
-
-def _worth_retrying(e: BaseException, auth: str) -> bool:
-    """A dead connection, or a 401 with an OAuth2 token that may just have expired. (A refused
-    password is not tried twice: failed logins lock Active Directory accounts.)"""
-    if _is_login_refused(e):
-        return auth == "oauth2"
-    causes = list(_causes(e))
-    if any(isinstance(c, (ssl.SSLError, socket.gaierror)) for c in causes):
-        return False  # a wrong name or certificate stays wrong
-    if isinstance(e, ews_errors.ErrorTimeoutExpired):  # exchangelib's name for a failed connection
-        return True
-    return any(
-        isinstance(c, (requests.exceptions.ConnectionError, ConnectionError)) for c in causes
-    )
-
-
-def _response_code(e: BaseException | None) -> str:
-    if isinstance(e, ews_errors.ResponseMessageError):
-        return type(e).__name__
-    return ""
 
 
 def _addresses(values: list[str]) -> set[str]:
@@ -703,8 +336,3 @@ def _header_addresses(raw: bytes) -> set[str]:
         return _addresses(values)
     except Exception:  # noqa: BLE001 - an unreadable header names nobody
         return set()
-
-
-def _short(e: BaseException) -> str:
-    text = " ".join(str(e).split())
-    return text[:300] if text else type(e).__name__

@@ -53,10 +53,14 @@ def test_an_unknown_kind_in_sop_toml_is_refused_with_its_name():
 
 
 def _made_kinds() -> set[str]:
-    """The document kinds the engine asks for: `MakeDoc(ref=DocRef(kind="..."))` in its source."""
-    tree = ast.parse((ROOT / "daemon" / "core" / "engine.py").read_text(encoding="utf-8"))
+    """The document kinds the engine asks for: `MakeDoc(ref=DocRef(kind="..."))` in its source
+    (daemon/core/engine.py and the modules its handlers live in: every module of daemon/core)."""
+    trees = [
+        ast.parse(p.read_text(encoding="utf-8"))
+        for p in sorted((ROOT / "daemon" / "core").glob("*.py"))
+    ]
     kinds = set()
-    for n in ast.walk(tree):
+    for n in (n for tree in trees for n in ast.walk(tree)):
         if isinstance(n, ast.Call) and getattr(n.func, "id", "") == "MakeDoc":
             for ref in ast.walk(n):
                 if isinstance(ref, ast.keyword) and ref.arg == "kind":

@@ -94,7 +94,8 @@ class Bands:
                 )
             if float(bound) in seen:
                 raise ValueError(
-                    f"{key}: batas bawah {bound} sama dengan kategori \u201c{seen[float(bound)]}\u201d"
+                    f"{key}: batas bawah {bound} sama dengan kategori "
+                    f"\u201c{seen[float(bound)]}\u201d"
                 )
             seen[float(bound)] = str(label)
             bands.append((float(bound), str(label).strip()))

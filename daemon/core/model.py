@@ -80,7 +80,8 @@ class Period:
 
     @classmethod
     def containing(cls, kind: str, day: date) -> Period:
-        """The last complete period of `kind` before `day` (a cycle monitors a period just ended)."""
+        """The last complete period of `kind` before `day` (a cycle monitors a period just
+        ended)."""
         q = (day.month - 1) // 3  # complete quarters this year
         if kind == "triwulan":
             return cls.parse(f"{day.year - 1}-TW4") if q == 0 else cls.parse(f"{day.year}-TW{q}")

@@ -1,7 +1,8 @@
-"""The grammar of a decision reply (SPEC §3.2), as data.
+"""The grammar of a decision reply (SPEC §3.2): how a reply's own text is read.
 
-`GRAMMAR` is a table of word lists; `Grammar` compiles it (with the affixed forms of the words
-that take affixes) and reads the own text of a reply into a `DecisionRead`:
+`GRAMMAR` (daemon/core/reply_words.py) is a table of word lists; `Grammar` compiles it (with the
+affixed forms of the words that take affixes) and reads the own text of a reply into a
+`DecisionRead`:
 
 - greeting lines (a listed greeting with only names, titles and punctuation) are skipped;
 - the first line must begin, after leading courtesy, with an approval word (approve), a revise
@@ -12,7 +13,11 @@ that take affixes) and reads the own text of a reply into a `DecisionRead`:
 - anything else is unclear, with the reasons as data (`Unclear`: kind, the words as written, the
   line) so the clarifying answer can quote them.
 
-An office extends the lists with `[balasan]` in pantau.toml (same names as the keys below).
+An office extends the lists with `[balasan]` in pantau.toml (same names as `GRAMMAR`'s keys).
+The word lists (and the sentences that explain an unclear reading: `explain`, `understood`) are
+daemon/core/reply_words.py, the text helpers (words with their positions, the S11 code masked,
+clauses quoted) daemon/core/reply_text.py; what other rooms import (`GRAMMAR`, `explain`,
+`understood`, `mask_codes`, `_tokens` for daemon/mail/replies.py) stays importable from here.
 Pure functions, no I/O.
 """
 
@@ -24,182 +29,42 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from daemon.core.model import DecisionRead, Unclear
+from daemon.core.reply_text import (
+    _CODE,
+    _LONE_CODE,
+    _clause,
+    _head,
+    _one_slip,
+    _rest,
+    _sentence_around,
+    _strip_code,
+    _Tok,
+    _tokens,
+    _without_codes,
+    mask_codes,
+)
+from daemon.core.reply_words import (
+    AFFIXED,
+    COMMON,
+    GRAMMAR,
+    LIGHT_AFFIXED,
+    affixed_forms,
+    explain,
+    understood,
+)
 
-#: The minimum lists of SPEC §3.2 and what Indonesian offices write besides. Multi-word entries
-#: are phrases. Lists named in `AFFIXED` also match their affixed forms (`direvisi`,
-#: `perbaikan`, `menyetujui`, `-nya`); `LIGHT_AFFIXED` lists only the common verb forms
-#: (`ditunda`, `menunggu`, `dicek`).
-GRAMMAR: dict[str, list[str]] = {
-    # approval words (first word of the first line, after leading courtesy)
-    "setuju": ["setuju", "acc", "ok", "oke", "okay", "okey", "okeh", "lanjut", "lanjutkan",
-               "teruskan", "approve", "approved", "agree", "agreed"],
-    # the approval word of the last step (S13) only
-    "selesai": ["selesai"],
-    # revise words (first word of the first line, after leading courtesy)
-    "revisi": ["revisi", "perbaiki", "koreksi", "tolak", "ralat", "revise", "reject",
-               "rejected"],
-    # before a revise word only: "Mohon direvisi", "Tolong perbaiki"
-    "permintaan": ["mohon", "tolong", "harap", "please"],
-    # greetings: a line of a greeting, names and titles is skipped; at the start of the
-    # decision's line it is leading courtesy
-    "sapaan": ["assalamualaikum", "assalamu alaikum", "asalamualaikum", "assalammualaikum",
-               "wassalamualaikum", "warahmatullahi", "wabarakatuh", "wr", "wb", "selamat pagi",
-               "selamat siang", "selamat sore", "selamat malam", "selamat", "pagi", "siang",
-               "sore", "malam", "yth", "kepada yth", "yang terhormat", "dengan hormat",
-               "salam sejahtera", "salam", "om swastiastu", "shalom", "halo", "hallo", "hai",
-               "hi", "hello", "dear", "good morning", "good afternoon"],
-    # titles and forms of address
-    "gelar": ["pak", "bu", "bapak", "ibu", "bpk", "ibuk", "sekcam", "camat", "kasubag", "kasi",
-              "kabag", "sekretaris", "kepala", "mas", "mbak", "kak", "bang", "uda", "uni", "dik",
-              "adik", "sdr", "saudara", "saudari", "rekan", "rekan rekan", "tim", "semua",
-              "sir", "madam", "all", "team", "drs", "dr", "ir", "h", "hj", "se", "sh", "mm",
-              "msi", "sos", "ssos", "ssi", "st", "skm", "spd"],
-    # leading courtesy before an approval or revise word; `tidak ada revisi` and the like are
-    # negated change words and count as courtesy too
-    "santun": ["siap", "baik", "baiklah", "ya", "iya", "yes", "sudah", "sdh", "udah", "udh",
-               "saya", "sy", "kami", "terima kasih", "terimakasih", "makasih", "trims",
-               "thanks", "thank you", "tidak ada catatan", "tidak ada masalah",
-               "tdk ada masalah", "tidak masalah", "tidak ada komentar", "tidak ada masukan",
-               "tidak ada tanggapan", "tidak ada keberatan", "tanpa catatan", "no problem",
-               "no comment", "no comments"],
-    # conditions and deferrals anywhere in an approval make it unclear
-    "syarat": ["jika", "kalau", "kalo", "klo", "bila", "apabila", "seandainya", "asal",
-               "asalkan", "setelah", "sesudah", "sebelum", "kecuali", "tapi", "tetapi",
-               "namun", "nanti", "ntar", "dulu", "besok", "lusa", "tunggu", "tahan", "tunda",
-               "ditunda", "belum", "blm", "jangan", "atau tidak", "cek", "check", "pelajari",
-               "pertimbangkan", "sebentar", "menyusul", "pending", "apakah", "bagaimana",
-               "gimana", "kenapa", "mengapa", "dengan catatan", "hanya saja", "cuma", "cuman",
-               "sementara", "sebagian", "diskusikan", "tp", "tpi", "ttp", "jk", "kl", "stlh",
-               "sblm", "nnt", "bsk", "dl", "dlu", "jgn", "meskipun", "walaupun", "walau",
-               "meski", "biarpun", "selama", "sepanjang", "habis", "syarat", "ragu", "kabari",
-               "koordinasikan", "bicarakan", "konsultasikan", "ada catatan", "sedikit catatan",
-               "beberapa catatan", "draf", "draft", "stop", "batal", "batalkan", "dibatalkan",
-               "dgn catatan", "dg catatan", "bersyarat", "syaratnya",
-               "terserah", "tanya", "tanyakan", "konfirmasi", "pendapat", "setengah", "minus",
-               "selain", "di luar", "kok", "terlalu", "teliti lagi", "teliti kembali",
-               "diteliti lagi", "diteliti kembali", "tinjau kembali", "ditinjau kembali",
-               "perlu dikaji", "dikaji lagi", "kaji lagi",
-               "periksa lagi", "periksa kembali", "diperiksa lagi", "diperiksa kembali",
-               "cek ulang",
-               # found by the review table (issue 11): typing variants, hypotheticals,
-               # "see my notes", requests to examine
-               "tetepi", "tetpi", "kcuali", "kec", "kecali", "andai", "andaikan", "seumpama",
-               "misalkan", "smntara", "smtr", "lihat lagi", "lihat dulu", "lihat kembali",
-               "lihat lampiran", "lihat catatan", "liat lagi", "liat dulu", "baca lagi",
-               "baca ulang", "mohon diteliti", "mohon teliti", "tolong diteliti", "kaji", "dikaji", "telaah", "ditelaah", "tindaklanjuti",
-               "ditindaklanjuti", "lampiran", "terlampir", "lampirannya", "coret", "dicoret",
-               "coretan", "tandai", "ditandai", "stabilo", "catatan saya", "catatan terlampir",
-               "catatannya", "verifikasi", "diverifikasi", "klarifikasi", "diklarifikasi",
-               "pastikan", "dipastikan", "cross check", "crosscheck", "kroscek", "dikroscek",
-               "sesuai catatan", "mohon perhatikan", "perhatikan", "diperhatikan",
-               "once", "when", "as long as", "subject to", "with notes", "with note", "notes",
-               "note", "comments", "conditional", "conditionally", "pending", "provided that",
-               "assuming", "see", "attached", "attachment", "check", "verify", "confirm",
-               "perlu", "harus", "mesti", "musti", "hendaknya", "wajib", "gmn", "gmna",
-               "bgmn", "gmana", "klu", "kalu", "cma", "cm", "entah", "entahlah", "mungkin",
-               "kayaknya", "sepertinya", "nb", "ps", "yang benar", "yg benar", "yang betul",
-               "yg betul", "yg bener", "yang bener", "needs", "should", "must", "maybe",
-               "perhaps", "mencurigakan", "curiga", "menunggu", "nunggu",
-               "but", "if", "unless", "after", "before",
-               "later", "wait", "hold", "except", "however", "tomorrow", "review", "yet",
-               "not yet", "partly", "partially", "provided"],
-    # change words anywhere in an approval make it unclear, unless negated
-    "ubah": ["revisi", "perbaiki", "koreksi", "ubah", "ganti", "salah", "keliru", "tolak",
-             "ralat", "kurang", "lengkapi", "tambahkan", "hapus", "benahi", "sempurnakan",
-             "perjelas", "sesuaikan", "masalah", "aneh", "janggal", "kosong", "seharusnya",
-             "harusnya", "mestinya", "semestinya", "sebaiknya", "ulang", "ulangi", "typo",
-             "tertukar", "terbalik", "kebalik", "keberatan", "revise", "correct", "correction", "change", "wrong", "reject",
-             "mistake", "fix", "missing", "add", "remove", "delete",
-             # found by the review table (issue 11)
-             "rubah", "tambah", "betulkan", "dibetulkan", "membetulkan", "pembetulan",
-             "betulin", "benerin", "dibenerin", "perbaharui", "diperbaharui", "memperbaharui",
-             "pembaharuan", "perbarui", "diperbarui", "memperbarui", "pembaruan", "update",
-             "diupdate", "apdet", "diapdet", "edit", "diedit", "editan", "buang", "dibuang",
-             "slh", "kliru", "klru", "kurg", "krg", "kesalahan", "kekeliruan", "kekurangan",
-             "amend", "amended", "amendment", "update", "updated", "incorrect", "changes",
-             "changed", "corrections", "corrected", "revision", "revisions", "revised",
-             "edits", "errors", "error", "adjust", "adjustment", "adjustments", "modify",
-             "modification", "modifications", "hilang", "terlewat", "kelewat", "beda",
-             "berbeda", "perbedaan", "selisih", "tukar", "cantumkan", "masukkan", "bulatkan",
-             "samakan", "sinkronkan", "selaraskan", "naikkan", "turunkan", "isi", "rapikan",
-             "pindahkan", "geser", "sertakan", "hitung"],
-    # parts of the report: an approval whose own text names one ("Setuju, tabel 2 perlu
-    # diisi", "Setuju, yang benar 58") is a remark on the content, read as unclear; so is a
-    # figure in it (review of issue 11: the list of change words can never be complete)
-    "bagian": ["tabel", "table", "tabelnya", "bab", "halaman", "hal", "hlm", "page", "kolom",
-               "column", "baris", "row", "angka", "angkanya", "nilai", "nilainya", "capaian",
-               "capaiannya", "target", "targetnya", "realisasi", "realisasinya", "indikator",
-               "anggaran", "pagu", "grafik", "judul", "paragraf", "poin", "butir",
-               "persen", "persentase", "figure", "figures", "number", "numbers"],
-    # words of quality: negated ("tidak sesuai", "belum lengkap") they ask for a change
-    "mutu": ["sesuai", "tepat", "lengkap", "benar", "valid", "cocok", "akurat", "jelas",
-             "sinkron", "konsisten", "wajar", "pas", "final", "terakhir", "jadi", "correct",
-             "right", "complete", "final", "ok"],
-    # negators: before an approval word a refusal, before a change word a cancellation
-    "penyangkal": ["tidak", "tdk", "tak", "belum", "blm", "bukan", "jangan", "jgn", "gak", "ga",
-                   "nggak", "enggak", "ngga", "ndak", "not", "dont", "didnt"],
-    # negators before a change word only ("tanpa revisi", "tidak ada koreksi")
-    "penyangkal_ubah": ["tanpa", "tidak ada", "tidak perlu", "tidak usah", "tdk ada",
-                        "tdk perlu", "tak ada", "tak perlu", "gak ada", "gak perlu",
-                        "tiada", "without", "no need"],
-    # words allowed between a negator and the word it negates ("tidak ada yang perlu direvisi",
-    # "belum dapat disetujui")
-    "sisipan": ["ada", "perlu", "yang", "yg", "usah", "harus", "lagi", "bisa", "dapat", "boleh",
-                "saya", "kami", "versi", "ini", "any", "need", "to"],
-    # the schedule word (S6, the Camat) and the word that may precede the S11 code
-    "jadwal": ["jadwal"],
-    "kode": ["kode", "code"],
-}
+__all__ = [
+    "AFFIXED",
+    "DEFAULT",
+    "GRAMMAR",
+    "LIGHT_AFFIXED",
+    "Grammar",
+    "affixed_forms",
+    "explain",
+    "mask_codes",
+    "understood",
+]
 
-AFFIXED = ("setuju", "revisi", "ubah")
-LIGHT_AFFIXED = ("syarat",)
-_ALL_PREFIXES = ("", "di", "ter", "ke", "per", "pe", "ber", "me", "mem", "men", "meng", "meny",
-                 "memper", "diper", "pen", "peng", "peny", "pem")
-_ALL_SUFFIXES = ("", "i", "kan", "an", "in")
-_LIGHT_PREFIXES = ("", "di", "me", "mem", "men", "meng", "meny")
-_LIGHT_SUFFIXES = ("", "kan", "i")
-_PARTICLES = ("", "nya", "lah", "kah")
-_NASAL = {"k": "meng", "t": "men", "s": "meny", "p": "mem"}
-
-
-def affixed_forms(word: str, light: bool = False) -> set[str]:
-    """The forms a listed word takes in writing: `revisi` -> direvisi, merevisi, revisinya;
-    `setuju` -> disetujui, menyetujui, persetujuan; `tolak` -> ditolak, menolak, penolakan."""
-    stems = {word}
-    derived = set()
-    if not light:
-        if word.endswith("kan") and len(word) > 6:
-            derived.add(word[:-3])
-        elif word.endswith("i") and len(word) > 5:
-            derived.add(word[:-1])
-    prefixes = _LIGHT_PREFIXES if light else _ALL_PREFIXES
-    suffixes = _LIGHT_SUFFIXES if light else _ALL_SUFFIXES
-    out: set[str] = set()
-    for stem in stems | derived:
-        bodies = {stem}
-        for pre in prefixes:
-            if not pre:
-                continue
-            bodies.add(pre + stem)
-            if pre.startswith(("me", "pe")) and stem[0] in _NASAL:
-                nasal = _NASAL[stem[0]]
-                bodies.add(pre[:2] + nasal[2:] + stem[1:])
-        for body in bodies:
-            for suf in suffixes:
-                if stem in derived and body == stem and not suf:
-                    continue  # a derived stem alone is another word ("terus", "pelajar")
-                for part in _PARTICLES:
-                    out.add(body + suf + part)
-    out.add(word)
-    return out
-
-
-_WORD = re.compile(r"[0-9a-z]+(?:['’`][a-z]+)*")  # "assalamu'alaikum", "don't": one word
-# the six digits, also typed in two groups ("482 913", "482-913", "482.913")
-_DIGITS6 = r"\d{3}[ .\-]?\d{3}"
-_CODE = re.compile(r"^[\s,.:;=-]*(?:(?:kode|code)\s*[:.]?\s*)?(" + _DIGITS6 + r")(?![\d.,]?\d)"
-                   r"[\s,.;:!-]*", re.I)
-_LONE_CODE = re.compile(r"^\s*(?:(?:kode|code)\s*[:.]?\s*)?" + _DIGITS6 + r"\s*[.!]?\s*$", re.I)
 _SCHEDULE = re.compile(
     r"^[\s:,-]*(?:(?:tanggal|tgl\.?|hari)\s+)?(?:\w+,?\s+)??"
     r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})\s*,?\s*"
@@ -208,23 +73,6 @@ _SCHEDULE = re.compile(
     re.I,
 )
 _NAME = re.compile(r"^[A-Z][A-Za-z.]*$")
-
-
-@dataclass
-class _Tok:
-    word: str  # casefolded
-    raw: str  # as written
-    start: int
-    end: int
-
-
-def _tokens(line: str) -> list[_Tok]:
-    folded = line.casefold()
-    # casefold keeps positions for the scripts a reply is written in; if it does not, fall back
-    # to positions in the folded text (quotes are then in lower case)
-    src = line if len(folded) == len(line) else folded
-    return [_Tok(re.sub(r"['’`]", "", m.group(0)), src[m.start() : m.end()], m.start(),
-                 m.end()) for m in _WORD.finditer(folded)]
 
 
 @dataclass
@@ -538,7 +386,7 @@ class Grammar:
         return ""
 
     def _known(self, word: str) -> bool:
-        return any(word in index for index in self.lists.values()) or word in _COMMON
+        return any(word in index for index in self.lists.values()) or word in COMMON
 
     def _schedule_or_unclear(self, lines: list[str], first_no: int, line: str, end: int,
                              following: list[str], allow_schedule: bool,
@@ -570,94 +418,6 @@ class Grammar:
                             seen=seen, kode=kode, reasons=reasons)
 
 
-# --------------------------------------------------------------------------- helpers
-
-
-def _rest(line: str, end: int) -> str:
-    return line[end:].strip().lstrip(",.;:!-–—").strip()
-
-
-def _head(line: str, start: int = 0, words: int = 6) -> str:
-    parts = line[start:].split()
-    out = " ".join(parts[:words])
-    return out + (" …" if len(parts) > words else "")
-
-
-def _one_slip(a: str, b: str) -> bool:
-    """`a` and `b` differ by one deleted, inserted or changed letter, or two swapped ones."""
-    if a == b:
-        return False
-    if len(a) == len(b):
-        diff = [k for k in range(len(a)) if a[k] != b[k]]
-        if len(diff) == 1:
-            return True
-        return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] \
-            and a[diff[1]] == b[diff[0]]
-    short, long_ = (a, b) if len(a) < len(b) else (b, a)
-    return any(long_[:k] + long_[k + 1 :] == short for k in range(len(long_)))
-
-
-#: Ordinary words one slip away from a condition or change word; they are not typos.
-_COMMON = frozenset({
-    "tahun", "tahunan", "sesuai", "selesai", "salam", "sudah", "silakan", "silahkan", "kasih",
-    "dengan", "terima", "semua", "semoga", "sehat", "lancar", "bapak", "tanda", "tangan",
-    "kirim", "dikirim", "hasil", "ruang", "sekarang", "segera", "setuju", "lanjut", "lengkap",
-    "angka",
-    "tetap", "dapat", "terus", "surat", "catat", "dicatat", "lihat", "kabar", "bagus", "sempat",
-    "sampai", "sampaikan", "disampaikan", "tabel", "laporan", "konsep", "camat", "kepada",
-    "sekali", "sangat", "banyak", "kerja", "keras", "mantap", "benar", "betul", "dibaca",
-    "seksi", "kasie", "kesos", "trantib", "pelayanan", "umum", "bagian", "data", "datanya",
-    "waktu", "tepat", "jelas", "final", "kami", "kalian", "besar", "kecil", "sebut",
-    "setiap", "selalu", "semangat", "berhasil", "proses", "diproses", "periksa", "diperiksa",
-    "teliti", "diteliti", "ditelaah", "cepat", "hebat", "rapi", "rapat", "dirapatkan",
-    "thanks", "great", "good", "fine", "agreed", "approve", "approved", "please", "forward",
-    "proceed", "ahead", "sounds", "perfect", "regards",
-})
-
-
-_SIX = re.compile(r"(?<![\d.,])(?:\d{6}|\d{3}[ .\-]\d{3})(?![\d]|[.,]\d)")
-
-
-def mask_codes(text: str) -> str:
-    """Six-digit numbers (an S11 code, perhaps) as ••••••."""
-    return _SIX.sub("•" * 6, text)
-
-
-def _strip_code(note: str) -> str:
-    m = _CODE.match(note)
-    return note[m.end() :].strip() if m else note
-
-
-def _without_codes(lines: list[str]) -> list[str]:
-    return [x for x in lines if not _LONE_CODE.match(x)]
-
-
-_CLAUSE_END = re.compile(r"[.;!?,]")
-
-
-def _clause(line: str, toks: list[_Tok], i: int, back: bool = False,
-            limit: int = 8) -> tuple[str, int]:
-    """The words from toks[i] to the end of its clause (at most `limit` words); with `back`,
-    the clause around it ("tabel 2 angkanya salah")."""
-    start = toks[i].start
-    if back:
-        j = i
-        while j > 0 and i - j < 4 and not _CLAUSE_END.search(line[toks[j - 1].end : toks[j].start]):
-            j -= 1
-        start = toks[j].start
-    m = _CLAUSE_END.search(line, toks[i].end)
-    stop = m.start() if m else len(line)
-    words = line[start:stop].split()
-    return " ".join(words[:limit]) + (" …" if len(words) > limit else ""), stop
-
-
-def _sentence_around(line: str, pos: int) -> str:
-    left = max(line.rfind(c, 0, pos) for c in ".!;")
-    text = line[left + 1 : pos + 1].strip()
-    words = text.split()
-    return ("… " if len(words) > 10 else "") + " ".join(words[-10:])
-
-
 def _schedule(line: str, end: int, following: list[str]) -> DecisionRead | None:
     m = _SCHEDULE.match(line[end:])
     if not m:
@@ -680,45 +440,6 @@ def _schedule(line: str, end: int, following: list[str]) -> DecisionRead | None:
         meeting_time=f"{h:02d}:{mi:02d}",
         meeting_place=place or None,
     )
-
-
-# --------------------------------------------------------------------------- explanations
-
-_EXPLAIN = {
-    "syarat": "jawaban memuat syarat atau penundaan \u2018{w}\u2019",
-    "tanya": "jawaban berupa pertanyaan (\u2018{w}\u2019)",
-    "ubah": "jawaban meminta perubahan \u2018{w}\u2019",
-    "tolak": "jawaban juga memuat penolakan \u2018{w}\u2019",
-    "sangkal": "jawaban memuat penyangkalan \u2018{w}\u2019",
-    "kata_awal": "baris pertama tidak diawali kata keputusan (SETUJU atau REVISI): \u2018{w}\u2019",
-    "setuju_tengah": "kata \u2018{w}\u2019 terbaca, tetapi tidak di awal baris pertama; "
-    "persetujuan hanya dijalankan bila SETUJU ditulis paling depan",
-    "kode_saja": "jawaban hanya berisi angka \u2018{w}\u2019 tanpa kata SETUJU di depannya",
-    "salam": "jawaban hanya berisi salam (\u2018{w}\u2019)",
-    "selesai": "kata \u2018{w}\u2019 hanya dipakai pada langkah entri e-Monev",
-    "jadwal": "jadwal rapat hanya dapat ditentukan oleh Camat pada pengajuan konsep "
-    "(\u2018{w}\u2019)",
-    "jadwal_salah": "tanggal atau jam pada \u2018{w}\u2019 tidak terbaca "
-    "(contoh: JADWAL 20-10-2025 09.00 di Aula)",
-    "bagian": "jawaban memuat catatan tentang isi laporan \u2018{w}\u2019",
-    "beda_html": "isi teks biasa dan isi HTML e-mail berbeda keputusannya ({w})",
-}
-
-
-def explain(u: Unclear) -> str:
-    """One reason in Indonesian, quoting the words as written."""
-    text = _EXPLAIN.get(u.kind, "{w}").format(w=u.words)
-    if u.kind in ("ubah", "syarat", "tanya", "tolak", "sangkal", "bagian") and u.line > 1:
-        text += f" pada baris ke-{u.line}"
-    return text
-
-
-def understood(d: DecisionRead) -> str:
-    """What Pantau read, in Indonesian, for the clarifying answer ("" when the reasons alone
-    say it: they quote the words)."""
-    if d.seen:
-        return f"Pantau membaca kata \u2018{d.seen}\u2019 (persetujuan) pada jawaban Bapak/Ibu"
-    return ""
 
 
 DEFAULT = Grammar.from_table()

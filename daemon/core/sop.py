@@ -141,16 +141,19 @@ def parse_sop(data: dict) -> Sop:
         jenis = raw.get("jenis", "")
         if jenis not in KINDS:
             problems.append(
-                f"{where}.jenis: {jenis!r} tidak dikenal; diharapkan salah satu dari {', '.join(KINDS)}"
+                f"{where}.jenis: {jenis!r} tidak dikenal; "
+                f"diharapkan salah satu dari {', '.join(KINDS)}"
             )
         if raw.get("pelaksana") not in ACTORS:
             problems.append(
-                f"{where}.pelaksana: {raw.get('pelaksana')!r} tidak dikenal; diharapkan salah satu dari {', '.join(ACTORS)}"
+                f"{where}.pelaksana: {raw.get('pelaksana')!r} tidak dikenal; "
+                f"diharapkan salah satu dari {', '.join(ACTORS)}"
             )
         for a in ("aksi", "aksi_setuju"):
             if raw.get(a) and raw[a] not in ACTIONS:
                 problems.append(
-                    f"{where}.{a}: {raw[a]!r} tidak dikenal; diharapkan salah satu dari {', '.join(ACTIONS)}"
+                    f"{where}.{a}: {raw[a]!r} tidak dikenal; "
+                    f"diharapkan salah satu dari {', '.join(ACTIONS)}"
                 )
         for required in ("kunci", "uraian"):
             if not raw.get(required):

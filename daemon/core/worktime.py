@@ -77,8 +77,9 @@ def parse_duration(text: str) -> Duration:
         pos, found = m.end(), True
     if not found or s[pos:].strip():
         raise ValueError(
-            f"lama waktu \u201c{text}\u201d tidak dikenal: tulis angka dan satuan menit, jam atau hari, "
-            "misalnya \u201c10 menit\u201d, \u201c2 jam\u201d, \u201c3 hari\u201d atau \u201c1,5 jam\u201d"
+            f"lama waktu \u201c{text}\u201d tidak dikenal: tulis angka dan satuan menit, jam "
+            "atau hari, misalnya \u201c10 menit\u201d, \u201c2 jam\u201d, \u201c3 hari\u201d "
+            "atau \u201c1,5 jam\u201d"
         )
     whole_days = int(days)
     minutes += (days - whole_days) * STANDARD_DAY_MINUTES

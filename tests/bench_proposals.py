@@ -154,14 +154,14 @@ def fast_copy(s):
 def _patch_fast_copy() -> None:
     import types
 
-    from daemon.core import engine as E
+    from daemon.core import state as S
 
     shim = types.SimpleNamespace(
         deepcopy=lambda x, memo=None: (
-            fast_copy(x) if isinstance(x, E.CycleState) else _copy.deepcopy(x, memo)
+            fast_copy(x) if isinstance(x, S.CycleState) else _copy.deepcopy(x, memo)
         )
     )
-    E.copy = shim
+    S.copy = shim  # the state's copy lives in daemon/core/state.py since the engine's split
 
 
 def _patch_batch_file() -> None:

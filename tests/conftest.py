@@ -57,6 +57,19 @@ def pytest_runtest_makereport(item, call):
 
 
 @pytest.fixture(scope="session")
+def office_factory(tmp_path_factory):
+    """`office_factory(root=None, **options)`: a new office (tests/offices.py `new_office`: what
+    `pantau init` makes, then `stack`, `users`, `sections`, `edit`, `secret` as the test needs),
+    at `root` or in a fresh temporary folder. Session-wide, so module fixtures can use it too."""
+    from offices import new_office
+
+    def make(root=None, **options):
+        return new_office(root or tmp_path_factory.mktemp("office") / "kantor", **options)
+
+    return make
+
+
+@pytest.fixture(scope="session")
 def demo_office(tmp_path_factory):
     from daemon.demo.simulation import run_demo
 

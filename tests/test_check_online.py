@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from mailstack import mailstack_fixture  # noqa: F401  (registers the fixture)
-from test_cycle_imap import set_in_section
+from offices import new_office
 
 pytestmark = pytest.mark.slow  # real mail servers, LibreOffice or whole cycles (tests/README.md)
 
@@ -16,20 +16,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def office_for(tmp_path: Path, stack, user: str, smtp_port: int | None = None) -> Path:
-    import shutil
-
-    shutil.copytree(ROOT / "config", tmp_path / "config")
-    shutil.copytree(ROOT / "templates", tmp_path / "templates")
-    cfg = tmp_path / "config" / "pantau.toml"
-    text = cfg.read_text().replace('transport = "maildir"', 'transport = "imap"')
-    text = set_in_section(
-        text, "mail.imap", port=str(stack.imap_port), keamanan='"none"', username=f'"{user}"'
-    )
-    text = set_in_section(
-        text, "mail.smtp", port=str(smtp_port or stack.smtp_port), keamanan='"none"', username='""'
-    )
-    cfg.write_text(text)
-    return cfg
+    sections = {"mail.imap": {"username": f'"{user}"'}}
+    if smtp_port:
+        sections["mail.smtp"] = {"port": str(smtp_port)}
+    return new_office(tmp_path / "kantor", stack=stack, sections=sections).config
 
 
 def check(cfg: Path, password: str) -> subprocess.CompletedProcess:

@@ -6,7 +6,6 @@ the word table, validated at start."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from email.message import EmailMessage
@@ -65,10 +64,8 @@ def test_inspect_reports_none_for_auto_replies_and_bounces(tmp_path):
 
 
 @pytest.fixture
-def office(tmp_path):
-    shutil.copytree(ROOT / "config", tmp_path / "config")
-    shutil.copytree(ROOT / "templates", tmp_path / "templates")
-    return tmp_path / "config" / "pantau.toml"
+def office(office_factory, tmp_path):
+    return office_factory(tmp_path).config
 
 
 def test_an_office_extends_the_word_table(office):

@@ -20,6 +20,7 @@ import pytest
 
 from daemon.demo.simulation import init_office
 from daemon.mail.transports.maildir import deliver
+from tools import pantau_main
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -33,14 +34,8 @@ def office(tmp_path):
 
 
 def cli(env, *args, timeout=60) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "daemon.operator.cli", *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    """A one-shot command, in-process (tests/tools.py); `pantau run` stays a real process."""
+    return pantau_main(args, env=env)
 
 
 def wait_mail(box: Path, predicate, timeout=30.0) -> email.message.EmailMessage:

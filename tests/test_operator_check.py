@@ -6,11 +6,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from docx import Document
+
+from tools import pantau_main
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -18,14 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def pantau(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     e = {k: v for k, v in os.environ.items() if not k.startswith("PANTAU_")}
     e.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "daemon.operator.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=e,
-        timeout=120,
-    )
+    return pantau_main(args, env=e)  # in-process, as tests/tools.py describes
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ import pytest
 
 from daemon.demo.simulation import init_office
 from daemon.mail.transports.maildir import deliver
+from tools import pantau_main
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = "2025-10-06T08:00:00+07:00"  # Monday, office open
@@ -45,14 +46,8 @@ def office(tmp_path):
 
 
 def cli(env, *args, timeout=60) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "daemon.operator.cli", *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    """A one-shot command, in-process (tests/tools.py); `pantau run` stays a real process."""
+    return pantau_main(args, env=env)
 
 
 def start(env, log: Path) -> subprocess.Popen:

@@ -28,6 +28,7 @@ from apscheduler.triggers.cron import CronTrigger
 from daemon.core.worktime import WorkCalendar, parse_duration
 from daemon.demo.simulation import init_office
 from daemon.shell import schedule
+from tools import pantau_main
 
 ROOT = Path(__file__).resolve().parents[1]
 WIB = ZoneInfo("Asia/Jakarta")
@@ -175,8 +176,8 @@ def office(tmp_path: Path, now: str, scale: float = 60.0) -> tuple[Path, dict]:
 
 
 def cli(env, *args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "daemon.operator.cli", *args], env=env, cwd=ROOT,
-                          capture_output=True, text=True, timeout=60)
+    """A one-shot command, in-process (tests/tools.py); `pantau run` stays a real process."""
+    return pantau_main(args, env=env)
 
 
 class Run:

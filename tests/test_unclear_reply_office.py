@@ -13,7 +13,6 @@ import email
 import json
 import sqlite3
 import subprocess
-import sys
 from email import policy
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from daemon.config import load_config
 from daemon.demo.simulation import DEMO_PERIOD, DEMO_START, Sekretaris, Simulation, init_office
 from daemon.shell.clock import ManualClock
 from daemon.shell.office import OfficeApp
+from tools import pantau_main
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -65,9 +65,7 @@ def office(tmp_path_factory):
 
 
 def pantau(office: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "daemon.operator.cli", "--config",
-                           str(office / "config" / "pantau.toml"), *args],
-                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    return pantau_main(["--config", str(office / "config" / "pantau.toml"), *args])
 
 
 def inbound_from(office: Path, sender: str) -> list[tuple[str, str, str]]:

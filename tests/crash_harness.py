@@ -52,7 +52,6 @@ import json
 import os
 import random
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -72,6 +71,7 @@ for p in (ROOT, ROOT / "tests"):
         sys.path.insert(0, str(p))
 
 from dkimkeys import sign, use_dkim  # noqa: E402
+from offices import new_office  # noqa: E402
 
 from daemon.config import load_config  # noqa: E402
 from daemon.demo.simulation import DEMO_PERIOD, DEMO_START, Simulation  # noqa: E402
@@ -161,23 +161,17 @@ def make_office(root: Path, stack, *, users: dict | None = None, imap_port: int 
                 smtp_port: int | None = None, scale: float = 3000.0, start: datetime = DEMO_START,
                 sections: dict[str, dict[str, str]] | None = None,
                 standards: dict[str, str] | None = None) -> Office:
-    """Copy the shipped config and templates into `root` and point them at the stack: the roles'
-    addresses become fresh mailboxes, Pantau reads by IMAP and sends by SMTP (through relays when
-    their ports are given). `sections` sets further keys; `standards` changes SOP step standards."""
+    """A new office at `root` (tests/offices.py, as `pantau init` makes it) pointed at the stack:
+    the roles' addresses become fresh mailboxes, Pantau reads by IMAP and sends by SMTP (through
+    relays when their ports are given). `sections` sets further keys (added when missing);
+    `standards` changes SOP step standards."""
     users = users or {role: stack.new_user(role) for role in ROLES}
-    root.mkdir(parents=True, exist_ok=True)
-    for name in ("config", "templates"):
-        shutil.copytree(ROOT / name, root / name, dirs_exist_ok=True)
-    cfg = root / "config" / "pantau.toml"
+    cfg = new_office(root, stack=stack, users=users).config
     text = cfg.read_text()
-    for role, user in users.items():
-        text = text.replace(f'"{role}@kecamatan.test"', f'"{user.address}"')
-    text = text.replace('transport = "maildir"', 'transport = "imap"')
-    text = set_keys(text, "mail.imap", port=str(imap_port or stack.imap_port), keamanan='"none"',
-                    username=f'"{users["pantau"].name}"')
-    text = set_keys(
-        text, "mail.smtp", port=str(smtp_port or stack.smtp_port), keamanan='"none"', username='""'
-    )
+    if imap_port:
+        text = set_keys(text, "mail.imap", port=str(imap_port))
+    if smtp_port:
+        text = set_keys(text, "mail.smtp", port=str(smtp_port))
     for section, values in (sections or {}).items():
         text = set_keys(text, section, **values)
     cfg.write_text(text)

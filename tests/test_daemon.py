@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pytest
 
-from daemon.demo.simulation import init_office
 from daemon.mail.transports.maildir import deliver
 from tools import pantau_main
 
@@ -26,11 +25,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
-def office(tmp_path):
-    cfg = init_office(tmp_path / "kantor")
-    env = dict(os.environ, PANTAU_NOW="2025-10-06T08:00:00+07:00", PANTAU_TIME_SCALE="60",
-               PANTAU_SECRET="rahasia-uji", PANTAU_CONFIG=str(cfg))
-    return tmp_path / "kantor", env
+def office(office_factory, tmp_path):
+    made = office_factory(tmp_path / "kantor")
+    env = dict(os.environ, **made.env(PANTAU_NOW="2025-10-06T08:00:00+07:00",
+                                      PANTAU_TIME_SCALE="60"))
+    return made.root, env
 
 
 def cli(env, *args, timeout=60) -> subprocess.CompletedProcess:

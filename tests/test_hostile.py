@@ -1,8 +1,8 @@
 """Hostile and broken input through the whole inbound pipeline (issue 6, part 3).
 
 Every message of the shared corpus (`email/`, `mbox/`) goes through `OfficeApp.ingest(raw)` of a
-real office directory (made by `daemon.demo.simulation.init_office`, its cycle started and waiting for the
-units' forms at S4), and every file of `docx/`, `xlsx/` and `attachments-odd/` is attached to a
+real office directory (made as `pantau init` makes one, tests/offices.py, its cycle started and
+waiting for the units' forms at S4), and every file of `docx/`, `xlsx/` and `attachments-odd/` is attached to a
 reply that carries a real unit task token, so correlation runs against the database and the form
 reader really reads the file. What must hold for each: no crash (no status `gagal`), no loss (an
 inbound row with a final status, the raw bytes in the archive under their sha256) and no change
@@ -27,7 +27,6 @@ import mailbox
 import os
 import re
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -41,9 +40,10 @@ from email.utils import make_msgid
 from pathlib import Path
 
 import pytest
+from offices import copy_of, new_office
 
 from daemon.config import load_config
-from daemon.demo.simulation import DEMO_START, init_office
+from daemon.demo.simulation import DEMO_START
 from daemon.shell.clock import ManualClock
 from daemon.shell.office import OfficeApp
 
@@ -221,8 +221,8 @@ def build_office(
     wakil: dict[str, list[str]] | None = None,
     to_s4: bool = True,
 ) -> Office:
-    """init_office + start the cycle; with `to_s4`, the Camat's SETUJU brings it to S4."""
-    cfg_path = init_office(root)
+    """A new office (tests/offices.py) + start the cycle; with `to_s4`, the Camat's SETUJU brings it to S4."""
+    cfg_path = new_office(root).config
     edit_config(cfg_path, batas, authserv_id, wakil)
     cfg = load_config(cfg_path)
     clock = ManualClock(DEMO_START)
@@ -263,17 +263,7 @@ def make_office(root: Path, **options) -> Office:
         atexit.register(shutil.rmtree, template.parent, True)
         build_office(template, **options).close()
         _TEMPLATES[key] = template
-    shutil.copytree(template, root, symlinks=True)
-    db = sqlite3.connect(root / "var" / "pantau.db")
-    with db:
-        old, new = str(template), str(root)
-        for table in ("documents", "outbox", "inbound", "submissions"):
-            db.execute(f"UPDATE {table} SET path=replace(path, ?, ?)", (old, new))
-        db.execute(
-            "UPDATE cycles SET state=replace(state, ?, ?)",
-            (json.dumps(old)[1:-1], json.dumps(new)[1:-1]),
-        )
-    db.close()
+    copy_of(template, root)  # tests/offices.py: the stored paths move along
     return open_office(root)
 
 

@@ -1,6 +1,6 @@
-"""What the operator sees, run as the operator runs it (`python -m daemon.operator.cli ...`): `status`,
-`cycle show`, `inspect` with and without the office's database, `triage` and `replay` after a
-config fix, and the daemon log (`--log-format json`) of a real `pantau run`."""
+"""What the operator sees, the commands run through `main(argv)` as `pantau ...` runs them:
+`status`, `cycle show`, `inspect` with and without the office's database, `triage` and `replay`
+after a config fix, and the daemon log (`--log-format json`) of a real `pantau run`."""
 
 from __future__ import annotations
 
@@ -18,9 +18,11 @@ from email.utils import make_msgid
 from pathlib import Path
 
 import pytest
+from offices import new_office
 
-from daemon.demo.simulation import init_office, run_demo
+from daemon.demo.simulation import run_demo
 from daemon.mail.transports.maildir import deliver
+from tools import pantau_main
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC_INSPECT_KEYS = {
@@ -45,14 +47,7 @@ def pantau(
     e = {k: v for k, v in os.environ.items() if not k.startswith("PANTAU_")}
     e["PYTHONPATH"] = str(ROOT)
     e.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "daemon.operator.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=e,
-        timeout=timeout,
-    )
+    return pantau_main(args, env=e, cwd=cwd)  # in-process (tests/tools.py)
 
 
 def read(path: Path) -> EmailMessage:
@@ -300,7 +295,7 @@ def test_a_held_reply_is_listed_explained_and_replayed_after_adding_a_wakil(tmp_
     from daemon.config import load_config
     from daemon.shell.office import OfficeApp
 
-    cfg_path = init_office(tmp_path / "kantor")
+    cfg_path = new_office(tmp_path / "kantor").config
     office = tmp_path / "kantor"
     env = {"PANTAU_NOW": NOW, "PANTAU_SECRET": "rahasia-uji", "PANTAU_CONFIG": str(cfg_path)}
     assert pantau("cycle", "start", "2025-TW3", env=env).returncode == 0
@@ -395,7 +390,7 @@ def wait_for(predicate, timeout: float = 30.0):
 
 @pytest.mark.slow
 def test_daemon_log_and_status_while_running(tmp_path):
-    cfg_path = init_office(tmp_path / "kantor")
+    cfg_path = new_office(tmp_path / "kantor").config
     office = tmp_path / "kantor"
     password = "sandi-sangat-rahasia-123"
     body = "kalimat-pribadi-penanda-log"  # no negation nor change word: SETUJU + it approves

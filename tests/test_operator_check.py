@@ -23,12 +23,9 @@ def pantau(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture
-def office(tmp_path) -> Path:
-    """A new office, as `pantau init` makes it (in-process: the init tests below run the command)."""
-    from daemon.demo.simulation import init_office
-
-    init_office(tmp_path / "kantor")
-    return tmp_path / "kantor"
+def office(office_factory, tmp_path) -> Path:
+    """A new office, as `pantau init` makes it (the init tests below run the command)."""
+    return office_factory(tmp_path / "kantor").root
 
 
 def check(office: Path, *extra: str, env: dict | None = None) -> subprocess.CompletedProcess:

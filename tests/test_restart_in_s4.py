@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 from docx import Document
+from offices import new_office
 
-from daemon.demo.simulation import init_office
 from daemon.mail.transports.maildir import deliver
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -115,7 +115,7 @@ def report_rows(data: bytes) -> set[tuple[str, float]]:
 
 def test_sigkill_in_s4_with_forms_arriving_while_down(tmp_path):
     root = tmp_path / "kantor"
-    cfg = init_office(root)
+    cfg = new_office(root).config
     cfg.write_text(cfg.read_text().replace("perintah_otomatis = false", "perintah_otomatis = true"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("PANTAU_")}
     env.update(

@@ -19,8 +19,8 @@ from email.utils import make_msgid
 from pathlib import Path
 
 import pytest
+from offices import new_office
 
-from daemon.demo.simulation import init_office
 from daemon.mail.transports.maildir import deliver
 from tools import pantau_main
 
@@ -32,17 +32,11 @@ DAEMON_NOW = "2025-11-10T08:00:00+07:00"
 
 
 @pytest.fixture
-def office(tmp_path):
-    cfg = init_office(tmp_path / "kantor")
+def office(office_factory, tmp_path):
+    made = office_factory(tmp_path / "kantor")
     env = {k: v for k, v in os.environ.items() if not k.startswith("PANTAU_")}
-    env.update(
-        PANTAU_NOW=DAEMON_NOW,
-        PANTAU_TIME_SCALE="60",
-        PANTAU_SECRET="rahasia-uji",
-        PANTAU_CONFIG=str(cfg),
-        PYTHONPATH=str(ROOT),
-    )
-    return tmp_path / "kantor", env
+    env.update(made.env(PANTAU_NOW=DAEMON_NOW, PANTAU_TIME_SCALE="60"), PYTHONPATH=str(ROOT))
+    return made.root, env
 
 
 def cli(env, *args, timeout=60) -> subprocess.CompletedProcess:
@@ -438,7 +432,7 @@ class _Office:
         from daemon.shell.clock import ManualClock
         from daemon.shell.office import OfficeApp
 
-        self.cfg_path = init_office(tmp_path / "kantor")
+        self.cfg_path = new_office(tmp_path / "kantor").config
         if extra_config:
             self.cfg_path.write_text(self.cfg_path.read_text() + extra_config)
         self.root = tmp_path / "kantor"
@@ -633,7 +627,7 @@ def test_the_kasubag_gets_a_morning_digest_only_when_something_is_pending(here):
 
 
 def _check(tmp_path, edit) -> subprocess.CompletedProcess:
-    cfg = init_office(tmp_path / "k")
+    cfg = new_office(tmp_path / "k").config
     cfg.write_text(edit(cfg.read_text()))
     env = {k: v for k, v in os.environ.items() if not k.startswith("PANTAU_")}
     env.update(PANTAU_SECRET="x", PYTHONPATH=str(ROOT))
@@ -673,7 +667,7 @@ def test_an_unknown_table_or_key_is_an_error_with_the_likely_one(tmp_path, edit,
 def test_toml_syntax_errors_read_in_indonesian_with_line_and_column(tmp_path):
     r = _check(tmp_path, lambda t: t.replace('kota = "Air Haji"', 'kota = "Air Haji'))
     assert r.returncode == 2
-    line = next(i for i, ln in enumerate(init_office(tmp_path / "x").read_text().splitlines(), 1)
+    line = next(i for i, ln in enumerate(new_office(tmp_path / "x").config.read_text().splitlines(), 1)
                 if ln.startswith("kota ="))
     assert f"berkas bukan TOML yang sah: baris {line}, kolom" in r.stdout
     assert "tanda kutip penutup" in r.stdout and "Illegal" not in r.stdout
@@ -690,7 +684,7 @@ def test_a_missing_unit_address_reads_plainly(tmp_path):
 def test_operator_addresses_default_to_the_kasubag(tmp_path):
     from daemon.config import load_config
 
-    cfg = init_office(tmp_path / "k")
+    cfg = new_office(tmp_path / "k").config
     assert load_config(cfg).operators == ["kasubag@kecamatan.test"]
     cfg.write_text(
         set_operator(

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from daemon.config import load_config
-from daemon.demo.simulation import DEMO_PERIOD, DEMO_START, Sekretaris, Simulation, init_office
+from daemon.demo.simulation import DEMO_PERIOD, DEMO_START, Sekretaris, Simulation
 from daemon.shell.clock import ManualClock
 from daemon.shell.office import OfficeApp
 from tools import pantau_main
@@ -47,9 +47,8 @@ class ConditionalSekretaris(Sekretaris):
 
 
 @pytest.fixture(scope="module")
-def office(tmp_path_factory):
-    target = tmp_path_factory.mktemp("tapi")
-    init_office(target)
+def office(office_factory):
+    target = office_factory().root
     cfg = load_config(target / "config" / "pantau.toml")
     app = OfficeApp(cfg, clock=ManualClock(DEMO_START))
     sim = Simulation(app, app.clock)

@@ -11,6 +11,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from offices import new_office
 from starlette.testclient import TestClient
 
 from daemon.store import Store
@@ -543,10 +544,9 @@ def test_pantau_web_command_serves_and_its_log_holds_no_link(office):
 
 def test_web_keys_are_checked_with_indonesian_errors(tmp_path):
     from daemon.config import ConfigError, load_config
-    from daemon.demo.simulation import init_office
     from daemon.web.settings import web_settings
 
-    cfg_path = init_office(tmp_path / "kantor")
+    cfg_path = new_office(tmp_path / "kantor").config
     cfg = load_config(cfg_path)
     s = web_settings(cfg)
     assert (s.url, s.host, s.port, s.secure) == ("", "127.0.0.1", 8080, False)

@@ -20,13 +20,17 @@ def require_tool(name: str) -> str:
 
 
 def pantau_main(
-    args: list[str] | tuple[str, ...], env: dict[str, str] | None = None, input: str | None = None
+    args: list[str] | tuple[str, ...],
+    env: dict[str, str] | None = None,
+    input: str | None = None,
+    cwd: str | os.PathLike[str] | None = None,
 ) -> subprocess.CompletedProcess:
     """`pantau *args` run in this process through `daemon.operator.cli.main(argv)`, as a
     subprocess would run it: `env` replaces the whole environment for the call (as `env=` of
-    subprocess.run does; None keeps it), stdin reads `input`, and the exit code, stdout and stderr
-    come back as a CompletedProcess. What main() changes for the process is put back afterwards:
-    the environment, sys.stdin/stdout/stderr, the `pantau` logger (logsetup.setup) and its time
+    subprocess.run does; None keeps it), stdin reads `input`, `cwd` is the working directory
+    meanwhile, and the exit code, stdout and stderr come back as a CompletedProcess. What main()
+    changes for the process is put back afterwards: the environment, the working directory,
+    sys.stdin/stdout/stderr, the `pantau` logger (logsetup.setup) and its time
     zone, so one call leaks nothing into the next test. For commands that must be real processes
     (`pantau run`, a daemon that is signalled or killed) use subprocess."""
     import io
@@ -38,6 +42,7 @@ def pantau_main(
     from daemon.shell import logsetup
 
     saved_env = dict(os.environ)
+    saved_cwd = os.getcwd()
     saved_io = sys.stdin, sys.stdout, sys.stderr
     logger = logging.getLogger("pantau")
     saved_log = (list(logger.handlers), logger.level, logger.propagate, logsetup._tz)
@@ -46,6 +51,8 @@ def pantau_main(
     if env is not None:
         os.environ.clear()
         os.environ.update(env)
+    if cwd is not None:
+        os.chdir(cwd)
     sys.stdin = io.TextIOWrapper(io.BytesIO((input or "").encode()), encoding="utf-8")
     sys.stdout, sys.stderr = out, err
     try:
@@ -58,6 +65,7 @@ def pantau_main(
             code = 1
     finally:
         sys.stdin, sys.stdout, sys.stderr = saved_io
+        os.chdir(saved_cwd)
         os.environ.clear()
         os.environ.update(saved_env)
         for h in list(logger.handlers):

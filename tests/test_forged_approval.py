@@ -18,8 +18,6 @@ import base64
 import json
 import re
 import sqlite3
-import subprocess
-import sys
 import tempfile
 import zipfile
 from email import message_from_bytes, policy
@@ -38,6 +36,7 @@ from daemon.demo.simulation import DEMO_START
 from daemon.mail.trust import load_dkim_keys
 from daemon.shell.clock import ManualClock
 from daemon.shell.office import OfficeApp
+from tools import pantau_main
 
 ROOT = Path(__file__).resolve().parents[1]
 DOMAIN = "kecamatan.test"
@@ -771,20 +770,8 @@ def no_code_anywhere(office: Office, code: str) -> None:
     assert code not in dump
     for kind in ("keluar", "masuk"):
         for fmt in ("--json", "--csv"):
-            out = subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "daemon.operator.cli",
-                    "--config",
-                    str(office.app.cfg.path),
-                    "register",
-                    kind,
-                    fmt,
-                ],
-                capture_output=True,
-                text=True,
-                cwd=ROOT,
+            out = pantau_main(
+                ["--config", str(office.app.cfg.path), "register", kind, fmt], cwd=ROOT
             )
             assert out.returncode == 0 and code not in out.stdout, out.stderr
     for path in office.arsip.rglob("*"):
@@ -890,21 +877,7 @@ def test_inspect_json_names_the_failed_check(s11):
     path.write_bytes(
         reply(s11, task, "SETUJU 123456", edit=set_header("From", f'"{CAMAT}" <{STAF}>'))
     )
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "daemon.operator.cli",
-            "--config",
-            str(s11.app.cfg.path),
-            "inspect",
-            "--json",
-            str(path),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    )
+    out = pantau_main(["--config", str(s11.app.cfg.path), "inspect", "--json", str(path)], cwd=ROOT)
     got = json.loads(out.stdout.splitlines()[0])
     assert (
         got["from"] == STAF

@@ -155,7 +155,9 @@ def test_letters_are_numbered_through_add_register(tmp_path, monkeypatch):
         return no
 
     monkeypatch.setattr(Store, "add_register", spy)
-    app = OfficeApp(load_config(new_office(tmp_path / "kantor").config), clock=ManualClock(DEMO_START))
+    app = OfficeApp(
+        load_config(new_office(tmp_path / "kantor").config), clock=ManualClock(DEMO_START)
+    )
     app.start_cycle("2025-TW3")
     keluar = app.store.register("register_keluar")
     assert keluar, "starting a cycle sends at least one registered letter"

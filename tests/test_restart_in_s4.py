@@ -23,6 +23,7 @@ from docx import Document
 from offices import new_office
 
 from daemon.mail.transports.maildir import deliver
+from tools import pantau_main
 
 ROOT = Path(__file__).resolve().parents[1]
 PANTAU = "pantau@kecamatan.test"
@@ -125,14 +126,7 @@ def test_sigkill_in_s4_with_forms_arriving_while_down(tmp_path):
         PANTAU_CONFIG=str(cfg),
         PYTHONPATH=str(ROOT),
     )
-    r = subprocess.run(
-        [sys.executable, "-m", "daemon.operator.cli", "cycle", "start", "2025-TW3"],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    r = pantau_main(["cycle", "start", "2025-TW3"], env=env, cwd=ROOT)
     assert r.returncode == 0, r.stderr
     box = root / "var" / "maildir"
     log = (tmp_path / "run.log").open("a")

@@ -667,8 +667,11 @@ def test_an_unknown_table_or_key_is_an_error_with_the_likely_one(tmp_path, edit,
 def test_toml_syntax_errors_read_in_indonesian_with_line_and_column(tmp_path):
     r = _check(tmp_path, lambda t: t.replace('kota = "Air Haji"', 'kota = "Air Haji'))
     assert r.returncode == 2
-    line = next(i for i, ln in enumerate(new_office(tmp_path / "x").config.read_text().splitlines(), 1)
-                if ln.startswith("kota ="))
+    line = next(
+        i
+        for i, ln in enumerate(new_office(tmp_path / "x").config.read_text().splitlines(), 1)
+        if ln.startswith("kota =")
+    )
     assert f"berkas bukan TOML yang sah: baris {line}, kolom" in r.stdout
     assert "tanda kutip penutup" in r.stdout and "Illegal" not in r.stdout
     assert 'kota = "Air Haji' in r.stdout  # the line itself is shown

@@ -9,14 +9,13 @@ Under CI a missing chromium is a failure, never a skip."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from daemon.web import create_app
 from tests.webkit import LiveServer, demo_office, free_port, last_link, secrets_in
+from tools import pantau_main
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "var" / "screenshots"
@@ -205,21 +204,8 @@ def test_a_unit_signed_in_with_a_printed_link_cannot_open_another_units_page(ser
     # The operator prints a link with `pantau web link EMAIL` and hands it over.
     env = {k: v for k, v in os.environ.items() if not k.startswith("PANTAU_")}
     env["PYTHONPATH"] = str(ROOT)
-    r = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "daemon.operator.cli",
-            "--config",
-            str(office["config"]),
-            "web",
-            "link",
-            "pem@kecamatan.test",
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
+    r = pantau_main(
+        ["--config", str(office["config"]), "web", "link", "pem@kecamatan.test"], env=env
     )
     assert r.returncode == 0, r.stderr
     link = r.stdout.strip()
@@ -244,21 +230,8 @@ def test_a_unit_signed_in_with_a_printed_link_cannot_open_another_units_page(ser
         assert "Sekretariat" not in text(d)
     finally:
         d.quit()
-    bad = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "daemon.operator.cli",
-            "--config",
-            str(office["config"]),
-            "web",
-            "link",
-            "penyusup@contoh.test",
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
+    bad = pantau_main(
+        ["--config", str(office["config"]), "web", "link", "penyusup@contoh.test"], env=env
     )
     assert bad.returncode == 1 and "bukan alamat" in bad.stderr and not bad.stdout
 

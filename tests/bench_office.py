@@ -319,7 +319,10 @@ def reply(unit: BenchUnit, req: Request, form: bytes, version: int, n: int,
     )
     style = n % 3
     if style == 0:  # Gmail in Indonesian
-        head = "Pada Sen, 6 Okt 2025 pukul 08.00 Pantau Kinerja Kecamatan <pantau@kecamatan.test>\nmenulis:"
+        head = (
+            "Pada Sen, 6 Okt 2025 pukul 08.00 Pantau Kinerja Kecamatan <pantau@kecamatan.test>\n"
+            "menulis:"
+        )
         r.set_content(
             f"{text}\n\n{head}\n" + "\n".join("> " + x for x in quoted.splitlines()) + "\n"
         )
@@ -330,7 +333,8 @@ def reply(unit: BenchUnit, req: Request, form: bytes, version: int, n: int,
         )
     else:  # Outlook: text and HTML, a header block
         block = (
-            "Dari: Pantau Kinerja Kecamatan <pantau@kecamatan.test>\nDikirim: Senin, 06 Oktober 2025 "
+            "Dari: Pantau Kinerja Kecamatan <pantau@kecamatan.test>\nDikirim: Senin, 06 Oktober "
+            "2025 "
             f"08.00\nKepada: {unit.email}\nSubjek: {req.subject}"
         )
         r.set_content(f"{text}\n\n________________________________\n{block}\n\n{quoted}\n")

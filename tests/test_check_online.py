@@ -1,4 +1,5 @@
-"""`pantau check` (online) logs in to the real IMAP and SMTP servers and says plainly what failed."""
+"""`pantau check` (online) logs in to the real IMAP and SMTP servers and says plainly what
+failed."""
 
 from __future__ import annotations
 

@@ -441,7 +441,8 @@ KNOWN_MISSES = {
     "email/flufl-bounce/simple_20.eml": "unrelated",  # a French/English bounce from a plain sender
     "email/flufl-bounce/simple_35.eml": "unrelated",  # a delay warning, not a failure yet
     "email/mailman2-bounces/groupwise_03.eml": "unrelated",
-    "email/mailman2-bounces/qmail_08.eml": "auto_reply",  # Mailman keeps an auto-reply among its bounces
+    # Mailman keeps an auto-reply among its bounces
+    "email/mailman2-bounces/qmail_08.eml": "auto_reply",
 }
 
 

@@ -120,7 +120,8 @@ def test_whole_cycle_over_imap_and_smtp(imap_office, mailstack):
     s11 = [r for r in masuk if r["langkah"] == "S11"]
     assert len(s11) == 1 and "dengan kode tanda tangan" in s11[0]["keterangan"], s11
     print(
-        f"\nwhole cycle over IMAP/SMTP: {took:.1f} s, {len(statuses)} replies, {len(app.store.outbox())} e-mails,"
+        f"\nwhole cycle over IMAP/SMTP: {took:.1f} s, {len(statuses)} replies, "
+        f"{len(app.store.outbox())} e-mails,"
         f" {mailer.idle_wakeups} IDLE wake-ups"
     )
     app.close()

@@ -521,7 +521,8 @@ FORGED = [
             f"SETUJU {c}",
             signer=None,
             edit=add_headers(
-                f"Authentication-Results: {AUTHSERV}; dkim=pass header.d={DOMAIN}; dmarc=pass header.from={DOMAIN}"
+                f"Authentication-Results: {AUTHSERV}; dkim=pass header.d={DOMAIN}; dmarc=pass "
+                f"header.from={DOMAIN}"
             ),
         ),
         "dkim_tidak_ada",

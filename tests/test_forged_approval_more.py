@@ -491,8 +491,8 @@ ATTACKS = [
         lambda o, t, c: reply(
             o,
             t,
-            f"SETUJU\n\nPada 06/10/2025 pukul 08.05 Pantau menulis:\n> Untuk menandatangani, balas: "
-            f"SETUJU {c}",
+            "SETUJU\n\nPada 06/10/2025 pukul 08.05 Pantau menulis:\n"
+            f"> Untuk menandatangani, balas: SETUJU {c}",
         ),
         "unclear",
     ),
@@ -772,7 +772,8 @@ def test_genuine_authres_mixed_case_authserv_approves(office_for):
         "SETUJU",
         signer=None,
         edit=add_headers(
-            f"{AR}{AUTHSERV.upper()}; dkim=pass header.d={DOMAIN}; dmarc=pass header.from={DOMAIN.upper()}"
+            f"{AR}{AUTHSERV.upper()}; dkim=pass header.d={DOMAIN}; dmarc=pass "
+            f"header.from={DOMAIN.upper()}"
         ),
     )
     _assert_step_done(office, "S6", office.ingest(raw))

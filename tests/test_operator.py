@@ -131,10 +131,13 @@ def dsn(original_mid: str, rcpt: str) -> bytes:
     text = (
         "Return-Path: <>\r\nFrom: MAILER-DAEMON@mail.kecamatan.test (Mail Delivery System)\r\n"
         "To: pantau@kecamatan.test\r\nSubject: Undelivered Mail Returned to Sender\r\n"
-        "Auto-Submitted: auto-replied\r\nMessage-ID: <bounce.1@mail.kecamatan.test>\r\nMIME-Version: 1.0\r\n"
+        "Auto-Submitted: auto-replied\r\nMessage-ID: "
+        "<bounce.1@mail.kecamatan.test>\r\nMIME-Version: 1.0\r\n"
         f'Content-Type: multipart/report; report-type=delivery-status; boundary="{b}"\r\n\r\n'
-        f"--{b}\r\nContent-Type: text/plain\r\n\r\nThis is the mail system. Your message could not be delivered.\r\n"
-        f"--{b}\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mail.kecamatan.test\r\n\r\n"
+        f"--{b}\r\nContent-Type: text/plain\r\n\r\nThis is the mail system. Your message could not "
+        "be delivered.\r\n"
+        f"--{b}\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; "
+        "mail.kecamatan.test\r\n\r\n"
         f"Final-Recipient: rfc822; {rcpt}\r\nAction: failed\r\nStatus: 5.1.1\r\n"
         "Diagnostic-Code: smtp; 550 5.1.1 user unknown\r\n"
         f"--{b}\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: {original_mid}\r\n"
@@ -465,7 +468,7 @@ def test_triage_all_shows_why_messages_were_not_taken(demo):
     assert "DIABAIKAN" in out and "balasan otomatis" in out
 
 
-# ============================================================================ wording (issue 14, point 8)
+# ====================================================================== wording (issue 14, point 8)
 
 
 def test_inspect_speaks_indonesian_words(demo, samples):

@@ -1,5 +1,6 @@
 """`pantau init` and `pantau check` as an operator meets them: a new office passes, and each kind
-of mistake gives exit 2 with a message that names the key (or file), the value and what is expected."""
+of mistake gives exit 2 with a message that names the key (or file), the value and what is
+expected."""
 
 from __future__ import annotations
 
@@ -187,7 +188,8 @@ def test_a_configured_unit_without_indicators_is_named(office):
     edit(
         office,
         '[[unit]]\nkode = "SEK"',
-        '[[unit]]\nkode = "BARU"\nnama = "Seksi Baru"\nemail = "baru@kecamatan.test"\n\n[[unit]]\nkode = "SEK"',
+        '[[unit]]\nkode = "BARU"\nnama = "Seksi Baru"\nemail = '
+        '"baru@kecamatan.test"\n\n[[unit]]\nkode = "SEK"',
     )
     _assert_named(check(office), ["indikator.file", "'BARU'", "tidak punya satu pun indikator"])
 
@@ -247,7 +249,8 @@ def test_a_gmail_account_passes_offline_check(office):
 
 @pytest.fixture
 def mail_check(monkeypatch):
-    """run_checks in-process, templates taken as fine (they are checked above): the mail part only."""
+    """run_checks in-process, templates taken as fine (they are checked above): the mail part
+    only."""
     from daemon.config import load_config
     from daemon.operator import checks
 
@@ -317,7 +320,8 @@ def test_gmail_needs_the_full_address_as_user_name(office, mail_check):
     )
     out = mail_check(office, SECRETS)
     assert (
-        "SALAH mail.imap.username: 'pantau'; Gmail / Google Workspace memerlukan alamat surel lengkap"
+        "SALAH mail.imap.username: 'pantau'; Gmail / Google Workspace memerlukan alamat surel "
+        "lengkap"
         in out
     )
 
@@ -334,7 +338,8 @@ def test_microsoft_365_without_oauth2_is_an_error(office, mail_check):
     imap_office(office, M365_IMAP, M365_SMTP)
     out = mail_check(office, SECRETS)
     assert (
-        "SALAH mail.imap.host: outlook.office365.com (Microsoft 365) tidak menerima login kata sandi"
+        "SALAH mail.imap.host: outlook.office365.com (Microsoft 365) tidak menerima login kata "
+        "sandi"
         in out
     )
     assert "SALAH mail.smtp.host: smtp.office365.com (Microsoft 365)" in out

@@ -19,7 +19,9 @@ FAKE = """#!/bin/sh
 n=$(cat "$FAKE_SOFFICE_COUNT" 2>/dev/null || echo 0)
 n=$((n + 1))
 echo $n > "$FAKE_SOFFICE_COUNT"
-for a in "$@"; do case "$a" in -env:UserInstallation=*) echo "$a" >> "$FAKE_SOFFICE_COUNT.profiles";; esac; done
+for a in "$@"; do
+  case "$a" in -env:UserInstallation=*) echo "$a" >> "$FAKE_SOFFICE_COUNT.profiles";; esac
+done
 if [ "$n" -le "$FAKE_SOFFICE_FAILS" ]; then
   echo "Fatal exception: Signal 6" >&2
   echo "Stack:" >&2

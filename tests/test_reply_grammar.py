@@ -76,7 +76,10 @@ def build(client: str, text: str) -> bytes:
     if client == "phone":
         _plain(m, text + "\n")
     elif client == "gmail":
-        head = "Pada Sen, 6 Okt 2025 pukul 08.00 Pantau Kecamatan Linggo Sari Baganti <\npantau@kecamatan.test> menulis:"
+        head = (
+            "Pada Sen, 6 Okt 2025 pukul 08.00 Pantau Kecamatan Linggo Sari Baganti <\n"
+            "pantau@kecamatan.test> menulis:"
+        )
         _plain(m, f"{text}\n\n{head}\n\n{_quoted()}\n")
         body = _esc_lines(text, "<div>{}</div>", "<div><br></div>")
         m.add_alternative(

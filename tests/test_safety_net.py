@@ -138,11 +138,13 @@ def dsn(original_mid: str, rcpt: str) -> bytes:
     return (
         "Return-Path: <>\r\nFrom: MAILER-DAEMON@mail.kecamatan.test (Mail Delivery System)\r\n"
         "To: pantau@kecamatan.test\r\nSubject: Undelivered Mail Returned to Sender\r\n"
-        f"Auto-Submitted: auto-replied\r\nMessage-ID: {make_msgid(domain='mail.kecamatan.test')}\r\n"
+        "Auto-Submitted: auto-replied\r\nMessage-ID: "
+        f"{make_msgid(domain='mail.kecamatan.test')}\r\n"
         "MIME-Version: 1.0\r\n"
         f'Content-Type: multipart/report; report-type=delivery-status; boundary="{b}"\r\n\r\n'
         f"--{b}\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n"
-        f"--{b}\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mail.kecamatan.test\r\n\r\n"
+        f"--{b}\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; "
+        "mail.kecamatan.test\r\n\r\n"
         f"Final-Recipient: rfc822; {rcpt}\r\nAction: failed\r\nStatus: 5.1.1\r\n"
         "Diagnostic-Code: smtp; 550 5.1.1 user unknown\r\n"
         f"--{b}\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: {original_mid}\r\n"
@@ -182,7 +184,7 @@ def filled_form(request: EmailMessage) -> tuple[str, bytes]:
     raise AssertionError("no form attached")
 
 
-# ============================================================================ 1. one daemon per office
+# ========================================================================= 1. one daemon per office
 
 
 def test_a_second_daemon_refuses_and_a_killed_one_leaves_no_stuck_lock(office, tmp_path):
@@ -237,7 +239,7 @@ def test_a_second_daemon_refuses_and_a_killed_one_leaves_no_stuck_lock(office, t
     assert "Pantau berjalan" in (tmp_path / "first.log").read_text()
 
 
-# ============================================================================ 6. cycle start wakes the daemon
+# ================================================================== 6. cycle start wakes the daemon
 
 
 def test_cycle_start_wakes_an_idle_daemon_and_no_reminder_precedes_the_letter(office, tmp_path):
@@ -269,7 +271,7 @@ def test_cycle_start_wakes_an_idle_daemon_and_no_reminder_precedes_the_letter(of
     print(f"cycle start -> first letter in {took:.2f} s")
 
 
-# ============================================================================ 2. an address fixed mid-cycle
+# ==================================================================== 2. an address fixed mid-cycle
 
 
 def test_a_mistyped_unit_address_is_fixed_mid_cycle_by_sighup(office, tmp_path):
@@ -352,7 +354,7 @@ def test_a_mistyped_unit_address_is_fixed_mid_cycle_by_sighup(office, tmp_path):
     assert "alamat pdm@kecamatan.test diubah ke pmd@kecamatan.test" in log
 
 
-# ============================================================================ 5. held messages are told
+# ======================================================================== 5. held messages are told
 
 
 def test_a_held_forged_approval_is_told_to_the_operator(office, tmp_path):
@@ -725,7 +727,8 @@ def test_an_officials_new_address_takes_the_task_and_the_old_one_still_answers(h
     o.app.start_cycle("2025-TW3")
     o.round()
     old_letter = mails(o.mbox / "camat@kecamatan.test")[0]
-    # The Camat has a new account; the operator changes the address (the daemon restarts or reloads).
+    # The Camat has a new account; the operator changes the address (the daemon restarts or
+    # reloads).
     o.cfg_path.write_text(o.cfg_path.read_text().replace('email = "camat@kecamatan.test"',
                                                          'email = "rika.marta@kecamatan.test"'))
     from daemon.config import load_config

@@ -96,7 +96,7 @@ def test_reply_all_from_someone_who_is_not_the_tasks_recipient_is_held(s1):
     assert s1.task(step="S1")["status"] == "open"
 
 
-# --------------------------------------------------------------------------- closed and superseded tasks
+# ---------------------------------------------------------------------- closed and superseded tasks
 
 
 def test_token_replayed_after_its_task_closed_gets_sudah_diproses(s4):
@@ -221,7 +221,8 @@ AUTHSERV = "mx.kecamatan.test"
         # our server says DMARC failed: held
         (
             [
-                f"{AUTHSERV}; spf=fail smtp.mailfrom=kecamatan.test; dkim=none; dmarc=fail (p=none) "
+                f"{AUTHSERV}; spf=fail smtp.mailfrom=kecamatan.test; dkim=none; dmarc=fail "
+                "(p=none) "
                 "header.from=kecamatan.test"
             ],
             False,

@@ -25,7 +25,10 @@ CHROMIUM, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 def _need_browser() -> None:
     missing = [p for p in (CHROMIUM, DRIVER) if not Path(p).exists()]
     if missing:
-        message = f"{', '.join(missing)} not installed (scripts/install-system-deps.sh installs chromium-driver)"
+        message = (
+            f"{', '.join(missing)} not installed"
+            " (scripts/install-system-deps.sh installs chromium-driver)"
+        )
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
@@ -169,7 +172,8 @@ def test_sign_in_see_overview_cycle_document_and_be_refused(browser, server, off
     got = d.execute_async_script(
         "const done = arguments[arguments.length - 1];"
         "fetch(arguments[0], {credentials: 'same-origin'}).then(r => r.arrayBuffer().then(b => "
-        "done([r.status, r.headers.get('content-type'), new TextDecoder().decode(b.slice(0, 5))])));",
+        "done([r.status, r.headers.get('content-type'), new TextDecoder().decode(b.slice(0, "
+        "5))])));",
         href,
     )
     assert got == [200, "application/pdf", "%PDF-"]

@@ -191,7 +191,8 @@ def test_every_route_and_method_without_a_session(server, office):
             assert r.status_code == 401, (method, p, r.status_code)
             if method != "HEAD":
                 assert r.json()["masuk"] == "/masuk"
-    # The public ones: the sign-in page, a link's page, verification, static assets (no office data).
+    # The public ones: the sign-in page, a link's page, verification, static assets (no office
+    # data).
     assert c.get("/masuk").status_code == 200
     assert c.get("/masuk/tautan/" + "0" * 64).status_code == 410
     assert c.get("/verifikasi").status_code == 200

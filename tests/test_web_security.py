@@ -224,7 +224,7 @@ def test_rate_limits_per_address_and_per_client(app, office):
     assert codes[:10] == [200] * 10 and codes[10] == 429
 
 
-# ============================================================================ CSRF, fixation, expiry
+# =========================================================================== CSRF, fixation, expiry
 
 
 def test_csrf_is_required_on_every_form(app, office):
@@ -309,7 +309,7 @@ def test_session_cookie_flags_and_expiry(office):
     assert c.get("/", follow_redirects=False).status_code == 303  # ended, not just hidden
 
 
-# ============================================================================ a unit sees only its own
+# ========================================================================= a unit sees only its own
 
 
 def test_a_unit_sees_only_its_own_unit(app, office):

@@ -399,6 +399,7 @@ def _corpus_messages() -> list[tuple[str, bytes]]:
     return items
 
 
+@pytest.mark.slow
 def test_corpus_sweep_classifies_everything_without_raising():
     """The whole corpus goes through (nothing raises); what each kind must be is checked on the
     labelled subsets below."""

@@ -21,6 +21,8 @@ import pytest
 from daemon.mail.transports.maildir import deliver
 from tools import pantau_main
 
+pytestmark = pytest.mark.slow  # the daemon as a process (tests/README.md)
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -573,6 +573,7 @@ def test_wait_returns_after_timeout_when_the_server_is_down():
     assert 1.4 <= took < 4
 
 
+@pytest.mark.slow
 def test_fetch_pages_past_100_items(exchange):
     # 150 messages in the inbox: FindItem returns them 100 at a time (IncludesLastItemInRange
     # "false" and IndexedPagingOffset 100 on the first page), and every one is fetched, in order.

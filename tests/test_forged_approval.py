@@ -38,6 +38,8 @@ from daemon.shell.clock import ManualClock
 from daemon.shell.office import OfficeApp
 from tools import pantau_main
 
+pytestmark = pytest.mark.slow  # offices driven to S4/S11 by signed mail, copied per test
+
 ROOT = Path(__file__).resolve().parents[1]
 DOMAIN = "kecamatan.test"
 CAMAT = f"camat@{DOMAIN}"

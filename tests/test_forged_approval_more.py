@@ -34,6 +34,8 @@ from test_forged_approval import (
     set_header,
 )
 
+pytestmark = pytest.mark.slow  # offices driven to S4/S11 by signed mail, copied per test
+
 SEKRETARIS = f"sekretaris@{DOMAIN}"
 AR = "Authentication-Results: "
 STEP_RECIPIENT = {"S6": CAMAT, "S10": SEKRETARIS, "S11": CAMAT}

@@ -12,6 +12,8 @@ import pytest
 
 from tools import pantau_main
 
+pytestmark = pytest.mark.slow  # the whole corpus through `pantau inspect` (tests/README.md)
+
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus" / "email"
 

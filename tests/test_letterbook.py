@@ -12,6 +12,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
+import pytest
 from docx import Document
 
 from tools import pantau_main
@@ -24,6 +25,7 @@ def pantau(office: Path, *args: str) -> subprocess.CompletedProcess:
     return pantau_main(["--config", str(office / "config" / "pantau.toml"), *args])
 
 
+@pytest.mark.slow
 def test_xlsx_is_a_buku_agenda(demo_office, tmp_path):
     out = tmp_path / "keluar.xlsx"
     r = pantau(demo_office, "register", "keluar", "--xlsx", str(out))

@@ -376,6 +376,7 @@ def _corpus_messages() -> list[tuple[str, bytes]]:
     return items
 
 
+@pytest.mark.slow
 def test_corpus_reads_as_the_standard_library_does():
     """An independent reading of each corpus message (Python's own `email` package, on messages
     it parses without a defect) is what Pantau must show: the same subject and sender, the

@@ -20,7 +20,6 @@ from pathlib import Path
 import pytest
 from offices import new_office
 
-from daemon.demo.simulation import run_demo
 from daemon.mail.transports.maildir import deliver
 from tools import pantau_main
 
@@ -78,11 +77,9 @@ def environ(**values: str):
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    target = tmp_path_factory.mktemp("demo")
-    with (target / "demo.log").open("w") as f:
-        assert run_demo(target, out=f) == 0
-    return target
+def demo(demo_office):
+    """The session's finished demo cycle (conftest.py), which these tests only read."""
+    return demo_office
 
 
 def demo_cli(demo: Path, *args: str, **kw) -> subprocess.CompletedProcess:
@@ -458,6 +455,7 @@ def test_daemon_log_and_status_while_running(tmp_path):
         assert secret not in text, secret
 
 
+@pytest.mark.slow
 def test_triage_all_shows_why_messages_were_not_taken(demo):
     assert json.loads(demo_cli(demo, "triage", "--json").stdout) == []
     rows = json.loads(demo_cli(demo, "triage", "--json", "--semua").stdout)

@@ -9,6 +9,8 @@ import os
 import stat
 from pathlib import Path
 
+import pytest
+
 from daemon.documents import to_pdf
 from tools import pantau_main
 
@@ -78,6 +80,7 @@ def test_a_conversion_that_keeps_failing_gives_up_without_raising(tmp_path, monk
     assert not list((tmp_path / "out").glob("*"))
 
 
+@pytest.mark.slow
 def test_missing_final_pdf_shows_in_the_log_and_status(tmp_path):
     env = dict(os.environ, **fake_soffice(tmp_path, fails=999))
     office = tmp_path / "kantor"

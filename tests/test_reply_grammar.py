@@ -234,6 +234,7 @@ def test_reply_is_read_as_the_table_says(row):
         assert d.reasons, "an unclear reply says why"
 
 
+@pytest.mark.slow
 def test_summary_no_false_approval():
     right = false_approvals = missed = 0
     wrong: list[str] = []

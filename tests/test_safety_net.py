@@ -187,6 +187,7 @@ def filled_form(request: EmailMessage) -> tuple[str, bytes]:
 # ========================================================================= 1. one daemon per office
 
 
+@pytest.mark.slow
 def test_a_second_daemon_refuses_and_a_killed_one_leaves_no_stuck_lock(office, tmp_path):
     root, env = office
     env = dict(
@@ -242,6 +243,7 @@ def test_a_second_daemon_refuses_and_a_killed_one_leaves_no_stuck_lock(office, t
 # ================================================================== 6. cycle start wakes the daemon
 
 
+@pytest.mark.slow
 def test_cycle_start_wakes_an_idle_daemon_and_no_reminder_precedes_the_letter(office, tmp_path):
     root, env = office
     env = dict(env, PANTAU_TIME_SCALE="3600")  # an office hour per real second
@@ -274,6 +276,7 @@ def test_cycle_start_wakes_an_idle_daemon_and_no_reminder_precedes_the_letter(of
 # ==================================================================== 2. an address fixed mid-cycle
 
 
+@pytest.mark.slow
 def test_a_mistyped_unit_address_is_fixed_mid_cycle_by_sighup(office, tmp_path):
     root, env = office
     cfg_path = Path(env["PANTAU_CONFIG"])
@@ -357,6 +360,7 @@ def test_a_mistyped_unit_address_is_fixed_mid_cycle_by_sighup(office, tmp_path):
 # ======================================================================== 5. held messages are told
 
 
+@pytest.mark.slow
 def test_a_held_forged_approval_is_told_to_the_operator(office, tmp_path):
     root, env = office
     cfg_path = Path(env["PANTAU_CONFIG"])
@@ -391,6 +395,7 @@ def test_a_held_forged_approval_is_told_to_the_operator(office, tmp_path):
         stop(daemon)
 
 
+@pytest.mark.slow
 def test_many_held_messages_make_one_digest(office, tmp_path):
     root, env = office
     mbox = root / "var" / "maildir"
@@ -483,6 +488,7 @@ def here(tmp_path):
 # ============================================================================ 3. nothing silent
 
 
+@pytest.mark.slow
 def test_a_second_wrong_attachment_the_same_day_is_logged_listed_and_counted(here, caplog):
     o = here()
     o.app.start_cycle("2025-TW3")
@@ -553,6 +559,7 @@ class _Refusing:
         return getattr(self.inner, name)
 
 
+@pytest.mark.slow
 def test_a_failed_letter_is_explained_retried_or_cancelled_and_status_clears(here):
     o = here()
     o.app._transport = refusing = _Refusing(o.mbox)
@@ -722,6 +729,7 @@ def test_every_key_of_the_spec_is_known():
     assert unknown_keys(tomllib.loads(block)) == []
 
 
+@pytest.mark.slow
 def test_an_officials_new_address_takes_the_task_and_the_old_one_still_answers(here):
     o = here()
     o.app.start_cycle("2025-TW3")
@@ -758,6 +766,7 @@ def test_an_officials_new_address_takes_the_task_and_the_old_one_still_answers(h
     assert json.loads(cli(o.env, "triage", "--json").stdout) == []
 
 
+@pytest.mark.slow
 def test_triage_does_not_offer_replay_for_a_task_already_closed(here):
     o = here()
     o.app.start_cycle("2025-TW3")
@@ -791,6 +800,7 @@ def test_status_is_not_late_for_a_letter_still_in_the_outbox(here):
     assert "Permohonan Perintah" in subjects[0], subjects
 
 
+@pytest.mark.slow
 def test_a_units_receipt_names_it_when_it_answers_from_its_old_address(here):
     o = here()
     o.app.start_cycle("2025-TW3")
@@ -845,6 +855,7 @@ def test_log_lines_are_written_in_indonesian():
     assert found == []
 
 
+@pytest.mark.slow
 def test_a_reply_held_before_the_address_was_fixed_is_taken_by_replay(here):
     o = here()
     o.cfg_path.write_text(

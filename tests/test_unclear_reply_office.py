@@ -24,6 +24,8 @@ from daemon.shell.clock import ManualClock
 from daemon.shell.office import OfficeApp
 from tools import pantau_main
 
+pytestmark = pytest.mark.slow  # a whole simulated cycle (tests/README.md)
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -17,6 +17,8 @@ from daemon.web import create_app
 from tests.webkit import LiveServer, demo_office, free_port, last_link, secrets_in
 from tools import pantau_main
 
+pytestmark = pytest.mark.slow  # Chromium against a finished demo cycle (tests/README.md)
+
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "var" / "screenshots"
 CHROMIUM, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"

@@ -25,6 +25,8 @@ from daemon.store import Store
 from daemon.web import create_app, signin
 from tests.webkit import LiveServer, demo_office, free_port
 
+pytestmark = pytest.mark.slow  # a demo cycle for the module, a server process
+
 UNITS = {
     "SEK": "sek@kecamatan.test",
     "PEM": "pem@kecamatan.test",

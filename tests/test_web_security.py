@@ -19,6 +19,8 @@ from daemon.web import create_app, signin
 from daemon.web.settings import WebSettings
 from tests.webkit import LiveServer, demo_office, last_link, mails_to, secrets_in
 
+pytestmark = pytest.mark.slow  # a finished demo cycle for the module (tests/README.md)
+
 PAGES = [
     "/",
     "/siklus/PK-2025-TW3",

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import re
 import shutil
 import sqlite3
@@ -112,7 +113,13 @@ def new_office(
     - `edit(text)`: any other change of pantau.toml's text;
     - `secret=False`: no var/secret yet (an office whose token secret is still to be made)."""
     office = TestOffice(Path(root))
-    init_office(office.root)
+    # As on a machine without PANTAU_SECRET, whatever the test process has: var/secret is made.
+    saved = os.environ.pop("PANTAU_SECRET", None)
+    try:
+        init_office(office.root)
+    finally:
+        if saved is not None:
+            os.environ["PANTAU_SECRET"] = saved
     if not secret:
         (office.var / "secret").unlink()
     text = office.config.read_text(encoding="utf-8")

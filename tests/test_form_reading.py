@@ -805,6 +805,7 @@ def test_wrong_file_written_by_libreoffice_is_named(name, words, libreoffice, sp
 # --------------------------------------------------------------------------- summary
 
 
+@pytest.mark.slow  # LibreOffice (the `libreoffice` fixture)
 def test_summary_no_form_read_silently_wrong(spec, libreoffice, capsys):
     """Every form of the table, as built and as LibreOffice re-saved it: zero silently wrong."""
     counts = {"read right": 0, "read with a warning": 0, "refused with an answer": 0}

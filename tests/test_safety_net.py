@@ -445,7 +445,6 @@ class _Office:
         self.root = tmp_path / "kantor"
         self.mbox = self.root / "var" / "maildir"
         self.clock = ManualClock(datetime.fromisoformat(start))
-        os.environ["PANTAU_SECRET"] = "rahasia-uji"
         self.app = OfficeApp(load_config(self.cfg_path), clock=self.clock, transport=transport)
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("PANTAU_")}
         self.env.update(
@@ -472,7 +471,8 @@ class _Office:
 
 
 @pytest.fixture
-def here(tmp_path):
+def here(tmp_path, monkeypatch):
+    monkeypatch.setenv("PANTAU_SECRET", "rahasia-uji")  # the in-process offices' (and the CLI's)
     made = []
 
     def make(**kw) -> _Office:

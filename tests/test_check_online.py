@@ -4,12 +4,13 @@ failed."""
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from mailstack import mailstack_fixture  # noqa: F401  (registers the fixture)
 from offices import new_office
+
+from tools import pantau_main
 
 pytestmark = pytest.mark.slow  # real mail servers, LibreOffice or whole cycles (tests/README.md)
 
@@ -25,14 +26,7 @@ def office_for(tmp_path: Path, stack, user: str, smtp_port: int | None = None) -
 
 def check(cfg: Path, password: str) -> subprocess.CompletedProcess:
     env = {"PATH": "/usr/bin:/bin", "PANTAU_IMAP_PASSWORD": password, "PANTAU_SECRET": "x"}
-    return subprocess.run(
-        [sys.executable, "-m", "daemon.operator.cli", "--config", str(cfg), "check"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return pantau_main(["--config", str(cfg), "check"], env=env, cwd=ROOT)
 
 
 def test_check_logs_in_to_the_real_servers(tmp_path, mailstack):

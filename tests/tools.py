@@ -30,8 +30,8 @@ def pantau_main(
     subprocess.run does; None keeps it), stdin reads `input`, `cwd` is the working directory
     meanwhile, and the exit code, stdout and stderr come back as a CompletedProcess. What main()
     changes for the process is put back afterwards: the environment, the working directory,
-    sys.stdin/stdout/stderr, the `pantau` logger (logsetup.setup) and its time
-    zone, so one call leaks nothing into the next test. For commands that must be real processes
+    sys.stdin/stdout/stderr, the `pantau` logger (logsetup.setup), its time zone and the secrets
+    it masks, so one call leaks nothing into the next test. For commands that must be real processes
     (`pantau run`, a daemon that is signalled or killed) use subprocess."""
     import io
     import logging
@@ -46,6 +46,7 @@ def pantau_main(
     saved_io = sys.stdin, sys.stdout, sys.stderr
     logger = logging.getLogger("pantau")
     saved_log = (list(logger.handlers), logger.level, logger.propagate, logsetup._tz)
+    saved_secrets = list(logsetup._secrets)
     out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", newline="", write_through=True)
     err = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", newline="", write_through=True)
     if env is not None:
@@ -78,6 +79,7 @@ def pantau_main(
         logger.setLevel(saved_log[1])
         logger.propagate = saved_log[2]
         logsetup._tz = saved_log[3]
+        logsetup._secrets[:] = saved_secrets
     return subprocess.CompletedProcess(
         ["pantau", *args],
         code or 0,

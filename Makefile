@@ -7,6 +7,10 @@ VENV   ?= .venv
 PY      = $(VENV)/bin/python
 PANTAU  = $(VENV)/bin/pantau
 PYTEST_ARGS ?=
+# Every core runs tests (pytest-xdist). `loadfile` keeps a file on one worker, so its module
+# fixtures (an office at S4, a LibreOffice run, a browser) are built once; conftest.py hands the
+# longest files out first (hence no reordering by xdist) so both workers stay busy to the end.
+XDIST ?= -n auto --dist loadfile --no-loadscope-reorder
 
 .PHONY: install system-deps demo test test-fast bench fuzz lint check-install clean
 
@@ -27,10 +31,10 @@ demo: install
 
 test: install system-deps
 	$(VENV)/bin/ruff check daemon tests tools
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+	$(PY) -m pytest -q $(XDIST) $(PYTEST_ARGS)
 
 test-fast: install
-	$(PY) -m pytest -q -m "not slow" $(PYTEST_ARGS)
+	$(PY) -m pytest -q -m "not slow" $(XDIST) $(PYTEST_ARGS)
 
 bench: install system-deps
 	$(PY) -m tests.bench
@@ -39,7 +43,7 @@ fuzz: install
 	$(PY) -m tests.fuzz
 
 lint: install
-	$(VENV)/bin/ruff check daemon tests
+	$(VENV)/bin/ruff check daemon tests tools
 
 # `pip install .` (not editable) into a fresh virtualenv, then init + demo: what an office gets.
 check-install:

@@ -182,7 +182,8 @@ def phase_ingest(stack, base, office, replies, env, out_dir: Path, profile: bool
     if raw["cells"] != floor["cells"] or raw["cells_filled"] != floor["cells_filled"]:
         raise RuntimeError(
             f"the two raw readers disagree on the cells: python-docx {raw['cells']} "
-            f"({raw['cells_filled']} filled), lxml {floor['cells']} ({floor['cells_filled']} filled)"
+            f"({raw['cells_filled']} filled), lxml {floor['cells']} ({floor['cells_filled']} "
+            "filled)"
         )
     log("ingest: Pantau (OfficeApp.poll) over the same messages")
     pantau = child(["tests.bench_ingest", "pantau", str(office.cfg), str(n)], env)
@@ -586,7 +587,8 @@ def table(r: dict) -> str:
         (
             f"+{mb:g} MB attachment",
             f"+{big['raised_limit']['raise_mb']:.0f} MB = "
-            f"{big['raised_limit']['raise_x_attachment']}x (default limits, {big['default_limits']['status']}: "
+            f"{big['raised_limit']['raise_x_attachment']}x (default limits, "
+            f"{big['default_limits']['status']}: "
             f"+{big['default_limits']['raise_mb']:.0f} MB)",
             "<= 2x",
             ok["big_attachment_raise"],
@@ -600,7 +602,8 @@ def table(r: dict) -> str:
         (
             f"web overview, {r['web']['clients']} clients",
             f"p95 {r['web']['warm']['p95_ms']} ms "
-            f"(recomputed each time: {r['web']['cold']['p95_ms']} ms), errors {r['web']['warm']['errors']}",
+            f"(recomputed each time: {r['web']['cold']['p95_ms']} ms), errors "
+            f"{r['web']['warm']['errors']}",
             "p95 <= 300 ms",
             ok["web_overview_p95_ms"],
         ),
@@ -615,7 +618,8 @@ def table(r: dict) -> str:
     lines += [
         "",
         f"Machine: {mc['cpu']}, {mc['cores']} cores, {mc['memory_mb']} MB, {mc['os']}, kernel "
-        f"{mc['kernel']}, Python {mc['python']}; load average {mc['load_at_start']} -> {mc['load_at_end']}",
+        f"{mc['kernel']}, Python {mc['python']}; load average {mc['load_at_start']} -> "
+        f"{mc['load_at_end']}",
     ]
     return "\n".join(lines)
 

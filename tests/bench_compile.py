@@ -53,7 +53,8 @@ def make_report(rows: int, logo: str | None = None, seed: int = 7):
             out.append(
                 C.ReportUnitRow(
                     no=str(k + 1),
-                    indikator=f"Persentase layanan administrasi yang selesai sesuai standar ({k + 1})",
+                    indikator="Persentase layanan administrasi yang selesai sesuai standar "
+                              f"({k + 1})",
                     satuan="%",
                     polaritas="positif",
                     target=target,

@@ -32,6 +32,7 @@ from email.utils import format_datetime, formataddr
 from pathlib import Path
 
 from tests.dkimkeys import sign, use_dkim
+from tests.offices import copy_of, new_office
 
 ROOT = Path(__file__).resolve().parents[1]
 PERIOD = "2025-TW3"
@@ -151,8 +152,7 @@ def write_office(target: Path, stack, units: int, indicators: int) -> BenchOffic
     indicator master."""
     if target.exists():
         shutil.rmtree(target)
-    shutil.copytree(ROOT / "config", target / "config")
-    shutil.copytree(ROOT / "templates", target / "templates")
+    new_office(target)  # as `pantau init` makes it (tests/offices.py)
     make_logo(target / "config" / "logo.png")
     pool = [f"kotak{i:03d}" for i in range(1, 201)]
     bench_units = []
@@ -171,7 +171,7 @@ def write_office(target: Path, stack, units: int, indicators: int) -> BenchOffic
             f'kepala = {{ nama = "KEPALA {u.kode}", nip = "19800101 200501 1 {i % 1000:03d}",'
             f' jabatan = "Kepala {u.nama}" }}\n'
         )
-    text = (ROOT / "config" / "pantau.toml").read_text()
+    text = (target / "config" / "pantau.toml").read_text()
     first = text.index("[[unit]]")
     after = text.index("[undangan]")
     text = text[:first] + "\n".join(blocks) + "\n" + text[after:]
@@ -319,7 +319,10 @@ def reply(unit: BenchUnit, req: Request, form: bytes, version: int, n: int,
     )
     style = n % 3
     if style == 0:  # Gmail in Indonesian
-        head = "Pada Sen, 6 Okt 2025 pukul 08.00 Pantau Kinerja Kecamatan <pantau@kecamatan.test>\nmenulis:"
+        head = (
+            "Pada Sen, 6 Okt 2025 pukul 08.00 Pantau Kinerja Kecamatan <pantau@kecamatan.test>\n"
+            "menulis:"
+        )
         r.set_content(
             f"{text}\n\n{head}\n" + "\n".join("> " + x for x in quoted.splitlines()) + "\n"
         )
@@ -330,7 +333,8 @@ def reply(unit: BenchUnit, req: Request, form: bytes, version: int, n: int,
         )
     else:  # Outlook: text and HTML, a header block
         block = (
-            "Dari: Pantau Kinerja Kecamatan <pantau@kecamatan.test>\nDikirim: Senin, 06 Oktober 2025 "
+            "Dari: Pantau Kinerja Kecamatan <pantau@kecamatan.test>\nDikirim: Senin, 06 Oktober "
+            "2025 "
             f"08.00\nKepada: {unit.email}\nSubjek: {req.subject}"
         )
         r.set_content(f"{text}\n\n________________________________\n{block}\n\n{quoted}\n")
@@ -393,16 +397,8 @@ def copy_office(src: BenchOffice, target: Path) -> BenchOffice:
     """A copy of an office (its database's file paths pointed at the copy's archive)."""
     if target.exists():
         shutil.rmtree(target)
-    shutil.copytree(src.dir, target, symlinks=True)
-    copy = BenchOffice(target, target / "config" / "pantau.toml", src.units)
-    db = sqlite3.connect(copy.db)
-    with db:
-        for table in ("outbox", "documents", "inbound", "submissions"):
-            db.execute(
-                f"UPDATE {table} SET path = replace(path, ?, ?)", (str(src.dir), str(target))
-            )
-    db.close()
-    return copy
+    copy_of(src.dir, target)  # tests/offices.py: the stored paths move along
+    return BenchOffice(target, target / "config" / "pantau.toml", src.units)
 
 
 def env_with(extra: dict[str, str]) -> dict[str, str]:

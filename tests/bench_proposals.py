@@ -80,7 +80,8 @@ def _patch_tasks_diff() -> None:
     def save_cycle(self, st, token_for):
         year = int(st.period[:4])
         self._x(
-            "INSERT INTO cycles(code, period, year, status, current, started, closed, next_timer, state)"
+            "INSERT INTO cycles(code, period, year, status, current, started, closed, next_timer, "
+            "state)"
             " VALUES(?,?,?,?,?,?,?,?,?) ON CONFLICT(code) DO UPDATE SET status=excluded.status,"
             " current=excluded.current, closed=excluded.closed, next_timer=excluded.next_timer,"
             " state=excluded.state",
@@ -109,7 +110,8 @@ def _patch_tasks_diff() -> None:
                 )
                 continue
             self._x(
-                "INSERT INTO tasks(key, token, cycle, step, role, recipient, unit, purpose, doc_kind,"
+                "INSERT INTO tasks(key, token, cycle, step, role, recipient, unit, purpose, "
+                "doc_kind,"
                 " doc_version, status, opened, closed) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)"
                 " ON CONFLICT(key) DO UPDATE SET status=excluded.status, closed=excluded.closed",
                 (

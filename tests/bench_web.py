@@ -217,7 +217,8 @@ def measure(office: B.BenchOffice, env: dict, clients: int = 50, requests: int =
 
 def table(w: dict) -> str:
     lines = [
-        f"web overview: {w['clients']} concurrent signed-in clients x {w['requests_per_client']} requests, "
+        f"web overview: {w['clients']} concurrent signed-in clients x {w['requests_per_client']} "
+        "requests, "
         f"{w['units']} units ({w['units_received']} received)"
     ]
     for label in ("warm", "cold"):

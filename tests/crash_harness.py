@@ -11,13 +11,14 @@ How it runs
   a connection in the middle of a FETCH or of an IDLE, or greet with 421.
 - One office timeline: PANTAU_NOW, PANTAU_EPOCH (set explicitly) and PANTAU_TIME_SCALE (3000:
   an office hour is 1.2 s) for every daemon start and every CLI command; the simulated people
-  (daemon/demo/simulation.py's Camat, Sekretaris, Kasubag and units, who read their mailboxes over IMAP and
-  answer over SMTP) schedule their answers on a `daemon.shell.clock.Clock` with the same values. Kills
-  do not stop the clock: while the daemon is down, office time passes and mail piles up.
+  (daemon/demo/simulation.py's Camat, Sekretaris, Kasubag and units, who read their mailboxes over
+  IMAP and answer over SMTP) schedule their answers on a `daemon.shell.clock.Clock` with the same
+  values. Kills do not stop the clock: while the daemon is down, office time passes and mail
+  piles up.
 - Every life of the daemon ends in a kill until the cycle closes. A life either arms crash points
-  (`PANTAU_CRASH_AT=stored:1,rendering:2`: the first one reached kills; daemon/shell/faults.py writes
-  which one to `PANTAU_CRASH_LOG`) or is killed by the harness at a random moment (after a random
-  time, or 0.3-1.3 s after a reply was delivered to Pantau, when it is likely busy with it).
+  (`PANTAU_CRASH_AT=stored:1,rendering:2`: the first one reached kills; daemon/shell/faults.py
+  writes which one to `PANTAU_CRASH_LOG`) or is killed by the harness at a random moment (after a
+  random time, or 0.3-1.3 s after a reply was delivered to Pantau, when it is likely busy with it).
   A life whose armed points are not reached in time is killed at that moment (counted random).
   The random generator is `random.Random(seed)`; the seed is printed.
 - Server faults at random times: Dovecot restarted, SMTP answering 451 at RCPT for 1.5 s (the
@@ -29,11 +30,11 @@ How it runs
   auto-reply; others are `duplikat`), registered at most once; every form a unit sent is one
   submission, accepted with the values it carries (read from the sent DOCX with python-docx) in
   the final report's tables, or refused when it carries a word where a number belongs; every
-  decision an official sent is in register masuk; every outbox row is `terkirim`; every letter (Message-ID) is in each
-  of its recipients' mailboxes, and letters that arrived twice are no more than the kills that
-  could cause that (after SMTP accepted and before the outbox row was marked), always with the
-  same Message-ID; no letter arrived that the outbox does not know; `pantau status` shows an
-  empty outbox and nothing held; the daemon stops cleanly with SIGTERM at the end.
+  decision an official sent is in register masuk; every outbox row is `terkirim`; every letter
+  (Message-ID) is in each of its recipients' mailboxes, and letters that arrived twice are no more
+  than the kills that could cause that (after SMTP accepted and before the outbox row was marked),
+  always with the same Message-ID; no letter arrived that the outbox does not know; `pantau
+  status` shows an empty outbox and nothing held; the daemon stops cleanly with SIGTERM at the end.
 
 Random kills may land anywhere, also while a letter that was refused before is being sent
 again (`KNOWN_LOSS_AVOIDED = True` would hold them back there; it was needed until
@@ -52,7 +53,6 @@ import json
 import os
 import random
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -72,6 +72,7 @@ for p in (ROOT, ROOT / "tests"):
         sys.path.insert(0, str(p))
 
 from dkimkeys import sign, use_dkim  # noqa: E402
+from offices import new_office  # noqa: E402
 
 from daemon.config import load_config  # noqa: E402
 from daemon.demo.simulation import DEMO_PERIOD, DEMO_START, Simulation  # noqa: E402
@@ -161,23 +162,17 @@ def make_office(root: Path, stack, *, users: dict | None = None, imap_port: int 
                 smtp_port: int | None = None, scale: float = 3000.0, start: datetime = DEMO_START,
                 sections: dict[str, dict[str, str]] | None = None,
                 standards: dict[str, str] | None = None) -> Office:
-    """Copy the shipped config and templates into `root` and point them at the stack: the roles'
-    addresses become fresh mailboxes, Pantau reads by IMAP and sends by SMTP (through relays when
-    their ports are given). `sections` sets further keys; `standards` changes SOP step standards."""
+    """A new office at `root` (tests/offices.py, as `pantau init` makes it) pointed at the stack:
+    the roles' addresses become fresh mailboxes, Pantau reads by IMAP and sends by SMTP (through
+    relays when their ports are given). `sections` sets further keys (added when missing);
+    `standards` changes SOP step standards."""
     users = users or {role: stack.new_user(role) for role in ROLES}
-    root.mkdir(parents=True, exist_ok=True)
-    for name in ("config", "templates"):
-        shutil.copytree(ROOT / name, root / name, dirs_exist_ok=True)
-    cfg = root / "config" / "pantau.toml"
+    cfg = new_office(root, stack=stack, users=users).config
     text = cfg.read_text()
-    for role, user in users.items():
-        text = text.replace(f'"{role}@kecamatan.test"', f'"{user.address}"')
-    text = text.replace('transport = "maildir"', 'transport = "imap"')
-    text = set_keys(text, "mail.imap", port=str(imap_port or stack.imap_port), keamanan='"none"',
-                    username=f'"{users["pantau"].name}"')
-    text = set_keys(
-        text, "mail.smtp", port=str(smtp_port or stack.smtp_port), keamanan='"none"', username='""'
-    )
+    if imap_port:
+        text = set_keys(text, "mail.imap", port=str(imap_port))
+    if smtp_port:
+        text = set_keys(text, "mail.smtp", port=str(smtp_port))
     for section, values in (sections or {}).items():
         text = set_keys(text, section, **values)
     cfg.write_text(text)
@@ -198,7 +193,8 @@ def make_office(root: Path, stack, *, users: dict | None = None, imap_port: int 
 
 
 def wait_until(predicate, timeout: float = 30.0, what: str = "", interval: float = 0.1):
-    """Poll `predicate` until it returns something truthy; returns that, or fails after `timeout`."""
+    """Poll `predicate` until it returns something truthy; returns that, or fails after
+    `timeout`."""
     deadline = time.monotonic() + timeout
     while True:
         got = predicate()
@@ -210,8 +206,8 @@ def wait_until(predicate, timeout: float = 30.0, what: str = "", interval: float
 
 
 def answer(stack, sender, orig: bytes, text: str, attachments: list[tuple[str, bytes]] = ()) -> str:
-    """`sender` (a mailstack User) replies to the raw letter `orig` the plain way; returns the reply's
-    Message-ID (without angle brackets)."""
+    """`sender` (a mailstack User) replies to the raw letter `orig` the plain way; returns the
+    reply's Message-ID (without angle brackets)."""
     from email.message import EmailMessage
     from email.utils import make_msgid
 
@@ -333,7 +329,8 @@ class Relay:
         threading.Thread(target=self._accept, daemon=True, name=f"relay-{self.port}").start()
 
     def arm(self, trigger: bytes, label: str, extra: int = 0) -> None:
-        """Cut the first connection on which the server sends `trigger` (after `extra` more bytes)."""
+        """Cut the first connection on which the server sends `trigger` (after `extra` more
+        bytes)."""
         with self._lock:
             self._triggers.append((trigger, extra, label))
 
@@ -512,8 +509,8 @@ def _message_id(raw: bytes) -> str:
 
 
 class LiveSimulation(Simulation):
-    """daemon/demo/simulation.py's office people, on the real clock: their answers are due at office times
-    and go out over SMTP when due; an answer the server refuses (451) is tried again later."""
+    """daemon/demo/simulation.py's office people, on the real clock: their answers are due at office
+    times and go out over SMTP when due; an answer the server refuses (451) is tried again later."""
 
     def __init__(self, cfg, store: Store, clock: Clock, mailer: People, on_delivered=lambda: None):
         super().__init__(
@@ -660,13 +657,17 @@ class Report:
         if self.figures:
             f = self.figures
             lines.append(
-                f"nothing lost: cycle {f['cycle']} {f['status']}; {f['replies']} replies taken exactly once "
+                f"nothing lost: cycle {f['cycle']} {f['status']}; {f['replies']} replies taken "
+                "exactly once "
                 f"({f['inbound_rows']} inbound rows, {f['duplicate_rows']} duplicates recognised); "
-                f"{f.get('forms', 0)} forms each one submission ({f.get('forms_accepted', 0)} accepted, values in "
+                f"{f.get('forms', 0)} forms each one submission ({f.get('forms_accepted', 0)} "
+                "accepted, values in "
                 f"the final report); {f.get('decisions', 0)} decisions all in register masuk; "
-                f"{f['letters']} letters to {f['deliveries']} mailboxes all arrived, {f['letters_twice']} "
+                f"{f['letters']} letters to {f['deliveries']} mailboxes all arrived, "
+                f"{f['letters_twice']} "
                 f"twice with the same Message-ID (kills cut {f['duplicates_allowed']} sends); "
-                f"register keluar 1..{f['register_keluar']} and masuk 1..{f['register_masuk']} without gaps"
+                f"register keluar 1..{f['register_keluar']} and masuk 1..{f['register_masuk']} "
+                "without gaps"
             )
         return "\n".join(lines)
 
@@ -775,7 +776,7 @@ class CrashHarness:
                     chance = 1.0 if step in RENDER_NEXT and kills[p] < 4 else 0.3
                 if self.rng.random() < chance:
                     # A point never hit yet is armed at its first passage, so that every point is
-                    # hit in a run whatever the timing (a busy machine sends fewer letters per life).
+                    # hit in a run whatever the timing (a busy machine sends fewer letters a life).
                     first = kills[p] == 0 and p != "rendering"
                     armed[p] = 1 if first else self.rng.randint(
                         1, RENDER_NEXT.get(step, 1) if p == "rendering" else POINT_MAX_N[p])
@@ -806,7 +807,8 @@ class CrashHarness:
         if self.refusal_cm is not None or self.smtp_relay.banner is not None:
             return True
         row = self.store._q1(
-            "SELECT COUNT(*) AS n FROM outbox WHERE status IN ('antri','mengirim') AND attempts >= 1"
+            "SELECT COUNT(*) AS n FROM outbox WHERE status IN ('antri','mengirim') AND attempts >= "
+            "1"
         )
         return bool(row and row["n"])
 
@@ -1008,7 +1010,8 @@ class CrashHarness:
             "SELECT id, subject, status, attempts, error FROM outbox WHERE status<>'terkirim'"
         )
         inb = self.store._q(
-            "SELECT id, status, reason, subject FROM inbound WHERE status NOT IN ('diproses','diabaikan')"
+            "SELECT id, status, reason, subject FROM inbound WHERE status NOT IN "
+            "('diproses','diabaikan')"
         )
         return (f"step {st.current if st else '?'} status {st.status if st else '?'}; office time "
                 f"{self.office.clock.now():%a %d %H:%M}; pending replies {len(self.sim.pending)}\n"
@@ -1103,7 +1106,8 @@ class CrashHarness:
                 deliveries += 1
                 most = max(most, n)
             assert most - 1 <= cut[row["message_id"]], (
-                f"letter {row['subject']!r} arrived {most} times, its send was cut {cut[row['message_id']]} times"
+                f"letter {row['subject']!r} arrived {most} times, its send was cut "
+                f"{cut[row['message_id']]} times"
             )
             twice += most - 1
         for address, box in boxes.items():

@@ -602,7 +602,8 @@ def _docx_xml(header, grid, copies, nested_in_cell, tail, cut, breaker) -> bytes
         rows.append(
             "<w:tr>"
             + "".join(
-                f'<w:tc><w:tcPr>{props}</w:tcPr><w:p><w:r><w:t xml:space="preserve">{escape(t)}</w:t></w:r></w:p></w:tc>'
+                f'<w:tc><w:tcPr>{props}</w:tcPr><w:p><w:r><w:t '
+                f'xml:space="preserve">{escape(t)}</w:t></w:r></w:p></w:tc>'
                 for t, props in r
             )
             + "</w:tr>"
@@ -671,20 +672,23 @@ def _xlsx(strings, rows, merges, dimension, with_header, core) -> bytes:
         )
     mc = "".join(f'<mergeCell ref="{escape(a)}:{escape(b)}"/>' for a, b in merges)
     sheet = (
-        f'<worksheet xmlns="{X}"><dimension ref="{escape(dimension)}"/><sheetData>{"".join(out_rows)}'
+        f'<worksheet xmlns="{X}"><dimension '
+        f'ref="{escape(dimension)}"/><sheetData>{"".join(out_rows)}'
         f"</sheetData>{f'<mergeCells>{mc}</mergeCells>' if mc else ''}</worksheet>"
     )
     return zip_bytes(
         {
             "[Content_Types].xml": b'<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>',
-            "xl/workbook.xml": f'<workbook xmlns="{X}"><sheets><sheet name="s" sheetId="1"/></sheets></workbook>'.encode(),
+            "xl/workbook.xml": (
+                f'<workbook xmlns="{X}"><sheets><sheet name="s" sheetId="1"/></sheets></workbook>'
+            ).encode(),
             "xl/sharedStrings.xml": f'<sst xmlns="{X}">{sst}</sst>'.encode(
                 "utf-8", "surrogatepass"
             ),
             "xl/worksheets/sheet1.xml": sheet.encode("utf-8", "surrogatepass"),
-            "docProps/core.xml": f"<cp:coreProperties xmlns:cp='x'>{escape(core)}</cp:coreProperties>".encode(
-                "utf-8", "surrogatepass"
-            ),
+            "docProps/core.xml": (
+                f"<cp:coreProperties xmlns:cp='x'>{escape(core)}</cp:coreProperties>"
+            ).encode("utf-8", "surrogatepass"),
         }
     )
 

@@ -42,9 +42,11 @@ while not stop.exists() and n < 5000:
     now = office.clock.now()
     with office.store.transaction():
         office.store.add_register("register_masuk", 2025, {
-            "tanggal_terima": now.isoformat(), "nomor_surat": "-", "tanggal_surat": now.date().isoformat(),
-            "pengirim": "uji", "perihal": f"uji cadangan {n}", "lampiran": "-", "siklus": office.code,
-            "langkah": "S4", "message_id": f"uji-{n}", "berkas": "[]", "disposisi": "", "keterangan": ""})
+            "tanggal_terima": now.isoformat(), "nomor_surat": "-",
+            "tanggal_surat": now.date().isoformat(), "pengirim": "uji",
+            "perihal": f"uji cadangan {n}", "lampiran": "-", "siklus": office.code,
+            "langkah": "S4", "message_id": f"uji-{n}", "berkas": "[]", "disposisi": "",
+            "keterangan": ""})
         office.store.add_log(office.code, now, "S4", "uji_cadangan", "uji", str(n))
     if n % 3 == 0:
         office.ingest(office.reply(task, f"Baik, data segera kami kirim ({n})."))

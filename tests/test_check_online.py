@@ -1,14 +1,16 @@
-"""`pantau check` (online) logs in to the real IMAP and SMTP servers and says plainly what failed."""
+"""`pantau check` (online) logs in to the real IMAP and SMTP servers and says plainly what
+failed."""
 
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from mailstack import mailstack_fixture  # noqa: F401  (registers the fixture)
-from test_cycle_imap import set_in_section
+from offices import new_office
+
+from tools import pantau_main
 
 pytestmark = pytest.mark.slow  # real mail servers, LibreOffice or whole cycles (tests/README.md)
 
@@ -16,32 +18,15 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def office_for(tmp_path: Path, stack, user: str, smtp_port: int | None = None) -> Path:
-    import shutil
-
-    shutil.copytree(ROOT / "config", tmp_path / "config")
-    shutil.copytree(ROOT / "templates", tmp_path / "templates")
-    cfg = tmp_path / "config" / "pantau.toml"
-    text = cfg.read_text().replace('transport = "maildir"', 'transport = "imap"')
-    text = set_in_section(
-        text, "mail.imap", port=str(stack.imap_port), keamanan='"none"', username=f'"{user}"'
-    )
-    text = set_in_section(
-        text, "mail.smtp", port=str(smtp_port or stack.smtp_port), keamanan='"none"', username='""'
-    )
-    cfg.write_text(text)
-    return cfg
+    sections = {"mail.imap": {"username": f'"{user}"'}}
+    if smtp_port:
+        sections["mail.smtp"] = {"port": str(smtp_port)}
+    return new_office(tmp_path / "kantor", stack=stack, sections=sections).config
 
 
 def check(cfg: Path, password: str) -> subprocess.CompletedProcess:
     env = {"PATH": "/usr/bin:/bin", "PANTAU_IMAP_PASSWORD": password, "PANTAU_SECRET": "x"}
-    return subprocess.run(
-        [sys.executable, "-m", "daemon.operator.cli", "--config", str(cfg), "check"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return pantau_main(["--config", str(cfg), "check"], env=env, cwd=ROOT)
 
 
 def test_check_logs_in_to_the_real_servers(tmp_path, mailstack):

@@ -399,6 +399,7 @@ def _corpus_messages() -> list[tuple[str, bytes]]:
     return items
 
 
+@pytest.mark.slow
 def test_corpus_sweep_classifies_everything_without_raising():
     """The whole corpus goes through (nothing raises); what each kind must be is checked on the
     labelled subsets below."""
@@ -441,7 +442,8 @@ KNOWN_MISSES = {
     "email/flufl-bounce/simple_20.eml": "unrelated",  # a French/English bounce from a plain sender
     "email/flufl-bounce/simple_35.eml": "unrelated",  # a delay warning, not a failure yet
     "email/mailman2-bounces/groupwise_03.eml": "unrelated",
-    "email/mailman2-bounces/qmail_08.eml": "auto_reply",  # Mailman keeps an auto-reply among its bounces
+    # Mailman keeps an auto-reply among its bounces
+    "email/mailman2-bounces/qmail_08.eml": "auto_reply",
 }
 
 

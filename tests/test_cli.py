@@ -14,34 +14,24 @@ from pathlib import Path
 
 import pytest
 
-from daemon.demo.simulation import init_office
 from daemon.shell import logsetup
+from tools import pantau_main
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def pantau(*args: str, env: dict | None = None, **kw) -> subprocess.CompletedProcess:
+def pantau(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """`pantau *args` in-process (tests/tools.py pantau_main), without the caller's PANTAU_*."""
     e = {k: v for k, v in os.environ.items() if not k.startswith("PANTAU_")}
     e.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "daemon.operator.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=e,
-        timeout=120,
-        **kw,
-    )
+    return pantau_main(args, env=e)
 
 
 @pytest.fixture(scope="module")
-def office(tmp_path_factory) -> dict:
-    cfg = init_office(tmp_path_factory.mktemp("k") / "kantor")
-    return {
-        "PANTAU_CONFIG": str(cfg),
-        "PANTAU_NOW": "2025-10-06T08:00:00+07:00",
-        "PANTAU_SECRET": "rahasia",
-    }
+def office(office_factory) -> dict:
+    return office_factory().env(
+        PANTAU_NOW="2025-10-06T08:00:00+07:00", PANTAU_SECRET="rahasia"
+    )
 
 
 def test_exit_0_on_success(office):
@@ -99,7 +89,7 @@ def test_a_closed_pipe_is_not_an_error(tmp_path):
             f"From: a{i}@kec.test\r\nSubject: halo {'x' * 300}\r\n\r\nisi\r\n".encode()
         )
     p = subprocess.Popen(
-        f"{sys.executable} -m daemon.operator.cli inspect --json {box} | head -1",
+        f"{sys.executable} -m daemon inspect --json {box} | head -1",  # the real command
         shell=True,
         cwd=tmp_path,
         stdout=subprocess.PIPE,
@@ -109,6 +99,18 @@ def test_a_closed_pipe_is_not_an_error(tmp_path):
     out, err = p.communicate(timeout=120)
     assert json.loads(out)["kind"] == "unrelated"
     assert b"Traceback" not in err and b"BrokenPipe" not in err, err
+
+
+def test_the_installed_console_script_runs():
+    """The `pantau` command pip installs (the project's console script), as a real process: the
+    other tests here call main(argv) in-process."""
+    exe = Path(sys.executable).with_name("pantau")
+    if not exe.exists():
+        pytest.skip(f"no console script beside {sys.executable} (pip install -e .)")
+    r = subprocess.run([str(exe), "--help"], capture_output=True, text=True, timeout=120,
+                       env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("penggunaan: pantau")
 
 
 # ============================================================================ heartbeat

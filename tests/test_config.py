@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -10,14 +9,10 @@ import pytest
 from daemon.config import ConfigError, load_config
 from daemon.shell.secret import ensure_secret
 
-ROOT = Path(__file__).resolve().parents[1]
-
 
 @pytest.fixture
-def office(tmp_path):
-    shutil.copytree(ROOT / "config", tmp_path / "config")
-    shutil.copytree(ROOT / "templates", tmp_path / "templates")
-    return tmp_path
+def office(office_factory, tmp_path):
+    return office_factory(tmp_path, secret=False).root  # the secret's own test makes it
 
 
 def edit(office: Path, old: str, new: str) -> Path:

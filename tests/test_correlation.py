@@ -11,21 +11,19 @@ from pathlib import Path
 
 import pytest
 from docx import Document
+from offices import new_office
 
-from daemon.config import load_config
-from daemon.demo.simulation import DEMO_START, init_office
+from daemon.demo.simulation import DEMO_START
 from daemon.mail.transports.maildir import deliver
 from daemon.shell.clock import ManualClock
 from daemon.shell.office import OfficeApp
 
 
 def office(tmp_path: Path, plus: bool = False) -> OfficeApp:
-    cfg_path = init_office(tmp_path / "kantor")
+    made = new_office(tmp_path / "kantor")  # what the office_factory fixture makes
     if plus:
-        cfg_path.write_text(
-            cfg_path.read_text().replace("plus_addressing = false", "plus_addressing = true")
-        )
-    app = OfficeApp(load_config(cfg_path), clock=ManualClock(DEMO_START))
+        made.edit("plus_addressing = false", "plus_addressing = true")
+    app = made.open(ManualClock(DEMO_START))
     app.start_cycle("2025-TW3")
     app.dispatch()
     return app

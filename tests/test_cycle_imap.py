@@ -5,11 +5,8 @@ way Gmail, Outlook, iPhone Mail and Thunderbird write replies."""
 from __future__ import annotations
 
 import json
-import re
-import shutil
 import time
 from email import message_from_bytes, policy
-from pathlib import Path
 
 import pytest
 from dkimkeys import sign, use_dkim
@@ -22,7 +19,6 @@ from daemon.shell.office import OfficeApp
 
 pytestmark = pytest.mark.slow  # real mail servers, LibreOffice or whole cycles (tests/README.md)
 
-ROOT = Path(__file__).resolve().parents[1]
 ROLES = ("pantau", "camat", "sekretaris", "kasubag", "sek", "pem", "trantib", "pmd", "kesos")
 
 
@@ -76,36 +72,10 @@ class ImapMailer:
         )
 
 
-def set_in_section(text: str, section: str, **values: str) -> str:
-    """Replace `key = ...` lines (comments and all) inside one [section] of a TOML text."""
-    head = f"[{section}]\n"
-    start = text.index(head) + len(head)
-    end = text.find("\n[", start)
-    end = len(text) if end < 0 else end
-    body = text[start:end]
-    for key, value in values.items():
-        body, n = re.subn(rf"(?m)^{key}\s*=.*$", f"{key} = {value}", body)
-        assert n == 1, (section, key)
-    return text[:start] + body + text[end:]
-
-
 @pytest.fixture
-def imap_office(tmp_path, mailstack, monkeypatch):
+def imap_office(tmp_path, mailstack, monkeypatch, office_factory):
     users = {role: mailstack.new_user(role) for role in ROLES}
-    office = tmp_path / "kantor"
-    shutil.copytree(ROOT / "config", office / "config")
-    shutil.copytree(ROOT / "templates", office / "templates")
-    cfg = office / "config" / "pantau.toml"
-    text = cfg.read_text()
-    for role, user in users.items():
-        text = text.replace(f'"{role}@kecamatan.test"', f'"{user.address}"')
-    text = text.replace('transport = "maildir"', 'transport = "imap"')
-    text = set_in_section(text, "mail.imap", port=str(mailstack.imap_port), keamanan='"none"',
-                          username=f'"{users["pantau"].name}"')
-    text = set_in_section(
-        text, "mail.smtp", port=str(mailstack.smtp_port), keamanan='"none"', username='""'
-    )
-    cfg.write_text(text)
+    cfg = office_factory(tmp_path / "kantor", stack=mailstack, users=users).config
     use_dkim(cfg, ["kecamatan.test"])  # replies count only with a valid DKIM signature
     monkeypatch.setenv("PANTAU_IMAP_PASSWORD", mailstack.password)
     monkeypatch.setenv("PANTAU_SECRET", "rahasia-uji")
@@ -150,7 +120,8 @@ def test_whole_cycle_over_imap_and_smtp(imap_office, mailstack):
     s11 = [r for r in masuk if r["langkah"] == "S11"]
     assert len(s11) == 1 and "dengan kode tanda tangan" in s11[0]["keterangan"], s11
     print(
-        f"\nwhole cycle over IMAP/SMTP: {took:.1f} s, {len(statuses)} replies, {len(app.store.outbox())} e-mails,"
+        f"\nwhole cycle over IMAP/SMTP: {took:.1f} s, {len(statuses)} replies, "
+        f"{len(app.store.outbox())} e-mails,"
         f" {mailer.idle_wakeups} IDLE wake-ups"
     )
     app.close()

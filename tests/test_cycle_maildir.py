@@ -9,7 +9,6 @@ import hashlib
 import json
 import re
 import subprocess
-import sys
 from email import policy
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import pytest
 from docx import Document
 
 from daemon.store import Store
+from tools import pantau_main
 
 pytestmark = pytest.mark.slow  # real mail servers, LibreOffice or whole cycles (tests/README.md)
 
@@ -29,20 +29,7 @@ def office(demo_office):
 
 
 def pantau(office: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "daemon.operator.cli",
-            "--config",
-            str(office / "config" / "pantau.toml"),
-            *args,
-        ],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-    )
+    return pantau_main(["--config", str(office / "config" / "pantau.toml"), *args])
 
 
 def mails(office: Path, who: str) -> list[email.message.EmailMessage]:

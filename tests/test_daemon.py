@@ -18,29 +18,25 @@ from pathlib import Path
 
 import pytest
 
-from daemon.demo.simulation import init_office
 from daemon.mail.transports.maildir import deliver
+from tools import pantau_main
+
+pytestmark = pytest.mark.slow  # the daemon as a process (tests/README.md)
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
-def office(tmp_path):
-    cfg = init_office(tmp_path / "kantor")
-    env = dict(os.environ, PANTAU_NOW="2025-10-06T08:00:00+07:00", PANTAU_TIME_SCALE="60",
-               PANTAU_SECRET="rahasia-uji", PANTAU_CONFIG=str(cfg))
-    return tmp_path / "kantor", env
+def office(office_factory, tmp_path):
+    made = office_factory(tmp_path / "kantor")
+    env = dict(os.environ, **made.env(PANTAU_NOW="2025-10-06T08:00:00+07:00",
+                                      PANTAU_TIME_SCALE="60"))
+    return made.root, env
 
 
 def cli(env, *args, timeout=60) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "daemon.operator.cli", *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    """A one-shot command, in-process (tests/tools.py); `pantau run` stays a real process."""
+    return pantau_main(args, env=env)
 
 
 def wait_mail(box: Path, predicate, timeout=30.0) -> email.message.EmailMessage:

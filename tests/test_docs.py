@@ -22,7 +22,8 @@ def test_cli_reference_is_in_step_with_the_parser():
     expected = cli_reference() + "\n"
     actual = (DOCS / "cli.md").read_text(encoding="utf-8")
     assert actual == expected, (
-        "docs/cli.md differs from `pantau --help`; regenerate it with: .venv/bin/python docs/make_cli_md.py"
+        "docs/cli.md differs from `pantau --help`; regenerate it with: .venv/bin/python "
+        "docs/make_cli_md.py"
     )
 
 

@@ -4,13 +4,13 @@ not a live Exchange server and not captures from one.
 There is no Exchange server here. `FakeExchange` is a small HTTP server on 127.0.0.1 that
 exchangelib talks to for real (HTTP/1.1 keep-alive, NTLM/Basic/Bearer authentication headers,
 SOAP requests built and responses parsed by exchangelib itself). It answers each request with a
-response hand-written from the EWS documentation, from tests/fixtures/ews/ (FindItem, GetItem with base64 MimeContent,
-CreateItem SendAndSaveCopy, MoveItem, GetFolder, FindFolder, CreateFolder, ConvertId for the
-version probe, 401 pages, ErrorItemNotFound, ErrorFolderExists), chosen by the operation and a
-few request details (folder, item id, display name, the Message-ID searched for), with just
-enough state to move items out of the inbox and remember created folders and sent letters. See
-tests/fixtures/ews/README.md for where the responses come from. What a live Exchange might do
-differently is listed in the README's "Exchange" section.
+response hand-written from the EWS documentation, from tests/fixtures/ews/ (FindItem, GetItem with
+base64 MimeContent, CreateItem SendAndSaveCopy, MoveItem, GetFolder, FindFolder, CreateFolder,
+ConvertId for the version probe, 401 pages, ErrorItemNotFound, ErrorFolderExists), chosen by the
+operation and a few request details (folder, item id, display name, the Message-ID searched for),
+with just enough state to move items out of the inbox and remember created folders and sent
+letters. See tests/fixtures/ews/README.md for where the responses come from. What a live Exchange
+might do differently is listed in the README's "Exchange" section.
 
 Microsoft 365 mailboxes must use the IMAP/SMTP transport with OAuth2: Exchange Online blocks EWS
 from 1 October 2026 (and removes it on 1 April 2027). The EWS transport is for on-premises
@@ -219,8 +219,10 @@ class FakeExchange:
         self.pages.append((offset, size))
         ids = list(self.many)[offset : offset + size]
         items = "\n".join(
-            f'              <t:Message><t:ItemId Id="{i}" ChangeKey="CQAAABYAAAAT2nB+d5hCTW6pESwZokW7AABaPA=="/>'
-            f"<t:DateTimeReceived>2025-10-14T02:{n // 60:02d}:{n % 60:02d}Z</t:DateTimeReceived></t:Message>"
+            f'              <t:Message><t:ItemId Id="{i}" '
+            'ChangeKey="CQAAABYAAAAT2nB+d5hCTW6pESwZokW7AABaPA=="/>'
+            f"<t:DateTimeReceived>2025-10-14T02:{n // 60:02d}:{n % 60:02d}Z"
+            "</t:DateTimeReceived></t:Message>"
             for n, i in ((self.many[i], i) for i in ids)
         )
         last = offset + len(ids) >= len(self.many)
@@ -571,6 +573,7 @@ def test_wait_returns_after_timeout_when_the_server_is_down():
     assert 1.4 <= took < 4
 
 
+@pytest.mark.slow
 def test_fetch_pages_past_100_items(exchange):
     # 150 messages in the inbox: FindItem returns them 100 at a time (IncludesLastItemInRange
     # "false" and IndexedPagingOffset 100 on the first page), and every one is fetched, in order.

@@ -17,10 +17,7 @@ from __future__ import annotations
 import base64
 import json
 import re
-import shutil
 import sqlite3
-import subprocess
-import sys
 import tempfile
 import zipfile
 from email import message_from_bytes, policy
@@ -30,14 +27,18 @@ from pathlib import Path
 
 import pytest
 from dkimkeys import sign, use_dkim, write_keys
+from offices import copy_of, new_office
 from test_hostile import Office, body, filled_form, open_office
 
 from daemon.config import load_config
 from daemon.core.verification import signature_code
-from daemon.demo.simulation import DEMO_START, init_office
+from daemon.demo.simulation import DEMO_START
 from daemon.mail.trust import load_dkim_keys
 from daemon.shell.clock import ManualClock
 from daemon.shell.office import OfficeApp
+from tools import pantau_main
+
+pytestmark = pytest.mark.slow  # offices driven to S4/S11 by signed mail, copied per test
 
 ROOT = Path(__file__).resolve().parents[1]
 DOMAIN = "kecamatan.test"
@@ -72,7 +73,7 @@ def _answer(office: Office, task: dict) -> None:
 
 
 def _build(root: Path, until: str) -> None:
-    cfg_path = init_office(root)
+    cfg_path = new_office(root).config
     _configure(cfg_path)
     cfg = load_config(cfg_path)
     assert cfg.verifikasi == "dkim" and cfg.dkim_kunci is not None
@@ -109,18 +110,9 @@ def office_at(root: Path, until: str, edit=None) -> Office:
         template = Path(tempfile.mkdtemp(prefix="pantau-ttd-")) / "kantor"
         _build(template, until)
         _TEMPLATES[until] = template
-    shutil.copytree(template, root, symlinks=True)
-    db = sqlite3.connect(root / "var" / "pantau.db")
-    with db:
-        old, new = str(template), str(root)
-        for table in ("documents", "outbox", "inbound", "submissions"):
-            db.execute(f"UPDATE {table} SET path=replace(path, ?, ?)", (old, new))
-        db.execute("UPDATE cycles SET state=replace(state, ?, ?)",
-                   (json.dumps(old)[1:-1], json.dumps(new)[1:-1]))
-    db.close()
-    cfg_path = root / "config" / "pantau.toml"
-    text = cfg_path.read_text(encoding="utf-8").replace(str(template), str(root))
-    cfg_path.write_text(edit(text) if edit else text, encoding="utf-8")
+    cfg_path = copy_of(template, root).config  # tests/offices.py: the stored paths move along
+    if edit:
+        cfg_path.write_text(edit(cfg_path.read_text(encoding="utf-8")), encoding="utf-8")
     write_keys(root / "config" / "dkim_kunci.txt", KEY_DOMAINS)
     return open_office(root)
 
@@ -531,7 +523,8 @@ FORGED = [
             f"SETUJU {c}",
             signer=None,
             edit=add_headers(
-                f"Authentication-Results: {AUTHSERV}; dkim=pass header.d={DOMAIN}; dmarc=pass header.from={DOMAIN}"
+                f"Authentication-Results: {AUTHSERV}; dkim=pass header.d={DOMAIN}; dmarc=pass "
+                f"header.from={DOMAIN}"
             ),
         ),
         "dkim_tidak_ada",
@@ -780,20 +773,8 @@ def no_code_anywhere(office: Office, code: str) -> None:
     assert code not in dump
     for kind in ("keluar", "masuk"):
         for fmt in ("--json", "--csv"):
-            out = subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "daemon.operator.cli",
-                    "--config",
-                    str(office.app.cfg.path),
-                    "register",
-                    kind,
-                    fmt,
-                ],
-                capture_output=True,
-                text=True,
-                cwd=ROOT,
+            out = pantau_main(
+                ["--config", str(office.app.cfg.path), "register", kind, fmt], cwd=ROOT
             )
             assert out.returncode == 0 and code not in out.stdout, out.stderr
     for path in office.arsip.rglob("*"):
@@ -899,21 +880,7 @@ def test_inspect_json_names_the_failed_check(s11):
     path.write_bytes(
         reply(s11, task, "SETUJU 123456", edit=set_header("From", f'"{CAMAT}" <{STAF}>'))
     )
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "daemon.operator.cli",
-            "--config",
-            str(s11.app.cfg.path),
-            "inspect",
-            "--json",
-            str(path),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    )
+    out = pantau_main(["--config", str(s11.app.cfg.path), "inspect", "--json", str(path)], cwd=ROOT)
     got = json.loads(out.stdout.splitlines()[0])
     assert (
         got["from"] == STAF
@@ -1004,7 +971,7 @@ def test_arc_from_a_trusted_sealer_signs(tmp_path):
 
 
 def _cfg(tmp_path: Path, edit) -> Path:
-    cfg = init_office(tmp_path / "k")
+    cfg = new_office(tmp_path / "k").config
     cfg.write_text(edit(cfg.read_text(encoding="utf-8")), encoding="utf-8")
     return cfg
 

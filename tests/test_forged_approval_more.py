@@ -34,6 +34,8 @@ from test_forged_approval import (
     set_header,
 )
 
+pytestmark = pytest.mark.slow  # offices driven to S4/S11 by signed mail, copied per test
+
 SEKRETARIS = f"sekretaris@{DOMAIN}"
 AR = "Authentication-Results: "
 STEP_RECIPIENT = {"S6": CAMAT, "S10": SEKRETARIS, "S11": CAMAT}
@@ -491,8 +493,8 @@ ATTACKS = [
         lambda o, t, c: reply(
             o,
             t,
-            f"SETUJU\n\nPada 06/10/2025 pukul 08.05 Pantau menulis:\n> Untuk menandatangani, balas: "
-            f"SETUJU {c}",
+            "SETUJU\n\nPada 06/10/2025 pukul 08.05 Pantau menulis:\n"
+            f"> Untuk menandatangani, balas: SETUJU {c}",
         ),
         "unclear",
     ),
@@ -772,7 +774,8 @@ def test_genuine_authres_mixed_case_authserv_approves(office_for):
         "SETUJU",
         signer=None,
         edit=add_headers(
-            f"{AR}{AUTHSERV.upper()}; dkim=pass header.d={DOMAIN}; dmarc=pass header.from={DOMAIN.upper()}"
+            f"{AR}{AUTHSERV.upper()}; dkim=pass header.d={DOMAIN}; dmarc=pass "
+            f"header.from={DOMAIN.upper()}"
         ),
     )
     _assert_step_done(office, "S6", office.ingest(raw))

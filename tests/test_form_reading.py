@@ -777,6 +777,7 @@ def libreoffice(tmp_path_factory) -> dict[str, bytes]:
     return _LO
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", LO_CASES, ids=[f"lo-{c.name}" for c in LO_CASES])
 def test_form_resaved_by_libreoffice(case, spec, libreoffice):
     data = libreoffice[case.name]
@@ -793,6 +794,7 @@ LO_WRONG = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name,words", LO_WRONG, ids=[n for n, _ in LO_WRONG])
 def test_wrong_file_written_by_libreoffice_is_named(name, words, libreoffice, spec):
     got = outcome(libreoffice[name], spec.indicators)
@@ -803,6 +805,7 @@ def test_wrong_file_written_by_libreoffice_is_named(name, words, libreoffice, sp
 # --------------------------------------------------------------------------- summary
 
 
+@pytest.mark.slow  # LibreOffice (the `libreoffice` fixture)
 def test_summary_no_form_read_silently_wrong(spec, libreoffice, capsys):
     """Every form of the table, as built and as LibreOffice re-saved it: zero silently wrong."""
     counts = {"read right": 0, "read with a warning": 0, "refused with an answer": 0}

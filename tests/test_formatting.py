@@ -318,6 +318,7 @@ def test_number_fast_path_edges_match_babel(x):
 @given(st.one_of(st.floats(allow_nan=False, allow_infinity=False, min_value=-1e16, max_value=1e16),
                  st.integers(min_value=-10**16, max_value=10**16),
                  st.decimals(places=4, min_value=-10**6, max_value=10**6).map(float)))
+@pytest.mark.slow
 def test_number_fast_path_matches_babel(x):
     for d in (None, 0, 1, 2, 3):
         assert f.angka(x, d) == _babel_angka(x, d), (x, d)

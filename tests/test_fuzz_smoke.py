@@ -9,9 +9,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow
 def test_fuzz_entry_point_runs_every_target_without_failure():
     r = subprocess.run(
         [sys.executable, "-m", "tests.fuzz", "--cases", "350", "--seed", "6", "--jobs", "1"],

@@ -1,12 +1,12 @@
 """Hostile and broken input through the whole inbound pipeline (issue 6, part 3).
 
 Every message of the shared corpus (`email/`, `mbox/`) goes through `OfficeApp.ingest(raw)` of a
-real office directory (made by `daemon.demo.simulation.init_office`, its cycle started and waiting for the
-units' forms at S4), and every file of `docx/`, `xlsx/` and `attachments-odd/` is attached to a
-reply that carries a real unit task token, so correlation runs against the database and the form
-reader really reads the file. What must hold for each: no crash (no status `gagal`), no loss (an
-inbound row with a final status, the raw bytes in the archive under their sha256) and no change
-to the cycle.
+real office directory (made as `pantau init` makes one, tests/offices.py, its cycle started and
+waiting for the units' forms at S4), and every file of `docx/`, `xlsx/` and `attachments-odd/` is
+attached to a reply that carries a real unit task token, so correlation runs against the database
+and the form reader really reads the file. What must hold for each: no crash (no status `gagal`),
+no loss (an inbound row with a final status, the raw bytes in the archive under their sha256) and
+no change to the cycle.
 
 Then attacks, each refused within the configurable limits of `[mail.batas]` with a clear
 Indonesian answer to the sender, nothing written outside the archive and memory bounded: a
@@ -27,7 +27,6 @@ import mailbox
 import os
 import re
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -41,9 +40,10 @@ from email.utils import make_msgid
 from pathlib import Path
 
 import pytest
+from offices import copy_of, new_office
 
 from daemon.config import load_config
-from daemon.demo.simulation import DEMO_START, init_office
+from daemon.demo.simulation import DEMO_START
 from daemon.shell.clock import ManualClock
 from daemon.shell.office import OfficeApp
 
@@ -221,8 +221,9 @@ def build_office(
     wakil: dict[str, list[str]] | None = None,
     to_s4: bool = True,
 ) -> Office:
-    """init_office + start the cycle; with `to_s4`, the Camat's SETUJU brings it to S4."""
-    cfg_path = init_office(root)
+    """A new office (tests/offices.py) + start the cycle; with `to_s4`, the Camat's SETUJU brings
+    it to S4."""
+    cfg_path = new_office(root).config
     edit_config(cfg_path, batas, authserv_id, wakil)
     cfg = load_config(cfg_path)
     clock = ManualClock(DEMO_START)
@@ -263,17 +264,7 @@ def make_office(root: Path, **options) -> Office:
         atexit.register(shutil.rmtree, template.parent, True)
         build_office(template, **options).close()
         _TEMPLATES[key] = template
-    shutil.copytree(template, root, symlinks=True)
-    db = sqlite3.connect(root / "var" / "pantau.db")
-    with db:
-        old, new = str(template), str(root)
-        for table in ("documents", "outbox", "inbound", "submissions"):
-            db.execute(f"UPDATE {table} SET path=replace(path, ?, ?)", (old, new))
-        db.execute(
-            "UPDATE cycles SET state=replace(state, ?, ?)",
-            (json.dumps(old)[1:-1], json.dumps(new)[1:-1]),
-        )
-    db.close()
+    copy_of(template, root)  # tests/offices.py: the stored paths move along
     return open_office(root)
 
 
@@ -431,7 +422,8 @@ def test_every_corpus_document_is_read_by_the_form_reader_as_a_units_reply(s4_of
             assert "lampiran_salah" in new_log, (name, new_log)
             outcomes["lampiran_salah"] += 1
     print(
-        f"\ncorpus documents as PEM's reply: {len(files)} files: {dict(by_status)}; {dict(outcomes)}"
+        f"\ncorpus documents as PEM's reply: {len(files)} files: {dict(by_status)}; "
+        f"{dict(outcomes)}"
     )
     assert len(files) >= 400
     after = office.state()
@@ -741,14 +733,17 @@ row = office.ingest(raw)
 after_peak = peak()
 answers = [body(m) for _, m in office.outbox_since(last, "pem@kecamatan.test")]
 unchanged = office.state() == state
-outside = written_outside_archive(office, files_before, tree(office.root.parent), office.root.parent)
+outside = written_outside_archive(
+    office, files_before, tree(office.root.parent), office.root.parent
+)
 raw2 = raw.replace(b"Message-ID: <", b"Message-ID: <kedua.", 1)
 tracemalloc.start()
 office.ingest(raw2)
 traced_peak = tracemalloc.get_traced_memory()[1]
 tracemalloc.stop()
-print(json.dumps({"size": len(raw), "how": how, "before_peak": before_peak, "before_now": before_now,
-                  "after_peak": after_peak, "traced_peak": traced_peak, "status": row["status"],
+print(json.dumps({"size": len(raw), "how": how, "before_peak": before_peak,
+                  "before_now": before_now, "after_peak": after_peak, "traced_peak": traced_peak,
+                  "status": row["status"],
                   "reason": row["reason"], "answers": answers, "unchanged": unchanged,
                   "outside": outside}))
 """
@@ -785,9 +780,11 @@ def measure(cases: dict[str, tuple[Path, dict, int]]) -> dict[str, dict]:
         out["growth"] = max(out["after_peak"] - max(out["before_peak"], out["before_now"]), 0)
         print(
             f"\n{key}: {out['size'] / MB:.1f} MB ({cases[key][1] or 'default limits'}): status "
-            f"{out['status']} ({out['reason'] or '-'}); peak RSS ({out['how']}) {out['before_peak'] / MB:.0f} -> "
+            f"{out['status']} ({out['reason'] or '-'}); peak RSS ({out['how']}) "
+            f"{out['before_peak'] / MB:.0f} -> "
             f"{out['after_peak'] / MB:.0f} MB, growth {out['growth'] / MB:.1f} MB = "
-            f"{out['growth'] / out['size']:.2f}x the message; tracemalloc peak {out['traced_peak'] / MB:.1f} MB "
+            f"{out['growth'] / out['size']:.2f}x the message; tracemalloc peak "
+            f"{out['traced_peak'] / MB:.1f} MB "
             f"= {out['traced_peak'] / out['size']:.2f}x"
         )
         results[key] = out

@@ -214,7 +214,8 @@ def test_errors_name_row_and_column(tmp_path):
     p = write(tmp_path, text + "\n")
     problems = problems_of(p, units=UNITS)
     assert (
-        "baris 5, kolom \u201ctarget\u201d: \u201cdelapan\u201d bukan angka: gunakan angka seperti 85 atau 1.234,5"
+        "baris 5, kolom \u201ctarget\u201d: \u201cdelapan\u201d bukan angka: gunakan angka seperti "
+        "85 atau 1.234,5"
         in problems
     )
     assert any(

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
 import pytest
+
+from tools import pantau_main
+
+pytestmark = pytest.mark.slow  # the whole corpus through `pantau inspect` (tests/README.md)
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus" / "email"
@@ -24,11 +26,8 @@ def test_inspect_reads_every_corpus_message(tmp_path):
     files = sorted(str(p) for p in CORPUS.rglob("*") if p.is_file())
     results = []
     for i in range(0, len(files), 300):  # a few processes, not one per file
-        r = subprocess.run(
+        r = pantau_main(
             [
-                sys.executable,
-                "-m",
-                "daemon.operator.cli",
                 "--config",
                 str(tmp_path / "tidak-ada.toml"),
                 "inspect",
@@ -36,9 +35,6 @@ def test_inspect_reads_every_corpus_message(tmp_path):
                 *files[i : i + 300],
             ],
             cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=300,
         )
         assert r.returncode == 0, r.stderr[-2000:]
         results += [json.loads(line) for line in r.stdout.splitlines()]

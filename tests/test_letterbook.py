@@ -7,35 +7,25 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import zipfile
 from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
+import pytest
 from docx import Document
+
+from tools import pantau_main
 
 ROOT = Path(__file__).resolve().parents[1]
 ARSIP = Path("var") / "arsip" / "PK-2025-TW3"
 
 
 def pantau(office: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "daemon.operator.cli",
-            "--config",
-            str(office / "config" / "pantau.toml"),
-            *args,
-        ],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-    )
+    return pantau_main(["--config", str(office / "config" / "pantau.toml"), *args])
 
 
+@pytest.mark.slow
 def test_xlsx_is_a_buku_agenda(demo_office, tmp_path):
     out = tmp_path / "keluar.xlsx"
     r = pantau(demo_office, "register", "keluar", "--xlsx", str(out))

@@ -313,7 +313,10 @@ def test_sanitize_filename(raw, shown):
 
 
 def test_html_to_text_keeps_lines_and_drops_scripts():
-    html = "<p>Baris satu</p><div>Baris<br>dua</div><script>alert(1)</script><table><tr><td>a</td><td>b</td></tr></table>"
+    html = (
+        "<p>Baris satu</p><div>Baris<br>dua</div><script>alert(1)</script>"
+        "<table><tr><td>a</td><td>b</td></tr></table>"
+    )
     assert html_to_text(html) == "Baris satu\nBaris\ndua\na b"
     assert html_to_text("<div>a</div><div><br></div><div>b</div>") == "a\n\nb"
     assert html_to_text("") == ""
@@ -373,6 +376,7 @@ def _corpus_messages() -> list[tuple[str, bytes]]:
     return items
 
 
+@pytest.mark.slow
 def test_corpus_reads_as_the_standard_library_does():
     """An independent reading of each corpus message (Python's own `email` package, on messages
     it parses without a defect) is what Pantau must show: the same subject and sender, the

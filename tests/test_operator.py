@@ -1,6 +1,6 @@
-"""What the operator sees, run as the operator runs it (`python -m daemon.operator.cli ...`): `status`,
-`cycle show`, `inspect` with and without the office's database, `triage` and `replay` after a
-config fix, and the daemon log (`--log-format json`) of a real `pantau run`."""
+"""What the operator sees, the commands run through `main(argv)` as `pantau ...` runs them:
+`status`, `cycle show`, `inspect` with and without the office's database, `triage` and `replay`
+after a config fix, and the daemon log (`--log-format json`) of a real `pantau run`."""
 
 from __future__ import annotations
 
@@ -18,9 +18,10 @@ from email.utils import make_msgid
 from pathlib import Path
 
 import pytest
+from offices import new_office
 
-from daemon.demo.simulation import init_office, run_demo
 from daemon.mail.transports.maildir import deliver
+from tools import pantau_main
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC_INSPECT_KEYS = {
@@ -45,14 +46,7 @@ def pantau(
     e = {k: v for k, v in os.environ.items() if not k.startswith("PANTAU_")}
     e["PYTHONPATH"] = str(ROOT)
     e.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "daemon.operator.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=e,
-        timeout=timeout,
-    )
+    return pantau_main(args, env=e, cwd=cwd)  # in-process (tests/tools.py)
 
 
 def read(path: Path) -> EmailMessage:
@@ -83,11 +77,9 @@ def environ(**values: str):
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    target = tmp_path_factory.mktemp("demo")
-    with (target / "demo.log").open("w") as f:
-        assert run_demo(target, out=f) == 0
-    return target
+def demo(demo_office):
+    """The session's finished demo cycle (conftest.py), which these tests only read."""
+    return demo_office
 
 
 def demo_cli(demo: Path, *args: str, **kw) -> subprocess.CompletedProcess:
@@ -136,10 +128,13 @@ def dsn(original_mid: str, rcpt: str) -> bytes:
     text = (
         "Return-Path: <>\r\nFrom: MAILER-DAEMON@mail.kecamatan.test (Mail Delivery System)\r\n"
         "To: pantau@kecamatan.test\r\nSubject: Undelivered Mail Returned to Sender\r\n"
-        "Auto-Submitted: auto-replied\r\nMessage-ID: <bounce.1@mail.kecamatan.test>\r\nMIME-Version: 1.0\r\n"
+        "Auto-Submitted: auto-replied\r\nMessage-ID: "
+        "<bounce.1@mail.kecamatan.test>\r\nMIME-Version: 1.0\r\n"
         f'Content-Type: multipart/report; report-type=delivery-status; boundary="{b}"\r\n\r\n'
-        f"--{b}\r\nContent-Type: text/plain\r\n\r\nThis is the mail system. Your message could not be delivered.\r\n"
-        f"--{b}\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mail.kecamatan.test\r\n\r\n"
+        f"--{b}\r\nContent-Type: text/plain\r\n\r\nThis is the mail system. Your message could not "
+        "be delivered.\r\n"
+        f"--{b}\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; "
+        "mail.kecamatan.test\r\n\r\n"
         f"Final-Recipient: rfc822; {rcpt}\r\nAction: failed\r\nStatus: 5.1.1\r\n"
         "Diagnostic-Code: smtp; 550 5.1.1 user unknown\r\n"
         f"--{b}\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: {original_mid}\r\n"
@@ -300,7 +295,7 @@ def test_a_held_reply_is_listed_explained_and_replayed_after_adding_a_wakil(tmp_
     from daemon.config import load_config
     from daemon.shell.office import OfficeApp
 
-    cfg_path = init_office(tmp_path / "kantor")
+    cfg_path = new_office(tmp_path / "kantor").config
     office = tmp_path / "kantor"
     env = {"PANTAU_NOW": NOW, "PANTAU_SECRET": "rahasia-uji", "PANTAU_CONFIG": str(cfg_path)}
     assert pantau("cycle", "start", "2025-TW3", env=env).returncode == 0
@@ -395,7 +390,7 @@ def wait_for(predicate, timeout: float = 30.0):
 
 @pytest.mark.slow
 def test_daemon_log_and_status_while_running(tmp_path):
-    cfg_path = init_office(tmp_path / "kantor")
+    cfg_path = new_office(tmp_path / "kantor").config
     office = tmp_path / "kantor"
     password = "sandi-sangat-rahasia-123"
     body = "kalimat-pribadi-penanda-log"  # no negation nor change word: SETUJU + it approves
@@ -460,6 +455,7 @@ def test_daemon_log_and_status_while_running(tmp_path):
         assert secret not in text, secret
 
 
+@pytest.mark.slow
 def test_triage_all_shows_why_messages_were_not_taken(demo):
     assert json.loads(demo_cli(demo, "triage", "--json").stdout) == []
     rows = json.loads(demo_cli(demo, "triage", "--json", "--semua").stdout)
@@ -470,7 +466,7 @@ def test_triage_all_shows_why_messages_were_not_taken(demo):
     assert "DIABAIKAN" in out and "balasan otomatis" in out
 
 
-# ============================================================================ wording (issue 14, point 8)
+# ====================================================================== wording (issue 14, point 8)
 
 
 def test_inspect_speaks_indonesian_words(demo, samples):

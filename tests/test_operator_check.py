@@ -1,16 +1,18 @@
 """`pantau init` and `pantau check` as an operator meets them: a new office passes, and each kind
-of mistake gives exit 2 with a message that names the key (or file), the value and what is expected."""
+of mistake gives exit 2 with a message that names the key (or file), the value and what is
+expected."""
 
 from __future__ import annotations
 
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from docx import Document
+
+from tools import pantau_main
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -18,23 +20,13 @@ ROOT = Path(__file__).resolve().parents[1]
 def pantau(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     e = {k: v for k, v in os.environ.items() if not k.startswith("PANTAU_")}
     e.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "daemon.operator.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=e,
-        timeout=120,
-    )
+    return pantau_main(args, env=e)  # in-process, as tests/tools.py describes
 
 
 @pytest.fixture
-def office(tmp_path) -> Path:
-    """A new office, as `pantau init` makes it (in-process: the init tests below run the command)."""
-    from daemon.demo.simulation import init_office
-
-    init_office(tmp_path / "kantor")
-    return tmp_path / "kantor"
+def office(office_factory, tmp_path) -> Path:
+    """A new office, as `pantau init` makes it (the init tests below run the command)."""
+    return office_factory(tmp_path / "kantor").root
 
 
 def check(office: Path, *extra: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -196,7 +188,8 @@ def test_a_configured_unit_without_indicators_is_named(office):
     edit(
         office,
         '[[unit]]\nkode = "SEK"',
-        '[[unit]]\nkode = "BARU"\nnama = "Seksi Baru"\nemail = "baru@kecamatan.test"\n\n[[unit]]\nkode = "SEK"',
+        '[[unit]]\nkode = "BARU"\nnama = "Seksi Baru"\nemail = '
+        '"baru@kecamatan.test"\n\n[[unit]]\nkode = "SEK"',
     )
     _assert_named(check(office), ["indikator.file", "'BARU'", "tidak punya satu pun indikator"])
 
@@ -256,7 +249,8 @@ def test_a_gmail_account_passes_offline_check(office):
 
 @pytest.fixture
 def mail_check(monkeypatch):
-    """run_checks in-process, templates taken as fine (they are checked above): the mail part only."""
+    """run_checks in-process, templates taken as fine (they are checked above): the mail part
+    only."""
     from daemon.config import load_config
     from daemon.operator import checks
 
@@ -326,7 +320,8 @@ def test_gmail_needs_the_full_address_as_user_name(office, mail_check):
     )
     out = mail_check(office, SECRETS)
     assert (
-        "SALAH mail.imap.username: 'pantau'; Gmail / Google Workspace memerlukan alamat surel lengkap"
+        "SALAH mail.imap.username: 'pantau'; Gmail / Google Workspace memerlukan alamat surel "
+        "lengkap"
         in out
     )
 
@@ -343,7 +338,8 @@ def test_microsoft_365_without_oauth2_is_an_error(office, mail_check):
     imap_office(office, M365_IMAP, M365_SMTP)
     out = mail_check(office, SECRETS)
     assert (
-        "SALAH mail.imap.host: outlook.office365.com (Microsoft 365) tidak menerima login kata sandi"
+        "SALAH mail.imap.host: outlook.office365.com (Microsoft 365) tidak menerima login kata "
+        "sandi"
         in out
     )
     assert "SALAH mail.smtp.host: smtp.office365.com (Microsoft 365)" in out

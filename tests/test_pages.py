@@ -17,6 +17,8 @@ from daemon.config import load_config
 from daemon.documents import to_pdf
 from tests.tools import require_tool
 
+pytestmark = pytest.mark.slow  # demo cycles of 40 and 200 units, pages counted in PDFs
+
 ARSIP = Path("var") / "arsip" / "PK-2025-TW3"
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 WP = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"

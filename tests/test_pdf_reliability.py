@@ -7,11 +7,12 @@ from __future__ import annotations
 import json
 import os
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
+import pytest
+
 from daemon.documents import to_pdf
+from tools import pantau_main
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -20,7 +21,9 @@ FAKE = """#!/bin/sh
 n=$(cat "$FAKE_SOFFICE_COUNT" 2>/dev/null || echo 0)
 n=$((n + 1))
 echo $n > "$FAKE_SOFFICE_COUNT"
-for a in "$@"; do case "$a" in -env:UserInstallation=*) echo "$a" >> "$FAKE_SOFFICE_COUNT.profiles";; esac; done
+for a in "$@"; do
+  case "$a" in -env:UserInstallation=*) echo "$a" >> "$FAKE_SOFFICE_COUNT.profiles";; esac
+done
 if [ "$n" -le "$FAKE_SOFFICE_FAILS" ]; then
   echo "Fatal exception: Signal 6" >&2
   echo "Stack:" >&2
@@ -77,45 +80,22 @@ def test_a_conversion_that_keeps_failing_gives_up_without_raising(tmp_path, monk
     assert not list((tmp_path / "out").glob("*"))
 
 
+@pytest.mark.slow
 def test_missing_final_pdf_shows_in_the_log_and_status(tmp_path):
     env = dict(os.environ, **fake_soffice(tmp_path, fails=999))
     office = tmp_path / "kantor"
-    r = subprocess.run([sys.executable, "-m", "daemon.operator.cli", "demo", "--dir", str(office)],
-                       capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
+    r = pantau_main(["demo", "--dir", str(office)], env=env, cwd=ROOT)
     assert r.returncode == 0, r.stdout + r.stderr
     screen = r.stdout + r.stderr
     assert "Traceback" not in screen and "libuno_sal" not in screen and "Stack:" not in screen
     cfg = str(office / "config" / "pantau.toml")
-    show = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "daemon.operator.cli",
-            "--config",
-            cfg,
-            "cycle",
-            "show",
-            "PK-2025-TW3",
-            "--json",
-        ],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=120,
+    show = pantau_main(
+        ["--config", cfg, "cycle", "show", "PK-2025-TW3", "--json"], env=env, cwd=ROOT
     )
     data = json.loads(show.stdout)
     assert any(e["event"] == "pdf_laporan_final_belum_ada" for e in data["log"])
     assert "final_report_pdf" not in {d["kind"] for d in data["documents"]}
-    st = subprocess.run([sys.executable, "-m", "daemon.operator.cli", "--config", cfg, "status"],
-                        capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+    st = pantau_main(["--config", cfg, "status"], env=env, cwd=ROOT)
     assert "PDF siklus PK-2025-TW3 belum ada" in st.stdout
-    js = subprocess.run(
-        [sys.executable, "-m", "daemon.operator.cli", "--config", cfg, "status", "--json"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=120,
-    )
+    js = pantau_main(["--config", cfg, "status", "--json"], env=env, cwd=ROOT)
     assert json.loads(js.stdout)["final_pdf_missing"] == ["PK-2025-TW3"]

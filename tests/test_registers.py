@@ -8,6 +8,7 @@ import os
 import signal
 
 import pytest
+from offices import new_office
 
 from daemon.store import Store
 
@@ -141,7 +142,7 @@ def test_letters_are_numbered_through_add_register(tmp_path, monkeypatch):
     above run under concurrent and killed writers), and the entry that ends up in the register is
     the one it numbered, completed with the letter's e-mails."""
     from daemon.config import load_config
-    from daemon.demo.simulation import DEMO_START, init_office
+    from daemon.demo.simulation import DEMO_START
     from daemon.shell.clock import ManualClock
     from daemon.shell.office import OfficeApp
 
@@ -154,7 +155,9 @@ def test_letters_are_numbered_through_add_register(tmp_path, monkeypatch):
         return no
 
     monkeypatch.setattr(Store, "add_register", spy)
-    app = OfficeApp(load_config(init_office(tmp_path / "kantor")), clock=ManualClock(DEMO_START))
+    app = OfficeApp(
+        load_config(new_office(tmp_path / "kantor").config), clock=ManualClock(DEMO_START)
+    )
     app.start_cycle("2025-TW3")
     keluar = app.store.register("register_keluar")
     assert keluar, "starting a cycle sends at least one registered letter"

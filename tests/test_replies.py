@@ -178,7 +178,8 @@ def test_closing_kept_when_it_is_the_only_text_and_lists_survive():
     assert reply_text(message(HEAD, sentence)) == sentence.strip()
 
 
-OUTLOOK_HTML_ONLY = """<html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8">
+OUTLOOK_HTML_ONLY = """<html><head>
+<meta http-equiv="Content-Type" content="text/html; charset=utf-8">
 <style>p.MsoNormal {margin:0cm}</style></head>
 <body><div class="WordSection1">
 <p class="MsoNormal">REVISI<o:p></o:p></p>

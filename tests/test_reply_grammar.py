@@ -76,7 +76,10 @@ def build(client: str, text: str) -> bytes:
     if client == "phone":
         _plain(m, text + "\n")
     elif client == "gmail":
-        head = "Pada Sen, 6 Okt 2025 pukul 08.00 Pantau Kecamatan Linggo Sari Baganti <\npantau@kecamatan.test> menulis:"
+        head = (
+            "Pada Sen, 6 Okt 2025 pukul 08.00 Pantau Kecamatan Linggo Sari Baganti <\n"
+            "pantau@kecamatan.test> menulis:"
+        )
         _plain(m, f"{text}\n\n{head}\n\n{_quoted()}\n")
         body = _esc_lines(text, "<div>{}</div>", "<div><br></div>")
         m.add_alternative(
@@ -231,6 +234,7 @@ def test_reply_is_read_as_the_table_says(row):
         assert d.reasons, "an unclear reply says why"
 
 
+@pytest.mark.slow
 def test_summary_no_false_approval():
     right = false_approvals = missed = 0
     wrong: list[str] = []

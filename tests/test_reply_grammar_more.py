@@ -103,6 +103,7 @@ def test_reply_is_read_as_the_review_table_says(row):
         assert "482 913" not in d.note + d.first_line + repr(d.reasons)
 
 
+@pytest.mark.slow
 def test_review_table_summary():
     from fixtures.replies.cases import CASES as FIRST
 

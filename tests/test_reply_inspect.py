@@ -6,9 +6,6 @@ the word table, validated at start."""
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
-import sys
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -16,6 +13,7 @@ import pytest
 
 from daemon.config import ConfigError, load_config
 from daemon.core.reply_grammar import Grammar
+from tools import pantau_main
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -35,13 +33,10 @@ def eml(tmp: Path, name: str, body: str, **headers: str) -> Path:
 
 
 def inspect_json(cwd: Path, *files: Path) -> list[dict]:
-    r = subprocess.run(
-        [sys.executable, "-m", "daemon.operator.cli", "inspect", "--json", *map(str, files)],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=120,
+    r = pantau_main(
+        ["inspect", "--json", *map(str, files)],
         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        cwd=cwd,
     )
     assert r.returncode == 0, r.stderr
     return [json.loads(line) for line in r.stdout.splitlines()]
@@ -65,10 +60,8 @@ def test_inspect_reports_none_for_auto_replies_and_bounces(tmp_path):
 
 
 @pytest.fixture
-def office(tmp_path):
-    shutil.copytree(ROOT / "config", tmp_path / "config")
-    shutil.copytree(ROOT / "templates", tmp_path / "templates")
-    return tmp_path / "config" / "pantau.toml"
+def office(office_factory, tmp_path):
+    return office_factory(tmp_path).config
 
 
 def test_an_office_extends_the_word_table(office):

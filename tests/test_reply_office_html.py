@@ -88,6 +88,7 @@ def test_one_clarification_a_day_whatever_the_reasons(s1):
     assert any("jika PMD lengkap" in d for d in logged) and any("pertanyaan" in d for d in logged)
 
 
+@pytest.mark.slow
 def test_the_genuine_answer_in_both_parts_approves(s1):
     s1.clock.advance(minutes=5)
     row = s1.ingest(reply(s1, "SETUJU, segera laksanakan.",

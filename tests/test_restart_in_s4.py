@@ -20,9 +20,10 @@ from pathlib import Path
 
 import pytest
 from docx import Document
+from offices import new_office
 
-from daemon.demo.simulation import init_office
 from daemon.mail.transports.maildir import deliver
+from tools import pantau_main
 
 ROOT = Path(__file__).resolve().parents[1]
 PANTAU = "pantau@kecamatan.test"
@@ -115,7 +116,7 @@ def report_rows(data: bytes) -> set[tuple[str, float]]:
 
 def test_sigkill_in_s4_with_forms_arriving_while_down(tmp_path):
     root = tmp_path / "kantor"
-    cfg = init_office(root)
+    cfg = new_office(root).config
     cfg.write_text(cfg.read_text().replace("perintah_otomatis = false", "perintah_otomatis = true"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("PANTAU_")}
     env.update(
@@ -125,14 +126,7 @@ def test_sigkill_in_s4_with_forms_arriving_while_down(tmp_path):
         PANTAU_CONFIG=str(cfg),
         PYTHONPATH=str(ROOT),
     )
-    r = subprocess.run(
-        [sys.executable, "-m", "daemon.operator.cli", "cycle", "start", "2025-TW3"],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    r = pantau_main(["cycle", "start", "2025-TW3"], env=env, cwd=ROOT)
     assert r.returncode == 0, r.stderr
     box = root / "var" / "maildir"
     log = (tmp_path / "run.log").open("a")

@@ -19,9 +19,10 @@ from email.utils import make_msgid
 from pathlib import Path
 
 import pytest
+from offices import new_office
 
-from daemon.demo.simulation import init_office
 from daemon.mail.transports.maildir import deliver
+from tools import pantau_main
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = "2025-10-06T08:00:00+07:00"  # Monday, office open
@@ -31,28 +32,16 @@ DAEMON_NOW = "2025-11-10T08:00:00+07:00"
 
 
 @pytest.fixture
-def office(tmp_path):
-    cfg = init_office(tmp_path / "kantor")
+def office(office_factory, tmp_path):
+    made = office_factory(tmp_path / "kantor")
     env = {k: v for k, v in os.environ.items() if not k.startswith("PANTAU_")}
-    env.update(
-        PANTAU_NOW=DAEMON_NOW,
-        PANTAU_TIME_SCALE="60",
-        PANTAU_SECRET="rahasia-uji",
-        PANTAU_CONFIG=str(cfg),
-        PYTHONPATH=str(ROOT),
-    )
-    return tmp_path / "kantor", env
+    env.update(made.env(PANTAU_NOW=DAEMON_NOW, PANTAU_TIME_SCALE="60"), PYTHONPATH=str(ROOT))
+    return made.root, env
 
 
 def cli(env, *args, timeout=60) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "daemon.operator.cli", *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    """A one-shot command, in-process (tests/tools.py); `pantau run` stays a real process."""
+    return pantau_main(args, env=env)
 
 
 def start(env, log: Path) -> subprocess.Popen:
@@ -149,11 +138,13 @@ def dsn(original_mid: str, rcpt: str) -> bytes:
     return (
         "Return-Path: <>\r\nFrom: MAILER-DAEMON@mail.kecamatan.test (Mail Delivery System)\r\n"
         "To: pantau@kecamatan.test\r\nSubject: Undelivered Mail Returned to Sender\r\n"
-        f"Auto-Submitted: auto-replied\r\nMessage-ID: {make_msgid(domain='mail.kecamatan.test')}\r\n"
+        "Auto-Submitted: auto-replied\r\nMessage-ID: "
+        f"{make_msgid(domain='mail.kecamatan.test')}\r\n"
         "MIME-Version: 1.0\r\n"
         f'Content-Type: multipart/report; report-type=delivery-status; boundary="{b}"\r\n\r\n'
         f"--{b}\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n"
-        f"--{b}\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mail.kecamatan.test\r\n\r\n"
+        f"--{b}\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; "
+        "mail.kecamatan.test\r\n\r\n"
         f"Final-Recipient: rfc822; {rcpt}\r\nAction: failed\r\nStatus: 5.1.1\r\n"
         "Diagnostic-Code: smtp; 550 5.1.1 user unknown\r\n"
         f"--{b}\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: {original_mid}\r\n"
@@ -193,9 +184,10 @@ def filled_form(request: EmailMessage) -> tuple[str, bytes]:
     raise AssertionError("no form attached")
 
 
-# ============================================================================ 1. one daemon per office
+# ========================================================================= 1. one daemon per office
 
 
+@pytest.mark.slow
 def test_a_second_daemon_refuses_and_a_killed_one_leaves_no_stuck_lock(office, tmp_path):
     root, env = office
     env = dict(
@@ -248,9 +240,10 @@ def test_a_second_daemon_refuses_and_a_killed_one_leaves_no_stuck_lock(office, t
     assert "Pantau berjalan" in (tmp_path / "first.log").read_text()
 
 
-# ============================================================================ 6. cycle start wakes the daemon
+# ================================================================== 6. cycle start wakes the daemon
 
 
+@pytest.mark.slow
 def test_cycle_start_wakes_an_idle_daemon_and_no_reminder_precedes_the_letter(office, tmp_path):
     root, env = office
     env = dict(env, PANTAU_TIME_SCALE="3600")  # an office hour per real second
@@ -280,9 +273,10 @@ def test_cycle_start_wakes_an_idle_daemon_and_no_reminder_precedes_the_letter(of
     print(f"cycle start -> first letter in {took:.2f} s")
 
 
-# ============================================================================ 2. an address fixed mid-cycle
+# ==================================================================== 2. an address fixed mid-cycle
 
 
+@pytest.mark.slow
 def test_a_mistyped_unit_address_is_fixed_mid_cycle_by_sighup(office, tmp_path):
     root, env = office
     cfg_path = Path(env["PANTAU_CONFIG"])
@@ -363,9 +357,10 @@ def test_a_mistyped_unit_address_is_fixed_mid_cycle_by_sighup(office, tmp_path):
     assert "alamat pdm@kecamatan.test diubah ke pmd@kecamatan.test" in log
 
 
-# ============================================================================ 5. held messages are told
+# ======================================================================== 5. held messages are told
 
 
+@pytest.mark.slow
 def test_a_held_forged_approval_is_told_to_the_operator(office, tmp_path):
     root, env = office
     cfg_path = Path(env["PANTAU_CONFIG"])
@@ -400,6 +395,7 @@ def test_a_held_forged_approval_is_told_to_the_operator(office, tmp_path):
         stop(daemon)
 
 
+@pytest.mark.slow
 def test_many_held_messages_make_one_digest(office, tmp_path):
     root, env = office
     mbox = root / "var" / "maildir"
@@ -443,13 +439,12 @@ class _Office:
         from daemon.shell.clock import ManualClock
         from daemon.shell.office import OfficeApp
 
-        self.cfg_path = init_office(tmp_path / "kantor")
+        self.cfg_path = new_office(tmp_path / "kantor").config
         if extra_config:
             self.cfg_path.write_text(self.cfg_path.read_text() + extra_config)
         self.root = tmp_path / "kantor"
         self.mbox = self.root / "var" / "maildir"
         self.clock = ManualClock(datetime.fromisoformat(start))
-        os.environ["PANTAU_SECRET"] = "rahasia-uji"
         self.app = OfficeApp(load_config(self.cfg_path), clock=self.clock, transport=transport)
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("PANTAU_")}
         self.env.update(
@@ -476,7 +471,8 @@ class _Office:
 
 
 @pytest.fixture
-def here(tmp_path):
+def here(tmp_path, monkeypatch):
+    monkeypatch.setenv("PANTAU_SECRET", "rahasia-uji")  # the in-process offices' (and the CLI's)
     made = []
 
     def make(**kw) -> _Office:
@@ -492,6 +488,7 @@ def here(tmp_path):
 # ============================================================================ 3. nothing silent
 
 
+@pytest.mark.slow
 def test_a_second_wrong_attachment_the_same_day_is_logged_listed_and_counted(here, caplog):
     o = here()
     o.app.start_cycle("2025-TW3")
@@ -562,6 +559,7 @@ class _Refusing:
         return getattr(self.inner, name)
 
 
+@pytest.mark.slow
 def test_a_failed_letter_is_explained_retried_or_cancelled_and_status_clears(here):
     o = here()
     o.app._transport = refusing = _Refusing(o.mbox)
@@ -638,7 +636,7 @@ def test_the_kasubag_gets_a_morning_digest_only_when_something_is_pending(here):
 
 
 def _check(tmp_path, edit) -> subprocess.CompletedProcess:
-    cfg = init_office(tmp_path / "k")
+    cfg = new_office(tmp_path / "k").config
     cfg.write_text(edit(cfg.read_text()))
     env = {k: v for k, v in os.environ.items() if not k.startswith("PANTAU_")}
     env.update(PANTAU_SECRET="x", PYTHONPATH=str(ROOT))
@@ -678,8 +676,11 @@ def test_an_unknown_table_or_key_is_an_error_with_the_likely_one(tmp_path, edit,
 def test_toml_syntax_errors_read_in_indonesian_with_line_and_column(tmp_path):
     r = _check(tmp_path, lambda t: t.replace('kota = "Air Haji"', 'kota = "Air Haji'))
     assert r.returncode == 2
-    line = next(i for i, ln in enumerate(init_office(tmp_path / "x").read_text().splitlines(), 1)
-                if ln.startswith("kota ="))
+    line = next(
+        i
+        for i, ln in enumerate(new_office(tmp_path / "x").config.read_text().splitlines(), 1)
+        if ln.startswith("kota =")
+    )
     assert f"berkas bukan TOML yang sah: baris {line}, kolom" in r.stdout
     assert "tanda kutip penutup" in r.stdout and "Illegal" not in r.stdout
     assert 'kota = "Air Haji' in r.stdout  # the line itself is shown
@@ -695,7 +696,7 @@ def test_a_missing_unit_address_reads_plainly(tmp_path):
 def test_operator_addresses_default_to_the_kasubag(tmp_path):
     from daemon.config import load_config
 
-    cfg = init_office(tmp_path / "k")
+    cfg = new_office(tmp_path / "k").config
     assert load_config(cfg).operators == ["kasubag@kecamatan.test"]
     cfg.write_text(
         set_operator(
@@ -728,12 +729,14 @@ def test_every_key_of_the_spec_is_known():
     assert unknown_keys(tomllib.loads(block)) == []
 
 
+@pytest.mark.slow
 def test_an_officials_new_address_takes_the_task_and_the_old_one_still_answers(here):
     o = here()
     o.app.start_cycle("2025-TW3")
     o.round()
     old_letter = mails(o.mbox / "camat@kecamatan.test")[0]
-    # The Camat has a new account; the operator changes the address (the daemon restarts or reloads).
+    # The Camat has a new account; the operator changes the address (the daemon restarts or
+    # reloads).
     o.cfg_path.write_text(o.cfg_path.read_text().replace('email = "camat@kecamatan.test"',
                                                          'email = "rika.marta@kecamatan.test"'))
     from daemon.config import load_config
@@ -763,6 +766,7 @@ def test_an_officials_new_address_takes_the_task_and_the_old_one_still_answers(h
     assert json.loads(cli(o.env, "triage", "--json").stdout) == []
 
 
+@pytest.mark.slow
 def test_triage_does_not_offer_replay_for_a_task_already_closed(here):
     o = here()
     o.app.start_cycle("2025-TW3")
@@ -796,6 +800,7 @@ def test_status_is_not_late_for_a_letter_still_in_the_outbox(here):
     assert "Permohonan Perintah" in subjects[0], subjects
 
 
+@pytest.mark.slow
 def test_a_units_receipt_names_it_when_it_answers_from_its_old_address(here):
     o = here()
     o.app.start_cycle("2025-TW3")
@@ -850,6 +855,7 @@ def test_log_lines_are_written_in_indonesian():
     assert found == []
 
 
+@pytest.mark.slow
 def test_a_reply_held_before_the_address_was_fixed_is_taken_by_replay(here):
     o = here()
     o.cfg_path.write_text(

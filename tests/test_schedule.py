@@ -24,10 +24,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from apscheduler.triggers.cron import CronTrigger
+from offices import new_office
 
 from daemon.core.worktime import WorkCalendar, parse_duration
-from daemon.demo.simulation import init_office
 from daemon.shell import schedule
+from tools import pantau_main
 
 ROOT = Path(__file__).resolve().parents[1]
 WIB = ZoneInfo("Asia/Jakarta")
@@ -167,7 +168,7 @@ def test_operator_addresses_default_to_the_kasubag():
 
 
 def office(tmp_path: Path, now: str, scale: float = 60.0) -> tuple[Path, dict]:
-    cfg = init_office(tmp_path / "kantor")
+    cfg = new_office(tmp_path / "kantor").config
     env = {k: v for k, v in os.environ.items() if not k.startswith("PANTAU_")}
     env.update(PANTAU_NOW=now, PANTAU_TIME_SCALE=repr(scale), PANTAU_SECRET="rahasia-uji",
                PANTAU_CONFIG=str(cfg), PYTHONPATH=str(ROOT))
@@ -175,8 +176,8 @@ def office(tmp_path: Path, now: str, scale: float = 60.0) -> tuple[Path, dict]:
 
 
 def cli(env, *args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "daemon.operator.cli", *args], env=env, cwd=ROOT,
-                          capture_output=True, text=True, timeout=60)
+    """A one-shot command, in-process (tests/tools.py); `pantau run` stays a real process."""
+    return pantau_main(args, env=env)
 
 
 class Run:
@@ -326,7 +327,7 @@ def test_first_start_a_month_after_the_fire_tells_the_operator_once_and_starts_n
 def test_a_bad_batas_terlambat_is_a_config_error(tmp_path, value):
     from daemon.config import ConfigError, load_config
 
-    cfg = init_office(tmp_path / "kantor")
+    cfg = new_office(tmp_path / "kantor").config
     text = cfg.read_text().replace('batas_terlambat = "5 hari"', f'batas_terlambat = "{value}"')
     assert value in text
     cfg.write_text(text)

@@ -96,7 +96,7 @@ def test_reply_all_from_someone_who_is_not_the_tasks_recipient_is_held(s1):
     assert s1.task(step="S1")["status"] == "open"
 
 
-# --------------------------------------------------------------------------- closed and superseded tasks
+# ---------------------------------------------------------------------- closed and superseded tasks
 
 
 def test_token_replayed_after_its_task_closed_gets_sudah_diproses(s4):
@@ -144,6 +144,7 @@ def bring_to_s5(office: Office) -> None:
     assert st.current == "S5" and st.draft_version == 1, st.current
 
 
+@pytest.mark.slow
 def test_approval_of_a_superseded_draft_gets_sudah_diproses(s4):
     bring_to_s5(s4)
     old = s4.task(step="S5", status="open")
@@ -176,6 +177,7 @@ def test_approval_of_a_superseded_draft_gets_sudah_diproses(s4):
 # --------------------------------------------------------------------------- delegates
 
 
+@pytest.mark.slow
 def test_reply_from_a_configured_wakil_is_accepted(tmp_path):
     office = make_office(
         tmp_path / "kantor", to_s4=False, wakil={"camat": ["ajudan.camat@kecamatan.test"]}
@@ -221,7 +223,8 @@ AUTHSERV = "mx.kecamatan.test"
         # our server says DMARC failed: held
         (
             [
-                f"{AUTHSERV}; spf=fail smtp.mailfrom=kecamatan.test; dkim=none; dmarc=fail (p=none) "
+                f"{AUTHSERV}; spf=fail smtp.mailfrom=kecamatan.test; dkim=none; dmarc=fail "
+                "(p=none) "
                 "header.from=kecamatan.test"
             ],
             False,
@@ -255,6 +258,7 @@ AUTHSERV = "mx.kecamatan.test"
         "ours-pass-theirs-fail",
     ],
 )
+@pytest.mark.slow
 def test_dmarc_from_the_trusted_server_only(tmp_path, headers, accepted):
     office = make_office(tmp_path / "kantor", to_s4=False, authserv_id=AUTHSERV)
     try:

@@ -13,16 +13,18 @@ import email
 import json
 import sqlite3
 import subprocess
-import sys
 from email import policy
 from pathlib import Path
 
 import pytest
 
 from daemon.config import load_config
-from daemon.demo.simulation import DEMO_PERIOD, DEMO_START, Sekretaris, Simulation, init_office
+from daemon.demo.simulation import DEMO_PERIOD, DEMO_START, Sekretaris, Simulation
 from daemon.shell.clock import ManualClock
 from daemon.shell.office import OfficeApp
+from tools import pantau_main
+
+pytestmark = pytest.mark.slow  # a whole simulated cycle (tests/README.md)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -47,9 +49,8 @@ class ConditionalSekretaris(Sekretaris):
 
 
 @pytest.fixture(scope="module")
-def office(tmp_path_factory):
-    target = tmp_path_factory.mktemp("tapi")
-    init_office(target)
+def office(office_factory):
+    target = office_factory().root
     cfg = load_config(target / "config" / "pantau.toml")
     app = OfficeApp(cfg, clock=ManualClock(DEMO_START))
     sim = Simulation(app, app.clock)
@@ -65,9 +66,7 @@ def office(tmp_path_factory):
 
 
 def pantau(office: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "daemon.operator.cli", "--config",
-                           str(office / "config" / "pantau.toml"), *args],
-                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    return pantau_main(["--config", str(office / "config" / "pantau.toml"), *args])
 
 
 def inbound_from(office: Path, sender: str) -> list[tuple[str, str, str]]:

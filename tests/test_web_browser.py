@@ -9,14 +9,15 @@ Under CI a missing chromium is a failure, never a skip."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from daemon.web import create_app
 from tests.webkit import LiveServer, demo_office, free_port, last_link, secrets_in
+from tools import pantau_main
+
+pytestmark = pytest.mark.slow  # Chromium against a finished demo cycle (tests/README.md)
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "var" / "screenshots"
@@ -26,7 +27,10 @@ CHROMIUM, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 def _need_browser() -> None:
     missing = [p for p in (CHROMIUM, DRIVER) if not Path(p).exists()]
     if missing:
-        message = f"{', '.join(missing)} not installed (scripts/install-system-deps.sh installs chromium-driver)"
+        message = (
+            f"{', '.join(missing)} not installed"
+            " (scripts/install-system-deps.sh installs chromium-driver)"
+        )
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
@@ -170,7 +174,8 @@ def test_sign_in_see_overview_cycle_document_and_be_refused(browser, server, off
     got = d.execute_async_script(
         "const done = arguments[arguments.length - 1];"
         "fetch(arguments[0], {credentials: 'same-origin'}).then(r => r.arrayBuffer().then(b => "
-        "done([r.status, r.headers.get('content-type'), new TextDecoder().decode(b.slice(0, 5))])));",
+        "done([r.status, r.headers.get('content-type'), new TextDecoder().decode(b.slice(0, "
+        "5))])));",
         href,
     )
     assert got == [200, "application/pdf", "%PDF-"]
@@ -205,21 +210,8 @@ def test_a_unit_signed_in_with_a_printed_link_cannot_open_another_units_page(ser
     # The operator prints a link with `pantau web link EMAIL` and hands it over.
     env = {k: v for k, v in os.environ.items() if not k.startswith("PANTAU_")}
     env["PYTHONPATH"] = str(ROOT)
-    r = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "daemon.operator.cli",
-            "--config",
-            str(office["config"]),
-            "web",
-            "link",
-            "pem@kecamatan.test",
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
+    r = pantau_main(
+        ["--config", str(office["config"]), "web", "link", "pem@kecamatan.test"], env=env
     )
     assert r.returncode == 0, r.stderr
     link = r.stdout.strip()
@@ -244,21 +236,8 @@ def test_a_unit_signed_in_with_a_printed_link_cannot_open_another_units_page(ser
         assert "Sekretariat" not in text(d)
     finally:
         d.quit()
-    bad = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "daemon.operator.cli",
-            "--config",
-            str(office["config"]),
-            "web",
-            "link",
-            "penyusup@contoh.test",
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
+    bad = pantau_main(
+        ["--config", str(office["config"]), "web", "link", "penyusup@contoh.test"], env=env
     )
     assert bad.returncode == 1 and "bukan alamat" in bad.stderr and not bad.stdout
 

@@ -25,6 +25,8 @@ from daemon.store import Store
 from daemon.web import create_app, signin
 from tests.webkit import LiveServer, demo_office, free_port
 
+pytestmark = pytest.mark.slow  # a demo cycle for the module, a server process
+
 UNITS = {
     "SEK": "sek@kecamatan.test",
     "PEM": "pem@kecamatan.test",
@@ -191,7 +193,8 @@ def test_every_route_and_method_without_a_session(server, office):
             assert r.status_code == 401, (method, p, r.status_code)
             if method != "HEAD":
                 assert r.json()["masuk"] == "/masuk"
-    # The public ones: the sign-in page, a link's page, verification, static assets (no office data).
+    # The public ones: the sign-in page, a link's page, verification, static assets (no office
+    # data).
     assert c.get("/masuk").status_code == 200
     assert c.get("/masuk/tautan/" + "0" * 64).status_code == 410
     assert c.get("/verifikasi").status_code == 200

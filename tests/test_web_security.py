@@ -11,12 +11,15 @@ import re
 from datetime import timedelta
 
 import pytest
+from offices import new_office
 from starlette.testclient import TestClient
 
 from daemon.store import Store
 from daemon.web import create_app, signin
 from daemon.web.settings import WebSettings
 from tests.webkit import LiveServer, demo_office, last_link, mails_to, secrets_in
+
+pytestmark = pytest.mark.slow  # a finished demo cycle for the module (tests/README.md)
 
 PAGES = [
     "/",
@@ -223,7 +226,7 @@ def test_rate_limits_per_address_and_per_client(app, office):
     assert codes[:10] == [200] * 10 and codes[10] == 429
 
 
-# ============================================================================ CSRF, fixation, expiry
+# =========================================================================== CSRF, fixation, expiry
 
 
 def test_csrf_is_required_on_every_form(app, office):
@@ -308,7 +311,7 @@ def test_session_cookie_flags_and_expiry(office):
     assert c.get("/", follow_redirects=False).status_code == 303  # ended, not just hidden
 
 
-# ============================================================================ a unit sees only its own
+# ========================================================================= a unit sees only its own
 
 
 def test_a_unit_sees_only_its_own_unit(app, office):
@@ -543,10 +546,9 @@ def test_pantau_web_command_serves_and_its_log_holds_no_link(office):
 
 def test_web_keys_are_checked_with_indonesian_errors(tmp_path):
     from daemon.config import ConfigError, load_config
-    from daemon.demo.simulation import init_office
     from daemon.web.settings import web_settings
 
-    cfg_path = init_office(tmp_path / "kantor")
+    cfg_path = new_office(tmp_path / "kantor").config
     cfg = load_config(cfg_path)
     s = web_settings(cfg)
     assert (s.url, s.host, s.port, s.secure) == ("", "127.0.0.1", 8080, False)

@@ -16,9 +16,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from docx import Document
+from offices import new_office
 
 from daemon.config import load_config
-from daemon.demo.simulation import Simulation, Unit, init_office
+from daemon.demo.simulation import Simulation, Unit
 from daemon.shell.clock import ManualClock
 from daemon.shell.office import OfficeApp
 
@@ -60,7 +61,7 @@ def number(text: str) -> float | None:
 @pytest.fixture(scope="module")
 def year(tmp_path_factory):
     root = tmp_path_factory.mktemp("tahun") / "kantor"
-    cfg = load_config(init_office(root))
+    cfg = load_config(new_office(root).config)
     clock = ManualClock(datetime(2025, 7, 7, 8, 0, tzinfo=WIB))  # Senin, 7 Juli 2025
     app = OfficeApp(cfg, clock=clock)
     first = Simulation(app, clock, out=io.StringIO())

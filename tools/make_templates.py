@@ -439,7 +439,8 @@ NOTA_WORDING = [
     (
         "emonev",
         "Bersama ini disampaikan data Laporan Pemantauan Kinerja {{ period.label }} yang telah "
-        "ditandatangani, dalam format e-Monev (XLSX dan CSV), untuk dientri pada aplikasi e-project "
+        "ditandatangani, dalam format e-Monev (XLSX dan CSV), untuk dientri pada aplikasi "
+        "e-project "
         "dan aplikasi e-Monev.",
         "Setelah pengentrian selesai, mohon membalas surel ini dengan kata SELESAI.",
     ),
@@ -705,7 +706,8 @@ def formulir() -> Document:
             "sampai tanggal itu. Target tahunan dan pagu setiap indikator tercantum di bawah.",
             "Tulis angka dengan format Indonesia, misalnya 85, 85,5 atau 1.234,5; anggaran dalam "
             "rupiah, misalnya 1.234.500 atau Rp1.234.500.",
-            "Simpan berkas tetap dalam format DOCX, lalu kirim dengan membalas surel permintaan data "
+            "Simpan berkas tetap dalam format DOCX, lalu kirim dengan membalas surel permintaan "
+            "data "
             "tanpa mengubah subjeknya ({{ subject_hint }}){% if balas_ke %} ke alamat "
             "{{ balas_ke }}{% endif %}, paling lambat {{ batas_waktu|tanggal_waktu }}.",
             "Jangan menghapus kode formulir di bawah tabel.",

@@ -202,8 +202,9 @@ class Letters:
         if fx.register:
             # Numbered and entered first (inside this event's transaction); the entry's e-mails and
             # files are filled in below, once they exist.
-            no, nomor = self.registers.register_out(st, now, step=fx.step, kode_key=fx.kode, tujuan=fx.tujuan,
-                                          perihal=fx.hal, lampiran="-", message_id="", berkas=[])
+            no, nomor = self.registers.register_out(
+                st, now, step=fx.step, kode_key=fx.kode, tujuan=fx.tujuan, perihal=fx.hal,
+                lampiran="-", message_id="", berkas=[])
         else:  # a working copy (S5's draft to the Kasubag): no register number (SPEC §4)
             no, nomor = 0, ""
         data = dict(fx.data)
@@ -292,7 +293,8 @@ class Letters:
                                    f"{fx.kind}: sudah dikirim hari ini (rem putaran surel)")
                 if self.answering.inbound_id is not None:
                     self.store.update_inbound(
-                        self.answering.inbound_id, rem=f"sudah dijawab sebelumnya hari ini ({fx.kind})"
+                        self.answering.inbound_id,
+                        rem=f"sudah dijawab sebelumnya hari ini ({fx.kind})",
                     )
                 log.warning(
                     "pesan #%s dari %s tidak dibalas lagi: pemberitahuan %s sudah dikirim hari ini "

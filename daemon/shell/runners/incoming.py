@@ -170,15 +170,17 @@ class Incoming:
         if et is None:
             return self._hold(id, a, "tugas tidak ditemukan pada siklus")
         if et.status != TaskStatus.OPEN or st.status != CycleStatus.RUNNING:
-            self.office.advance(st, E.Reply(task=et.key, sender=p.from_addr, decision=a.decision.decision,
-                                      subject=plain_subject(p.subject), message_id=p.message_id or ""))
+            self.office.advance(st, E.Reply(task=et.key, sender=p.from_addr,
+                                            decision=a.decision.decision,
+                                            subject=plain_subject(p.subject),
+                                            message_id=p.message_id or ""))
             self.store.update_inbound(
                 id, status="diproses", reason="tugas sudah ditutup: dijawab sudah diproses"
             )
             return DIPROSES
         if p.refused:
-            self.office.advance(st, E.WrongFile(task=et.key, sender=p.from_addr, errors=list(p.refused),
-                                          too_large=True), now)
+            self.office.advance(st, E.WrongFile(task=et.key, sender=p.from_addr,
+                                                errors=list(p.refused), too_large=True), now)
             self.store.update_inbound(
                 id, status="ditahan", reason="melebihi batas: " + "; ".join(p.refused)[:400]
             )
@@ -336,7 +338,8 @@ class Incoming:
             row = self.store.outbox_by_message_id(info.original_message_id)
             cycle = row["cycle"] if row else None
         if cycle and info:
-            self.office.outgoing.undeliverable(row, {addr: f"status {status}" for addr, status in info.recipients})
+            refused = {addr: f"status {status}" for addr, status in info.recipients}
+            self.office.outgoing.undeliverable(row, refused)
         self.store.update_inbound(
             id, status="diabaikan", reason=f"laporan gagal kirim ({a.cls.reason})", cycle=cycle
         )

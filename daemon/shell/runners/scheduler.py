@@ -132,10 +132,11 @@ class Daemon:
         subject = f"Siklus {due.period.cycle_code} tidak dimulai otomatis"
         body = (
             f"Yth. {app.salutation(to[0])},\n\n"
-            f"Siklus pemantauan kinerja {due.period.label} ({due.period.cycle_code}) seharusnya dimulai "
-            f"pada {_when(due.start)} sesuai jadwal. Pantau baru berjalan pada {_when(now)}, lebih dari "
-            f"{cfg.jadwal_batas_terlambat} kerja setelah waktu itu (batas: {_when(limit) if limit else '-'}), "
-            "sehingga siklus tidak dimulai otomatis agar tidak ada surat yang tiba-tiba terkirim.\n\n"
+            f"Siklus pemantauan kinerja {due.period.label} ({due.period.cycle_code}) "
+            f"seharusnya dimulai pada {_when(due.start)} sesuai jadwal. Pantau baru berjalan pada "
+            f"{_when(now)}, lebih dari {cfg.jadwal_batas_terlambat} kerja setelah waktu itu "
+            f"(batas: {_when(limit) if limit else '-'}), sehingga siklus tidak dimulai otomatis "
+            "agar tidak ada surat yang tiba-tiba terkirim.\n\n"
             "Bila siklus ini tetap perlu dijalankan, mulailah dengan perintah:\n\n"
             f"    pantau cycle start {due.period.code}\n\n"
             "Bila tidak, abaikan pemberitahuan ini; siklus berikutnya dimulai sesuai jadwal.\n\n"
@@ -332,7 +333,8 @@ class Daemon:
         try:
             while not self.stop.is_set():
                 try:
-                    self.wake.clear()  # a wake that arrives during the round makes the wait return at once
+                    # a wake that arrives during the round makes the wait return at once
+                    self.wake.clear()
                     if self.reload_asked.is_set():
                         self.reload()
                     self.round()

@@ -20,13 +20,13 @@ directory knows only the configuration, the registers only the store and the peo
 transport), so what a part can touch is read in its constructor. The runners drive the office
 itself (they advance events, which apply effects) and so hold it. The methods below keep the
 office's public face (the CLI, the demo, the dashboard and the tests call them) and are one line
-each.
+each; what only the parts call (`doc_files`, `body_context`, `send_letter`, `send_notice`,
+`unit_of`) is reached through the part (`office.letters`, `office.people`).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from daemon.config import Config
@@ -241,18 +241,3 @@ class OfficeApp:
 
     def salutation(self, email: str) -> str:
         return self.people.salutation(email)
-
-    def unit_of(self, email: str):
-        return self.people.unit_of(email)
-
-    def doc_files(self, st: E.CycleState, refs: list[E.DocRef]) -> list[tuple[str, Path]]:
-        return self.letters.doc_files(st, refs)
-
-    def body_context(self, st: E.CycleState, to: str, data: dict, **extra: Any) -> dict:
-        return self.letters.body_context(st, to, data, **extra)
-
-    def send_letter(self, st: E.CycleState, fx: E.SendLetter, now: datetime) -> None:
-        self.letters.send_letter(st, fx, now)
-
-    def send_notice(self, st: E.CycleState, fx: E.SendNotice, now: datetime) -> None:
-        self.letters.send_notice(st, fx, now)

@@ -26,7 +26,8 @@ def sha256_file(path: str | Path) -> str:
 
 
 def make_dirs(path: str | Path, mode: int = 0o750) -> Path:
-    """mkdir -p where every folder created gets `mode` (Path.mkdir gives it to the last one only)."""
+    """mkdir -p where every folder created gets `mode` (Path.mkdir gives it to the last one
+    only)."""
     path = Path(path)
     missing = []
     p = path
@@ -93,7 +94,7 @@ class Archive:
         return self.root / safe_name(cycle)
 
     def store_received(self, cycle: str, data: bytes, filename: str) -> tuple[str, Path]:
-        """An attachment someone sent: kept under its hash, with the sender's name as a hint only."""
+        """An attachment someone sent: kept under its hash, the sender's name a hint only."""
         digest = sha256_bytes(data)
         path = self.cycle_dir(cycle) / "diterima" / f"{digest[:12]}-{safe_name(filename)}"
         if not path.exists():

@@ -310,8 +310,8 @@ class Reader:
                 False,
                 "wakil_ttd",
                 (
-                    f"wakil {p.author} tidak boleh menandatangani laporan ({task['step']}); hanya wakil "
-                    "yang ditandai ttd = true (Plt.) dalam konfigurasi"
+                    f"wakil {p.author} tidak boleh menandatangani laporan ({task['step']}); "
+                    "hanya wakil yang ditandai ttd = true (Plt.) dalam konfigurasi"
                 ),
             )
         if not a.decides:

@@ -133,7 +133,8 @@ class JsonFormatter(logging.Formatter):
 
 
 def under_journald(stream=None) -> bool:
-    """True when `stream` (stderr) is the journal's stream: JOURNAL_STREAM names its device:inode."""
+    """True when `stream` (stderr) is the journal's stream (JOURNAL_STREAM names its
+    device:inode)."""
     value = os.environ.get("JOURNAL_STREAM", "")
     if not value:
         return False

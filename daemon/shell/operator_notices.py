@@ -84,9 +84,9 @@ def _held_item(app, row: dict) -> dict:
 
 
 def _clean_subject(subject: str) -> str:
-    from daemon.shell.office import _subject
+    from daemon.shell.runners.incoming import plain_subject
 
-    return _subject(subject)
+    return plain_subject(subject)
 
 
 def tell_held(app, now: datetime) -> int:

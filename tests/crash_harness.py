@@ -38,8 +38,8 @@ How it runs
 
 Random kills may land anywhere, also while a letter that was refused before is being sent
 again (`KNOWN_LOSS_AVOIDED = True` would hold them back there; it was needed until
-office._send_one counted unknown outcomes apart from refusals, see
-tests/test_crash.py::test_interrupted_send_after_two_refusals_is_not_lost).
+Outgoing._send_one (daemon/shell/runners/outgoing.py) counted unknown outcomes apart from
+refusals, see tests/test_crash.py::test_interrupted_send_after_two_refusals_is_not_lost).
 
 Run it by hand for longer runs: `.venv/bin/python tests/crash_harness.py --seed 7 --min-kills 60`.
 """

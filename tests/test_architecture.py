@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -82,3 +83,61 @@ def test_import_contracts_hold():
                        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
     assert r.returncode == 0, r.stdout + r.stderr
     assert "3 kept, 0 broken" in r.stdout, r.stdout
+
+
+def _lint_imports(root: Path) -> subprocess.CompletedProcess:
+    lint = Path(sys.executable).with_name("lint-imports")
+    return subprocess.run([str(lint), "--config", str(root / "pyproject.toml")], cwd=root,
+                          capture_output=True, text=True, timeout=300,
+                          env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"})
+
+
+def test_the_import_contracts_would_catch_an_impure_core(tmp_path):
+    """The contracts are not blind: a copy of the package whose core imports the store, and whose
+    store imports the mail, breaks all three, each named."""
+    shutil.copytree(DAEMON, tmp_path / "daemon", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    (tmp_path / "daemon" / "core" / "leak.py").write_text(
+        '"""A core module that reaches the database."""\n\nimport sqlite3\n\n'
+        "from daemon.store import Store\n\n__all__ = ['Store', 'sqlite3']\n")
+    (tmp_path / "daemon" / "store" / "leak.py").write_text(
+        '"""A store module that reaches the mail."""\n\nfrom daemon.mail import compose\n\n'
+        "__all__ = ['compose']\n")
+    r = _lint_imports(tmp_path)
+    assert r.returncode != 0
+    assert "0 kept, 3 broken" in r.stdout, r.stdout
+    assert "daemon.core.leak -> daemon.store" in r.stdout
+    assert "daemon.core.leak -> sqlite3" in r.stdout
+    assert "daemon.store.leak -> daemon.mail" in r.stdout
+
+
+MAX_LINES = 500
+
+
+def test_every_module_fits_in_a_readers_head():
+    """No module over 500 lines, and every module says what it is for (a docstring)."""
+    too_long, silent = [], []
+    for path in sorted(DAEMON.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        rel = path.relative_to(ROOT)
+        if text.count("\n") > MAX_LINES:
+            too_long.append(f"{rel}: {text.count(chr(10))} lines")
+        if text.strip() and ast.get_docstring(ast.parse(text)) is None:
+            silent.append(str(rel))
+    assert not too_long, f"modules over {MAX_LINES} lines (split them by meaning):\n" + "\n".join(
+        too_long)
+    assert not silent, "modules without a docstring:\n" + "\n".join(silent)
+
+
+def test_line_length_is_enforced():
+    """ruff's E501 (100 columns, pyproject.toml) is on for the whole repository, and `make test`
+    runs ruff over daemon, tests and tools."""
+    import tomllib
+
+    cfg = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert cfg["tool"]["ruff"]["line-length"] == 100
+    lint = cfg["tool"]["ruff"]["lint"]
+    assert "E" in lint["select"] and "E501" not in lint.get("ignore", [])
+    make = (ROOT / "Makefile").read_text()
+    test_recipe = make.split("\ntest:", 1)[1].split("\n\n", 1)[0]
+    assert "ruff check daemon tests tools" in test_recipe

@@ -1,8 +1,8 @@
 """What each document is made from: the data contract between the office shell and the renderers.
 
-The shell (daemon/shell/office.py) fills these from the database and the config; the renderers
-in this package turn them into DOCX/XLSX/ICS files. Wording lives in the templates, so an office
-can edit it; these carry data only.
+The shell fills these from the database and the config (daemon/documents/reportdata.py,
+daemon/shell/letters.py); the renderers in this package turn them into DOCX/XLSX/ICS files.
+Wording lives in the templates, so an office can edit it; these carry data only.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ def cmd_run(args) -> int:
     from daemon.shell import logsetup
     from daemon.shell.lock import AlreadyRunning, OfficeLock
     from daemon.shell.office import OfficeApp
-    from daemon.shell.runner import Daemon
+    from daemon.shell.runners.scheduler import Daemon
 
     cfg = load_cfg(args)
     logsetup.register_secrets(logsetup.secrets_from_config(cfg))

@@ -173,7 +173,9 @@ def _form_check(ctx: _Context, a) -> dict | None:
 
 
 def verdict(ctx: _Context, a, r: dict) -> dict[str, str]:
-    """What the daemon would do with this message, and why (mirrors office.OfficeApp._process)."""
+    """What the daemon would do with this message, and why.
+
+    Mirrors `Incoming._process` in daemon/shell/runners/incoming.py."""
     kind = r["kind"]
     store = ctx.store
     if store is not None and r.get("message_id"):

@@ -12,7 +12,7 @@ past that it tells the operator and waits for `pantau cycle start`: an office th
 mid-quarter gets no surprise letters.
 
 Everything here is pure (a cron trigger, a work calendar and instants in), so the decision can be
-tested without a daemon; daemon/shell/runner.py acts on it and wakes at `next_start`.
+tested without a daemon; daemon/shell/runners/scheduler.py acts on it and wakes at `next_start`.
 """
 
 from __future__ import annotations

@@ -514,3 +514,23 @@ def test_copy_state_shares_nothing_mutable():
         return seen
 
     assert not containers(c, set()) & containers(r.st, set())
+
+
+def test_every_letter_is_addressed_by_the_engine():
+    """Whom each cover letter is addressed to ("Yth.") is the engine's decision, seen here: the
+    order and the route's nota dinas to the official asked, the data request to every unit's
+    head, the invitation to the officials of echelon III/IV, the cover letter to the Kasubag."""
+    r = Run()
+    meeting_done(r)
+    r.reply("S8", "approve")
+    r.reply("S10", "approve")
+    r.reply("S11", "approve")
+    by_step = {(x.step, x.kind): x.kepada for x in r.of(E.SendLetter)}
+    assert by_step[("S1", "nota_dinas")] == ["camat"]
+    assert by_step[("S3", "permintaan_data")] == ["unit:SEK", "unit:PEM", "unit:TRANTIB"]
+    assert by_step[("S6", "nota_dinas")] == ["camat"]  # the last of the route: the Camat
+    sent_s6 = [x.kepada for x in r.of(E.SendLetter) if x.step == "S6"]
+    assert sent_s6[0] == ["sekretaris"] and sent_s6[-1] == ["camat"]
+    assert by_step[("S7", "undangan")] == [E.PESERTA_RAPAT]
+    assert by_step[("S12", "pengantar")] == ["kasubag_perencanaan"]
+    assert all(x.kepada for x in r.of(E.SendLetter) if x.kind), "a cover letter without Yth."

@@ -7,7 +7,7 @@ letter (S12), export the data for e-Monev (S13). Each asks the shell for documen
 
 from __future__ import annotations
 
-from daemon.core.effects import DocRef, Envelope, MakeDoc, SendLetter
+from daemon.core.effects import PESERTA_RAPAT, DocRef, Envelope, MakeDoc, SendLetter, unit_head
 from daemon.core.roles import ROLE_NAMES, Role
 from daemon.core.run import Run
 from daemon.core.sop import StepDef
@@ -50,6 +50,7 @@ def do_kirim_format(run: Run, d: StepDef) -> None:
             kode="permintaan_data",
             envelopes=envelopes,
             data={"batas_waktu": deadline},
+            kepada=[unit_head(code) for code, _ in run.ctx.units],
         )
     )
 
@@ -85,6 +86,7 @@ def do_kirim_undangan(run: Run, d: StepDef) -> None:
             kode="undangan",
             envelopes=[Envelope(to=list(run.ctx.peserta))],
             data={"rapat": run.st.meeting},
+            kepada=[PESERTA_RAPAT],
         )
     )
 
@@ -121,6 +123,7 @@ def do_kirim_pengantar(run: Run, d: StepDef) -> None:
             envelopes=[Envelope(to=[run.person(Role.KASUBAG)], cc=list(run.ctx.tembusan))],
             docs=docs,
             data={"final": run.st.final},
+            kepada=[Role.KASUBAG],
         )
     )
 

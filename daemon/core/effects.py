@@ -55,6 +55,18 @@ class SendLetter:
     register: bool = (
         True  # False: a working copy (S5's draft to the Kasubag), not a letter (SPEC §4)
     )
+    # Whom the cover letter is addressed to ("Yth."), decided here, named by the shell's people
+    # directory: a role key ("camat"), `unit:<kode>` for a unit's head, or PESERTA_RAPAT.
+    kepada: list[str] = field(default_factory=list)
+
+
+PESERTA_RAPAT = "peserta_rapat"
+"""The invitation's collective addressee: the officials of echelon III and IV of the office."""
+
+
+def unit_head(kode: str) -> str:
+    """The addressee key of a unit's head (`unit:SEK`)."""
+    return f"unit:{kode}"
 
 
 @dataclass(frozen=True, kw_only=True)

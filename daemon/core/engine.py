@@ -49,6 +49,7 @@ from daemon.core.answers import reply
 from daemon.core.effects import (
     BRAKE_IGNORES,
     BRAKED,
+    PESERTA_RAPAT,
     DocRef,
     Effect,
     Envelope,
@@ -60,6 +61,7 @@ from daemon.core.effects import (
     SendLetter,
     SendNotice,
     brake_key,
+    unit_head,
 )
 from daemon.core.events import (
     Bounce,
@@ -125,6 +127,7 @@ __all__ = [
     "WrongFile",
     # re-exported: effects.py
     "BRAKED",
+    "PESERTA_RAPAT",
     "BRAKE_IGNORES",
     "DocRef",
     "Effect",
@@ -137,6 +140,7 @@ __all__ = [
     "SendLetter",
     "SendNotice",
     "brake_key",
+    "unit_head",
     # re-exported: run.py, forms.py, roles.py (the shell reads role names from here too)
     "Context",
     "SARAN_NOT_A_FORM",

@@ -154,6 +154,7 @@ def send_for_decision(run: Run, d: StepDef, role: str) -> None:
                 docs=docs,
                 data=data,
                 register=d.surat != "salinan",
+                kepada=[role],
             )
         )
     else:

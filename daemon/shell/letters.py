@@ -208,17 +208,8 @@ class Letters:
         else:  # a working copy (S5's draft to the Kasubag): no register number (SPEC §4)
             no, nomor = 0, ""
         data = dict(fx.data)
-        roles = [data.get("kepada")] if data.get("kepada") else []
-        kepada = [self.cfg.pejabat[r].jabatan for r in roles if r in self.cfg.pejabat]
-        if fx.kind == "permintaan_data":
-            kepada = [
-                f"Kepala {u.nama}" if u.kode != "SEK" else "Sekretaris Camat"
-                for u in self.cfg.units
-            ]
-        if fx.kind == "undangan":
-            kepada = [f"Bapak/Ibu Pejabat Eselon III dan IV di Lingkungan {self.cfg.kantor.nama}"]
-        if fx.kind == "pengantar":
-            kepada = [self.cfg.kasubag.jabatan]
+        # Whom the letter is addressed to is the engine's decision (fx.kepada); here it is named.
+        kepada = [self.people.addressee(k) for k in fx.kepada]
         cover: list[tuple[str, Path]] = []
         # Lampiran counts the files that travel with the letter (not the letter itself): the
         # common documents, and each envelope's own (a unit's form) once.

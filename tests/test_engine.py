@@ -411,6 +411,23 @@ def test_signed_pdf_is_archived_as_final_report():
     assert r.st.final["source"] == "signed_pdf" and r.st.current == "S13"
 
 
+def test_signed_pdf_without_the_signature_code_is_not_taken():
+    """The reader found the S11 code missing (it reads the reply as unclear); the engine decides
+    what follows: the PDF is not the final report, the step stays, the Camat is asked again
+    with the reason and how to sign."""
+    r = Run()
+    meeting_done(r)
+    r.reply("S8", "approve")
+    r.reply("S10", "approve")
+    pdf = E.StoredFile(path="/a/ttd.pdf", sha256="cc" * 32, filename="ttd.pdf")
+    fx = r.reply("S11", "unclear", pdf=pdf, code_problem="kode tanda tangan tidak ada")
+    assert not r.of(E.RecordDoc, fx) and r.st.final is None and r.st.current == "S11"
+    (ask,) = r.notices("mohon_jelas", fx)
+    assert ask.data["alasan"].startswith("kode tanda tangan tidak ada; untuk menandatangani")
+    assert "SETUJU diikuti kode enam angka" in ask.data["alasan"]
+    assert "pdf_bertanda_tangan_diterima" not in r.events()
+
+
 def test_camat_revisi_at_s11_goes_back_to_s9():
     r = Run()
     meeting_done(r)

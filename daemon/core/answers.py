@@ -8,6 +8,7 @@ version is recorded, the signed PDF closes S11. Every answer taken is registered
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from daemon.core.effects import DocRef, RecordDoc, RegisterIn, SendNotice
@@ -19,8 +20,17 @@ from daemon.core.state import Task
 from daemon.core.statuses import CycleStatus, DecisionKind, DraftSource, TaskPurpose, TaskStatus
 from daemon.core.step_kinds import ask_revision, send_for_decision
 
+SIGN_WITH_CODE = (
+    "untuk menandatangani, balas e-mail permohonan penandatanganan dengan SETUJU diikuti kode "
+    "enam angka yang tertera di e-mail itu"
+)
+
 
 def reply(run: Run, ev: Reply) -> None:
+    if ev.code_problem and ev.pdf is not None:
+        # A signed PDF counts only with the signature code (S11): without it the PDF is kept as
+        # any other attachment, and the signer is asked again.
+        ev = replace(ev, pdf=None, other_files=[*ev.other_files, ev.pdf])
     t = run.st.task(ev.task)
     if t is None or t.status != TaskStatus.OPEN or run.st.status != CycleStatus.RUNNING:
         run.fx.append(
@@ -103,7 +113,7 @@ def reply(run: Run, ev: Reply) -> None:
             run, t, ev, "pada langkah ini kirim SETUJU, atau lampirkan DOCX yang sudah diperbaiki"
         )
     else:
-        clarify(run, t, ev, ev.why)
+        clarify(run, t, ev, f"{ev.code_problem}; {SIGN_WITH_CODE}" if ev.code_problem else "")
 
 
 def approve(run: Run, t: Task, d: StepDef, ev: Reply, via_document: bool = False) -> None:

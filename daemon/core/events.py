@@ -48,7 +48,9 @@ class Reply:
     docx: StoredFile | None = None
     pdf: StoredFile | None = None
     other_files: list[StoredFile] = field(default_factory=list)
-    why: str = ""  # why an unclear answer is unclear, when the reader knows (the S11 code)
+    # What the reader found wrong with the S11 signature code ("kode tanda tangan tidak ada" /
+    # "... salah"; it read the reply as unclear). What follows is the engine's (answers.reply).
+    code_problem: str = ""
     kode_ttd: bool = False  # the signature was given with its code (S11); the code itself never
     # For an unclear reply: what the reader understood and why it did not act, in Indonesian,
     # quoting the person's words (daemon/core/reply_grammar.py).

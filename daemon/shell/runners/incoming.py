@@ -304,20 +304,11 @@ class Incoming:
             elif role != "ignored" or att.source != "inline":
                 others.append(self._store_attachment(st.code, att))
         d = a.decision
-        if a.code_problem and pdf is not None:  # a signed PDF counts only with the code (S11)
-            others.append(pdf)
-            pdf = None
-        why = ""
-        if a.code_problem:
-            why = (
-                f"{a.code_problem}; untuk menandatangani, balas e-mail permohonan penandatanganan "
-                "dengan SETUJU diikuti kode enam angka yang tertera di e-mail itu"
-            )
         return E.Reply(task=et.key, sender=p.from_addr, decision=d.decision, note=d.note,
                        message_id=p.message_id or "", subject=self._letter_subject(p, et),
                        meeting_date=d.meeting_date, meeting_time=d.meeting_time,
                        meeting_place=d.meeting_place, docx=docx, pdf=pdf, other_files=others,
-                       why=why, kode_ttd=a.code_given,
+                       code_problem=a.code_problem, kode_ttd=a.code_given,
                        understood=understood(d) if d.decision == "unclear" else "",
                        unclear=[explain(u) for u in d.reasons])
 

@@ -481,6 +481,13 @@ def test_bounce_marks_recipient_and_tells_kasubag():
     ]
 
 
+def test_bounce_tells_the_operator_when_the_office_named_one():
+    r = Run(operators=["it@k.test", "admin@k.test"])
+    r.ev(E.Start(period="2025-TW3"))
+    fx = r.ev(E.Bounce(recipient="camat@k.test", detail="5.1.1 user unknown"))
+    assert r.notices("gagal_kirim", fx)[0].to == ["it@k.test", "admin@k.test"]
+
+
 def test_state_round_trips_through_json():
     r = Run()
     meeting_done(r)

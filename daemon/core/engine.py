@@ -188,7 +188,7 @@ def advance(state: CycleState, event: Event, now: datetime, ctx: Context) -> Dec
 
 def bounce(run: Run, ev: Bounce) -> None:
     """A letter or notice that could not be delivered: the address is remembered and the
-    Kasubag told (`gagal_kirim`)."""
+    operator told (`gagal_kirim`): `[operator] email` when the office set one, else the Kasubag."""
     addr = ev.recipient.lower()
     if addr not in run.st.undeliverable:
         run.st.undeliverable.append(addr)
@@ -197,7 +197,7 @@ def bounce(run: Run, ev: Bounce) -> None:
         SendNotice(
             step=run.st.current,
             kind="gagal_kirim",
-            to=[run.person(Role.KASUBAG)],
+            to=list(run.ctx.operators) or [run.person(Role.KASUBAG)],
             data={"alamat": addr, "detail": ev.detail[:300]},
         )
     )

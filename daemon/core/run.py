@@ -38,6 +38,7 @@ class Context:
     meeting_place: str = ""
     peserta: list[str] = field(default_factory=list)
     tembusan: list[str] = field(default_factory=list)
+    operators: list[str] = field(default_factory=list)  # `[operator] email`; else the Kasubag
 
     def flag(self, name: str) -> bool:
         return bool(getattr(self, name, False)) if name else False

@@ -318,7 +318,6 @@ class Letters:
             data.update(whose(self.cfg, data.get("alamat", "")))
             data["pid"] = running_pid(self.cfg.db_path) or "<pid>"
             data["berkas_konfigurasi"] = str(self.cfg.path)
-            to = self.cfg.operators or to
         if fx.kind == "eskalasi":
             data["menunggu"] = [self.people.who(m) for m in data.get("menunggu", [])]
         if fx.kind == "unit_terlambat":

@@ -105,7 +105,8 @@ class OfficeApp:
             perintah_otomatis=cfg.perintah_otomatis, tinjau_format=cfg.tinjau_format,
             tenggang_kumpul=parse_duration(cfg.tenggang_kumpul), meeting_time=(h, mnt),
             meeting_hours=cfg.undangan_durasi_jam, meeting_place=cfg.undangan_tempat,
-            peserta=list(cfg.undangan_peserta), tembusan=list(cfg.laporan_tembusan))
+            peserta=list(cfg.undangan_peserta), tembusan=list(cfg.laporan_tembusan),
+            operators=list(cfg.operators))
         self.reader = reader_for(cfg, self.store, self.read_form, secret=self.secret)
         # The parts, each given what it needs (see the module docstring).
         self.people = People(cfg)

@@ -15,8 +15,10 @@ other rounds (4 corrected forms per unit, held meanwhile in another IMAP folder 
 inbox untimed) are handled and timed: the same 4 messages per unit at both sizes, all of them
 accepted submissions. A small office is measured in several runs (fresh copies) until at least
 `min_timed` messages have been timed, so that its figure is not a 2-3 s sample on a shared
-machine; every size's figure is its runs' total time over their total messages (a pooled mean,
-neither favouring nor penalising the repeated size). CPU time per message is reported next to
+machine; the runs of the sizes are interleaved (20, 20, 20, 200, 20, 20), so that a change of
+the machine's load in the meantime does not fall on one size only; every size's figure is its
+runs' total time over their total messages (a pooled mean, neither favouring nor penalising the
+repeated size). CPU time per message is reported next to
 the wall time: it is the steadier of the two on a loaded machine.
 """
 
@@ -79,16 +81,21 @@ def measure(sizes: list[int], base, base_replies, stack, env, work: Path, *, ind
     if versions < 2:
         raise ValueError("the units measure needs at least 2 versions (the first is untimed)")
     hold_folder(stack)
+    offices = {size: office_of(size, base, base_replies, stack, work, indicators, versions, log)
+               for size in sorted(sizes)}
+    count = {size: max(1, math.ceil(min_timed / (size * (versions - 1)))) for size in offices}
+    # Each size's runs spread evenly over the phase: (k + 0.5) / n.
+    order = sorted((((k + 0.5) / n, size, k) for size, n in count.items() for k in range(n)))
+    log(f"units: runs of {', '.join(str(size) for _, size, _ in order)} units (each: "
+        + "; ".join(f"{n} untimed + {n * (versions - 1)} timed" for n in offices) + ")")
+    done: dict[int, list[dict]] = {size: [] for size in offices}
+    for _, size, k in order:
+        office, replies = offices[size]
+        done[size].append(one_run(stack, office, replies, env, work, f"satuan{size}-run{k}",
+                                  child))
     by: dict[str, dict] = {}
-    for size in sorted(sizes):
-        office, replies = office_of(size, base, base_replies, stack, work, indicators, versions,
-                                    log)
-        timed_per_run = size * (versions - 1)
-        runs_n = max(1, math.ceil(min_timed / timed_per_run))
-        log(f"units: {size} units, {runs_n} run(s) of {size} untimed + {timed_per_run} timed "
-            "replies")
-        runs = [one_run(stack, office, replies, env, work, f"satuan{size}-run{k}", child)
-                for k in range(runs_n)]
+    for size, runs in done.items():
+        runs_n = len(runs)
         msgs = sum(r["timed"] for r in runs)
         by[str(size)] = {
             "units": size,

@@ -582,6 +582,10 @@ def goals(r: dict) -> dict:
     }
 
 
+def _spread(runs: list[float]) -> str:
+    return f": {min(runs)}-{max(runs)} ms" if len(runs) > 1 else ""
+
+
 def _met(g: dict) -> str:
     if g["met"] is None:
         return "report" if g["goal"].startswith("report") else "n/a"
@@ -632,7 +636,8 @@ def table(r: dict) -> str:
             (
                 f"one reply at {n} units",
                 f"{by[n]['ms_per_msg']} ms (CPU {by[n]['cpu_ms_per_msg']} ms; "
-                f"{by[n]['timed_messages']} corrections timed in {by[n]['runs']} run(s))",
+                f"{by[n]['timed_messages']} corrections timed in {by[n]['runs']} run(s)"
+                + _spread(by[n].get("ms_per_msg_runs", [])) + ")",
                 "",
                 "",
             )

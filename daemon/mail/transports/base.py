@@ -55,6 +55,9 @@ class Transport(Protocol):
         """Move a message out of the inbox to the folder for `outcome` (DIPROSES, GAGAL,
         DIABAIKAN)."""
 
+    # Optional: `file_batch(items: list[tuple[str, str]])` files several (ref, outcome) pairs at
+    # once (IMAP: one UID MOVE per target folder). `file_all` below uses it when present.
+
     def wait(self, timeout: float) -> bool:
         """Block until new mail may have arrived (IMAP IDLE) or `timeout` seconds pass.
         Returns True when woken by the server."""
@@ -68,3 +71,24 @@ class Transport(Protocol):
 
     def close(self) -> None:
         """Release connections."""
+
+
+def file_all(transport: Transport, items: list[tuple[str, str]]) -> list[TransportError]:
+    """File each (ref, outcome) pair, in one go when the transport can (`file_batch`), else one by
+    one. Returns the errors met (each a message left in the inbox, fetched again next time)."""
+    if not items:
+        return []
+    batch = getattr(transport, "file_batch", None)
+    if batch is not None:
+        try:
+            batch(items)
+        except TransportError as e:
+            return [e]
+        return []
+    errors = []
+    for ref, outcome in items:
+        try:
+            transport.file(ref, outcome)
+        except TransportError as e:
+            errors.append(e)
+    return errors

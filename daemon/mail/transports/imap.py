@@ -8,14 +8,16 @@ What it does, and the pitfalls it is written around:
   changes (a mailbox recreated, a server migrated, Dovecot's dovecot-uidlist lost) every message
   comes again with new references, and the caller recognises them by their hash and Message-ID.
 - `file(ref, outcome)` moves one message to the folder configured for the outcome, creating the
-  folder when missing. Folder names in the config use "/" for hierarchy; they are translated to
-  the server's own separator ("." on Dovecot with Maildir++, "/" on Gmail and Microsoft 365) and
-  put under the personal namespace's prefix when the server has one (Courier's "INBOX."). MOVE
-  (RFC 6851) when the server has it, else COPY + \\Deleted + UID EXPUNGE (UIDPLUS), else a plain
-  EXPUNGE. A reference whose UIDVALIDITY no longer matches is ignored (logged): the message will
-  be fetched again. So is one whose UID now names another message (its size or its Message-ID,
-  Date, Subject and Received headers differ from what was fetched): a server that lost its UID
-  list may renumber the messages and keep the UIDVALIDITY, which Dovecot does.
+  folder when missing; `file_batch([(ref, outcome), ...])` moves a fetched batch with one UID MOVE
+  per target folder (after one FETCH of the fingerprints below). Folder names in the config use "/"
+  for hierarchy; they are translated to the server's own separator ("." on Dovecot with Maildir++,
+  "/" on Gmail and Microsoft 365) and put under the personal namespace's prefix when the server has
+  one (Courier's "INBOX."). MOVE (RFC 6851) when the server has it, else COPY + \\Deleted + UID
+  EXPUNGE (UIDPLUS), else a plain EXPUNGE. A reference whose UIDVALIDITY no longer matches is
+  ignored (logged): the message will be fetched again. So is one whose UID now names another message
+  (its size or its Message-ID, Date, Subject and Received headers differ from what was fetched): a
+  server that lost its UID list may renumber the messages and keep the UIDVALIDITY, which Dovecot
+  does.
 - `wait(timeout)` blocks in IMAP IDLE until the server reports EXISTS/RECENT (Dovecot tells ~0.5 s
   after delivery) or the timeout passes. IDLE can hang silently on a dead connection, so there is
   always a socket timeout, IDLE is re-issued at least every `idle_max` seconds, and before idling
@@ -139,62 +141,88 @@ class ImapSmtpTransport(ImapWaiting):
                 yield Incoming(ref=ref, raw=bytes(raw))
 
     def file(self, ref: str, outcome: str) -> None:
-        target = {
+        self.file_batch([(ref, outcome)])
+
+    def file_batch(self, items: list[tuple[str, str]]) -> None:
+        """File several messages: per target folder one fingerprint FETCH and one UID MOVE (or
+        COPY + \\Deleted + UID EXPUNGE) for all of them. A message whose UIDVALIDITY or
+        fingerprint no longer matches is left where it is (it will be fetched again)."""
+        folders = {
             DIPROSES: self.settings.folder_diproses,
             GAGAL: self.settings.folder_gagal,
             DIABAIKAN: self.settings.folder_diabaikan,
-        }.get(outcome)
-        if target is None:
-            raise ValueError(f"unknown outcome {outcome!r}")
-        folder, validity, uid = parse_ref(ref)
-        expected = self._fingerprints.get(ref)
+        }
+        groups: dict[tuple[str, str, int], list[tuple[str, int]]] = {}
+        for ref, outcome in items:
+            target = folders.get(outcome)
+            if target is None:
+                raise ValueError(f"unknown outcome {outcome!r}")
+            folder, validity, uid = parse_ref(ref)
+            groups.setdefault((target, folder, validity), []).append((ref, uid))
+        for (target, folder, validity), members in groups.items():
+            self._run(
+                f"memindahkan surat ke {target}",
+                lambda client, t=target, f=folder, v=validity, m=members: self._move(
+                    client, t, f, v, m
+                ),
+            )
+            for ref, _uid in members:
+                self._fingerprints.pop(ref, None)
 
-        def move(client: IMAPClient) -> None:
-            source = self.server_name(folder)
-            if self._select(client, source) != validity:
-                log.warning(
-                    "folder IMAP %s: UIDVALIDITY kini %s, bukan %s; UID %s tidak dipindahkan (akan "
-                    "diambil lagi)",
-                    folder,
-                    self._uidvalidity,
-                    validity,
-                    uid,
-                )
-                return
-            if expected is not None:
-                # A server that lost its UID list may hand out the same UIDVALIDITY again with
-                # the messages renumbered (Dovecot does, within the same second): make sure the
-                # UID still names the message that was fetched.
-                now = client.fetch([uid], list(_FINGERPRINT)).get(uid)
-                if now is None:
+    def _move(
+        self, client: IMAPClient, target: str, folder: str, validity: int,
+        members: list[tuple[str, int]],
+    ) -> None:
+        source = self.server_name(folder)
+        if self._select(client, source) != validity:
+            log.warning(
+                "folder IMAP %s: UIDVALIDITY kini %s, bukan %s; UID %s tidak dipindahkan (akan "
+                "diambil lagi)",
+                folder,
+                self._uidvalidity,
+                validity,
+                ",".join(str(uid) for _, uid in members),
+            )
+            return
+        checked = [(uid, self._fingerprints[ref]) for ref, uid in members
+                   if ref in self._fingerprints]
+        uids = [uid for ref, uid in members if ref not in self._fingerprints]
+        if checked:
+            # A server that lost its UID list may hand out the same UIDVALIDITY again with the
+            # messages renumbered (Dovecot does, within the same second): make sure each UID
+            # still names the message that was fetched.
+            now = client.fetch([uid for uid, _ in checked], list(_FINGERPRINT))
+            for uid, expected in checked:
+                item = now.get(uid)
+                if item is None:
                     log.info(
                         "folder IMAP %s: UID %s sudah tidak ada; tidak ada yang dipindahkan",
                         folder,
                         uid,
                     )
-                    return
-                if _fingerprint(now) != expected:
+                elif _fingerprint(item) != expected:
                     log.warning(
                         "folder IMAP %s: UID %s kini menunjuk pesan lain (UID dinomori ulang); "
                         "tidak dipindahkan (akan diambil lagi)",
                         folder,
                         uid,
                     )
-                    return
-            dest = self.server_name(target)
-            self._ensure_folder(client, dest)
-            if client.has_capability("MOVE"):
-                client.move([uid], dest)
-            else:
-                client.copy([uid], dest)
-                client.add_flags([uid], [b"\\Deleted"], silent=True)
-                if client.has_capability("UIDPLUS"):
-                    client.uid_expunge([uid])
                 else:
-                    client.expunge()
-
-        self._run(f"memindahkan surat ke {target}", move)
-        self._fingerprints.pop(ref, None)
+                    uids.append(uid)
+        if not uids:
+            return
+        uids.sort()
+        dest = self.server_name(target)
+        self._ensure_folder(client, dest)
+        if client.has_capability("MOVE"):
+            client.move(uids, dest)
+        else:
+            client.copy(uids, dest)
+            client.add_flags(uids, [b"\\Deleted"], silent=True)
+            if client.has_capability("UIDPLUS"):
+                client.uid_expunge(uids)
+            else:
+                client.expunge()
 
     # ---- Transport: sending ------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from daemon.core.model import FormCode, Period
 from daemon.core.reply_grammar import explain, understood
 from daemon.core.statuses import CycleStatus, TaskStatus
 from daemon.mail.replies import subject_clean
-from daemon.mail.transports.base import DIABAIKAN, DIPROSES, GAGAL, TransportError
+from daemon.mail.transports.base import DIABAIKAN, DIPROSES, GAGAL, file_all
 from daemon.shell.faults import crash_point
 from daemon.shell.inbound import Analysis
 
@@ -28,6 +28,9 @@ if TYPE_CHECKING:
     from daemon.shell.office import OfficeApp
 
 log = logging.getLogger("pantau")
+
+# How many processed messages are filed together (the IMAP transport fetches 25 at a time).
+FILE_BATCH = 25
 
 
 class Incoming:
@@ -48,15 +51,31 @@ class Incoming:
         return self.office.transport
 
     def poll(self) -> int:
+        """Ingest every new message; file them in batches (one IMAP MOVE per target folder for
+        up to FILE_BATCH messages). Each message is stored, recorded and processed before its
+        batch is filed, so a crash between the two leaves messages in the inbox that the next
+        start recognises (same sha256) and only files."""
         n = 0
-        for inc in self.transport.fetch_new():
-            outcome = self.ingest(inc.raw, inc.ref)
-            try:
-                self.transport.file(inc.ref, outcome)
-            except TransportError as e:
-                log.warning("tidak dapat memindahkan pesan %s: %s", inc.ref, e)
-            n += 1
+        pending: list[tuple[str, str]] = []
+        try:
+            for inc in self.transport.fetch_new():
+                pending.append((inc.ref, self.ingest(inc.raw, inc.ref)))
+                del inc
+                n += 1
+                if len(pending) >= FILE_BATCH:
+                    self._file(pending)
+                    pending = []
+        finally:
+            self._file(pending)
         return n
+
+    def _file(self, pending: list[tuple[str, str]]) -> None:
+        if not pending:
+            return
+        crash_point("filing")
+        for e in file_all(self.transport, pending):
+            log.warning("tidak dapat memindahkan pesan %s: %s",
+                        ", ".join(ref for ref, _ in pending), e)
 
     def ingest(self, raw: bytes, ref: str = "") -> str:
         """Store first, record, then process. Returns the folder outcome."""

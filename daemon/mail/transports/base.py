@@ -7,7 +7,7 @@ messages and never touch the database.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -23,10 +23,19 @@ class TransportError(Exception):
 @dataclass
 class Incoming:
     """One message found in the inbox. `ref` is the transport's pointer (a file name, or
-    'folder/uidvalidity/uid'); it is only used to file the message afterwards."""
+    'folder/uidvalidity/uid'); it is only used to file the message afterwards. A big message
+    (over STREAM_FROM bytes) comes with `raw` empty and `stream`, which yields its bytes in
+    chunks (read once, before the transport is used for anything else)."""
 
     ref: str
     raw: bytes
+    stream: Callable[[], Iterator[bytes]] | None = None
+
+
+# Messages over this size are handed over in chunks (Incoming.stream), never whole in memory.
+STREAM_FROM = 2 << 20
+# The size of one chunk (an IMAP partial FETCH, a read of a Maildir file).
+CHUNK = 1 << 20
 
 
 @dataclass

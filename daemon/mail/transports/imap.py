@@ -3,7 +3,8 @@
 What it does, and the pitfalls it is written around:
 
 - `fetch_new()` selects the inbox and yields every message not flagged \\Deleted, read with
-  BODY.PEEK[] (so \\Seen is left alone) in batches, each with the reference
+  BODY.PEEK[] (so \\Seen is left alone) in batches (a message over STREAM_FROM bytes in 1 MB
+  partial fetches, BODY.PEEK[]<offset.length>, as the caller reads it), each with the reference
   "<folder>/<UIDVALIDITY>/<UID>". The reference is only a pointer: when the mailbox's UIDVALIDITY
   changes (a mailbox recreated, a server migrated, Dovecot's dovecot-uidlist lost) every message
   comes again with new references, and the caller recognises them by their hash and Message-ID.
@@ -51,9 +52,11 @@ from collections.abc import Callable, Iterator
 from imapclient import IMAPClient
 
 from daemon.mail.transports.base import (
+    CHUNK,
     DIABAIKAN,
     DIPROSES,
     GAGAL,
+    STREAM_FROM,
     Incoming,
     SendResult,
     TransportError,
@@ -119,7 +122,15 @@ class ImapSmtpTransport(ImapWaiting):
             def fetch(client: IMAPClient, batch=batch) -> dict | None:
                 if self._select(client, self.server_name(folder)) != validity:
                     return None  # UIDVALIDITY changed: the next fetch_new starts over
-                return client.fetch(batch, ["BODY.PEEK[]", *_FINGERPRINT])
+                # The sizes first: a big message is not fetched whole but in parts (_stream).
+                heads = client.fetch(batch, list(_FINGERPRINT))
+                small = [u for u in batch
+                         if u in heads and (heads[u].get(b"RFC822.SIZE") or 0) <= STREAM_FROM]
+                bodies = client.fetch(small, ["BODY.PEEK[]"]) if small else {}
+                for uid, item in bodies.items():
+                    if uid in heads:
+                        heads[uid][b"BODY[]"] = item.get(b"BODY[]")
+                return heads
 
             data = self._run("mengambil surat", fetch)
             if data is None:
@@ -129,16 +140,46 @@ class ImapSmtpTransport(ImapWaiting):
                 )
                 return
             for uid in batch:
-                item = data.get(uid)
+                item = data.pop(uid, None)
                 if item is None:  # expunged meanwhile (by a person, or another client)
                     continue
-                raw = item.get(b"BODY[]")
-                if raw is None:
-                    continue
+                size = item.get(b"RFC822.SIZE") or 0
+                raw = item.pop(b"BODY[]", None)
                 ref = f"{folder}/{validity}/{uid}"
+                if raw is None and size <= STREAM_FROM:
+                    continue
                 self._fingerprints[ref] = _fingerprint(item)
                 self._yielded.add(uid)
-                yield Incoming(ref=ref, raw=bytes(raw))
+                if raw is None:
+                    yield Incoming(ref=ref, raw=b"",
+                                   stream=lambda uid=uid, size=size: self._stream(
+                                       folder, validity, uid, size))
+                else:
+                    yield Incoming(ref=ref, raw=bytes(raw))
+                del raw
+
+    def _stream(self, folder: str, validity: int, uid: int, size: int) -> Iterator[bytes]:
+        """A big message's bytes, one partial FETCH (BODY.PEEK[]<offset.length>) at a time."""
+        offset = 0
+        while offset < size:
+
+            def part(client: IMAPClient, offset=offset) -> bytes | None:
+                if self._select(client, self.server_name(folder)) != validity:
+                    return None
+                got = client.fetch([uid], [f"BODY.PEEK[]<{offset}.{CHUNK}>"]).get(uid) or {}
+                return next((bytes(v) for k, v in got.items()
+                             if isinstance(k, bytes) and k.startswith(b"BODY[]")), b"")
+
+            chunk = self._run("mengambil surat besar", part)
+            if chunk is None:
+                raise TransportError(f"IMAP: UIDVALIDITY folder {folder} berubah saat mengambil "
+                                     f"pesan besar UID {uid}")
+            if not chunk:
+                if offset == 0:
+                    raise TransportError(f"IMAP: pesan UID {uid} tidak dapat diambil")
+                return
+            yield chunk
+            offset += len(chunk)
 
     def file(self, ref: str, outcome: str) -> None:
         self.file_batch([(ref, outcome)])

@@ -29,9 +29,9 @@ from pathlib import Path
 from typing import BinaryIO
 
 # A base64 body is decoded to disk when its encoded text is over this many bytes.
-SPOOL_FROM = 1 << 20
+SPOOL_FROM = 256 << 10
 # Messages over this size are read through `spool_message` rather than parsed whole.
-LEAN_FROM = 2 << 20
+LEAN_FROM = 1 << 20
 
 _B64 = re.compile(rb"[^A-Za-z0-9+/]")
 

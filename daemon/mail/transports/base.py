@@ -33,7 +33,7 @@ class Incoming:
 
 
 # Messages over this size are handed over in chunks (Incoming.stream), never whole in memory.
-STREAM_FROM = 2 << 20
+STREAM_FROM = 1 << 20
 # The size of one chunk (an IMAP partial FETCH, a read of a Maildir file).
 CHUNK = 1 << 20
 

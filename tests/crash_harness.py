@@ -80,9 +80,9 @@ from daemon.shell.clock import Clock  # noqa: E402
 from daemon.store import Store  # noqa: E402
 
 ROLES = ("pantau", "camat", "sekretaris", "kasubag", "sek", "pem", "trantib", "pmd", "kesos")
-POINTS = ("stored", "committed", "sent_unmarked", "rendering")
+POINTS = ("stored", "committed", "filing", "sent_unmarked", "rendering")
 # The highest n armed for each point (PANTAU_CRASH_AT=point:n with n drawn from 1..this).
-POINT_MAX_N = {"stored": 2, "committed": 4, "sent_unmarked": 4, "rendering": 1}
+POINT_MAX_N = {"stored": 2, "committed": 4, "filing": 2, "sent_unmarked": 4, "rendering": 1}
 # Steps whose next event renders documents, and how many: the Camat's order makes the five forms
 # (S1 -> S2), collection closing and a late form make a draft (S4, S5), the Camat's signature
 # the final report (S11), then the e-Monev export.

@@ -35,6 +35,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from daemon.mail.mime.spool import LEAN_FROM, RawMessage
+
 RESERVED_TLDS = ("test", "example", "invalid", "localhost")
 
 
@@ -102,7 +104,7 @@ def _dnsfunc(s: TrustSettings) -> Callable[..., bytes | None]:
     return lookup
 
 
-def authenticate(raw: bytes, from_domain: str, headers: dict[str, list[str]],
+def authenticate(raw: bytes | RawMessage, from_domain: str, headers: dict[str, list[str]],
                  s: TrustSettings, covers: Callable[[set[str]], bool] | None = None
                  ) -> tuple[bool, str, str]:
     """Is the From domain vouched for? (ok, keyword, reason in Indonesian).
@@ -169,21 +171,29 @@ def _whole_body(d, tags: dict) -> bool:
         return True
     from dkim.canonicalization import CanonicalizationPolicy
 
+    from daemon.mail.dkim_stream import LeanDKIM
+
     try:
+        if isinstance(d, LeanDKIM):
+            return int(tags[b"l"]) >= d.canonical_length(tags.get(b"c", b"simple/simple"))
         policy = CanonicalizationPolicy.from_c_value(tags.get(b"c", b"simple/simple"))
         return int(tags[b"l"]) >= len(policy.canonicalize_body(d.body))
     except Exception:  # noqa: BLE001
         return False
 
 
-def _dkim(raw: bytes, from_domain: str, s: TrustSettings,
+def _dkim(raw: bytes | RawMessage, from_domain: str, s: TrustSettings,
           covers: Callable[[set[str]], bool] | None = None) -> tuple[bool, str, str]:
     import dkim
     from dkim.util import parse_tag_value
 
+    from daemon.mail.dkim_stream import LeanDKIM
+
     dns = _dnsfunc(s)
+    src = RawMessage.of(raw)
     try:
-        d = dkim.DKIM(raw)
+        # A big message is not held: its body hashes are computed line by line (dkim_stream.py).
+        d = dkim.DKIM(src.data) if src.data is not None and src.size <= LEAN_FROM else LeanDKIM(src)
     except Exception:  # noqa: BLE001
         return False, "dkim_rusak", "tanda tangan DKIM tidak dapat diperiksa (pesan rusak)"
     sigs = [v for k, v in d.headers if k.lower() == b"dkim-signature"]
@@ -223,7 +233,7 @@ def _dkim(raw: bytes, from_domain: str, s: TrustSettings,
             why = why or "kunci DKIM tidak ditemukan atau tidak sah"
         except Exception as e:  # noqa: BLE001
             why = why or f"tanda tangan tidak sah ({type(e).__name__})"
-    arc_ok, arc_why = _arc(raw, from_domain, s, dns)
+    arc_ok, arc_why = _arc(src.whole(), from_domain, s, dns)
     if arc_ok:
         return True, "", ""
     if not sigs:

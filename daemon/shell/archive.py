@@ -10,6 +10,7 @@ import hashlib
 import os
 import re
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 
@@ -89,6 +90,39 @@ class Archive:
         if not path.exists():
             write_atomic(path, data)
         return digest, path
+
+    def store_stream(self, chunks: Iterable[bytes]) -> tuple[str, Path, int]:
+        """Store a raw message arriving in chunks (a big one, never whole in memory): written to
+        a temporary file while its sha256 is computed, fsynced, then renamed to its hash's name.
+        Returns (sha256, path, size); idempotent like store_raw."""
+        folder = make_dirs(self.root / "mail")
+        fd, tmp_name = tempfile.mkstemp(prefix=".masuk.", suffix=".tmp", dir=folder)
+        tmp = Path(tmp_name)
+        h, size = hashlib.sha256(), 0
+        try:
+            with os.fdopen(fd, "wb") as f:
+                for chunk in chunks:
+                    h.update(chunk)
+                    f.write(chunk)
+                    size += len(chunk)
+                f.flush()
+                os.fsync(f.fileno())
+            digest = h.hexdigest()
+            path = self.root / "mail" / digest[:2] / f"{digest}.eml"
+            if path.exists():
+                tmp.unlink()
+                return digest, path, size
+            make_dirs(path.parent)
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        dfd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+        return digest, path, size
 
     def cycle_dir(self, cycle: str) -> Path:
         return self.root / safe_name(cycle)

@@ -6,9 +6,10 @@ kill, so the harness knows where the process died. Unset in production, where `c
 is one dictionary lookup.
 
 Points: `stored` (a raw message archived and recorded, not yet processed), `committed` (an event's
-transaction committed, nothing sent yet), `sent_unmarked` (the server accepted a letter, the
-outbox row is not yet marked sent), `rendering` (in the middle of rendering a document, inside the
-event's transaction).
+transaction committed, nothing sent yet), `filing` (a batch of messages stored, recorded and
+processed, none of them filed out of the inbox yet), `sent_unmarked` (the server accepted a letter,
+the outbox row is not yet marked sent), `rendering` (in the middle of rendering a document, inside
+the event's transaction).
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from daemon.core.model import (
@@ -38,7 +39,7 @@ from daemon.core.model import (
 )
 from daemon.core.verification import signature_code
 from daemon.mail.classify import classify, find_cycle_tag, find_plus_tokens, find_subject_token
-from daemon.mail.mime import Limits, parse_message
+from daemon.mail.mime import Limits, RawMessage, parse_message
 from daemon.mail.replies import read_reply
 from daemon.mail.trust import TrustSettings, authenticate
 
@@ -182,6 +183,7 @@ class Reader:
         self.secret = secret
         self.kode_ttd = kode_ttd
         self.grammar = grammar  # reply_grammar.Grammar with the office's own words, or None
+        self.spool_dir: Path | None = None  # where big parts are decoded (None: the system's tmp)
 
     # ------------------------------------------------------------------ correlation
 
@@ -286,7 +288,8 @@ class Reader:
             return lambda h: (in_to and ("to" in h or "cc" in h)) or subject(h)
         return subject
 
-    def check_sender(self, raw: bytes, p: ParsedMessage, a: Analysis) -> tuple[bool, str, str]:
+    def check_sender(self, raw: bytes | RawMessage, p: ParsedMessage, a: Analysis
+                     ) -> tuple[bool, str, str]:
         """Every trust check of SPEC §3.1 for a matched task: (ok, keyword, reason)."""
         task = a.task
         if p.author_problem:
@@ -370,8 +373,10 @@ class Reader:
 
     # ------------------------------------------------------------------ the whole analysis
 
-    def analyse(self, raw: bytes) -> Analysis:
-        p = parse_message(raw, self.limits)
+    def analyse(self, raw: bytes | RawMessage) -> Analysis:
+        """Read one message: bytes, or a `RawMessage` (a big one is read from its file line by
+        line, its big parts decoded to files under `spool_dir`; mail/mime/spool.py)."""
+        p = parse_message(raw, self.limits, self.spool_dir)
         cls = classify(p, own_addresses={self.address}, own_domains={self.domain})
         a = Analysis(parsed=p, cls=cls)
         if cls.kind in ("bounce", "malformed"):

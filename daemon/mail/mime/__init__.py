@@ -6,8 +6,9 @@ boundaries, addresses folded without whitespace, 8-bit bytes in headers, Outlook
 can, records each broken piece in `ParsedMessage.errors` (in Indonesian, for the operator and for
 the reply the caller may send) and never raises.
 
-It is a pure function over bytes: no disk, no network. File names of attachments are cleaned for
-display only and are never used as paths.
+It is a function over bytes, with no network; the one use of the disk is a big message's base64
+parts decoded to temporary files (spool.py), gone when the parse returns. File names of
+attachments are cleaned for display only and are never used as paths.
 
 The modules, in the order a message is read:
 - parse.py: `parse_message`, the one entry point; picks the body text.
@@ -15,6 +16,8 @@ The modules, in the order a message is read:
 - parts.py: the walk over the MIME tree (body parts, attachments, forwarded messages).
 - containers.py: the files inside TNEF (`winmail.dat`) and Outlook `.msg` attachments.
 - collect.py: `Limits` (SPEC §3.4) and the collector that enforces them.
+- spool.py: `RawMessage` (bytes or a file); a big message read line by line, its big base64
+  parts decoded to disk before the parser sees the rest.
 - bodytext.py: HTML rendered as text (hidden elements left out), format=flowed.
 - text.py: header values, encoded words, charsets, Message-IDs, attachment names.
 
@@ -25,6 +28,7 @@ not depend on how the package is divided.
 from daemon.mail.mime.bodytext import html_to_text, is_hidden, parse_html, tree_to_text, unflow
 from daemon.mail.mime.collect import MB, Limits
 from daemon.mail.mime.parse import parse_message
+from daemon.mail.mime.spool import LEAN_FROM, RawMessage
 from daemon.mail.mime.text import (
     clean_text,
     decode_words,
@@ -34,8 +38,10 @@ from daemon.mail.mime.text import (
 )
 
 __all__ = [
+    "LEAN_FROM",
     "MB",
     "Limits",
+    "RawMessage",
     "clean_text",
     "decode_words",
     "html_to_text",

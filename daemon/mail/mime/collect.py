@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import mimetypes
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from daemon.core.model import Attachment
 from daemon.mail.mime.text import sanitize_filename
+
+if TYPE_CHECKING:
+    from daemon.mail.mime.spool import Spooled
 
 MB = 1024 * 1024
 
@@ -38,6 +42,7 @@ class Collector:
         self.refused: list[str] = []  # limits gone over: the sender must be told
         self.full = False  # max_attachments reached: stop collecting
         self.alt_text = ""  # body found inside TNEF / .msg, used when nothing else is there
+        self.spool: Spooled | None = None  # the big parts spool.py decoded to disk
 
     def error(self, text: str) -> None:
         if text not in self.errors:

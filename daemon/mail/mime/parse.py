@@ -10,7 +10,9 @@ from __future__ import annotations
 import email.feedparser
 import email.policy
 import re
+import tempfile
 from email.message import Message
+from pathlib import Path
 
 from daemon.core.model import ParsedMessage
 from daemon.mail.mime.bodytext import html_to_text
@@ -28,6 +30,7 @@ from daemon.mail.mime.headers import (
     subject_of,
 )
 from daemon.mail.mime.parts import walk_part
+from daemon.mail.mime.spool import LEAN_FROM, RawMessage, Spooled, spool_message
 from daemon.mail.mime.text import clean_text, decode_words, norm_msgid, one_line
 
 
@@ -39,8 +42,36 @@ def _head_only(raw: bytes) -> bytes:
     return raw[:65536]
 
 
-def parse_message(raw: bytes, limits: Limits = Limits()) -> ParsedMessage:
-    """Parse raw message bytes. Never raises: problems are listed in `errors`."""
+def parse_message(
+    raw: bytes | RawMessage, limits: Limits = Limits(), spool_dir: Path | None = None
+) -> ParsedMessage:
+    """Parse raw message bytes, or a `RawMessage` (bytes or a file). Never raises: problems are
+    listed in `errors`. A message over LEAN_FROM bytes is read line by line, its big base64
+    parts decoded to files under `spool_dir` (default: the system's temporary folder) that are
+    gone when this returns (spool.py); only the attachments' decoded bytes are kept."""
+    if isinstance(raw, RawMessage):
+        if raw.data is not None and raw.size <= LEAN_FROM:
+            return parse_message(raw.data, limits)
+        return _parse_lean(raw, limits, spool_dir)
+    return _parse(raw, limits)
+
+
+def _parse_lean(src: RawMessage, limits: Limits, spool_dir: Path | None) -> ParsedMessage:
+    head = src.head(4)
+    if head.startswith(b"\xef\xbb\xbf") or head[:1] in (b"\r", b"\n"):
+        return _parse(src.whole(), limits)  # the oddities _parse mends, on rare small files
+    if src.size > limits.max_message_bytes:
+        return _parse(src.head(), limits, size=src.size)
+    if spool_dir is not None:
+        spool_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="pantau-spool-", dir=spool_dir) as tmp:
+        spooled = spool_message(src, Path(tmp), int(limits.max_attachment_bytes * 1.05))
+        return _parse(spooled.skeleton, limits, spool=spooled)
+
+
+def _parse(
+    raw: bytes, limits: Limits, size: int | None = None, spool: Spooled | None = None
+) -> ParsedMessage:
     pm = ParsedMessage()
     if not isinstance(raw, bytes | bytearray):
         pm.errors.append("pesan bukan data biner")
@@ -51,10 +82,11 @@ def parse_message(raw: bytes, limits: Limits = Limits()) -> ParsedMessage:
     stripped = raw.removeprefix(b"\xef\xbb\xbf").lstrip(b"\r\n")
     if stripped[:1] not in (b" ", b"\t"):
         raw = stripped
-    too_big = len(raw) > limits.max_message_bytes
+    size = len(raw) if size is None else size
+    too_big = size > limits.max_message_bytes
     if too_big:
         pm.errors.append(
-            f"pesan terlalu besar ({len(raw) / MB:.1f} MB, "
+            f"pesan terlalu besar ({size / MB:.1f} MB, "
             f"batas {limits.max_message_bytes / MB:.0f} MB)"
         )
         pm.refused.append(pm.errors[-1])
@@ -134,6 +166,7 @@ def parse_message(raw: bytes, limits: Limits = Limits()) -> ParsedMessage:
         pm.errors.append(defect)
 
     c = Collector(limits)
+    c.spool = spool
     try:
         walk_part(msg, c, 0, "mime")
     except RecursionError:

@@ -12,6 +12,7 @@ import email
 import email.policy
 import re
 from email.message import Message
+from pathlib import Path
 
 from daemon.mail.mime.bodytext import unflow
 from daemon.mail.mime.collect import MB, Collector, default_name
@@ -63,7 +64,22 @@ def _has_content_id(part: Message) -> bool:
         return "content-id" in (k.lower() for k in part.keys())
 
 
-def _raw_payload_len(part: Message) -> int:
+def _spooled(part: Message, c: Collector) -> tuple[Path | None, int] | None:
+    """(decoded file or None when too big to decode, encoded length) of a part spool.py took out
+    of the message; None for any other part."""
+    if c.spool is None:
+        return None
+    try:
+        key = part.get(c.spool.marker)
+    except Exception:  # noqa: BLE001
+        return None
+    return c.spool.parts.get(str(key).strip()) if key is not None else None
+
+
+def _raw_payload_len(part: Message, c: Collector) -> int:
+    spooled = _spooled(part, c)
+    if spooled is not None:
+        return spooled[1]
     try:
         payload = part.get_payload()
     except Exception:  # noqa: BLE001
@@ -72,6 +88,16 @@ def _raw_payload_len(part: Message) -> int:
 
 
 def _leaf_bytes(part: Message, c: Collector) -> bytes:
+    spooled = _spooled(part, c)
+    if spooled is not None:
+        path = spooled[0]
+        if path is None:
+            return b""
+        try:
+            return path.read_bytes()
+        except OSError as e:
+            c.error(f"isi bagian pesan tidak terbaca ({type(e).__name__})")
+            return b""
     try:
         if str(part.get("Content-Transfer-Encoding", "")).strip().lower() == "base64":
             payload = part.get_payload()
@@ -192,8 +218,11 @@ def walk_part(part: Message, c: Collector, depth: int, source: str, nesting: int
             (c.text_parts if ctype == "text/plain" else c.html_parts).append(body)
         return
 
-    encoded = _raw_payload_len(part)
-    if encoded * 3 // 4 > c.limits.max_attachment_bytes * 1.05:  # refuse before decoding it
+    encoded = _raw_payload_len(part, c)
+    spooled = _spooled(part, c)
+    undecoded = spooled is not None and spooled[0] is None
+    # refused before it is decoded
+    if undecoded or encoded * 3 // 4 > c.limits.max_attachment_bytes * 1.05:
         name = sanitize_filename(filename) or default_name(ctype, len(c.attachments) + 1)
         c.refuse(
             f"lampiran \u201c{name}\u201d terlalu besar (sekitar {encoded * 3 / 4 / MB:.1f} MB, "

@@ -7,7 +7,7 @@ messages and never touch the database.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -23,10 +23,19 @@ class TransportError(Exception):
 @dataclass
 class Incoming:
     """One message found in the inbox. `ref` is the transport's pointer (a file name, or
-    'folder/uidvalidity/uid'); it is only used to file the message afterwards."""
+    'folder/uidvalidity/uid'); it is only used to file the message afterwards. A big message
+    (over STREAM_FROM bytes) comes with `raw` empty and `stream`, which yields its bytes in
+    chunks (read once, before the transport is used for anything else)."""
 
     ref: str
     raw: bytes
+    stream: Callable[[], Iterator[bytes]] | None = None
+
+
+# Messages over this size are handed over in chunks (Incoming.stream), never whole in memory.
+STREAM_FROM = 1 << 20
+# The size of one chunk (an IMAP partial FETCH, a read of a Maildir file).
+CHUNK = 1 << 20
 
 
 @dataclass
@@ -55,6 +64,9 @@ class Transport(Protocol):
         """Move a message out of the inbox to the folder for `outcome` (DIPROSES, GAGAL,
         DIABAIKAN)."""
 
+    # Optional: `file_batch(items: list[tuple[str, str]])` files several (ref, outcome) pairs at
+    # once (IMAP: one UID MOVE per target folder). `file_all` below uses it when present.
+
     def wait(self, timeout: float) -> bool:
         """Block until new mail may have arrived (IMAP IDLE) or `timeout` seconds pass.
         Returns True when woken by the server."""
@@ -68,3 +80,24 @@ class Transport(Protocol):
 
     def close(self) -> None:
         """Release connections."""
+
+
+def file_all(transport: Transport, items: list[tuple[str, str]]) -> list[TransportError]:
+    """File each (ref, outcome) pair, in one go when the transport can (`file_batch`), else one by
+    one. Returns the errors met (each a message left in the inbox, fetched again next time)."""
+    if not items:
+        return []
+    batch = getattr(transport, "file_batch", None)
+    if batch is not None:
+        try:
+            batch(items)
+        except TransportError as e:
+            return [e]
+        return []
+    errors = []
+    for ref, outcome in items:
+        try:
+            transport.file(ref, outcome)
+        except TransportError as e:
+            errors.append(e)
+    return errors

@@ -3,19 +3,22 @@
 What it does, and the pitfalls it is written around:
 
 - `fetch_new()` selects the inbox and yields every message not flagged \\Deleted, read with
-  BODY.PEEK[] (so \\Seen is left alone) in batches, each with the reference
+  BODY.PEEK[] (so \\Seen is left alone) in batches (a message over STREAM_FROM bytes in 1 MB
+  partial fetches, BODY.PEEK[]<offset.length>, as the caller reads it), each with the reference
   "<folder>/<UIDVALIDITY>/<UID>". The reference is only a pointer: when the mailbox's UIDVALIDITY
   changes (a mailbox recreated, a server migrated, Dovecot's dovecot-uidlist lost) every message
   comes again with new references, and the caller recognises them by their hash and Message-ID.
 - `file(ref, outcome)` moves one message to the folder configured for the outcome, creating the
-  folder when missing. Folder names in the config use "/" for hierarchy; they are translated to
-  the server's own separator ("." on Dovecot with Maildir++, "/" on Gmail and Microsoft 365) and
-  put under the personal namespace's prefix when the server has one (Courier's "INBOX."). MOVE
-  (RFC 6851) when the server has it, else COPY + \\Deleted + UID EXPUNGE (UIDPLUS), else a plain
-  EXPUNGE. A reference whose UIDVALIDITY no longer matches is ignored (logged): the message will
-  be fetched again. So is one whose UID now names another message (its size or its Message-ID,
-  Date, Subject and Received headers differ from what was fetched): a server that lost its UID
-  list may renumber the messages and keep the UIDVALIDITY, which Dovecot does.
+  folder when missing; `file_batch([(ref, outcome), ...])` moves a fetched batch with one UID MOVE
+  per target folder (after one FETCH of the fingerprints below). Folder names in the config use "/"
+  for hierarchy; they are translated to the server's own separator ("." on Dovecot with Maildir++,
+  "/" on Gmail and Microsoft 365) and put under the personal namespace's prefix when the server has
+  one (Courier's "INBOX."). MOVE (RFC 6851) when the server has it, else COPY + \\Deleted + UID
+  EXPUNGE (UIDPLUS), else a plain EXPUNGE. A reference whose UIDVALIDITY no longer matches is
+  ignored (logged): the message will be fetched again. So is one whose UID now names another message
+  (its size or its Message-ID, Date, Subject and Received headers differ from what was fetched): a
+  server that lost its UID list may renumber the messages and keep the UIDVALIDITY, which Dovecot
+  does.
 - `wait(timeout)` blocks in IMAP IDLE until the server reports EXISTS/RECENT (Dovecot tells ~0.5 s
   after delivery) or the timeout passes. IDLE can hang silently on a dead connection, so there is
   always a socket timeout, IDLE is re-issued at least every `idle_max` seconds, and before idling
@@ -49,9 +52,11 @@ from collections.abc import Callable, Iterator
 from imapclient import IMAPClient
 
 from daemon.mail.transports.base import (
+    CHUNK,
     DIABAIKAN,
     DIPROSES,
     GAGAL,
+    STREAM_FROM,
     Incoming,
     SendResult,
     TransportError,
@@ -117,7 +122,15 @@ class ImapSmtpTransport(ImapWaiting):
             def fetch(client: IMAPClient, batch=batch) -> dict | None:
                 if self._select(client, self.server_name(folder)) != validity:
                     return None  # UIDVALIDITY changed: the next fetch_new starts over
-                return client.fetch(batch, ["BODY.PEEK[]", *_FINGERPRINT])
+                # The sizes first: a big message is not fetched whole but in parts (_stream).
+                heads = client.fetch(batch, list(_FINGERPRINT))
+                small = [u for u in batch
+                         if u in heads and (heads[u].get(b"RFC822.SIZE") or 0) <= STREAM_FROM]
+                bodies = client.fetch(small, ["BODY.PEEK[]"]) if small else {}
+                for uid, item in bodies.items():
+                    if uid in heads:
+                        heads[uid][b"BODY[]"] = item.get(b"BODY[]")
+                return heads
 
             data = self._run("mengambil surat", fetch)
             if data is None:
@@ -127,74 +140,130 @@ class ImapSmtpTransport(ImapWaiting):
                 )
                 return
             for uid in batch:
-                item = data.get(uid)
+                item = data.pop(uid, None)
                 if item is None:  # expunged meanwhile (by a person, or another client)
                     continue
-                raw = item.get(b"BODY[]")
-                if raw is None:
-                    continue
+                size = item.get(b"RFC822.SIZE") or 0
+                raw = item.pop(b"BODY[]", None)
                 ref = f"{folder}/{validity}/{uid}"
+                if raw is None and size <= STREAM_FROM:
+                    continue
                 self._fingerprints[ref] = _fingerprint(item)
                 self._yielded.add(uid)
-                yield Incoming(ref=ref, raw=bytes(raw))
+                if raw is None:
+                    yield Incoming(ref=ref, raw=b"",
+                                   stream=lambda uid=uid, size=size: self._stream(
+                                       folder, validity, uid, size))
+                else:
+                    yield Incoming(ref=ref, raw=bytes(raw))
+                del raw
+
+    def _stream(self, folder: str, validity: int, uid: int, size: int) -> Iterator[bytes]:
+        """A big message's bytes, one partial FETCH (BODY.PEEK[]<offset.length>) at a time."""
+        offset = 0
+        while offset < size:
+
+            def part(client: IMAPClient, offset=offset) -> bytes | None:
+                if self._select(client, self.server_name(folder)) != validity:
+                    return None
+                got = client.fetch([uid], [f"BODY.PEEK[]<{offset}.{CHUNK}>"]).get(uid) or {}
+                return next((bytes(v) for k, v in got.items()
+                             if isinstance(k, bytes) and k.startswith(b"BODY[]")), b"")
+
+            chunk = self._run("mengambil surat besar", part)
+            if chunk is None:
+                raise TransportError(f"IMAP: UIDVALIDITY folder {folder} berubah saat mengambil "
+                                     f"pesan besar UID {uid}")
+            if not chunk:
+                if offset == 0:
+                    raise TransportError(f"IMAP: pesan UID {uid} tidak dapat diambil")
+                return
+            yield chunk
+            offset += len(chunk)
 
     def file(self, ref: str, outcome: str) -> None:
-        target = {
+        self.file_batch([(ref, outcome)])
+
+    def file_batch(self, items: list[tuple[str, str]]) -> None:
+        """File several messages: per target folder one fingerprint FETCH and one UID MOVE (or
+        COPY + \\Deleted + UID EXPUNGE) for all of them. A message whose UIDVALIDITY or
+        fingerprint no longer matches is left where it is (it will be fetched again)."""
+        folders = {
             DIPROSES: self.settings.folder_diproses,
             GAGAL: self.settings.folder_gagal,
             DIABAIKAN: self.settings.folder_diabaikan,
-        }.get(outcome)
-        if target is None:
-            raise ValueError(f"unknown outcome {outcome!r}")
-        folder, validity, uid = parse_ref(ref)
-        expected = self._fingerprints.get(ref)
+        }
+        groups: dict[tuple[str, str, int], list[tuple[str, int]]] = {}
+        for ref, outcome in items:
+            target = folders.get(outcome)
+            if target is None:
+                raise ValueError(f"unknown outcome {outcome!r}")
+            folder, validity, uid = parse_ref(ref)
+            groups.setdefault((target, folder, validity), []).append((ref, uid))
+        for (target, folder, validity), members in groups.items():
+            self._run(
+                f"memindahkan surat ke {target}",
+                lambda client, t=target, f=folder, v=validity, m=members: self._move(
+                    client, t, f, v, m
+                ),
+            )
+            for ref, _uid in members:
+                self._fingerprints.pop(ref, None)
 
-        def move(client: IMAPClient) -> None:
-            source = self.server_name(folder)
-            if self._select(client, source) != validity:
-                log.warning(
-                    "folder IMAP %s: UIDVALIDITY kini %s, bukan %s; UID %s tidak dipindahkan (akan "
-                    "diambil lagi)",
-                    folder,
-                    self._uidvalidity,
-                    validity,
-                    uid,
-                )
-                return
-            if expected is not None:
-                # A server that lost its UID list may hand out the same UIDVALIDITY again with
-                # the messages renumbered (Dovecot does, within the same second): make sure the
-                # UID still names the message that was fetched.
-                now = client.fetch([uid], list(_FINGERPRINT)).get(uid)
-                if now is None:
+    def _move(
+        self, client: IMAPClient, target: str, folder: str, validity: int,
+        members: list[tuple[str, int]],
+    ) -> None:
+        source = self.server_name(folder)
+        if self._select(client, source) != validity:
+            log.warning(
+                "folder IMAP %s: UIDVALIDITY kini %s, bukan %s; UID %s tidak dipindahkan (akan "
+                "diambil lagi)",
+                folder,
+                self._uidvalidity,
+                validity,
+                ",".join(str(uid) for _, uid in members),
+            )
+            return
+        checked = [(uid, self._fingerprints[ref]) for ref, uid in members
+                   if ref in self._fingerprints]
+        uids = [uid for ref, uid in members if ref not in self._fingerprints]
+        if checked:
+            # A server that lost its UID list may hand out the same UIDVALIDITY again with the
+            # messages renumbered (Dovecot does, within the same second): make sure each UID
+            # still names the message that was fetched.
+            now = client.fetch([uid for uid, _ in checked], list(_FINGERPRINT))
+            for uid, expected in checked:
+                item = now.get(uid)
+                if item is None:
                     log.info(
                         "folder IMAP %s: UID %s sudah tidak ada; tidak ada yang dipindahkan",
                         folder,
                         uid,
                     )
-                    return
-                if _fingerprint(now) != expected:
+                elif _fingerprint(item) != expected:
                     log.warning(
                         "folder IMAP %s: UID %s kini menunjuk pesan lain (UID dinomori ulang); "
                         "tidak dipindahkan (akan diambil lagi)",
                         folder,
                         uid,
                     )
-                    return
-            dest = self.server_name(target)
-            self._ensure_folder(client, dest)
-            if client.has_capability("MOVE"):
-                client.move([uid], dest)
-            else:
-                client.copy([uid], dest)
-                client.add_flags([uid], [b"\\Deleted"], silent=True)
-                if client.has_capability("UIDPLUS"):
-                    client.uid_expunge([uid])
                 else:
-                    client.expunge()
-
-        self._run(f"memindahkan surat ke {target}", move)
-        self._fingerprints.pop(ref, None)
+                    uids.append(uid)
+        if not uids:
+            return
+        uids.sort()
+        dest = self.server_name(target)
+        self._ensure_folder(client, dest)
+        if client.has_capability("MOVE"):
+            client.move(uids, dest)
+        else:
+            client.copy(uids, dest)
+            client.add_flags(uids, [b"\\Deleted"], silent=True)
+            if client.has_capability("UIDPLUS"):
+                client.uid_expunge(uids)
+            else:
+                client.expunge()
 
     # ---- Transport: sending ------------------------------------------------------------------
 

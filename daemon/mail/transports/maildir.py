@@ -17,9 +17,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from daemon.mail.transports.base import (
+    CHUNK,
     DIABAIKAN,
     DIPROSES,
     GAGAL,
+    STREAM_FROM,
     Incoming,
     SendResult,
     TransportError,
@@ -62,6 +64,12 @@ def _mid_name(message_id: str) -> str:
     return hashlib.sha1(message_id.strip("<> ").encode()).hexdigest() + ".eml"
 
 
+def _chunks(path: Path) -> Iterator[bytes]:
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK):
+            yield chunk
+
+
 class MaildirTransport:
     name = "maildir"
 
@@ -98,6 +106,10 @@ class MaildirTransport:
                 if path.name.startswith("."):
                     continue
                 try:
+                    if path.stat().st_size > STREAM_FROM:  # big: read in chunks by the caller
+                        yield Incoming(ref=f"{sub}/{path.name}", raw=b"",
+                                       stream=lambda path=path: _chunks(path))
+                        continue
                     raw = path.read_bytes()
                 except FileNotFoundError:
                     continue

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,8 +20,9 @@ from daemon.core import engine as E
 from daemon.core.model import FormCode, Period
 from daemon.core.reply_grammar import explain, understood
 from daemon.core.statuses import CycleStatus, TaskStatus
+from daemon.mail.mime import LEAN_FROM, RawMessage
 from daemon.mail.replies import subject_clean
-from daemon.mail.transports.base import DIABAIKAN, DIPROSES, GAGAL, TransportError
+from daemon.mail.transports.base import DIABAIKAN, DIPROSES, GAGAL, file_all
 from daemon.shell.faults import crash_point
 from daemon.shell.inbound import Analysis
 
@@ -28,6 +30,9 @@ if TYPE_CHECKING:
     from daemon.shell.office import OfficeApp
 
 log = logging.getLogger("pantau")
+
+# How many processed messages are filed together (the IMAP transport fetches 25 at a time).
+FILE_BATCH = 25
 
 
 class Incoming:
@@ -42,41 +47,66 @@ class Incoming:
         self.clock = office.clock
         self.reader = office.reader
         self.answering = office.answering  # what the notices sent meanwhile answer
+        self.reader.spool_dir = self.archive.root / ".spool"  # big parts decoded (spool.py)
 
     @property
     def transport(self):
         return self.office.transport
 
     def poll(self) -> int:
+        """Ingest every new message; file them in batches (one IMAP MOVE per target folder for
+        up to FILE_BATCH messages). Each message is stored, recorded and processed before its
+        batch is filed, so a crash between the two leaves messages in the inbox that the next
+        start recognises (same sha256) and only files."""
         n = 0
-        for inc in self.transport.fetch_new():
-            outcome = self.ingest(inc.raw, inc.ref)
-            try:
-                self.transport.file(inc.ref, outcome)
-            except TransportError as e:
-                log.warning("tidak dapat memindahkan pesan %s: %s", inc.ref, e)
-            n += 1
+        pending: list[tuple[str, str]] = []
+        try:
+            for inc in self.transport.fetch_new():
+                pending.append((inc.ref, self.ingest(inc.raw, inc.ref, inc.stream)))
+                del inc
+                n += 1
+                if len(pending) >= FILE_BATCH:
+                    self._file(pending)
+                    pending = []
+        finally:
+            self._file(pending)
         return n
 
-    def ingest(self, raw: bytes, ref: str = "") -> str:
-        """Store first, record, then process. Returns the folder outcome."""
-        sha, path = self.archive.store_raw(raw)
+    def _file(self, pending: list[tuple[str, str]]) -> None:
+        if not pending:
+            return
+        crash_point("filing")
+        for e in file_all(self.transport, pending):
+            log.warning("tidak dapat memindahkan pesan %s: %s",
+                        ", ".join(ref for ref, _ in pending), e)
+
+    def ingest(self, raw: bytes, ref: str = "",
+               stream: Callable[[], Iterator[bytes]] | None = None) -> str:
+        """Store first, record, then process. Returns the folder outcome. The bytes are passed
+        on to processing (the archived copy is not read back); a big message handed over as a
+        `stream` is written to the archive chunk by chunk and read from there line by line."""
+        if stream is not None:
+            sha, path, size = self.archive.store_stream(stream())
+            src = RawMessage(size=size, path=path)
+        else:
+            sha, path = self.archive.store_raw(raw)
+            size, src = len(raw), RawMessage.of(raw)
         now = self.clock.now()
         with self.store.transaction():
-            mid, new = self.store.record_inbound(sha, str(path), len(raw), ref, now)
+            mid, new = self.store.record_inbound(sha, str(path), size, ref, now)
         crash_point("stored")
         if not new:
             row = self.store.inbound(mid)
             if row and row["status"] != "baru":
                 return DIABAIKAN if row["status"] in ("diabaikan", "duplikat") else (
                     GAGAL if row["status"] in ("ditahan", "gagal") else DIPROSES)
-        return self.process(mid)
+        return self.process(mid, src)
 
-    def process(self, inbound_id: int) -> str:
+    def process(self, inbound_id: int, src: RawMessage | None = None) -> str:
         self.answering.inbound_id = inbound_id
         try:
             with self.store.transaction():
-                outcome = self._process(inbound_id)
+                outcome = self._process(inbound_id, src)
             crash_point("committed")
             return outcome
         except Exception as e:  # a parser or renderer crash: hold this message, go on with others
@@ -121,11 +151,12 @@ class Incoming:
         )
         return GAGAL
 
-    def _process(self, id: int) -> str:
+    def _process(self, id: int, src: RawMessage | None = None) -> str:
         row = self.store.inbound(id)
-        raw = Path(row["path"]).read_bytes()
+        raw = src or archived(Path(row["path"]))
         now = self.clock.now()
         a = self.reader.analyse(raw)
+        del raw, src
         p = a.parsed
         self.store.update_inbound(
             id,
@@ -340,6 +371,15 @@ class Incoming:
         with self.store.transaction():
             self.store.update_inbound(inbound_id, status="baru", reason="", rem="")
         return self.process(inbound_id)
+
+
+def archived(path: Path) -> RawMessage:
+    """An archived message to process again (a replay, a restart): read whole when small, else
+    from its file."""
+    size = path.stat().st_size
+    if size <= LEAN_FROM:
+        return RawMessage.of(path.read_bytes())
+    return RawMessage(size=size, path=path)
 
 
 def plain_subject(subject: str) -> str:

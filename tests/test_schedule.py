@@ -195,6 +195,12 @@ class Run:
             )
 
     def stop(self) -> str:
+        # SIGTERM only once the daemon says it runs: on a loaded machine its imports can take
+        # longer than the test's wait, and a signal before its handler is set kills it (-15).
+        deadline = time.monotonic() + 30
+        while "Pantau berjalan" not in self.log.read_text() and self.proc.poll() is None:
+            assert time.monotonic() < deadline, "pantau run did not start within 30 s"
+            time.sleep(0.05)
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
         assert self.proc.wait(timeout=30) == 0

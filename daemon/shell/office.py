@@ -165,7 +165,7 @@ class OfficeApp:
             if self.store.load_cycle(code):
                 raise CycleExists(f"siklus {code} sudah ada")
             st = E.new_cycle(period.code, code, self.ctx)
-            self.advance(st, E.Start(period=period.code))
+            self.advance(st, E.Start(period=period.code), loaded=False)
         return code
 
     def handle(self, code: str, event: E.Event) -> E.CycleState:
@@ -178,14 +178,27 @@ class OfficeApp:
         return new
 
     def advance(
-        self, st: E.CycleState, event: E.Event, now: datetime | None = None
+        self, st: E.CycleState, event: E.Event, now: datetime | None = None, *,
+        loaded: bool = True,
     ) -> E.CycleState:
-        """The engine's decision on `event`, applied and saved, inside the caller's transaction."""
+        """The engine's decision on `event`, applied and saved, inside the caller's transaction.
+
+        `st` is the cycle as loaded in this transaction (`loaded`; only the rows that changed
+        are written) or a new one. A partial state (Store.load_for_task) that the engine finds
+        too small for its decision (`Incomplete`: the last unit's form, a late form that
+        recompiles the draft) is replaced by the whole cycle and the engine asked again; nothing
+        was applied in between, the engine being pure."""
         now = now or self.clock.now()
-        dec = E.advance(st, event, now, self.ctx)
+        try:
+            dec = E.advance(st, event, now, self.ctx)
+        except E.Incomplete:
+            whole = self.store.load_cycle(st.code)
+            assert whole is not None
+            st = whole
+            dec = E.advance(st, event, now, self.ctx)
         for fx in dec.effects:
             self.apply(dec.state, fx, now)
-        self.store.save_cycle(dec.state, self.token_for)
+        self.store.save_cycle(dec.state, self.token_for, before=st if loaded else None)
         return dec.state
 
     def apply(self, st: E.CycleState, fx: E.Effect, now: datetime) -> None:

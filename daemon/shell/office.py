@@ -90,6 +90,7 @@ class OfficeApp:
         )
         self.clock = clock or Clock.from_env(cfg.kantor.zona_waktu, self._remember)
         self.indicators = load_indicators(cfg.indikator_file, units={u.kode for u in cfg.units})
+        self._by_unit: dict[str, list] | None = None
         ensure_secret(cfg)
         self.secret = cfg.secret()
         self.texts = EmailTexts(cfg.templates_dir)
@@ -139,7 +140,13 @@ class OfficeApp:
         self.store.close()
 
     def indicators_for(self, unit: str):
-        return indicators_for(unit, self.indicators)
+        """One unit's indicators, in the master's order: grouped once, so a form's check does
+        not scan every unit's indicators (that grew with the office)."""
+        if self._by_unit is None:
+            self._by_unit = {}
+            for code in {i.unit for i in self.indicators}:
+                self._by_unit[code] = indicators_for(code, self.indicators)
+        return list(self._by_unit.get(unit, ()))
 
     def token_for(self, key: str) -> str:
         return make_token(self.secret, key)

@@ -211,3 +211,39 @@ def test_m010_turns_a_database_of_the_code_before_into_rows_and_the_cycle_closes
             if r["key"] in tokens} == tokens  # tokens made before the migration are kept
     store.close()
 
+
+
+def test_a_part_reading_rows_the_partial_state_lacks_is_undone_and_the_form_decided_whole(
+        tmp_path, office_factory, monkeypatch):
+    """The safety net of OfficeApp.advance: should a part applying the effects read what a
+    partial state does not hold, what it wrote is rolled back to the savepoint and the event is
+    decided and applied again from the whole cycle: one acknowledgement, one register entry."""
+    from daemon.config import load_config
+    from daemon.shell.office import OfficeApp
+
+    office = office_factory(tmp_path / "kantor", edit=lambda t: t.replace(
+        "perintah_otomatis = false", "perintah_otomatis = true"))
+    app = OfficeApp(load_config(office.config))
+    code = app.start_cycle("2025-TW3")
+    st = app.store.load_cycle(code)
+    assert st.current == "S4"
+    unit = next(iter(st.units.values()))
+    real = app.letters.body_context
+    seen = []
+
+    def nosy(st, *a, **kw):
+        seen.append(st.partial)
+        list(st.units)  # every unit: raises Incomplete on a partial state
+        return real(st, *a, **kw)
+
+    monkeypatch.setattr(app.letters, "body_context", nosy)
+    queued = len(app.store._q("SELECT * FROM outbox"))
+    with app.store.transaction():
+        part = app.store.load_for_task(code, unit.task)
+        assert part.partial
+        app.advance(part, E.FormIn(task=unit.task, sender=unit.email, ok=True))
+    assert seen == [True, False]
+    assert app.store.load_cycle(code).units[unit.code].status == "received"
+    assert len(app.store._q("SELECT * FROM outbox")) == queued + 1
+    assert len(app.store._q("SELECT * FROM register_masuk")) == 1
+    app.close()

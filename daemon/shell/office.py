@@ -193,16 +193,24 @@ class OfficeApp:
         `st` is the cycle as loaded in this transaction (`loaded`; only the rows that changed
         are written) or a new one. A partial state (Store.load_for_task) that the engine finds
         too small for its decision (`Incomplete`: the last unit's form, a late form that
-        recompiles the draft) is replaced by the whole cycle and the engine asked again; nothing
-        was applied in between, the engine being pure."""
+        recompiles the draft) is replaced by the whole cycle and the engine asked again (the
+        engine is pure; what was applied from a partial state is undone by a savepoint)."""
         now = now or self.clock.now()
-        try:
-            dec = E.advance(st, event, now, self.ctx)
-        except E.Incomplete:
-            whole = self.store.load_cycle(st.code)
-            assert whole is not None
-            st = whole
-            dec = E.advance(st, event, now, self.ctx)
+        if st.partial:
+            try:
+                with self.store.savepoint():
+                    return self._advance(st, event, now, loaded)
+            except E.Incomplete:
+                # The engine (or, as a safety net, a part applying its effects: what it wrote
+                # is undone) needed more than the partial state holds.
+                whole = self.store.load_cycle(st.code)
+                assert whole is not None
+                st = whole
+        return self._advance(st, event, now, loaded)
+
+    def _advance(self, st: E.CycleState, event: E.Event, now: datetime,
+                 loaded: bool) -> E.CycleState:
+        dec = E.advance(st, event, now, self.ctx)
         for fx in dec.effects:
             self.apply(dec.state, fx, now)
         self.store.save_cycle(dec.state, self.token_for, before=st if loaded else None)

@@ -79,12 +79,16 @@ from daemon.core.run import Context, Handler, Run
 from daemon.core.sop import Sop
 from daemon.core.state import (
     CycleState,
+    Incomplete,
+    SomeUnits,
     StepState,
     Task,
     Timer,
     UnitState,
     copy_state,
+    from_header,
     from_json,
+    header_json,
     next_timer,
     to_json,
 )
@@ -113,6 +117,10 @@ __all__ = [
     "Timer",
     "UnitState",
     "copy_state",
+    "Incomplete",
+    "SomeUnits",
+    "from_header",
+    "header_json",
     "from_json",
     "next_timer",
     "to_json",
@@ -166,7 +174,10 @@ def new_cycle(period_code: str, cycle_code: str, ctx: Context) -> CycleState:
 
 
 def advance(state: CycleState, event: Event, now: datetime, ctx: Context) -> Decision:
-    """Apply one event to one cycle. The input state is not modified."""
+    """Apply one event to one cycle. The input state is not modified.
+
+    `state` may be partial (daemon/core/state.py): then a decision that needs rows it does not
+    hold raises `Incomplete`, and the caller asks again with the whole cycle."""
     run = Run(copy_state(state), now, ctx, enter=ENTER, actions=ACTIONS)
     match event:
         case Start():

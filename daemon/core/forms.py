@@ -106,7 +106,7 @@ def form(run: Run, ev: FormIn) -> None:
     )
     collect = run.sop.step(t.step)
     if run.st.current == collect.id:
-        if all(x.status == UnitStatus.RECEIVED for x in run.st.units.values()):
+        if run.st.all_units(UnitStatus.RECEIVED):
             run.finish(collect.id, collect.lanjut)
         return
     # Late or corrected data while the draft is still with the Kasubag: recompile and re-send.

@@ -1,7 +1,21 @@
 """The state of one cycle: its steps, tasks, units and timers, as the engine reads and changes it.
 
-`CycleState` is one JSON document per cycle in the store (`to_json` / `from_json`); `copy_state`
-gives `advance` its own copy, so the state it was given is never modified.
+The store keeps it in rows (daemon/store/cycles.py): the cycle's header (`header_json`: steps,
+sequence, draft version, route, deadline, meeting, approvals, notes, ...) as one small JSON
+document, and each unit, task and timer as a row of its own, read and written one by one.
+`from_json` still reads the whole-document form the store used before migration m010.
+
+`copy_state` gives `advance` its own copy, so the state it was given is never modified.
+
+**A partial state.** An event about one unit's form task (a form, a wrong file, a reply without
+the form) need not read the whole office: the shell gives the engine the header, the timers, the
+event's task and its unit, and how many of the other units have each status (`SomeUnits`). The
+engine decides from that value alone; whatever would need the rows that were not loaded (every
+unit, every open task, another task) raises `Incomplete` instead of answering wrongly, and the
+shell then loads the whole cycle and asks again (daemon/shell/office.py `OfficeApp.advance`).
+The common case (a form while other units are still pending) stays O(1) in the number of units;
+the rare ones (the last unit's form closing S4, a late form recompiling the draft) pay for the
+whole cycle once, as before.
 """
 
 from __future__ import annotations
@@ -10,7 +24,7 @@ import copy
 import dataclasses
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from daemon.core.roles import Role
 from daemon.core.statuses import (
@@ -68,6 +82,55 @@ class UnitState:
     task: str | None = None
 
 
+class Incomplete(Exception):
+    """A partial state (see the module docstring) was asked for rows it does not hold."""
+
+
+class SomeUnits(dict[str, UnitState]):
+    """The units of a partial state: the loaded rows (read and changed as a dict), plus `others`,
+    how many of the units not loaded have each status. Iterating or counting the units, or
+    reading one that was not loaded, raises `Incomplete`; `CycleState.all_units` answers from the
+    rows and the counts."""
+
+    def __init__(self, rows: dict[str, UnitState], others: dict[str, int]):
+        super().__init__(rows)
+        self.others = dict(others)
+
+    def loaded(self) -> dict[str, UnitState]:
+        return dict(dict.items(self))
+
+    def _whole(self, what: str = "units") -> Incomplete:
+        return Incomplete(f"the partial state of a cycle has no {what}")
+
+    def __iter__(self) -> NoReturn:
+        raise self._whole()
+
+    def __len__(self) -> NoReturn:
+        raise self._whole()
+
+    def keys(self) -> NoReturn:
+        raise self._whole()
+
+    def values(self) -> NoReturn:
+        raise self._whole()
+
+    def items(self) -> NoReturn:
+        raise self._whole()
+
+    def __contains__(self, key: object) -> bool:
+        if dict.__contains__(self, key):
+            return True
+        raise self._whole(f"unit {key!r}")
+
+    def __getitem__(self, key: str) -> UnitState:
+        if dict.__contains__(self, key):
+            return dict.__getitem__(self, key)
+        raise self._whole(f"unit {key!r}")
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self[key]
+
+
 @dataclass
 class Timer:
     """A timer in the cycle's state (fired by a `Tick`); mutable state, not an event."""
@@ -102,18 +165,36 @@ class CycleState:
     started: datetime | None = None
     closed: datetime | None = None
 
+    @property
+    def partial(self) -> bool:
+        """Only the rows one event touches are here (see the module docstring)."""
+        return isinstance(self.units, SomeUnits)
+
     def task(self, key: str) -> Task | None:
         for t in self.tasks:
             if t.key == key:
                 return t
+        if self.partial:
+            raise Incomplete(f"the partial state of a cycle has no task {key!r}")
         return None
 
     def open_tasks(self, step: str | None = None) -> list[Task]:
+        if self.partial:
+            raise Incomplete("the partial state of a cycle has no list of open tasks")
         return [
             t
             for t in self.tasks
             if t.status == TaskStatus.OPEN and (step is None or t.step == step)
         ]
+
+    def all_units(self, status: UnitStatus) -> bool:
+        """Whether every unit has `status`; a partial state answers from its loaded rows and the
+        other units' counts."""
+        if isinstance(self.units, SomeUnits):
+            return all(u.status == status for u in self.units.loaded().values()) and not any(
+                n for s, n in self.units.others.items() if s != status
+            )
+        return all(u.status == status for u in self.units.values())
 
 
 def copy_state(s: CycleState) -> CycleState:
@@ -122,11 +203,16 @@ def copy_state(s: CycleState) -> CycleState:
     message."""
     r = dataclasses.replace
     dc = copy.deepcopy
+    units: dict[str, UnitState]
+    if isinstance(s.units, SomeUnits):
+        units = SomeUnits({k: r(v) for k, v in s.units.loaded().items()}, s.units.others)
+    else:
+        units = {k: r(v) for k, v in s.units.items()}
     return r(
         s,
         steps={k: r(v) for k, v in s.steps.items()},
         tasks=[r(t) for t in s.tasks],
-        units={k: r(v) for k, v in s.units.items()},
+        units=units,
         timers=[r(t, data=dc(t.data)) for t in s.timers],
         meeting=dc(s.meeting),
         proposed_meeting=dc(s.proposed_meeting),
@@ -170,13 +256,44 @@ def _plain(obj: Any) -> Any:
     return obj
 
 
-def from_json(data: dict) -> CycleState:
-    d = _plain(data)
-    # Statuses, roles and kinds come back as the StrEnums (equal to the stored strings).
+# The parts of the state that are rows of their own in the store, not part of the header.
+ROWS = ("tasks", "units", "timers")
+
+
+def header_json(st: CycleState) -> dict:
+    """The cycle's header as JSON: every field but the rows (tasks, units, timers)."""
+    return {k: to_json(getattr(st, k)) for k in st.__dataclass_fields__ if k not in ROWS}
+
+
+def from_header(
+    data: dict, units: dict[str, UnitState], tasks: list[Task], timers: list[Timer]
+) -> CycleState:
+    """A state from its header (`header_json`) and its rows, as the store read them."""
+    return _build(_plain(data), units, tasks, timers)
+
+
+def _build(
+    d: dict, units: dict[str, UnitState], tasks: list[Task], timers: list[Timer]
+) -> CycleState:
+    d = {k: v for k, v in d.items() if k not in ROWS}
     d["steps"] = {
         k: StepState(**{**v, "status": StepStatus(v["status"])}) for k, v in d["steps"].items()
     }
-    d["tasks"] = [
+    d["status"] = CycleStatus(d["status"])
+    d["draft_source"] = DraftSource(d.get("draft_source", DraftSource.GENERATED))
+    return CycleState(**d, units=units, tasks=tasks, timers=timers)
+
+
+def plain(obj: Any) -> Any:
+    """A value of `to_json`'s form back as Python (datetimes and dates restored)."""
+    return _plain(obj)
+
+
+def from_json(data: dict) -> CycleState:
+    """A state from its whole-document form (the store's before migration m010)."""
+    d = _plain(data)
+    # Statuses, roles and kinds come back as the StrEnums (equal to the stored strings).
+    tasks = [
         Task(
             **{
                 **t,
@@ -187,13 +304,11 @@ def from_json(data: dict) -> CycleState:
         )
         for t in d["tasks"]
     ]
-    d["units"] = {
+    units = {
         k: UnitState(**{**v, "status": UnitStatus(v["status"])}) for k, v in d["units"].items()
     }
-    d["timers"] = [Timer(**{**t, "kind": TimerKind(t["kind"])}) for t in d["timers"]]
-    d["status"] = CycleStatus(d["status"])
-    d["draft_source"] = DraftSource(d.get("draft_source", DraftSource.GENERATED))
-    return CycleState(**d)
+    timers = [Timer(**{**t, "kind": TimerKind(t["kind"])}) for t in d["timers"]]
+    return _build(d, units, tasks, timers)
 
 
 def next_timer(state: CycleState) -> datetime | None:

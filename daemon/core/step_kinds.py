@@ -66,7 +66,7 @@ def enter_kumpul(run: Run, d: StepDef) -> None:
     run.set_timer(s.due, TimerKind.REMIND_UNITS, d.id, tahap="batas")
     run.set_timer(cal.add(s.due, run.ctx.tenggang_kumpul), TimerKind.CLOSE_COLLECTION, d.id)
     run.set_timer(cal.add(run.now, cal.scale(d.standar, 2)), TimerKind.ESCALATE, d.id)
-    if all(u.status == UnitStatus.RECEIVED for u in run.st.units.values()):
+    if run.st.all_units(UnitStatus.RECEIVED):
         run.finish(d.id, d.lanjut)
 
 

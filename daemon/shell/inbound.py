@@ -384,11 +384,9 @@ class Reader:
         a.token, a.matched_by, a.task = self.correlate(p)
         awaiting = a.task["purpose"] if a.task else ""
         allow_schedule = allow_selesai = False
-        if a.task and self.store:
-            st = self.store.load_cycle(a.task["cycle"])
-            et = st.task(a.task["key"]) if st else None
-            if et:
-                allow_schedule, allow_selesai = et.allow_schedule, et.allow_selesai
+        if a.task:  # the task's row is complete (migration m010): no need to load its cycle
+            allow_schedule = bool(a.task.get("allow_schedule"))
+            allow_selesai = bool(a.task.get("allow_selesai"))
         a.text, a.decision = read_reply(
             p, allow_schedule=allow_schedule, allow_selesai=allow_selesai, grammar=self.grammar
         )

@@ -38,6 +38,31 @@ log = logging.getLogger("pantau")
 
 
 @dataclass
+class NotReceived:
+    """The units that have not sent their data (`tidak_lengkap`, read by konsep.txt), listed only
+    when a template reads them: a notice written from a partial state (a unit's form,
+    daemon/core/state.py) never does, and so costs nothing per unit."""
+
+    def __init__(self, st: E.CycleState):
+        self._st = st
+        self._codes: list[str] | None = None
+
+    def codes(self) -> list[str]:
+        if self._codes is None:
+            self._codes = [x.code for x in self._st.units.values()
+                           if x.status != UnitStatus.RECEIVED]
+        return self._codes
+
+    def __iter__(self):
+        return iter(self.codes())
+
+    def __len__(self) -> int:
+        return len(self.codes())
+
+    def __bool__(self) -> bool:
+        return bool(self.codes())
+
+
 class Answering:
     """The inbound message being processed, if any: its notices answer it (In-Reply-To) and a
     braked notice is noted on its row. Set by the incoming runner around one message."""
@@ -108,7 +133,7 @@ class Letters:
             "jadwal": False,
             "dokumen": False,
             "contoh_jadwal": (self.clock.now() + timedelta(days=2)).strftime("%d-%m-%Y") + " 09.00",
-            "tidak_lengkap": [x.code for x in st.units.values() if x.status != UnitStatus.RECEIVED],
+            "tidak_lengkap": NotReceived(st),
             "rapat": st.meeting,
             "usul_rapat": None,
             "versi": st.draft_version,

@@ -90,6 +90,7 @@ class OfficeApp:
         )
         self.clock = clock or Clock.from_env(cfg.kantor.zona_waktu, self._remember)
         self.indicators = load_indicators(cfg.indikator_file, units={u.kode for u in cfg.units})
+        self._by_unit: dict[str, list] | None = None
         ensure_secret(cfg)
         self.secret = cfg.secret()
         self.texts = EmailTexts(cfg.templates_dir)
@@ -139,7 +140,13 @@ class OfficeApp:
         self.store.close()
 
     def indicators_for(self, unit: str):
-        return indicators_for(unit, self.indicators)
+        """One unit's indicators, in the master's order: grouped once, so a form's check does
+        not scan every unit's indicators (that grew with the office)."""
+        if self._by_unit is None:
+            self._by_unit = {}
+            for code in {i.unit for i in self.indicators}:
+                self._by_unit[code] = indicators_for(code, self.indicators)
+        return list(self._by_unit.get(unit, ()))
 
     def token_for(self, key: str) -> str:
         return make_token(self.secret, key)
@@ -165,7 +172,7 @@ class OfficeApp:
             if self.store.load_cycle(code):
                 raise CycleExists(f"siklus {code} sudah ada")
             st = E.new_cycle(period.code, code, self.ctx)
-            self.advance(st, E.Start(period=period.code))
+            self.advance(st, E.Start(period=period.code), loaded=False)
         return code
 
     def handle(self, code: str, event: E.Event) -> E.CycleState:
@@ -178,14 +185,35 @@ class OfficeApp:
         return new
 
     def advance(
-        self, st: E.CycleState, event: E.Event, now: datetime | None = None
+        self, st: E.CycleState, event: E.Event, now: datetime | None = None, *,
+        loaded: bool = True,
     ) -> E.CycleState:
-        """The engine's decision on `event`, applied and saved, inside the caller's transaction."""
+        """The engine's decision on `event`, applied and saved, inside the caller's transaction.
+
+        `st` is the cycle as loaded in this transaction (`loaded`; only the rows that changed
+        are written) or a new one. A partial state (Store.load_for_task) that the engine finds
+        too small for its decision (`Incomplete`: the last unit's form, a late form that
+        recompiles the draft) is replaced by the whole cycle and the engine asked again (the
+        engine is pure; what was applied from a partial state is undone by a savepoint)."""
         now = now or self.clock.now()
+        if st.partial:
+            try:
+                with self.store.savepoint():
+                    return self._advance(st, event, now, loaded)
+            except E.Incomplete:
+                # The engine (or, as a safety net, a part applying its effects: what it wrote
+                # is undone) needed more than the partial state holds.
+                whole = self.store.load_cycle(st.code)
+                assert whole is not None
+                st = whole
+        return self._advance(st, event, now, loaded)
+
+    def _advance(self, st: E.CycleState, event: E.Event, now: datetime,
+                 loaded: bool) -> E.CycleState:
         dec = E.advance(st, event, now, self.ctx)
         for fx in dec.effects:
             self.apply(dec.state, fx, now)
-        self.store.save_cycle(dec.state, self.token_for)
+        self.store.save_cycle(dec.state, self.token_for, before=st if loaded else None)
         return dec.state
 
     def apply(self, st: E.CycleState, fx: E.Effect, now: datetime) -> None:

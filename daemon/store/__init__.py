@@ -1,9 +1,10 @@
 """The office database: one SQLite file, reached only through this module.
 
-Tables: cycles (engine state as JSON), tasks and their tokens, the cycle log, inbound messages
+Tables: cycles (the engine state's header as JSON), cycle_units, tasks (complete, with their
+tokens) and timers (the state's rows, daemon/store/cycles.py), the cycle log, inbound messages
 (recorded before any parsing), the outbox (Message-ID fixed per letter), the two registers,
-documents with sha256, submissions and the data base kinerja, timers, and a notice ledger (one
-notice per address per error per day). Schema changes are named migrations (sqlite-utils).
+documents with sha256, submissions and the data base kinerja, and a notice ledger (one notice
+per address per error per day). Schema changes are named migrations (sqlite-utils).
 
 Writes happen inside `transaction()` (BEGIN IMMEDIATE): one event, one transaction, and SQLite's
 write lock serialises writers, which is what keeps register numbers gapless.

@@ -48,6 +48,21 @@ class StoreBase:
             finally:
                 self._depth = 0
 
+    @contextmanager
+    def savepoint(self) -> Iterator[Any]:
+        """Inside a transaction: what the block wrote is undone if it raises (ROLLBACK TO), the
+        transaction itself going on."""
+        assert self._depth, "savepoint() outside a transaction"
+        self._db.conn.execute("SAVEPOINT part")
+        try:
+            yield self
+        except BaseException:
+            self._db.conn.execute("ROLLBACK TO part")
+            self._db.conn.execute("RELEASE part")
+            raise
+        else:
+            self._db.conn.execute("RELEASE part")
+
     def _q(self, sql: str, params: Any = ()) -> list[dict]:
         return [dict(r) for r in self._db.conn.execute(sql, params).fetchall()]
 

@@ -3,6 +3,8 @@ never rename one; append new ones at the end."""
 
 from __future__ import annotations
 
+import json
+
 import sqlite_utils
 from sqlite_utils import Migrations
 
@@ -268,3 +270,46 @@ def m009_web(db: sqlite_utils.Database) -> None:
                                "ended": str}, pk="hash")
     db["web_attempts"].create({"id": int, "kind": str, "key": str, "at": str}, pk="id")
     db["web_attempts"].create_index(["kind", "key", "at"])
+
+
+@migrations()
+def m010_state_rows(db: sqlite_utils.Database) -> None:
+    """The cycle's state in rows (issue 17): each unit a row of `cycle_units`, each task complete
+    in `tasks` (the columns the engine's Task has and the table lacked), each timer with its
+    `data`; `cycles.state` keeps only the header. Every cycle's whole JSON document is split once
+    here, with the same row writers the store saves with (daemon/store/cycles.py)."""
+    from daemon.core.state import from_json
+    from daemon.store.cycles import write_header, write_tasks, write_timers, write_units
+
+    db["cycle_units"].create(
+        {
+            "cycle": str,
+            "code": str,
+            "pos": int,  # the unit's place in the configuration (the state's order)
+            "email": str,
+            "status": str,
+            "version": int,
+            "received": str,
+            "rejected": int,
+            "task": str,
+        },
+        pk=("cycle", "code"),
+    )
+    db["cycle_units"].create_index(["cycle", "status"])
+    db["tasks"].add_column("allow_schedule", int, not_null_default=0)
+    db["tasks"].add_column("allow_selesai", int, not_null_default=0)
+    db["tasks"].add_column("route_pos", int)
+    db["timers"].add_column("data", str, not_null_default="{}")
+    db["timers"].create_index(["cycle"])
+    x = db.conn.execute
+    for row in list(x("SELECT code, state FROM cycles").fetchall()):
+        doc = json.loads(row[1])
+        if "units" not in doc:
+            continue
+        st = from_json(doc)
+        write_units(x, st.code, enumerate(st.units.values()))
+        # Every task already has its row (and its token); the row is made complete. A task
+        # without a row (never seen) gets one without a token, which its next save fills in.
+        write_tasks(x, st.code, st.tasks, token_for=lambda key: None)
+        write_timers(x, st.code, st.timers)
+        write_header(x, st)

@@ -194,7 +194,7 @@ class Incoming:
         if not a.sender_ok:
             return self._hold(id, a, a.sender_reason)
         task = a.task
-        st = self.store.load_cycle(task["cycle"])
+        st = self.store.load_for_task(task["cycle"], task["key"])  # only the rows it touches
         et = st.task(task["key"]) if st else None
         self.store.update_inbound(id, cycle=task["cycle"], task=task["key"])
         self.answering.message_id = p.message_id

@@ -93,10 +93,6 @@ def run_pantau(cfg_path: str, expected: int, profile: str | None) -> dict:
     from daemon.config import load_config
     from daemon.shell.office import OfficeApp
 
-    if os.environ.get("BENCH_PATCHES"):  # proposals being measured (tests/bench_proposals.py)
-        from tests.bench_proposals import apply_from_env
-
-        apply_from_env()
     cfg = load_config(Path(cfg_path))
     app = OfficeApp(cfg)
     app.transport  # connect lazily, as the daemon does on its first round  # noqa: B018

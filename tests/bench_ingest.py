@@ -29,7 +29,6 @@ import argparse
 import cProfile
 import io
 import json
-import os
 import re
 import resource
 import sqlite3

@@ -151,3 +151,22 @@ def test_tw3_draft_shows_tw2_beside_each_indicator(year):
                 re.search(rf"Triwulan II: {re.escape(before)}(?!\d)", " | ".join(r)) and now in r
                 for r in candidates
             ), (unit, name, candidates)
+
+
+def test_a_forms_plausibility_reads_only_its_units_rows(year):
+    """The previous quarter a form is compared with is read per unit (the cost of one form does
+    not grow with the office): the same rows as the whole year's, filtered to that unit."""
+    from daemon.core import plausibility
+    from daemon.core.model import Period
+
+    app = year
+    rows = app.store.kinerja_year(2025)
+    units = sorted({r["unit"] for r in rows})
+    assert len(units) >= 2
+    tw3 = Period.parse("2025-TW3")
+    for unit in units:
+        own = app.store.kinerja_unit_year(2025, unit)
+        assert own and {r["unit"] for r in own} == {unit}
+        assert sorted(map(str, own)) == sorted(map(str, (r for r in rows if r["unit"] == unit)))
+        assert plausibility.previous_figures(own, tw3, unit) == plausibility.previous_figures(
+            rows, tw3, unit) != {}

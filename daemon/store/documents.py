@@ -117,3 +117,10 @@ class DocumentQueries(StoreBase):
 
     def kinerja_year(self, year: int) -> list[dict]:
         return self._q("SELECT * FROM kinerja WHERE tahun=? ORDER BY unit, no, period", (year,))
+
+    def kinerja_unit_year(self, year: int, unit: str) -> list[dict]:
+        """One unit's rows of the year: what a form's plausibility check compares with, read
+        per unit so a form's cost does not grow with the office."""
+        return self._q(
+            "SELECT * FROM kinerja WHERE tahun=? AND unit=? ORDER BY no, period", (year, unit)
+        )

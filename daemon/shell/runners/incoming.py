@@ -317,7 +317,8 @@ class Incoming:
         from daemon.core import plausibility
 
         period = Period.parse(st.period)
-        previous = plausibility.previous_figures(self.store.kinerja_year(period.year), period, unit)
+        previous = plausibility.previous_figures(
+            self.store.kinerja_unit_year(period.year, unit), period, unit)
         found = plausibility.check(result.rows, self.office.indicators_for(unit), period, previous)
         result.warnings.extend(w.problem() for w in found)
         nama = next((u.nama for u in self.cfg.units if u.kode == unit), unit)

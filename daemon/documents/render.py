@@ -113,6 +113,7 @@ def render_docx(
     images: Mapping[str, ImageSpec | None] | None = None,
     properties: Mapping[str, str] | None = None,
     prepare: Callable[[Any, dict[str, Any]], None] | None = None,
+    after_render: Callable[[Any], dict[str, str]] | None = None,
 ) -> str:
     """Render a docxtpl template to `out_path` atomically; return the sha256 hex of the file.
 
@@ -120,11 +121,18 @@ def render_docx(
       each becomes a docxtpl InlineImage under that name; None renders as an empty string.
     properties: core properties to set on the result (e.g. {"subject": ..., "keywords": ...}).
     prepare: called with (template, context) before rendering, e.g. to add lists of images.
+    after_render: called with the template once its body is rendered; returns the XML that
+      replaces each `fasttpl.Deferred` marker (e.g. charts drawn meanwhile by other processes).
+
+    The template is a `fasttpl.FastTemplate`: docxtpl's output, byte for byte, in linear time.
     """
     from docx.shared import Mm
-    from docxtpl import DocxTemplate, InlineImage
+    from docxtpl import InlineImage
 
-    tpl = DocxTemplate(str(template_path))
+    from daemon.documents.fasttpl import FastTemplate
+
+    tpl = FastTemplate(str(template_path))
+    tpl.after_render = after_render
     ctx = dict(context)
     for name, spec in (images or {}).items():
         if spec is None:

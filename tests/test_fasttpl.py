@@ -167,3 +167,25 @@ def test_charts_drawn_by_the_pool_are_the_charts_drawn_here():
     if drawing._workers:
         assert all(p is not None for p in drawing._pngs)  # the pool drew every one
     assert pngs == [C.bar_chart(s) for s in specs]
+
+
+def test_charts_already_drawn_for_the_same_figures_are_taken_from_the_cache(tmp_path):
+    from daemon.documents import charts as C
+
+    report = S.report(rows_per_unit=1, n_units=45)
+    specs = C.chart_specs(report)
+    first = C.Drawing(specs, cache=tmp_path).result()
+    assert len(list(tmp_path.glob("*.png"))) == len(specs) == 6
+    again = C.Drawing(specs, cache=tmp_path)
+    assert again._todo == [] and again.result() == first
+    # one unit's achievement changes: its achievement part is drawn again, nothing else
+    u = report.units[5]
+    changed = replace(report, units=[*report.units[:5], replace(u, capaian_rata=12.5),
+                                     *report.units[6:]])
+    redraw = C.Drawing(C.chart_specs(changed), cache=tmp_path)
+    assert len(redraw._todo) in (1, 2, 3) and all(i < 3 for i in redraw._todo)
+    assert redraw.result()[3:] == first[3:]
+    # a cached file cut short (a crash while it was written) is drawn again
+    key = C.chart_key(specs[0])
+    (tmp_path / f"{key}.png").write_bytes(first[0][:100])
+    assert C.Drawing(specs, cache=tmp_path).result() == first

@@ -83,8 +83,11 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _finalize(value: Any) -> Any:
-    if isinstance(value, str):
-        return _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+    if isinstance(value, str):  # searched first: most values (a 5,000-row report has 75,000)
+        if "\r" in value:      # have nothing to change
+            value = value.replace("\r\n", "\n").replace("\r", "\n")
+        if _CONTROL.search(value) is not None:
+            value = _CONTROL.sub("", value)
     return value
 
 

@@ -121,14 +121,16 @@ def render_report(
     """Render the draft report to `out_path` and return its sha256 hex. The charts' PNGs are
     also written to `workdir` (grafik-<cycle>-v<version>-<n>.png) for the archive.
 
-    The charts are drawn by other processes (charts.Drawing) while the template is rendered;
+    The charts are drawn by other processes (charts.Drawing) while the template is rendered,
+    those already drawn for an earlier version with the same figures taken from
+    `workdir`/grafik-cache;
     each chart's place holds a marker (fasttpl.Deferred) that becomes the picture, exactly as a
     docxtpl InlineImage would have written it, once the body is rendered."""
     from docx.shared import Mm
 
     specs = chart_specs(report)
-    drawing = Drawing(specs)
     work = Path(workdir)
+    drawing = Drawing(specs, cache=work / "grafik-cache")
     make_dirs(work)
     places = [Deferred(f"grafik-{i}") for i in range(1, len(specs) + 1)]
     props = {

@@ -54,13 +54,19 @@ _DOCPR = etree.XPath(
 )
 
 
-def _strip_redundant_namespaces(document: Any) -> None:
+def _strip_redundant_namespaces(document: Any, tags: set[str], marks: int) -> None:
     """What lxml does to a subtree moved between documents (and so to stock docxtpl's body): a
     namespace declaration already in scope with the same URI is dropped. Each marked element is
-    replaced by a copy of itself (a document of its own), which lxml moves in the same way."""
+    replaced by a copy of itself (a document of its own), which lxml moves in the same way.
+    `tags`: the marked elements' names ({uri}local), so that only those are looked at; when they
+    do not find all `marks` (or a name is unknown, "*"), every element is searched."""
     import copy
 
-    marked = _MARKED(document)
+    marked = []
+    if "*" not in tags:
+        marked = [el for el in document.iter(*tags) if el.get("pantau-ns") is not None]
+    if len(marked) != marks:
+        marked = _MARKED(document)
     for el in marked:
         del el.attrib["pantau-ns"]
     kept = set(marked)  # the proxies stay alive, so membership is by node
@@ -97,6 +103,8 @@ class FastTemplate(DocxTemplate):
         return xml
 
     def resolve_listing(self, xml: str) -> str:
+        if not any(c in xml for c in "\t\a\n\f"):  # a scan in C; the usual case
+            return xml
         spans: list[tuple[int, int]] = []
         for m in _SPECIAL.finditer(xml):
             i = m.start()
@@ -135,11 +143,19 @@ class FastTemplate(DocxTemplate):
         start_tag = _NS_DECL.sub("", xml[:end]) if xml.startswith("<w:body") else xml[:end]
         rest = xml[end:]
         declaring = "xmlns" in rest
+        tags: set[str] = set()
+        marks = 0
         if declaring:  # mark the elements that declare namespaces (drawings, a handful)
-            rest = _DECLARING.sub(r'\1 pantau-ns=""', rest)
+            for m in _DECLARING.finditer(rest):
+                prefix, name = m.group(1)[1:].split(":", 1)
+                own = re.search(f'\\sxmlns:{re.escape(prefix)}="([^"]*)"',
+                                rest[m.end(): rest.index(">", m.end())])
+                uri = own.group(1) if own else root.nsmap.get(prefix)
+                tags.add(f"{{{uri}}}{name}" if uri else "*")
+            rest, marks = _DECLARING.subn(r'\1 pantau-ns=""', rest)
         document = etree.fromstring(head + start_tag + rest + tail, parser=parser)
-        if declaring:
-            _strip_redundant_namespaces(document)
+        if marks:
+            _strip_redundant_namespaces(document, tags, marks)
         for t in document.iter(f"{{{_W}}}tbl"):
             grid = t.find(f"{{{_W}}}tblGrid")
             n = len(grid.findall(f"{{{_W}}}gridCol")) if grid is not None else 0

@@ -189,3 +189,14 @@ def test_charts_already_drawn_for_the_same_figures_are_taken_from_the_cache(tmp_
     key = C.chart_key(specs[0])
     (tmp_path / f"{key}.png").write_bytes(first[0][:100])
     assert C.Drawing(specs, cache=tmp_path).result() == first
+
+
+def test_only_start_tags_that_declare_a_namespace_are_marked():
+    from daemon.documents.fasttpl import _declaring
+
+    xml = ('<w:p><w:r><w:t>teks xmlns:a="x" bukan tag</w:t></w:r><w:r><w:drawing>'
+           '<wp:inline xmlns:wp="urn:wp" xmlns:a="urn:a"><a:graphic xmlns:a="urn:a"/>'
+           '</wp:inline></w:drawing></w:r></w:p>')
+    found = _declaring(xml)
+    assert [name for _, name, _ in found] == ["wp:inline", "a:graphic"]
+    assert all(xml[at] in " >" for at, _, _ in found)

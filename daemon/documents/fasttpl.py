@@ -34,7 +34,7 @@ from docxtpl import DocxTemplate
 from lxml import etree
 
 _NS_DECL = re.compile(r'\s+xmlns:\w+="[^"]*"')
-_DECLARING = re.compile(r'(<[\w.-]+:[\w.-]+)(?=[^<>]*\sxmlns[:=])')
+_NAME = re.compile(r"[\w.-]+(?::[\w.-]+)?")
 _MARKED = etree.XPath("//*[@pantau-ns]")
 _SPECIAL = re.compile("[\t\a\n\f]")
 _P_END = "</w:p>"
@@ -52,6 +52,21 @@ _DOCPR = etree.XPath(
     "//wp:docPr",
     namespaces={"wp": "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"},
 )
+
+
+def _declaring(xml: str) -> list[tuple[int, str, str]]:
+    """The start tags with a prefixed name that declare a namespace, found by str.find (a few
+    in a body of millions of characters): (position after the name, name, the tag's text)."""
+    out: list[tuple[int, str, str]] = []
+    i = xml.find("xmlns")
+    while i >= 0:
+        start = xml.rfind("<", 0, i)
+        if start >= 0 and xml[i - 1].isspace() and xml.find(">", start, i) < 0:
+            m = _NAME.match(xml, start + 1)
+            if m and ":" in m.group(0) and (not out or out[-1][0] != m.end()):
+                out.append((m.end(), m.group(0), xml[m.end(): xml.find(">", i)]))
+        i = xml.find("xmlns", i + 5)
+    return out
 
 
 def _strip_redundant_namespaces(document: Any, tags: set[str], marks: int) -> None:
@@ -146,13 +161,16 @@ class FastTemplate(DocxTemplate):
         tags: set[str] = set()
         marks = 0
         if declaring:  # mark the elements that declare namespaces (drawings, a handful)
-            for m in _DECLARING.finditer(rest):
-                prefix, name = m.group(1)[1:].split(":", 1)
-                own = re.search(f'\\sxmlns:{re.escape(prefix)}="([^"]*)"',
-                                rest[m.end(): rest.index(">", m.end())])
+            pieces, pos = [], 0
+            for at, name, tag in _declaring(rest):
+                prefix, local = name.split(":", 1)
+                own = re.search(f'\\sxmlns:{re.escape(prefix)}="([^"]*)"', tag)
                 uri = own.group(1) if own else root.nsmap.get(prefix)
-                tags.add(f"{{{uri}}}{name}" if uri else "*")
-            rest, marks = _DECLARING.subn(r'\1 pantau-ns=""', rest)
+                tags.add(f"{{{uri}}}{local}" if uri else "*")
+                pieces += [rest[pos:at], ' pantau-ns=""']
+                pos = at
+                marks += 1
+            rest = "".join([*pieces, rest[pos:]])
         document = etree.fromstring(head + start_tag + rest + tail, parser=parser)
         if marks:
             _strip_redundant_namespaces(document, tags, marks)

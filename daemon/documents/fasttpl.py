@@ -9,16 +9,18 @@ draft report, tables, line breaks and tabs included):
   the template's document (`root.replace(body, tree)`); lxml's move between documents grows
   quadratically with the tree (0.03 s at 1,000 report rows, 0.66 s at 5,000). Here the rendered
   body is parsed once inside a copy of the template's `<w:document>` element, with python-docx's
-  element classes, and that document element is put in place: nothing is moved.
+  element classes, and that document element is put in place: nothing is moved. What lxml's
+  move does besides (it drops namespace declarations already in scope) is done to the few
+  elements that declare namespaces (drawings), by moving a copy of each.
 - `resolve_listing` (tabs, line breaks in values become `<w:tab/>`, `<w:br/>`): stock runs three
   nested regular expressions with Python callbacks over every paragraph; here only the stretches
   around such a character are handed to it. No paragraph match of the stock expression crosses a
   `</w:p>` (it ends at the first one after its start), so cutting at `</w:p>` changes nothing.
 - `fix_tables` (columns added or removed when `{%tc %}` loops changed the cell count): the check
-  that a table needs nothing is one XPath per table, in C; a table that needs fixing gets the
-  stock treatment (`_fix_table`, the same code path as docxtpl's).
+  that a table needs nothing is two XPaths per table, in C; when one does need fixing, stock
+  docxtpl's fix_tables and map_tree do the whole job, as before.
 
-`deferred` lets a caller put a drawing in place after the template is rendered: the context
+`Deferred` lets a caller put a drawing in place after the template is rendered: the context
 holds a `Deferred` whose text is a marker, and `after_render` (called with the template before
 the body is parsed) returns each marker's replacement, e.g. charts drawn by other processes while
 the template was being rendered.

@@ -110,7 +110,9 @@ def compile_once(rows: int, workdir: Path, logo: str | None = None) -> dict:
     chart_s = time.perf_counter() - t0
     out = workdir / f"laporan-{rows}.docx"
     t0 = time.perf_counter()
-    render_report(report, ROOT / "templates", out, workdir / "tmp")
+    # a fresh work folder each time: the report's chart cache (grafik-cache) starts empty,
+    # so every size is measured drawing all its charts
+    render_report(report, ROOT / "templates", out, tempfile.mkdtemp(dir=workdir))
     seconds = time.perf_counter() - t0
     return {"rows": rows, "units": len(report.units), "seconds": seconds, "chart_seconds": chart_s,
             "docx_kb": out.stat().st_size / 1024, "chart_kb": len(chart) / 1024}

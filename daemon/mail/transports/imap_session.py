@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import imaplib
 import logging
-import socket
-import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,7 +20,12 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
 
 from daemon.mail.transports.base import TransportError
-from daemon.mail.transports.smtp import KEAMANAN, tls_context
+from daemon.mail.transports.smtp import (
+    KEAMANAN,
+    NETWORK_ERRORS,
+    connect_problem,
+    tls_context,
+)
 
 log = logging.getLogger("pantau.transport.imap")
 
@@ -233,21 +236,8 @@ class ImapSession:
         where = f"{s.host}:{s.port}"
         try:
             client = self._connect()
-        except socket.gaierror as e:
-            return [f"IMAP: nama server '{s.host}' tidak dapat ditemukan (DNS): {e.strerror or e}"]
-        except ConnectionRefusedError:
-            return [f"IMAP: koneksi ke {where} ditolak; server tidak berjalan atau port salah"]
-        except TimeoutError:
-            return [f"IMAP: server {where} tidak menjawab dalam {s.timeout:g} detik"]
-        except ssl.SSLCertVerificationError as e:
-            return [
-                f"IMAP: sertifikat TLS server {where} tidak dapat diverifikasi: "
-                f"{e.verify_message or e}"
-            ]
-        except ssl.SSLError as e:
-            return [
-                f"IMAP: koneksi TLS ke {where} gagal (periksa 'keamanan' dan port): {e.reason or e}"
-            ]
+        except NETWORK_ERRORS as e:
+            return [connect_problem("IMAP", s.host, s.port, s.timeout, e)]
         except LoginError as e:
             how = "token OAuth2" if s.oauth2_token is not None else "kata sandi"
             return [

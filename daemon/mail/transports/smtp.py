@@ -81,6 +81,28 @@ def tls_context(verify: bool = True, ca_file: str | None = None) -> ssl.SSLConte
     return ctx
 
 
+NETWORK_ERRORS = (socket.gaierror, ConnectionRefusedError, TimeoutError, ssl.SSLError)
+"""The ways reaching a mail server can fail before it says anything (`connect_problem`)."""
+
+
+def connect_problem(proto: str, host: str, port: int, timeout: float, e: OSError) -> str:
+    """`pantau check`'s sentence for a server that could not be reached (one of NETWORK_ERRORS),
+    worded alike for IMAP and SMTP."""
+    where = f"{host}:{port}"
+    if isinstance(e, socket.gaierror):
+        return f"{proto}: nama server '{host}' tidak dapat ditemukan (DNS): {e.strerror or e}"
+    if isinstance(e, ConnectionRefusedError):
+        return f"{proto}: koneksi ke {where} ditolak; server tidak berjalan atau port salah"
+    if isinstance(e, TimeoutError):
+        return f"{proto}: server {where} tidak menjawab dalam {timeout:g} detik"
+    if isinstance(e, ssl.SSLCertVerificationError):
+        return (f"{proto}: sertifikat TLS server {where} tidak dapat diverifikasi: "
+                f"{e.verify_message or e}")
+    reason = e.reason if isinstance(e, ssl.SSLError) else None
+    return (f"{proto}: koneksi TLS ke {where} gagal (periksa 'keamanan' dan port): "
+            f"{reason or e}")
+
+
 def normalise_eols(raw: bytes) -> bytes:
     """CRLF line ends, as SMTP and IMAP APPEND expect (email's default policy writes LF)."""
     return re.sub(rb"\r?\n", b"\r\n", raw)
@@ -280,21 +302,8 @@ class SmtpSender:
         where = f"{s.host}:{s.port}"
         try:
             conn = self._connect()
-        except socket.gaierror as e:
-            return [f"SMTP: nama server '{s.host}' tidak dapat ditemukan (DNS): {e.strerror or e}"]
-        except ConnectionRefusedError:
-            return [f"SMTP: koneksi ke {where} ditolak; server tidak berjalan atau port salah"]
-        except TimeoutError:
-            return [f"SMTP: server {where} tidak menjawab dalam {s.timeout:g} detik"]
-        except ssl.SSLCertVerificationError as e:
-            return [
-                f"SMTP: sertifikat TLS server {where} tidak dapat diverifikasi: "
-                f"{e.verify_message or e}"
-            ]
-        except ssl.SSLError as e:
-            return [
-                f"SMTP: koneksi TLS ke {where} gagal (periksa 'keamanan' dan port): {e.reason or e}"
-            ]
+        except NETWORK_ERRORS as e:
+            return [connect_problem("SMTP", s.host, s.port, s.timeout, e)]
         except _NoStartTLS:
             return [f"SMTP: server {where} tidak menawarkan STARTTLS; periksa 'keamanan' dan port"]
         except smtplib.SMTPAuthenticationError as e:

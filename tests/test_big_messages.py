@@ -22,7 +22,7 @@ from mailstack import DOMAIN, mailstack_fixture  # noqa: F401  (registers the fi
 
 import daemon.mail.mime.parse as parse_module
 import daemon.mail.mime.spool as spool_module
-from daemon.mail.dkim_stream import canonical_body_hash
+from daemon.mail.dkim_stream import canonical_body, canonical_body_hash
 from daemon.mail.mime import Limits, RawMessage, parse_message
 from daemon.mail.trust import TrustSettings, authenticate
 
@@ -77,6 +77,24 @@ def test_the_streamed_body_hash_is_dkimpys():
                 f.seek(len(head))
                 got = canonical_body_hash(f, c, hashlib.sha256, length)
                 assert got == hashlib.sha256(want[:length]).digest(), (body, c, length)
+            assert canonical_body(body, c) == want, (body, c)
+
+
+def test_the_in_memory_canonical_body_is_dkimpys_on_longer_bodies():
+    """The replace passes of canonical_body against dkimpy's regexes on bodies long enough to
+    have runs of blanks of every length, blank lines at the end and CRs alone."""
+    from dkim import rfc822_parse
+    from dkim.canonicalization import CanonicalizationPolicy
+
+    rng = random.Random(23)
+    pieces = [b"ab", b" ", b"  ", b"     ", b"\t", b"\t \t", b"\r", b"\n", b"\r\n", b" \r\n",
+              b"\r\n\r\n\r\n", b"\t\r\n", b"QUJD", b"\r\r\n"]
+    for _ in range(3000):
+        body = b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 80)))
+        _, whole = rfc822_parse(b"From: x@contoh.test\r\n\r\n" + body)
+        for c in (b"simple/simple", b"relaxed/relaxed"):
+            want = CanonicalizationPolicy.from_c_value(c).canonicalize_body(whole)
+            assert canonical_body(body, c) == want, (body, c)
 
 
 def _big_signed(tmp_path: Path) -> tuple[Path, TrustSettings]:

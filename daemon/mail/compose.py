@@ -19,6 +19,7 @@ from typing import Any
 import jinja2
 
 from daemon.core import formatting as fmt
+from daemon.mail.mime.policy import DEFAULT
 
 LOOP_HEADER = "X-Pantau-Loop"
 
@@ -98,7 +99,7 @@ def build_message(
     attachments: list[tuple[str, Path]] = (),
     step: str = "",
 ) -> bytes:
-    msg = EmailMessage()
+    msg = EmailMessage(policy=DEFAULT)
     msg["From"] = formataddr((sender_name, sender))
     msg["To"] = ", ".join(to)
     if cc:

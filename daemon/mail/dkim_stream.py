@@ -1,13 +1,16 @@
-"""DKIM verification of a big message without holding it: the body hash computed line by line.
+"""DKIM verification without dkimpy's copies of the body: the body hash computed by Pantau.
 
 dkimpy splits a message into lines, joins the body again and canonicalises it with regular
-expressions over the whole of it: several copies of a 34 MB message. `LeanDKIM` gives dkimpy
-only the header block and checks each signature's body hash (`bh=`, with its `c=`, `a=` and
-`l=`) itself, streaming the body from the file; everything else (the header hash, the key, the
-signature, `x=` and `t=`) is still dkimpy's. The canonical body is the one dkimpy's
-`rfc822_parse` and `canonicalize_body` make (lines split on CRLF or LF, joined with CRLF; simple:
-trailing empty lines removed, one CRLF kept; relaxed: trailing blanks of each line dropped,
-runs of blanks made one space, an empty body hashed as nothing).
+expressions over the whole of it: several copies of a 34 MB message, and for an ordinary 83 KB
+form reply ~1.8 ms of `re` (the largest single cost of the ingest after the MIME parse).
+`LeanDKIM` gives dkimpy only the header block and checks each signature's body hash (`bh=`, with
+its `c=`, `a=` and `l=`) itself: a message in memory with a few `bytes.replace` passes
+(`canonical_body`), a big one streamed from its file line by line (`canonical_body_hash`);
+everything else (the header hash, the key, the signature, `x=` and `t=`) is still dkimpy's. The
+canonical body is the one dkimpy's `rfc822_parse` and `canonicalize_body` make (lines split on
+CRLF or LF, joined with CRLF; simple: trailing empty lines removed, one CRLF kept; relaxed:
+trailing blanks of each line dropped, runs of blanks made one space, an empty body hashed as
+nothing); tests/test_big_messages.py holds both ways to dkimpy's on thousands of random bodies.
 """
 
 from __future__ import annotations
@@ -17,11 +20,35 @@ import re
 from typing import BinaryIO
 
 import dkim
-from dkim.canonicalization import CanonicalizationPolicy
+from dkim.canonicalization import (
+    CanonicalizationPolicy,
+    correct_empty_body,
+    strip_trailing_lines,
+)
 
-from daemon.mail.mime.spool import RawMessage
+from daemon.mail.mime.spool import LEAN_FROM, RawMessage
 
 _BLANKS = re.compile(rb"[\t ]+")
+
+
+def canonical_body(body: bytes, c: bytes) -> bytes:
+    """The canonical body of `body` (the bytes after the header block's blank line) under the
+    c= value `c`, as dkimpy's rfc822_parse + canonicalize_body make it, by C-speed replaces:
+    line ends made CRLF (a CR alone stays, as dkimpy's split on CR?LF leaves it); relaxed: tabs
+    made spaces, runs of spaces made one, the one left before a line end dropped (the same as
+    dkimpy dropping trailing blanks first, then compressing); then the trailing empty lines."""
+    policy = CanonicalizationPolicy.from_c_value(c)
+    if b"\n" in body:
+        body = body.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    if policy.body_algorithm.name == b"relaxed":
+        if b"\t" in body:
+            body = body.replace(b"\t", b" ")
+        while b"  " in body:
+            body = body.replace(b"  ", b" ")
+        if b" \r\n" in body:
+            body = body.replace(b" \r\n", b"\r\n")
+    body = strip_trailing_lines(body)
+    return correct_empty_body(body) if policy.body_algorithm.name == b"relaxed" else body
 
 
 def canonical_body_hash(f: BinaryIO, c: bytes, hasher, length: int | None = None) -> bytes:
@@ -72,12 +99,17 @@ class LeanDKIM(dkim.DKIM):
         super().__init__(head, **kw)
 
     def body_hash(self, c: bytes, hasher, length: int | None = None) -> bytes:
+        if self._src.data is not None and self._src.size <= LEAN_FROM:
+            body = canonical_body(self._src.data[self._body_at :], c)
+            return hasher(body if length is None else body[:length]).digest()
         with self._src.open() as f:
             f.seek(self._body_at)
             return canonical_body_hash(f, c, hasher, length)
 
     def canonical_length(self, c: bytes) -> int:
         """The canonical body's length (for l=: does the signature cover all of it?)."""
+        if self._src.data is not None and self._src.size <= LEAN_FROM:
+            return len(canonical_body(self._src.data[self._body_at :], c))
         counter = _Counter()
         with self._src.open() as f:
             f.seek(self._body_at)

@@ -35,7 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from daemon.mail.mime.spool import LEAN_FROM, RawMessage
+from daemon.mail.mime.spool import RawMessage
 
 RESERVED_TLDS = ("test", "example", "invalid", "localhost")
 
@@ -192,8 +192,9 @@ def _dkim(raw: bytes | RawMessage, from_domain: str, s: TrustSettings,
     dns = _dnsfunc(s)
     src = RawMessage.of(raw)
     try:
-        # A big message is not held: its body hashes are computed line by line (dkim_stream.py).
-        d = dkim.DKIM(src.data) if src.data is not None and src.size <= LEAN_FROM else LeanDKIM(src)
+        # dkimpy sees the header block only; the body hashes are Pantau's (dkim_stream.py): by
+        # bytes.replace for a message in memory, line by line from the file for a big one.
+        d = LeanDKIM(src)
     except Exception:  # noqa: BLE001
         return False, "dkim_rusak", "tanda tangan DKIM tidak dapat diperiksa (pesan rusak)"
     sigs = [v for k, v in d.headers if k.lower() == b"dkim-signature"]

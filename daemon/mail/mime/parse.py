@@ -8,7 +8,6 @@ as text, else the text found inside a TNEF/.msg container, else a lost multipart
 from __future__ import annotations
 
 import email.feedparser
-import email.policy
 import re
 import tempfile
 from email.message import Message
@@ -29,7 +28,9 @@ from daemon.mail.mime.headers import (
     raw_headers,
     subject_of,
 )
+from daemon.mail.mime.lift import lift
 from daemon.mail.mime.parts import walk_part
+from daemon.mail.mime.policy import DEFAULT
 from daemon.mail.mime.spool import LEAN_FROM, RawMessage, Spooled, spool_message
 from daemon.mail.mime.text import clean_text, decode_words, norm_msgid, one_line
 
@@ -53,6 +54,13 @@ def parse_message(
         if raw.data is not None and raw.size <= LEAN_FROM:
             return parse_message(raw.data, limits)
         return _parse_lean(raw, limits, spool_dir)
+    if (isinstance(raw, bytes) and len(raw) <= limits.max_message_bytes
+            and not raw.startswith(b"\xef\xbb\xbf") and raw[:1] not in (b"\r", b"\n")):
+        # The big base64 bodies decoded in one call each, not fed through the parser line by
+        # line (lift.py); a message it cannot do that for exactly is parsed as it is.
+        lifted = lift(raw, int(limits.max_attachment_bytes * 1.05))
+        if lifted is not None:
+            return _parse(lifted.skeleton, limits, size=len(raw), spool=lifted)
     return _parse(raw, limits)
 
 
@@ -93,7 +101,7 @@ def _parse(
         raw = _head_only(raw)
     try:
         # Fed in slices: message_from_bytes decodes the whole message into one big string first.
-        parser = email.feedparser.BytesFeedParser(policy=email.policy.default)
+        parser = email.feedparser.BytesFeedParser(policy=DEFAULT)
         for i in range(0, len(raw), 1 << 16):
             parser.feed(raw[i : i + (1 << 16)])
         msg = parser.close()

@@ -17,6 +17,7 @@ from pathlib import Path
 from daemon.mail.mime.bodytext import unflow
 from daemon.mail.mime.collect import MB, Collector, default_name
 from daemon.mail.mime.containers import unpack_container
+from daemon.mail.mime.policy import DEFAULT
 from daemon.mail.mime.text import (
     clean_text,
     decode_bytes,
@@ -64,9 +65,9 @@ def _has_content_id(part: Message) -> bool:
         return "content-id" in (k.lower() for k in part.keys())
 
 
-def _spooled(part: Message, c: Collector) -> tuple[Path | None, int] | None:
-    """(decoded file or None when too big to decode, encoded length) of a part spool.py took out
-    of the message; None for any other part."""
+def _spooled(part: Message, c: Collector) -> tuple[Path | bytes | None, int] | None:
+    """(decoded file or bytes, or None when too big to decode; encoded length) of a part
+    spool.py or lift.py took out of the message; None for any other part."""
     if c.spool is None:
         return None
     try:
@@ -93,6 +94,8 @@ def _leaf_bytes(part: Message, c: Collector) -> bytes:
         path = spooled[0]
         if path is None:
             return b""
+        if isinstance(path, bytes):  # decoded in memory by lift.py
+            return path
         try:
             return path.read_bytes()
         except OSError as e:
@@ -255,7 +258,7 @@ def _walk_rfc822(
         # Illegal but seen: a base64-encoded message/rfc822 that email did not descend into.
         data = _leaf_bytes(part, c)
         try:
-            inner = email.message_from_bytes(data, policy=email.policy.default)
+            inner = email.message_from_bytes(data, policy=DEFAULT)
         except Exception:  # noqa: BLE001
             inner = None
     filename = _part_filename(part, c)

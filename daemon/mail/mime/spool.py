@@ -76,12 +76,13 @@ class RawMessage:
 
 @dataclass
 class Spooled:
-    """What spool_message made: the skeleton, and per marker value the decoded file (None when
-    the part was too big to decode) and the length of its encoded text."""
+    """What spool_message (or lift.py, for a message in memory) made: the skeleton, and per
+    marker value the decoded file (or the decoded bytes, from lift.py; None when the part was
+    too big to decode) and the length of its encoded text."""
 
     skeleton: bytes
     marker: str
-    parts: dict[str, tuple[Path | None, int]] = field(default_factory=dict)
+    parts: dict[str, tuple[Path | bytes | None, int]] = field(default_factory=dict)
 
 
 class _Body:
@@ -185,7 +186,7 @@ def spool_message(raw: RawMessage, spool_dir: Path, refuse_over: int) -> Spooled
                 if line.strip(b"\r\n"):
                     continue
                 block, header = header, None
-                ctype, boundary, cte = _describe(b"".join(block))
+                ctype, boundary, cte = describe_block(b"".join(block))
                 if ctype.startswith("multipart/") and boundary:
                     out.extend(b"".join(block))
                     boundaries.append(boundary)
@@ -200,7 +201,7 @@ def spool_message(raw: RawMessage, spool_dir: Path, refuse_over: int) -> Spooled
                     out.extend(b"".join(block))
                 top = False
                 continue
-            hit = _boundary(line, boundaries) if line[:2] == b"--" else None
+            hit = boundary_hit(line, boundaries) if line[:2] == b"--" else None
             if hit is None:
                 if body is not None:
                     body.add(line)
@@ -223,7 +224,7 @@ def spool_message(raw: RawMessage, spool_dir: Path, refuse_over: int) -> Spooled
     return Spooled(bytes(out), marker, parts)
 
 
-def _boundary(line: bytes, boundaries: list[bytes]) -> tuple[int, bool] | None:
+def boundary_hit(line: bytes, boundaries: list[bytes]) -> tuple[int, bool] | None:
     text = line.rstrip()
     for i in range(len(boundaries) - 1, -1, -1):
         b = b"--" + boundaries[i]
@@ -234,7 +235,7 @@ def _boundary(line: bytes, boundaries: list[bytes]) -> tuple[int, bool] | None:
     return None
 
 
-def _describe(block: bytes) -> tuple[str, bytes, str]:
+def describe_block(block: bytes) -> tuple[str, bytes, str]:
     """(content type, boundary, transfer encoding) of a header block; never raises."""
     try:
         msg = BytesHeaderParser(policy=compat32).parsebytes(block)

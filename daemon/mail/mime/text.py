@@ -15,6 +15,13 @@ import unicodedata
 _MAX_FILENAME = 120
 
 
+# C0 controls except tab and newline, and DEL: dropped. (A regex, not a per-character loop: it
+# runs over every header and body text of every message.)
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
+_SPACES = re.compile(r"\s+")
+
+
 def clean_text(value: object) -> str:
     """A str that can be stored and printed: surrogate-escaped 8-bit bytes are decoded as UTF-8
     (or replaced), NUL and other C0 controls except tab/newline are dropped."""
@@ -24,14 +31,14 @@ def clean_text(value: object) -> str:
         s = value.decode("utf-8", "replace")
     else:
         s = str(value)
-    if any("\ud800" <= ch <= "\udfff" for ch in s):
+    if _SURROGATES.search(s):
         s = s.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    return "".join(ch for ch in s if ch in "\t\n" or not (ord(ch) < 32 or ord(ch) == 127))
+    return _CONTROLS.sub("", s)
 
 
 def one_line(value: object) -> str:
     """Unfolded, single-line header text."""
-    return re.sub(r"\s+", " ", clean_text(value)).strip()
+    return _SPACES.sub(" ", clean_text(value)).strip()
 
 
 def decode_words(value: str) -> str:

@@ -835,3 +835,15 @@ def test_summary_no_form_read_silently_wrong(spec, libreoffice, capsys):
               + f"; silently wrong: {len(wrong)}")
     assert total >= 100
     assert wrong == []
+
+
+def test_hidden_styles_are_remembered_by_what_the_styles_say():
+    """docxgrid keeps each styles.xml's hidden styles by a digest of its bytes: the same form
+    whose style hides "10" and whose style shows it, read in turn, read differently each time."""
+    shown_style = HIDDEN_CHAR_STYLE.replace("<w:vanish/>", '<w:vanish w:val="0"/>')
+    xml = para(run("10", '<w:rStyle w:val="Tersembunyi"/>'), run("12"))
+    hides = Docx().real("1", xml).add_style(HIDDEN_CHAR_STYLE).bytes()
+    shows = Docx().real("1", xml).add_style(shown_style).bytes()
+    for _ in range(2):
+        assert {r.no: r.realisasi for r in read_form(hides).rows}["1"] == 12.0
+        assert {r.no: r.realisasi for r in read_form(shows).rows}["1"] == 1012.0

@@ -19,6 +19,7 @@ Table, a page break) can be read as one.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterator
 
@@ -260,11 +261,28 @@ def _in_placeholder(tc: etree._Element, stop: etree._Element, w: str) -> bool:
     return False
 
 
+# styles.xml's digest -> its hidden style ids. The forms of one cycle come back with the styles
+# of the template Pantau sent (Word keeps them), so one parse serves every reply; keyed by a
+# digest of the bytes, never by the zip's CRC, which a sender can match with other content.
+_HIDDEN: dict[bytes, frozenset[str]] = {}
+_HIDDEN_MAX = 64
+
+
 def hidden_styles(pkg: Package) -> frozenset[str]:
     """Ids of paragraph and character styles that hide their text (w:vanish, through basedOn)."""
     raw = pkg.read("word/styles.xml")
-    if raw is None or b"vanish" not in raw:  # the usual case: no style hides text
+    if raw is None or b"vanish" not in raw:  # no style hides text
         return frozenset()
+    key = hashlib.blake2b(raw, digest_size=20).digest()
+    known = _HIDDEN.get(key)
+    if known is None:
+        if len(_HIDDEN) >= _HIDDEN_MAX:
+            _HIDDEN.clear()
+        known = _HIDDEN[key] = _hidden_styles(pkg)
+    return known
+
+
+def _hidden_styles(pkg: Package) -> frozenset[str]:
     root = pkg.xml("word/styles.xml")
     if root is None:
         return frozenset()

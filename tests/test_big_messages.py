@@ -226,3 +226,25 @@ def test_a_25mb_attachment_is_fetched_in_parts_within_2_5x_over_dovecot(mailstac
     assert not [cmd for cmd in sent if re.search(r"BODY\.PEEK\[\](?!<)", " ".join(cmd))]
     assert mailstack.messages(pantau.name) == []
     assert peak <= 2.5 * ATTACHMENT, f"{peak / ATTACHMENT:.2f}x"
+
+
+def test_what_a_killed_stream_left_in_the_archive_is_swept_at_start(tmp_path):
+    """A kill in the middle of a streamed fetch leaves `arsip/mail/.masuk.*.tmp` (and a kill in
+    write_atomic a `.name.*.tmp`): nothing refers to them, the message is fetched again. The
+    daemon's start deletes them once they are older than ten minutes, never a file being
+    written now, never a real one."""
+    from daemon.shell.archive import Archive
+
+    archive = Archive(tmp_path / "arsip")
+    digest, real = archive.store_raw(b"Subject: x\r\n\r\nisi\r\n")
+    old_stream = tmp_path / "arsip" / "mail" / ".masuk.abc123.tmp"
+    old_doc = tmp_path / "arsip" / "PK-2025-TW3" / ".draf.docx.x1y2.tmp"
+    fresh = tmp_path / "arsip" / "mail" / ".masuk.now456.tmp"
+    for path in (old_stream, old_doc, fresh):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"potongan")
+    for path in (old_stream, old_doc, real):
+        os.utime(path, (1_000_000, 1_000_000))
+    assert archive.sweep_unfinished() == 2
+    assert not old_stream.exists() and not old_doc.exists()
+    assert fresh.exists() and real.exists()

@@ -10,11 +10,13 @@ properties without their timestamps).
 from __future__ import annotations
 
 import io
+import os
 import re
 import zipfile
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from docxtpl import DocxTemplate, InlineImage
 
 from daemon.documents import render as R
@@ -189,6 +191,46 @@ def test_charts_already_drawn_for_the_same_figures_are_taken_from_the_cache(tmp_
     key = C.chart_key(specs[0])
     (tmp_path / f"{key}.png").write_bytes(first[0][:100])
     assert C.Drawing(specs, cache=tmp_path).result() == first
+
+
+def _forkservers() -> list[int]:
+    """This process's children that are multiprocessing forkservers."""
+    out = []
+    for proc in Path("/proc").iterdir():
+        try:
+            stat = (proc / "stat").read_text()
+            cmd = (proc / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if proc.name.isdigit() and int(stat.rsplit(")", 1)[1].split()[1]) == os.getpid() \
+                and b"forkserver" in cmd:
+            out.append(int(proc.name))
+    return out
+
+
+def test_no_forkserver_is_left_holding_matplotlib_after_the_charts():
+    from daemon.documents import charts as C
+
+    specs = C.chart_specs(S.report(rows_per_unit=1, n_units=45))
+    drawing = C.Drawing(specs)
+    drawing.result()
+    if not drawing._workers:
+        pytest.skip("one CPU: the charts are drawn here, no pool")
+    assert _forkservers() == []
+    assert C.Drawing(specs).result() == [C.bar_chart(s) for s in specs]  # a new one works
+
+
+def test_the_chart_cache_keeps_the_most_recently_used(tmp_path):
+    from daemon.documents import charts as C
+
+    for n in range(8):
+        (tmp_path / f"lama{n}.png").write_bytes(b"x")
+        os.utime(tmp_path / f"lama{n}.png", (1_000_000 + n, 1_000_000 + n))
+    (tmp_path / "dipakai.png").write_bytes(b"x")
+    os.utime(tmp_path / "dipakai.png", (1, 1))  # the oldest, but this drawing's own
+    assert C.prune_cache(tmp_path, {"dipakai.png"}, limit=4) == 5
+    left = sorted(p.name for p in tmp_path.glob("*.png"))
+    assert left == ["dipakai.png", "lama5.png", "lama6.png", "lama7.png"]
 
 
 def test_only_start_tags_that_declare_a_namespace_are_marked():

@@ -10,12 +10,15 @@ A chart of 20 bars costs ~0.15 s of matplotlib; a 200-unit report has 20 of them
 rest of the report. `Drawing(specs)` hands them to a pool of processes forked from a forkserver
 that imported matplotlib once (`daemon.documents.chartproc`), from a thread, so the caller
 renders the template meanwhile and collects the PNGs with `result()`. The pool is made for each
-report and shut down after it; the forkserver lives as long as the process. Anything that fails
-in the pool (no fork, a worker killed) is drawn here instead: the report never depends on it.
+report and shut down after it, and the forkserver is stopped once no pool is drawing (it
+holds matplotlib; reports are rare). Anything that fails in the pool (no fork, a worker killed)
+is drawn here instead: the report never depends on it. A cache folder keeps the CACHE_KEEP most
+recently used charts (`prune_cache`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import logging
@@ -234,6 +237,41 @@ def chart_key(spec: ChartSpec) -> str:
     return hashlib.sha256(f"{_CODE_KEY[0]}\n{drawn}".encode()).hexdigest()[:32]
 
 
+_DRAWING = 0  # pools drawing now in this process
+_DRAWING_LOCK = threading.Lock()
+CACHE_KEEP = 400  # charts kept in a cache folder (25-130 KB each): several draft versions' worth
+
+
+def _stop_forkserver() -> None:
+    """Stop the forkserver the pools fork from: it holds matplotlib in memory for as long as the
+    process lives, and a report is drawn a few times a quarter (the next one starts it again,
+    about a second). multiprocessing has no public way to do it; its own tests use `_stop`."""
+    try:
+        from multiprocessing import forkserver
+
+        forkserver._forkserver._stop()
+    except Exception as exc:  # noqa: BLE001  (a server left running is only memory)
+        log.debug("forkserver tidak dihentikan: %s", exc)
+
+
+def prune_cache(folder: Path, keep: set[str], limit: int = CACHE_KEEP) -> int:
+    """Delete the least recently used charts of a cache folder beyond `limit`, never those in
+    `keep` (file names); returns how many were deleted."""
+    try:
+        files = [(p.stat().st_mtime, p) for p in folder.glob("*.png") if p.name not in keep]
+    except OSError:
+        return 0
+    extra = len(files) + len(keep) - limit
+    gone = 0
+    for _, path in sorted(files)[: max(0, extra)]:
+        try:
+            path.unlink()
+            gone += 1
+        except OSError:
+            pass
+    return gone
+
+
 class Drawing:
     """The charts of `specs` being drawn: by a process pool when there are several and more than
     one CPU, here otherwise. `result()` returns the PNGs in the order of `specs`.
@@ -253,6 +291,8 @@ class Drawing:
                 png = path.read_bytes() if path.is_file() else b""
                 if png.startswith(_PNG_START) and png.endswith(_PNG_END):  # whole, or redrawn
                     self._pngs[i] = png
+                    with contextlib.suppress(OSError):
+                        os.utime(path)  # used: the newest are kept (prune_cache)
         self._todo = [i for i, png in enumerate(self._pngs) if png is None]
         self._workers = _pool_size(len(self._todo))
         self._thread: threading.Thread | None = None
@@ -265,6 +305,9 @@ class Drawing:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
+        global _DRAWING
+        with _DRAWING_LOCK:
+            _DRAWING += 1
         try:
             ctx = multiprocessing.get_context("forkserver")
             ctx.set_forkserver_preload(["__main__", "daemon.documents.chartproc"])
@@ -274,6 +317,11 @@ class Drawing:
                     self._pngs[i] = f.result()
         except Exception as exc:  # noqa: BLE001  (drawn here instead, below)
             log.warning("grafik digambar tanpa proses pembantu: %s", exc)
+        finally:
+            with _DRAWING_LOCK:
+                _DRAWING -= 1
+                if _DRAWING == 0:
+                    _stop_forkserver()
 
     def result(self) -> list[bytes]:
         if self._thread is not None:
@@ -285,4 +333,6 @@ class Drawing:
             if self._cache is not None and i in self._todo:
                 write_atomic(self._cache / f"{self._keys[i]}.png", png, durable=False)
             out.append(png)
+        if self._cache is not None and self._todo:
+            prune_cache(self._cache, {f"{k}.png" for k in self._keys})
         return out

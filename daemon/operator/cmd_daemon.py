@@ -38,7 +38,12 @@ def cmd_run(args) -> int:
     try:
         log.info("konfigurasi %s (kantor %s), transport %s, alamat %s", cfg.path, cfg.kantor.nama,
                  cfg.mail.transport, cfg.mail.alamat, extra={"event": "mulai"})
-        return Daemon(OfficeApp(cfg)).run()
+        app = OfficeApp(cfg)
+        gone = app.archive.sweep_unfinished()
+        if gone:
+            log.info("%d berkas sementara yang tertinggal dari penghentian sebelumnya dihapus "
+                     "dari arsip", gone, extra={"event": "arsip_dibersihkan"})
+        return Daemon(app).run()
     finally:
         lock.release()
 

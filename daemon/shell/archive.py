@@ -10,6 +10,7 @@ import hashlib
 import os
 import re
 import tempfile
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -123,6 +124,23 @@ class Archive:
         finally:
             os.close(dfd)
         return digest, path, size
+
+    def sweep_unfinished(self, older_than: float = 600.0) -> int:
+        """Delete the temporary files a killed process left in the archive (write_atomic's
+        `.name.XXXX.tmp`, store_stream's `.masuk.XXXX.tmp`: never renamed to a real name, so
+        nothing refers to them; a message cut off while streamed is fetched again). Only those
+        older than `older_than` seconds, so a file another Pantau command is writing right now
+        is left alone. Returns how many were deleted. Run when the daemon starts."""
+        gone = 0
+        now = time.time()
+        for path in self.root.rglob(".*.tmp"):
+            try:
+                if path.is_file() and now - path.stat().st_mtime > older_than:
+                    path.unlink()
+                    gone += 1
+            except OSError:
+                continue
+        return gone
 
     def cycle_dir(self, cycle: str) -> Path:
         return self.root / safe_name(cycle)

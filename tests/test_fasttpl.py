@@ -208,14 +208,22 @@ def _forkservers() -> list[int]:
     return out
 
 
-def test_no_forkserver_is_left_holding_matplotlib_after_the_charts():
+def test_no_forkserver_is_left_holding_matplotlib_once_reports_stop(monkeypatch):
+    import time
+
     from daemon.documents import charts as C
 
+    monkeypatch.setattr(C, "FORKSERVER_IDLE_S", 0.5)
     specs = C.chart_specs(S.report(rows_per_unit=1, n_units=45))
     drawing = C.Drawing(specs)
     drawing.result()
     if not drawing._workers:
         pytest.skip("one CPU: the charts are drawn here, no pool")
+    C.Drawing(specs).result()  # a second report in the burst: the same forkserver, kept
+    assert len(_forkservers()) == 1
+    deadline = time.monotonic() + 10
+    while _forkservers() and time.monotonic() < deadline:
+        time.sleep(0.1)
     assert _forkservers() == []
     assert C.Drawing(specs).result() == [C.bar_chart(s) for s in specs]  # a new one works
 

@@ -10,10 +10,10 @@ A chart of 20 bars costs ~0.15 s of matplotlib; a 200-unit report has 20 of them
 rest of the report. `Drawing(specs)` hands them to a pool of processes forked from a forkserver
 that imported matplotlib once (`daemon.documents.chartproc`), from a thread, so the caller
 renders the template meanwhile and collects the PNGs with `result()`. The pool is made for each
-report and shut down after it, and the forkserver is stopped once no pool is drawing (it
-holds matplotlib; reports are rare). Anything that fails in the pool (no fork, a worker killed)
-is drawn here instead: the report never depends on it. A cache folder keeps the CACHE_KEEP most
-recently used charts (`prune_cache`).
+report and shut down after it; the forkserver is stopped when no report has been drawn for
+FORKSERVER_IDLE_S (it holds matplotlib; reports come in bursts). Anything that fails in the
+pool (no fork, a worker killed) is drawn here instead: the report never depends on it. A cache
+folder keeps the CACHE_KEEP most recently used charts (`prune_cache`).
 """
 
 from __future__ import annotations
@@ -239,13 +239,24 @@ def chart_key(spec: ChartSpec) -> str:
 
 _DRAWING = 0  # pools drawing now in this process
 _DRAWING_LOCK = threading.Lock()
+_IDLE_TIMER: list[threading.Timer] = []  # the one pending stop, if any
+# The forkserver holds matplotlib (~83 MB RSS measured) for as long as it lives; reports come a
+# few times a quarter, in bursts (a draft, its revisions, the final). It is stopped when no
+# report has been drawn for this long; the next one starts it again (~1 s more).
+FORKSERVER_IDLE_S = 300.0
 CACHE_KEEP = 400  # charts kept in a cache folder (25-130 KB each): several draft versions' worth
 
 
+def _stop_when_idle() -> None:
+    with _DRAWING_LOCK:
+        if _DRAWING == 0:
+            _IDLE_TIMER.clear()
+            _stop_forkserver()
+
+
 def _stop_forkserver() -> None:
-    """Stop the forkserver the pools fork from: it holds matplotlib in memory for as long as the
-    process lives, and a report is drawn a few times a quarter (the next one starts it again,
-    about a second). multiprocessing has no public way to do it; its own tests use `_stop`."""
+    """Stop the forkserver the pools fork from. multiprocessing has no public way to do it; its
+    own tests use `_stop`."""
     try:
         from multiprocessing import forkserver
 
@@ -308,6 +319,8 @@ class Drawing:
         global _DRAWING
         with _DRAWING_LOCK:
             _DRAWING += 1
+            if _IDLE_TIMER:
+                _IDLE_TIMER.pop().cancel()
         try:
             ctx = multiprocessing.get_context("forkserver")
             ctx.set_forkserver_preload(["__main__", "daemon.documents.chartproc"])
@@ -321,7 +334,10 @@ class Drawing:
             with _DRAWING_LOCK:
                 _DRAWING -= 1
                 if _DRAWING == 0:
-                    _stop_forkserver()
+                    timer = threading.Timer(FORKSERVER_IDLE_S, _stop_when_idle)
+                    timer.daemon = True
+                    _IDLE_TIMER.append(timer)
+                    timer.start()
 
     def result(self) -> list[bytes]:
         if self._thread is not None:

@@ -847,3 +847,25 @@ def test_hidden_styles_are_remembered_by_what_the_styles_say():
     for _ in range(2):
         assert {r.no: r.realisasi for r in read_form(hides).rows}["1"] == 12.0
         assert {r.no: r.realisasi for r in read_form(shows).rows}["1"] == 1012.0
+
+
+def test_a_members_fingerprint_follows_its_stored_bytes():
+    import io
+    import zipfile
+
+    from daemon.documents.safezip import Package, ReadLimits
+
+    def package(styles: bytes, method: int = zipfile.ZIP_DEFLATED) -> Package:
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", method) as z:
+            z.writestr("word/document.xml", b"<w:document/>")
+            z.writestr("word/styles.xml", styles)
+        return Package(buf.getvalue(), ReadLimits())
+
+    a, b = package(b"<w:styles>satu</w:styles>"), package(b"<w:styles>satu</w:styles>")
+    assert a.fingerprint("word/styles.xml") == b.fingerprint("word/styles.xml") is not None
+    assert package(b"<w:styles>dua!</w:styles>").fingerprint("word/styles.xml") \
+        != a.fingerprint("word/styles.xml")
+    stored = package(b"<w:styles>satu</w:styles>", zipfile.ZIP_STORED)
+    assert stored.fingerprint("word/styles.xml") != a.fingerprint("word/styles.xml")
+    assert a.fingerprint("word/tidak-ada.xml") is None

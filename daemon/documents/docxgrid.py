@@ -19,7 +19,6 @@ Table, a page break) can be read as one.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterator
 
@@ -64,10 +63,11 @@ _OFF = ("0", "false", "off")
 class _Walk:
     """What a cell's text walk needs: the namespace, hidden style ids, open fields' states."""
 
-    __slots__ = ("w", "hidden", "fields", "parts", "first", "join")
+    __slots__ = ("w", "hidden", "fields", "parts", "first", "join", "skip")
 
     def __init__(self, w: str, hidden: frozenset[str]):
         self.w, self.hidden = w, hidden
+        self.skip = _skip_tags(w)
         self.fields: list[bool] = []  # per open complex field: True while in its code part
         self.parts: list[str] = []
         self.first, self.join = True, False
@@ -82,12 +82,16 @@ _SKIP_LOCAL = frozenset(
     )
 )
 MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+_SKIP_TAGS: dict[str, frozenset[str]] = {}
 
 
-def _local(tag: object) -> str:
-    if not isinstance(tag, str):
-        return ""  # a comment or processing instruction
-    return tag[tag.index("}") + 1 :] if tag.startswith("{") else tag
+def _skip_tags(w: str) -> frozenset[str]:
+    """The full tags (in namespace `w`) of _SKIP_LOCAL, and mc:Fallback: one set lookup per
+    element instead of taking the local name apart."""
+    tags = _SKIP_TAGS.get(w)
+    if tags is None:
+        tags = _SKIP_TAGS[w] = frozenset({w + name for name in _SKIP_LOCAL} | {MC_FALLBACK})
+    return tags
 
 
 def _on(el: etree._Element | None, w: str) -> bool:
@@ -95,50 +99,56 @@ def _on(el: etree._Element | None, w: str) -> bool:
     return el is not None and (el.get(w + "val") or "true").lower() not in _OFF
 
 
-def _unseen(rpr: etree._Element, w: str) -> bool:
+def _unseen(props: dict[str, etree._Element], w: str) -> bool:
     """Text no one sees on the page (review of issue 11): white or near-white letters with no
     highlight or dark shading of their own (the form's cells are light), or letters of 2 pt
-    or less. A '1' typed white before '85' is not part of the 85 the person sees."""
-    size = _first_child(rpr, w + "sz")
+    or less. A '1' typed white before '85' is not part of the 85 the person sees. `props`: the
+    run's properties by tag (_props)."""
+    size = props.get(w + "sz")
     if size is not None and _int(size.get(w + "val"), 99) <= 4:
         return True
-    color = _first_child(rpr, w + "color")
+    color = props.get(w + "color")
     val = (color.get(w + "val") or "") if color is not None else ""
     if not re.fullmatch(r"[0-9A-Fa-f]{6}", val) or any(
         int(val[k : k + 2], 16) < 0xE0 for k in (0, 2, 4)
     ):
         return False
-    highlight = _first_child(rpr, w + "highlight")
+    highlight = props.get(w + "highlight")
     if highlight is not None and (highlight.get(w + "val") or "none") != "none":
         return False
-    shd = _first_child(rpr, w + "shd")
+    shd = props.get(w + "shd")
     fill = (shd.get(w + "fill") or "") if shd is not None else ""
     return not (re.fullmatch(r"[0-9A-Fa-f]{6}", fill) and sum(
         int(fill[k : k + 2], 16) for k in (0, 2, 4)) < 3 * 0x90)
 
 
-def _hidden_run(r: etree._Element, st: _Walk, para_hidden: bool) -> bool:
-    rpr = _first_child(r, st.w + "rPr")
+def _props(rpr: etree._Element | None) -> dict[str, etree._Element]:
+    """A properties element's children by tag, the first of each (as _first_child finds it)."""
+    out: dict[str, etree._Element] = {}
     if rpr is not None:
-        if _on(_first_child(rpr, st.w + "specVanish"), st.w) or _unseen(rpr, st.w):
+        for child in rpr:
+            out.setdefault(child.tag, child)
+    return out
+
+
+def _hidden_run(props: dict[str, etree._Element], st: _Walk, para_hidden: bool) -> bool:
+    if props:
+        if _on(props.get(st.w + "specVanish"), st.w) or _unseen(props, st.w):
             return True
-        vanish = _first_child(rpr, st.w + "vanish")
+        vanish = props.get(st.w + "vanish")
         if vanish is not None:
             return _on(vanish, st.w)
-        style = _first_child(rpr, st.w + "rStyle")
+        style = props.get(st.w + "rStyle")
         if style is not None and style.get(st.w + "val") in st.hidden:
             return True
     return para_hidden
 
 
 def _walk(node: etree._Element, st: _Walk, para_hidden: bool) -> None:
-    w = st.w
+    w, skip = st.w, st.skip
     for child in node:
         tag = child.tag
-        if not isinstance(tag, str) or tag == MC_FALLBACK:
-            continue
-        name = _local(tag)
-        if tag.startswith(w) and name in _SKIP_LOCAL:
+        if not isinstance(tag, str) or tag in skip:
             continue
         if tag == w + "p":
             _paragraph(child, st)
@@ -179,9 +189,10 @@ def _paragraph(p: etree._Element, st: _Walk) -> None:
 
 def _run(r: etree._Element, st: _Walk, para_hidden: bool) -> None:
     w = st.w
-    hidden = _hidden_run(r, st, para_hidden)
     rpr = _first_child(r, w + "rPr")
-    align = _first_child(rpr, w + "vertAlign") if rpr is not None else None
+    props = _props(rpr)
+    hidden = _hidden_run(props, st, para_hidden)
+    align = props.get(w + "vertAlign")
     raised = align is not None and align.get(w + "val") in ("superscript", "subscript")
     for node in r:
         tag = node.tag
@@ -261,28 +272,31 @@ def _in_placeholder(tc: etree._Element, stop: etree._Element, w: str) -> bool:
     return False
 
 
-# styles.xml's digest -> its hidden style ids. The forms of one cycle come back with the styles
-# of the template Pantau sent (Word keeps them), so one parse serves every reply; keyed by a
-# digest of the bytes, never by the zip's CRC, which a sender can match with other content.
+# styles.xml's fingerprint -> its hidden style ids. The forms of one cycle come back with the
+# styles of the template Pantau sent (Word keeps them), so one parse serves every reply; keyed by
+# a digest of the stored bytes (Package.fingerprint), never by the zip's CRC alone, which a
+# sender can match with other content.
 _HIDDEN: dict[bytes, frozenset[str]] = {}
 _HIDDEN_MAX = 64
 
 
 def hidden_styles(pkg: Package) -> frozenset[str]:
     """Ids of paragraph and character styles that hide their text (w:vanish, through basedOn)."""
-    raw = pkg.read("word/styles.xml")
-    if raw is None or b"vanish" not in raw:  # no style hides text
-        return frozenset()
-    key = hashlib.blake2b(raw, digest_size=20).digest()
-    known = _HIDDEN.get(key)
+    key = pkg.fingerprint("word/styles.xml")  # of the stored bytes: no inflating on a hit
+    known = _HIDDEN.get(key) if key is not None else None
     if known is None:
-        if len(_HIDDEN) >= _HIDDEN_MAX:
-            _HIDDEN.clear()
-        known = _HIDDEN[key] = _hidden_styles(pkg)
+        known = _hidden_styles(pkg)
+        if key is not None:
+            if len(_HIDDEN) >= _HIDDEN_MAX:
+                _HIDDEN.clear()
+            _HIDDEN[key] = known
     return known
 
 
 def _hidden_styles(pkg: Package) -> frozenset[str]:
+    raw = pkg.read("word/styles.xml")
+    if raw is None or b"vanish" not in raw:  # no style hides text
+        return frozenset()
     root = pkg.xml("word/styles.xml")
     if root is None:
         return frozenset()

@@ -9,7 +9,9 @@ message for the sender; the form reader turns that into a FormResult error.
 
 from __future__ import annotations
 
+import hashlib
 import io
+import struct
 import zipfile
 from dataclasses import dataclass
 
@@ -99,7 +101,30 @@ class Package:
             raise UnsafeFile("berkas ditolak: rasio kompresi tidak wajar (kemungkinan zip bomb)")
         self.infos = {i.filename: i for i in infos}
         self.limits = limits
+        self._data = data
         self._xml: dict[str, etree._Element | None] = {}
+
+    def fingerprint(self, name: str) -> bytes | None:
+        """A digest of a member as stored (its compressed bytes, method, size and CRC), without
+        inflating it: equal fingerprints mean equal content, so what was read from one member
+        can be reused for the other (docxgrid's hidden styles). None when absent or when the
+        local header is not where the directory says."""
+        info = self.infos.get(name)
+        if info is None:
+            return None
+        at = info.header_offset
+        head = self._data[at : at + 30]
+        if len(head) < 30 or head[:4] != b"PK\x03\x04":
+            return None
+        name_len, extra_len = struct.unpack("<HH", head[26:30])
+        start = at + 30 + name_len + extra_len
+        stored = self._data[start : start + info.compress_size]
+        if len(stored) != info.compress_size:
+            return None
+        h = hashlib.blake2b(stored, digest_size=20)
+        h.update(struct.pack("<HQQI", info.compress_type, info.file_size, info.compress_size,
+                             info.CRC))
+        return h.digest()
 
     def names(self) -> list[str]:
         return list(self.infos)

@@ -38,7 +38,8 @@ def canonical_body(body: bytes, c: bytes) -> bytes:
     made spaces, runs of spaces made one, the one left before a line end dropped (the same as
     dkimpy dropping trailing blanks first, then compressing); then the trailing empty lines."""
     policy = CanonicalizationPolicy.from_c_value(c)
-    if b"\n" in body:
+    lf = body.count(b"\n")
+    if lf and body.count(b"\r\n") != lf:  # (counting is cheaper than the two replaces)
         body = body.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
     if policy.body_algorithm.name == b"relaxed":
         if b"\t" in body:

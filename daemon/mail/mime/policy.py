@@ -10,9 +10,9 @@ so headers parse, fold and compare as before.
 The parser also builds a header object anew on every `get`: the feed parser alone reads a
 part's Content-Type five or six times, each a full parse by `_header_value_parser`.
 `CachingPolicy.header_fetch_parse` keeps the object made for each (name, value) pair, 128 at
-most (a parsed header holds its whole token tree: 512 cost ~5 MB of peak RSS, 128 as fast); header
-objects are immutable strings with read-only attributes, so one object
-can stand for every fetch of the same text.
+most (a parsed header holds its whole token tree: 512 cost ~5 MB of peak RSS, 128 as fast);
+header objects are immutable strings with read-only attributes, so one object can stand for
+every fetch of the same text.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from __future__ import annotations
 import binascii
 import secrets
 
-from daemon.mail.mime.spool import Spooled, boundary_hit, describe_block
+from daemon.mail.mime.spool import Spooled, after_boundary, boundary_hit, describe_block
 
 # A base64 body is lifted when its encoded text is at least this long (smaller ones are a few
 # lines the parser reads quickly).
@@ -76,13 +76,8 @@ def lift(data: bytes, refuse_over: int, lift_from: int | None = None) -> Spooled
         hit = boundary_hit(line, boundaries)
         if hit is None:
             continue
-        index, closing = hit
-        if 0 <= frozen and index < frozen:
-            frozen = -1
-        del boundaries[index + 1 :]
-        if closing:
-            boundaries.pop()
-        else:
+        frozen, opens = after_boundary(boundaries, hit, frozen)
+        if opens:
             in_header, head_at = True, end
     if not parts:
         return None

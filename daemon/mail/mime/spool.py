@@ -208,20 +208,28 @@ def spool_message(raw: RawMessage, spool_dir: Path, refuse_over: int) -> Spooled
                 else:
                     out.extend(line)
                 continue
-            index, closing = hit
             end_body()
             out.extend(line)
-            if 0 <= frozen and index < frozen:
-                frozen = -1
-            del boundaries[index + 1 :]
-            if closing:
-                boundaries.pop()
-            else:
+            frozen, opens = after_boundary(boundaries, hit, frozen)
+            if opens:
                 header = []
     end_body()
     if header:  # a header block that never ended
         out.extend(b"".join(header))
     return Spooled(bytes(out), marker, parts)
+
+
+def after_boundary(boundaries: list[bytes], hit: tuple[int, bool], frozen: int) -> tuple[int, bool]:
+    """After a boundary line (`hit` from boundary_hit): the open boundaries cut back to the one
+    hit, closed when the line closes it. Returns (frozen, whether a part's header block follows);
+    frozen: the depth of a forwarded message being passed over, -1 once it is left."""
+    index, closing = hit
+    if 0 <= frozen and index < frozen:
+        frozen = -1
+    del boundaries[index + 1 :]
+    if closing:
+        boundaries.pop()
+    return frozen, not closing
 
 
 def boundary_hit(line: bytes, boundaries: list[bytes]) -> tuple[int, bool] | None:

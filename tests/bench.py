@@ -30,11 +30,12 @@ measures:
 The office: 200 units, each answering 5 times (its form, then 4 corrected versions, after each
 acknowledgement), plus one unit that never answers. Why: a kecamatan has 5-10 units, a
 kabupaten's planning office monitors ~50 OPD plus their UPT, so 200 is a large real office;
-corrections are what actually multiplies the mail (units fix a number and send again), and the
-per-message cost grows with the number of units (the cycle state is one JSON document holding
-every unit and task), so 200 units x 5 measures that honestly where 1,000 units x 1 would
-measure an office that does not exist. The silent unit keeps the collection step open, so every
-reply is a submission Pantau accepts (none would trigger a draft recompile mid-measurement).
+corrections are what actually multiplies the mail (units fix a number and send again), and a
+per-message cost that grew with the number of units (it did while the cycle state was one JSON
+document holding every unit and task; `ingest.units_cost_ratio` watches it) shows at 200 units
+x 5 where 1,000 units x 1 would measure an office that does not exist. The silent unit keeps
+the collection step open, so every reply is a submission Pantau accepts (none would trigger a
+draft recompile mid-measurement).
 
     python -m tests.bench [--smoke] [--out DIR] [--units N] [--versions N] [--latency N]
                           [--idle S] [--rows 10,100,...] [--units-sizes 20,200]

@@ -12,7 +12,6 @@ from __future__ import annotations
 import mimetypes
 import re
 import uuid
-from email.contentmanager import _encode_text  # set_content's encoder: same choice, same text
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from pathlib import Path
@@ -151,6 +150,11 @@ def build_message(
     return bytes(msg)
 
 
+try:  # set_content's own encoder (private): the same choice of encoding, the same text
+    from email.contentmanager import _encode_text
+except ImportError:  # a Python without it: every letter goes through EmailMessage
+    _encode_text = None
+
 # What plain_text_bytes writes as it is: header values email would neither fold, quote, encode
 # nor re-render. Anything else goes through EmailMessage.
 _WORDS = re.compile(r"[\x21-\x7e]+(?: [\x21-\x7e]+)*")
@@ -170,6 +174,8 @@ def plain_text_bytes(headers: list[tuple[str, str]], body: str) -> bytes | None:
     an encoded word, a long address list), which EmailMessage then handles. The body is encoded
     by email's own text encoder (7bit, 8bit, quoted-printable or base64, as set_content picks).
     tests/test_compose_plain.py compares the two on thousands of messages."""
+    if _encode_text is None:
+        return None
     out = []
     for name, value in headers:
         kind = _KIND.get(name.lower())

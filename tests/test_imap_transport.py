@@ -657,6 +657,10 @@ def test_xoauth2_login(mailstack):
         deliver(mailstack, user, 1, prefix="oauth")
         assert subjects([g.raw for g in t.fetch_new()]) == ["oauth 0"]
         assert tokens
+        deadline = time.monotonic() + 5  # Dovecot's log process writes the line a moment later
+        while "method=XOAUTH2" not in mailstack.dovecot_log.read_text() \
+                and time.monotonic() < deadline:
+            time.sleep(0.1)
         assert "method=XOAUTH2" in mailstack.dovecot_log.read_text()
     finally:
         t.close()

@@ -185,9 +185,10 @@ def plain_text_bytes(headers: list[tuple[str, str]], body: str) -> bytes | None:
         if len(line) > _MAX_LINE:
             if kind is not None:
                 return None
-            line = _fold_words(line)
-            if line is None:
+            folded = _fold_words(name, value)
+            if folded is None:
                 return None
+            line = folded
         out.append(line + "\n")
     # email's own choice of transfer encoding and its encoded text (what set_content stores).
     cte, payload = _encode_text(body, "utf-8", None, DEFAULT)
@@ -196,15 +197,14 @@ def plain_text_bytes(headers: list[tuple[str, str]], body: str) -> bytes | None:
     return "".join(out).encode("ascii") + payload.encode("ascii", "surrogateescape")
 
 
-def _fold_words(line: str) -> str | None:
+def _fold_words(name: str, value: str) -> str | None:
     """An unstructured header line of single-space-separated ASCII words folded as email's
     policy folds it: the whole value on a line of its own when it fits there, else as many
     words on each line as fit in 78 characters, the space before a word that does not fit
     starting the next line. None when a word alone is too long."""
-    name, value = line.split(": ", 1)
     if len(value) + 1 <= _MAX_LINE:
         return f"{name}:\n {value}"
-    words = line.split(" ")
+    words = f"{name}: {value}".split(" ")
     lines, cur = [], words[0]
     for word in words[1:]:
         if len(cur) + 1 + len(word) <= _MAX_LINE:

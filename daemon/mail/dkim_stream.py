@@ -37,11 +37,11 @@ def canonical_body(body: bytes, c: bytes) -> bytes:
     line ends made CRLF (a CR alone stays, as dkimpy's split on CR?LF leaves it); relaxed: tabs
     made spaces, runs of spaces made one, the one left before a line end dropped (the same as
     dkimpy dropping trailing blanks first, then compressing); then the trailing empty lines."""
-    policy = CanonicalizationPolicy.from_c_value(c)
+    relaxed = CanonicalizationPolicy.from_c_value(c).body_algorithm.name == b"relaxed"
     lf = body.count(b"\n")
     if lf and body.count(b"\r\n") != lf:  # (counting is cheaper than the two replaces)
         body = body.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
-    if policy.body_algorithm.name == b"relaxed":
+    if relaxed:
         if b"\t" in body:
             body = body.replace(b"\t", b" ")
         while b"  " in body:
@@ -49,7 +49,7 @@ def canonical_body(body: bytes, c: bytes) -> bytes:
         if b" \r\n" in body:
             body = body.replace(b" \r\n", b"\r\n")
     body = strip_trailing_lines(body)
-    return correct_empty_body(body) if policy.body_algorithm.name == b"relaxed" else body
+    return correct_empty_body(body) if relaxed else body
 
 
 def canonical_body_hash(f: BinaryIO, c: bytes, hasher, length: int | None = None) -> bytes:
@@ -99,9 +99,16 @@ class LeanDKIM(dkim.DKIM):
         self._body_at = len(head)
         super().__init__(head, **kw)
 
-    def body_hash(self, c: bytes, hasher, length: int | None = None) -> bytes:
+    def _held_body(self) -> bytes | None:
+        """The body, when the message is held in memory (not a big one read from its file)."""
         if self._src.data is not None and self._src.size <= LEAN_FROM:
-            body = canonical_body(self._src.data[self._body_at :], c)
+            return self._src.data[self._body_at :]
+        return None
+
+    def body_hash(self, c: bytes, hasher, length: int | None = None) -> bytes:
+        held = self._held_body()
+        if held is not None:
+            body = canonical_body(held, c)
             return hasher(body if length is None else body[:length]).digest()
         with self._src.open() as f:
             f.seek(self._body_at)
@@ -109,8 +116,9 @@ class LeanDKIM(dkim.DKIM):
 
     def canonical_length(self, c: bytes) -> int:
         """The canonical body's length (for l=: does the signature cover all of it?)."""
-        if self._src.data is not None and self._src.size <= LEAN_FROM:
-            return len(canonical_body(self._src.data[self._body_at :], c))
+        held = self._held_body()
+        if held is not None:
+            return len(canonical_body(held, c))
         counter = _Counter()
         with self._src.open() as f:
             f.seek(self._body_at)

@@ -34,8 +34,12 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from daemon.mail.mime.spool import RawMessage
+
+if TYPE_CHECKING:  # dkim is imported when a signature is checked, not at start-up
+    from daemon.mail.dkim_stream import LeanDKIM
 
 RESERVED_TLDS = ("test", "example", "invalid", "localhost")
 
@@ -164,20 +168,13 @@ def _authres(values: list[str], from_domain: str, s: TrustSettings) -> tuple[boo
 # --------------------------------------------------------------------------- dkim
 
 
-def _whole_body(d, tags: dict) -> bool:
+def _whole_body(d: LeanDKIM, tags: dict) -> bool:
     """A signature with `l=` vouches only when l covers the whole (canonicalised) body: text
     appended after the signed length is no one's."""
     if b"l" not in tags:
         return True
-    from dkim.canonicalization import CanonicalizationPolicy
-
-    from daemon.mail.dkim_stream import LeanDKIM
-
     try:
-        if isinstance(d, LeanDKIM):
-            return int(tags[b"l"]) >= d.canonical_length(tags.get(b"c", b"simple/simple"))
-        policy = CanonicalizationPolicy.from_c_value(tags.get(b"c", b"simple/simple"))
-        return int(tags[b"l"]) >= len(policy.canonicalize_body(d.body))
+        return int(tags[b"l"]) >= d.canonical_length(tags.get(b"c", b"simple/simple"))
     except Exception:  # noqa: BLE001
         return False
 

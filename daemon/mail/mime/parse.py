@@ -54,8 +54,7 @@ def parse_message(
         if raw.data is not None and raw.size <= LEAN_FROM:
             return parse_message(raw.data, limits)
         return _parse_lean(raw, limits, spool_dir)
-    if (isinstance(raw, bytes) and len(raw) <= limits.max_message_bytes
-            and not raw.startswith(b"\xef\xbb\xbf") and raw[:1] not in (b"\r", b"\n")):
+    if isinstance(raw, bytes) and len(raw) <= limits.max_message_bytes and not _odd_start(raw):
         # The big base64 bodies decoded in one call each, not fed through the parser line by
         # line (lift.py); a message it cannot do that for exactly is parsed as it is.
         lifted = lift(raw, int(limits.max_attachment_bytes * 1.05))
@@ -64,9 +63,14 @@ def parse_message(
     return _parse(raw, limits)
 
 
+def _odd_start(head: bytes) -> bool:
+    """A byte-order mark or a blank line before the first header, which _parse mends on the
+    whole message (neither lift.py nor spool.py reads such a start)."""
+    return head.startswith(b"\xef\xbb\xbf") or head[:1] in (b"\r", b"\n")
+
+
 def _parse_lean(src: RawMessage, limits: Limits, spool_dir: Path | None) -> ParsedMessage:
-    head = src.head(4)
-    if head.startswith(b"\xef\xbb\xbf") or head[:1] in (b"\r", b"\n"):
+    if _odd_start(src.head(4)):
         return _parse(src.whole(), limits)  # the oddities _parse mends, on rare small files
     if src.size > limits.max_message_bytes:
         return _parse(src.head(), limits, size=src.size)
